@@ -1,0 +1,180 @@
+"""`elicence registry …` and `elicence council …`: deploying the registry and the council's
+M-of-N approvals of registry changes."""
+
+from __future__ import annotations
+
+import click
+
+from chain.cli.context import (
+    AdminContext,
+    command_errors,
+    pass_admin,
+    report_proposal,
+)
+from chain.errors import NoContract
+from chain.registry import Registry
+from chain.transactions import FeePolicy, WaitPolicy
+
+AS_MEMBER = click.option(
+    "--as", "member", required=True, metavar="NAME",
+    help="Council member's key file (in ELICENCE_HOME/keys) that signs.",
+)
+
+
+@click.group()
+def registry() -> None:
+    """Deploy and inspect the licence registry contract."""
+
+
+@registry.command()
+@click.option("--council", "members", multiple=True, required=True, metavar="NAME|ADDRESS",
+              help="A council member: a key file name (created if missing) or an address. Repeat.")
+@click.option("--threshold", type=click.IntRange(1), help="Approvals needed (default: a majority).")
+@click.option("--as", "deployer", default="deployer", show_default=True, metavar="NAME",
+              help="Key file of the account that sends the deployment (created if missing).")
+@click.option("--replace", is_flag=True, help="Deploy a new registry even if one is configured.")
+@pass_admin
+def deploy(admin: AdminContext, members: tuple[str, ...], threshold: int | None,
+           deployer: str, replace: bool) -> None:
+    """Deploy a registry governed by a council of root authorities."""
+    with command_errors():
+        settings = admin.settings
+        if settings.registry_address and not replace and _deployed(admin):
+            raise click.ClickException(
+                f"A registry is already deployed at {settings.registry_address}: use it, or "
+                "pass --replace to deploy another."
+            )
+        addresses = [admin.address(m, create=True) for m in members]
+        if len(set(addresses)) != len(addresses):
+            raise click.BadParameter("a council member is named twice.", param_hint="--council")
+        threshold = threshold or len(addresses) // 2 + 1
+        if threshold > len(addresses):
+            raise click.BadParameter(
+                f"{threshold} approvals cannot be reached by {len(addresses)} members.",
+                param_hint="--threshold",
+            )
+        contract, result = Registry.deploy(
+            admin.w3, admin.account(deployer, create=True), addresses, threshold,
+            fees=FeePolicy(gas_price=settings.gas_price),
+            wait=WaitPolicy(confirmations=settings.confirmations),
+        )
+        settings.with_values(
+            registry_address=contract.address, registry_block=result.block_number,
+            chain_id=admin.w3.eth.chain_id,
+        ).save()
+    click.echo(f"Registry deployed at {contract.address} (block {result.block_number}, "
+               f"{result.gas_used:,} gas); council of {len(addresses)}, "
+               f"{threshold} approvals needed.")
+
+
+@registry.command()
+@pass_admin
+def show(admin: AdminContext) -> None:
+    """Show the configured registry: address, council, threshold, authorities."""
+    with command_errors():
+        contract = admin.registry()
+        members = contract.council_members()
+        click.echo(f"Registry {contract.address} on chain {admin.w3.eth.chain_id} "
+                   f"(deployed in block {admin.settings.registry_block})")
+        click.echo(f"Council ({contract.threshold()} of {len(members)} approvals):")
+        for member in members:
+            click.echo(f"  {member}")
+        click.echo(f"Authorities: {contract.authority_count()}")
+
+
+def _deployed(admin: AdminContext) -> bool:
+    try:
+        admin.registry()
+    except NoContract:
+        return False
+    return True
+
+
+@click.group()
+def council() -> None:
+    """Propose, approve and list registry changes (M-of-N council approvals)."""
+
+
+@council.group()
+def propose() -> None:
+    """Propose a change to the council (the proposer's approval counts)."""
+
+
+def _propose(admin: AdminContext, member: str, build_action) -> None:
+    with command_errors():
+        contract = admin.registry(member)
+        result = contract.propose(build_action(contract))
+        report_proposal(result, contract.threshold())
+
+
+@propose.command("add-member")
+@click.argument("account", metavar="NAME|ADDRESS")
+@AS_MEMBER
+@pass_admin
+def propose_add_member(admin: AdminContext, account: str, member: str) -> None:
+    """Add a council member."""
+    address = admin.address(account, create=True)
+    _propose(admin, member, lambda r: r.action_add_council_member(address))
+
+
+@propose.command("remove-member")
+@click.argument("account", metavar="NAME|ADDRESS")
+@AS_MEMBER
+@pass_admin
+def propose_remove_member(admin: AdminContext, account: str, member: str) -> None:
+    """Remove a council member (the threshold must stay reachable)."""
+    address = admin.address(account)
+    _propose(admin, member, lambda r: r.action_remove_council_member(address))
+
+
+@propose.command("threshold")
+@click.argument("approvals", type=click.IntRange(1, 255))
+@AS_MEMBER
+@pass_admin
+def propose_threshold(admin: AdminContext, approvals: int, member: str) -> None:
+    """Change how many approvals a change needs."""
+    _propose(admin, member, lambda r: r.action_set_threshold(approvals))
+
+
+@council.command()
+@click.argument("proposal_id", type=click.IntRange(1))
+@AS_MEMBER
+@pass_admin
+def approve(admin: AdminContext, proposal_id: int, member: str) -> None:
+    """Approve a proposal; it is carried out when enough members have approved."""
+    with command_errors():
+        contract = admin.registry(member)
+        report_proposal(contract.approve(proposal_id), contract.threshold())
+
+
+@council.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include proposals already carried out.")
+@pass_admin
+def list_proposals(admin: AdminContext, show_all: bool) -> None:
+    """List open proposals with what they would do."""
+    with command_errors():
+        contract = admin.registry()
+        threshold = contract.threshold()
+        shown = 0
+        for proposal_id in range(1, contract.proposal_count() + 1):
+            record = contract.proposal(proposal_id)
+            if record.executed and not show_all:
+                continue
+            state = ("carried out" if record.executed
+                     else f"{record.approvals}/{threshold} approvals")
+            click.echo(f"#{proposal_id}  {describe_action(contract, record.action)}  [{state}]")
+            shown += 1
+    if not shown:
+        click.echo("No open proposals." if not show_all else "No proposals yet.")
+
+
+def describe_action(contract: Registry, action: bytes) -> str:
+    """A proposal's calldata in words, e.g. `setThreshold(threshold=2)`."""
+    try:
+        function, args = contract.contract.decode_function_input(action)
+    except ValueError:
+        return f"unrecognised action 0x{action[:4].hex()}…"
+    shown = ", ".join(
+        f"{k}={('0x' + v.hex()) if isinstance(v, bytes) else v}" for k, v in args.items()
+    )
+    return f"{function.fn_name}({shown})"

@@ -1,0 +1,3 @@
+from elicence.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""The `elicence` command: one root group whose subcommands live beside their code.
+
+Subcommands are imported only when they run (or for --help), so `elicence verify`
+never pays for ReportLab and `elicence node status` never imports Flask.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> "module:attribute" of a click.Command; each part registers its own commands here.
+SUBCOMMANDS: dict[str, str] = {
+    "node": "chain.cli:node",
+    "registry": "chain.cli:registry",
+    "council": "chain.cli:council",
+    "authority": "chain.cli:authority",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand is used."""
+
+    def __init__(self, *args, lazy: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self._lazy:
+            module_name, attribute = self._lazy[name].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, lazy=SUBCOMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="elicence")
+def main() -> None:
+    """Issue, anchor and verify electronic licences.
+
+    State lives in ELICENCE_HOME (default ./var): configuration, encrypted keys,
+    the licence store and the status index.
+    """
