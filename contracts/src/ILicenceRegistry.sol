@@ -20,6 +20,12 @@ pragma solidity 0.8.37;
  *   batchHead'  = keccak256(batchHead, uint8 licenceType, uint32 count, uint64 anchoredAt, bytes roots)
  *   statusHead' = keccak256(statusHead, uint8 status, uint64 until, uint16 reason, bytes refs, bytes successors)
  * Both start at bytes32(0) for a new authority.
+ *
+ * Conventions (docs/decisions/0010-contract-conventions.md): access is checked first,
+ * then state, then arguments. `set*` functions are idempotent: setting the current value
+ * succeeds and emits nothing. Transitions (add, remove, suspend, reinstate, mark
+ * compromised) revert when the target state already holds. A suspended authority may
+ * only withdraw trust: revoke or suspend licences, shorten or compromise keys.
  */
 interface ILicenceRegistry {
     // ------------------------------------------------------------------ types
@@ -52,6 +58,14 @@ interface ILicenceRegistry {
     error RegistryInvalidRefs(uint256 length);
     error RegistryInvalidStatus(uint8 status);
     error RegistryEmptyBatch();
+    // Added with the implementation (contracts helper, see docs/decisions/0010-contract-conventions.md).
+    error RegistryInvalidAction(bytes4 selector);
+    error RegistryInvalidAccount(address account);
+    error RegistryInvalidAuthorityId(string id);
+    error RegistryInvalidKeyPrefix(bytes1 prefix);
+    error RegistryInvalidCompromisedAt(uint64 compromisedAt);
+    error RegistryInvalidUntil(uint8 status, uint64 until);
+    error RegistryInvalidSuccessors(uint256 length, uint256 expected);
 
     // ------------------------------------------------------------------ events
     event CouncilMemberAdded(address indexed account);
@@ -116,27 +130,41 @@ interface ILicenceRegistry {
 
     // ------------------------------------------------------------------ authority accounts
     /// Registers a P-256 signing key (33-byte compressed SEC1) for the caller's authority.
+    /// Requirements: active authority; prefix 0x02/0x03; validFrom < validUntil and
+    /// validUntil in the future. keyIds count 1, 2, ... per authority.
     function addKey(bytes calldata publicKey, uint64 validFrom, uint64 validUntil) external returns (uint32 keyId);
-    /// Shortens a key's validity (rotation). Requirements: newValidUntil < current validUntil.
+    /// Shortens a key's validity (rotation). Requirements: validFrom < newValidUntil <=
+    /// current validUntil (equal: no-op, nothing emitted).
     function setKeyValidUntil(uint32 keyId, uint64 validUntil) external;
     /// Marks a key compromised from `compromisedAt` on (may be in the past); only moves earlier.
+    /// Requirements: compromisedAt > 0 and strictly earlier than a previous mark.
     function markKeyCompromised(uint32 keyId, uint64 compromisedAt) external;
 
     /// Anchors one batch: `roots` is 1..16 packed 16-byte Merkle roots of one licence type.
-    /// Requirements: caller is an account of an active authority accredited for the type.
+    /// Requirements: caller is an account of an active authority accredited for the type
+    /// (1..63); count > 0. Gas does not depend on count.
     function anchor(uint8 licenceType, uint32 count, bytes calldata roots) external;
 
     /// Changes the status of licences of the caller's authority: `refs` is packed 16-byte
     /// status references; `successors` is empty, or (status 4) one 16-byte successor per ref.
+    /// `until` is 0 except for status 2, where it lies in the future. The registry keeps no
+    /// per-licence state: indexers apply "revoked is final" when replaying.
     function setStatus(uint8 status, uint64 until, uint16 reason, bytes calldata refs, bytes calldata successors) external;
 
     // ------------------------------------------------------------------ views
     function threshold() external view returns (uint8);
     function councilMembers() external view returns (address[] memory);
+    function isCouncilMember(address account) external view returns (bool);
+    function proposalCount() external view returns (uint256);
+    /// `approvals` counts current council members only: a removed member's approval lapses.
     function proposal(uint256 proposalId)
         external view returns (address proposer, bytes memory action, uint256 approvals, bool executed);
+    function hasApproved(uint256 proposalId, address member) external view returns (bool);
     function authorityCount() external view returns (uint32);
+    /// 0 when the account acts for no authority.
     function authorityOf(address account) external view returns (uint32);
+    /// 0 when no authority has this string id.
+    function authorityById(string calldata id) external view returns (uint32);
     function authority(uint32 authority)
         external
         view

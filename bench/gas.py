@@ -1,0 +1,157 @@
+"""Gas used by the registry's operations, measured from receipts on eth-tester (py-evm).
+
+Run: .venv/bin/python bench/gas.py   → prints a table, writes bench/results/gas.json.
+
+"first" rows are an authority's first anchor / status change: registration leaves the
+head slots non-zero so that these cost the same as every later one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from web3 import EthereumTesterProvider, Web3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from chain.solc import EVM_VERSION, OPTIMIZER, load_artifact
+
+RESULTS = Path(__file__).resolve().parent / "results" / "gas.json"
+DRIVING = 1
+REVOKED, SUSPENDED, SUPERSEDED = 1, 2, 4
+FAR_FUTURE = 2**63
+ISSUED = 1_000_000  # refs are drawn at random as if from a million issued licences
+
+# Bars from the contracts brief (gas per transaction, or per licence where noted).
+BARS = {
+    "anchor, 1 root, first batch": 48_000,
+    "anchor, 1 root, count 10,000": 48_000,
+    "anchor, 16 roots, count 10,000": 48_000,
+    "revoke 1 licence, first status change": 46_000,
+    "revoke 1 licence": 46_000,
+    "revoke 100 licences (per licence)": 8_000,
+}
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.w3 = Web3(EthereumTesterProvider())
+        accounts = self.w3.eth.accounts
+        self.council, self.authority_account = accounts[:3], accounts[3]
+        artifact = load_artifact("LicenceRegistry")
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        receipt = self.receipt(factory.constructor(self.council, 2), self.council[0])
+        self.deploy_gas = receipt.gasUsed
+        self.registry = self.w3.eth.contract(address=receipt.contractAddress, abi=artifact["abi"])
+        self.fns = self.registry.functions
+
+    def receipt(self, fn: Any, sender: str) -> Any:
+        receipt = self.w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender}))
+        assert receipt.status == 1, fn
+        return receipt
+
+    def gas(self, fn: Any, sender: str | None = None) -> int:
+        return self.receipt(fn, sender or self.authority_account).gasUsed
+
+    def govern(self, name: str, *args: Any) -> tuple[int, int]:
+        """(propose gas, executing approve gas) for one onlySelf action."""
+        action = bytes.fromhex(self.registry.encode_abi(name, args=list(args))[2:])
+        proposal_id = self.fns.proposalCount().call() + 1
+        propose = self.gas(self.fns.propose(action), self.council[0])
+        approve = self.gas(self.fns.approve(proposal_id), self.council[1])
+        return propose, approve
+
+
+def random_refs(count: int) -> bytes:
+    # Opaque random status references: which of the million licences they name cannot
+    # matter to a contract that stores no per-licence state, but draw them honestly.
+    return b"".join(os.urandom(16) for _ in range(count))
+
+
+def measure() -> dict[str, int]:
+    bench = Bench()
+    fns = bench.fns
+    rows: dict[str, int] = {"deploy": bench.deploy_gas}
+
+    propose, approve = bench.govern(
+        "registerAuthority",
+        "CN-31-DMV",
+        "上海市公安局交通警察总队",
+        "Shanghai Traffic Police",
+        "CN-31",
+        1 << DRIVING,
+        [bench.authority_account],
+    )
+    rows["propose registerAuthority"] = propose
+    rows["approve + execute registerAuthority"] = approve
+    propose, approve = bench.govern("setAccreditation", 1, (1 << DRIVING) | (1 << 3))
+    rows["propose setAccreditation"] = propose
+    rows["approve + execute setAccreditation"] = approve
+
+    rows["addKey (first key)"] = bench.gas(fns.addKey(b"\x02" + os.urandom(32), 0, FAR_FUTURE))
+    rows["addKey"] = bench.gas(fns.addKey(b"\x03" + os.urandom(32), 0, FAR_FUTURE))
+
+    rows["anchor, 1 root, first batch"] = bench.gas(fns.anchor(DRIVING, 10_000, random_refs(1)))
+    rows["anchor, 1 root, count 10,000"] = bench.gas(fns.anchor(DRIVING, 10_000, random_refs(1)))
+    rows["anchor, 16 roots, count 10,000"] = bench.gas(fns.anchor(DRIVING, 10_000, random_refs(16)))
+    rows["anchor, 16 roots, count 1"] = bench.gas(fns.anchor(DRIVING, 1, random_refs(16)))
+
+    revoke = fns.setStatus(REVOKED, 0, 1, random_refs(1), b"")
+    rows["revoke 1 licence, first status change"] = bench.gas(revoke)
+    rows["revoke 1 licence"] = bench.gas(fns.setStatus(REVOKED, 0, 1, random_refs(1), b""))
+
+    until = bench.w3.eth.get_block("latest").timestamp + 30 * 86_400
+    batches = {
+        "revoke 100 licences": fns.setStatus(REVOKED, 0, 1, random_refs(100), b""),
+        "suspend 100 licences": fns.setStatus(SUSPENDED, until, 2, random_refs(100), b""),
+        "supersede 100 licences": fns.setStatus(
+            SUPERSEDED, 0, 3, random_refs(100), random_refs(100)
+        ),
+    }
+    for label, fn in batches.items():
+        total = bench.gas(fn)
+        rows[label] = total
+        rows[f"{label} (per licence)"] = total // 100
+    rows["markKeyCompromised"] = bench.gas(fns.markKeyCompromised(1, 1_000))
+    return rows
+
+
+def main() -> None:
+    rows = measure()
+    width = max(map(len, rows))
+    print(f"{'operation':<{width}}  {'gas':>10}  bar")
+    failures = []
+    for label, gas in rows.items():
+        bar = BARS.get(label)
+        verdict = "" if bar is None else f"≤ {bar:,} {'ok' if gas <= bar else 'MISSED'}"
+        if bar is not None and gas > bar:
+            failures.append(label)
+        print(f"{label:<{width}}  {gas:>10,}  {verdict}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "backend": "eth-tester (py-evm, default fork)",
+                "compiler": {"evmVersion": EVM_VERSION, "optimizer": OPTIMIZER},
+                "issuedLicences": ISSUED,
+                "gasUsed": rows,
+                "bars": BARS,
+                "barsMissed": failures,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {RESULTS}")
+    if failures:
+        raise SystemExit(f"bars missed: {', '.join(failures)}")
+
+
+if __name__ == "__main__":
+    main()
