@@ -1,0 +1,172 @@
+"""Per-licence commitment to claims: a Merkle tree over salted claim digests.
+
+salt(key)    = HMAC-SHA256(seed, cbor(key))[:16]
+digest(key)  = H(0x02 || salt || cbor([key, value]))   value null for an absent optional claim
+node         = H(0x03 || left || right)
+The tree's shape is fixed per licence type by its schema, so common disclosures need
+few proof nodes. A multiproof lists the hashes of the maximal undisclosed subtrees in
+depth-first, left-to-right order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Container, Iterable, Mapping, Sequence
+from typing import Any
+
+import cbor2
+
+from ._hash import CLAIM_LEAF, CLAIM_NODE, NODE_BYTES
+from .errors import ProofError
+from .schema import Schema, Shape
+
+_cbor_dumps = cbor2.dumps
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+# HMAC key pads applied with bytes.translate, as the standard library's hmac module does.
+_TRANS_36 = bytes(x ^ 0x36 for x in range(256))
+_TRANS_5C = bytes(x ^ 0x5C for x in range(256))
+_sha256 = hashlib.sha256
+
+
+def derive_salts(seed: bytes, key_bytes: Iterable[bytes]) -> list[bytes]:
+    """HMAC-SHA256(seed, cbor(key))[:16] per key (cbor(key) is one byte for keys 0..23).
+
+    Same output as hmac.digest, but the keyed inner/outer states are built once per seed:
+    this is the hot loop of issuance.
+    """
+    padded = seed.ljust(64, b"\x00")
+    inner = _sha256(padded.translate(_TRANS_36))
+    outer = _sha256(padded.translate(_TRANS_5C))
+    salts = []
+    for key_byte in key_bytes:
+        i = inner.copy()
+        i.update(key_byte)
+        o = outer.copy()
+        o.update(i.digest())
+        salts.append(o.digest()[:NODE_BYTES])
+    return salts
+
+
+def cbor_value(value: Any) -> Any:
+    """The CBOR data model form of a claim value (dates become days since 1970-01-01)."""
+    if value.__class__ is dt.date:
+        return value.toordinal() - _EPOCH_ORDINAL
+    return value
+
+
+def claim_digest(key: int, value: Any, salt: bytes) -> bytes:
+    """H(0x02 || salt || cbor([key, value])); cbor([key, value]) = 0x82, key byte, value.
+
+    Claim values are never maps or floats, so plain cbor2 output is already deterministic.
+    """
+    return _sha256(CLAIM_LEAF + salt + b"\x82" + bytes((key,)) + _cbor_dumps(cbor_value(value))
+                   ).digest()[:NODE_BYTES]
+
+
+def _ops(shape: Shape) -> list[tuple[int, int]]:
+    """Post-order (left, right) index pairs: node list = leaf digests, then one per op."""
+    ops: list[tuple[int, int]] = []
+    count = _count(shape)
+
+    def walk(node: Shape) -> int:
+        if isinstance(node, int):
+            return node
+        left, right = walk(node[0]), walk(node[1])
+        ops.append((left, right))
+        return count + len(ops) - 1
+
+    walk(shape)
+    return ops
+
+
+def _count(shape: Shape) -> int:
+    return 1 if isinstance(shape, int) else _count(shape[0]) + _count(shape[1])
+
+
+_OPS_CACHE: dict[int, list[tuple[int, int]]] = {}
+
+
+def leaf_digests(schema: Schema, claims: Mapping[str, Any], seed: bytes) -> list[bytes]:
+    """Digests of every claim slot in leaf order (absent optional claims digest null)."""
+    slots = _SLOTS_CACHE.get(schema.code)
+    if slots is None:
+        slots = _SLOTS_CACHE[schema.code] = [(c.name, c.key) for c in schema.leaves]
+    salts = derive_salts(seed, [bytes((key,)) for _, key in slots])
+    get = claims.get
+    return [claim_digest(key, get(name), salt)
+            for (name, key), salt in zip(slots, salts, strict=True)]
+
+
+_SLOTS_CACHE: dict[int, list[tuple[str, int]]] = {}
+
+
+def root_of_digests(schema: Schema, digests: list[bytes]) -> bytes:
+    ops = _OPS_CACHE.get(schema.code)
+    if ops is None:
+        ops = _OPS_CACHE[schema.code] = _ops(schema.shape)
+    nodes = list(digests)
+    for left, right in ops:
+        nodes.append(_sha256(CLAIM_NODE + nodes[left] + nodes[right]).digest()[:NODE_BYTES])
+    return nodes[-1]
+
+
+def claims_root(schema: Schema, claims: Mapping[str, Any], seed: bytes) -> bytes:
+    """Root over every claim slot of the schema, from the full claims and the seed."""
+    return root_of_digests(schema, leaf_digests(schema, claims, seed))
+
+
+def _has(node: Shape, disclosed: Container[int]) -> bool:
+    if isinstance(node, int):
+        return node in disclosed
+    return _has(node[0], disclosed) or _has(node[1], disclosed)
+
+
+def multiproof(schema: Schema, digests: Sequence[bytes], disclosed: set[int]) -> list[bytes]:
+    """Hashes of the maximal subtrees holding no disclosed leaf (indexes into schema.leaves)."""
+    out: list[bytes] = []
+
+    def hash_of(node: Shape) -> bytes:
+        if isinstance(node, int):
+            return digests[node]
+        return _sha256(CLAIM_NODE + hash_of(node[0]) + hash_of(node[1])).digest()[:NODE_BYTES]
+
+    def walk(node: Shape) -> None:
+        if not _has(node, disclosed):
+            out.append(hash_of(node))
+        elif not isinstance(node, int):
+            walk(node[0])
+            walk(node[1])
+
+    walk(schema.shape)
+    return out
+
+
+def root_from_multiproof(schema: Schema, disclosed: Mapping[int, bytes],
+                         proof: Sequence[bytes]) -> bytes:
+    """Recomputes the claims root from disclosed leaf digests (by leaf index) and a multiproof.
+
+    Raises ProofError unless the proof has exactly the nodes the tree shape calls for.
+    """
+    nodes = iter(proof)
+    used = 0
+
+    def walk(node: Shape) -> bytes:
+        nonlocal used
+        if not _has(node, disclosed):
+            used += 1
+            value = next(nodes, None)
+            if value is None:
+                raise ProofError("The claims proof is missing nodes; the licence is damaged.",
+                                 reason="claims_proof_invalid")
+            return value
+        if isinstance(node, int):
+            return disclosed[node]
+        return _sha256(CLAIM_NODE + walk(node[0]) + walk(node[1])).digest()[:NODE_BYTES]
+
+    root = walk(schema.shape)
+    if used != len(proof):
+        raise ProofError("The claims proof has extra nodes; the licence is damaged.",
+                         reason="claims_proof_invalid")
+    return root

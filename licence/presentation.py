@@ -1,0 +1,140 @@
+"""Live presentations (ELP1): a wallet-bound licence disclosure signed by the device key.
+
+ELP1 payload = cbor([body, signature]); body is the deterministic CBOR of
+  {1: licence map, 2: device key (33 B), 3: time (unix s), 4: challenge (1-16 B, optional)}
+where the licence map is a disclosure of a bound copy WITHOUT its device digest (key 8):
+the verifier recomputes it from the device key, so a wrong key breaks the issuer's
+signature. signature = ES256 r||s by the device key over
+  Sig_structure ["Signature1", h'', "elicence/presentation/v1", body].
+The body bytes are signed as received, so verifiers never re-encode before checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from . import _cose
+from ._cbor import dumps, loads_limited
+from ._hash import device_key_digest
+from .errors import DecodeError, ExpiredError, LicenceError, PresentationError
+from .licence import K_DEVICE, Licence, int_keyed_map
+from .limits import FRESHNESS_SECONDS, MAX_CHALLENGE_BYTES
+from .qr import PRESENTATION_PREFIX, encode_text
+
+B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE = 1, 2, 3, 4
+DEVICE_KEY_BYTES = 33
+
+
+def compressed_public_key(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> bytes:
+    """The 33-byte compressed SEC1 form used for device keys (and on chain)."""
+    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
+    return public.public_bytes(serialization.Encoding.X962,
+                               serialization.PublicFormat.CompressedPoint)
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """A decoded or freshly built ELP1; unverified until `verify_device` returns."""
+
+    licence: Licence
+    device_key: bytes
+    time: int
+    challenge: bytes
+    body: bytes  # the exact signed bytes
+    signature: bytes
+
+    def to_qr(self) -> str:
+        return encode_text(PRESENTATION_PREFIX, dumps([self.body, self.signature]))
+
+    def verify_device(self, now: int, challenge: bytes | None = None) -> None:
+        """Checks binding, the device signature, the challenge and freshness (±60 s of now).
+
+        The licence itself (authority signature, proof, status) is checked separately via
+        `self.licence.verify_signature(...)` and the verifier's chain checks.
+        """
+        if device_key_digest(self.device_key) != self.licence.device_digest:
+            raise PresentationError("The presenting device is not the one this licence copy "
+                                    "is bound to.", reason="device_key_mismatch")
+        public = _cose.public_key_from_bytes(self.device_key)
+        _cose.verify(public, self.signature, _tbs(self.body), reason="device_signature_invalid")
+        if challenge is not None and challenge != self.challenge:
+            raise PresentationError("The code answers a different challenge; ask the holder "
+                                    "to scan this counter's challenge again.",
+                                    reason="challenge_mismatch")
+        if self.time < now - FRESHNESS_SECONDS:
+            raise ExpiredError("The live code is older than 60 seconds; ask the holder to "
+                               "refresh it.", reason="presentation_stale")
+        if self.time > now + FRESHNESS_SECONDS:
+            raise ExpiredError("The live code is dated in the future; the phone's clock is "
+                               "wrong, ask the holder to fix it.",
+                               reason="presentation_from_future")
+
+    @classmethod
+    def from_bytes_unverified(cls, data: bytes) -> Presentation:
+        outer = loads_limited(data, max_depth=1, max_items=3)
+        if not (isinstance(outer, list) and len(outer) == 2
+                and all(type(x) is bytes for x in outer)):
+            raise DecodeError("The live code is not a presentation.", reason="structure_invalid")
+        body, signature = outer
+        if len(signature) != _cose.SIGNATURE_BYTES:
+            raise DecodeError("The live code's signature has the wrong length.",
+                              reason="structure_invalid")
+        m: Any = loads_limited(body)
+        if not int_keyed_map(m) or not {B_LICENCE, B_DEVICE_KEY, B_TIME} <= set(m) \
+                or not set(m) <= {B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE}:
+            raise DecodeError("The live code lacks presentation fields.",
+                              reason="structure_invalid")
+        device_key, time = m[B_DEVICE_KEY], m[B_TIME]
+        challenge = m.get(B_CHALLENGE, b"")
+        if type(device_key) is not bytes or len(device_key) != DEVICE_KEY_BYTES \
+                or type(time) is not int or not 0 <= time < 1 << 63 \
+                or type(challenge) is not bytes or len(challenge) > MAX_CHALLENGE_BYTES \
+                or (B_CHALLENGE in m and not challenge):
+            raise DecodeError("The live code's device key, time or challenge is malformed.",
+                              reason="structure_invalid")
+        if not isinstance(m[B_LICENCE], dict) or K_DEVICE in m[B_LICENCE]:
+            raise DecodeError("The live code's licence must not carry a device digest.",
+                              reason="structure_invalid")
+        licence = replace(Licence.from_map_unverified(m[B_LICENCE]),
+                          device_digest=device_key_digest(device_key))
+        return cls(licence=licence, device_key=device_key, time=time, challenge=challenge,
+                   body=body, signature=signature)
+
+
+def _tbs(body: bytes) -> bytes:
+    return _cose.sig_structure(b"", _cose.PRESENTATION_CONTEXT, body)
+
+
+def present(licence: Licence, disclose: Iterable[str] | None,
+            device_private_key: ec.EllipticCurvePrivateKey, now: int,
+            challenge: bytes = b"") -> Presentation:
+    """Builds and signs a live presentation of a full, device-bound licence.
+
+    `disclose` names the claims to show (None: all of them, sent with the seed).
+    """
+    if len(challenge) > MAX_CHALLENGE_BYTES:
+        raise LicenceError(f"A challenge is at most {MAX_CHALLENGE_BYTES} bytes.",
+                           reason="challenge_too_long")
+    device_key = compressed_public_key(device_private_key)
+    if licence.device_digest is None:
+        raise PresentationError("This licence copy is not bound to a device, so it cannot be "
+                                "shown live; claim it in the wallet first.",
+                                reason="licence_not_bound")
+    if licence.device_digest != device_key_digest(device_key):
+        raise PresentationError("This licence copy is not bound to this device key.",
+                                reason="device_key_mismatch")
+    shown = licence if disclose is None else licence.disclose(disclose)
+    licence_map = shown.to_map()
+    del licence_map[K_DEVICE]
+    m: dict[int, Any] = {B_LICENCE: licence_map, B_DEVICE_KEY: device_key, B_TIME: now}
+    if challenge:
+        m[B_CHALLENGE] = challenge
+    body = dumps(m)
+    signature = _cose.sign(device_private_key, _tbs(body))
+    return Presentation(licence=shown, device_key=device_key, time=now, challenge=challenge,
+                        body=body, signature=signature)

@@ -1,0 +1,280 @@
+"""Licence types as data: a JSON schema per type under licence/schemas/.
+
+A schema names each claim with its small integer CBOR key, its type, whether it is
+required and whether it may sensibly be disclosed alone, and fixes the shape of the
+per-licence claims tree (see docs/decisions/0004-claim-commitment.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from . import credit_code
+from .errors import ClaimsError, FieldError, SchemaError
+from .limits import MAX_CLAIMS
+
+ClaimValue = str | bool | dt.date | list[str]
+Claims = dict[str, ClaimValue]
+Shape = int | tuple["Shape", "Shape"]  # a leaf index, or (left, right)
+
+SCHEMA_NAMES = ("driving", "business", "professional")
+_TYPES = {"text", "date", "bool", "enum", "list", "credit_code"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def date_to_days(value: dt.date) -> int:
+    """Claim dates are carried in CBOR as days since 1970-01-01 (RFC 8943 without the tag)."""
+    return value.toordinal() - _EPOCH_ORDINAL
+
+
+def days_to_date(days: int) -> dt.date:
+    return dt.date.fromordinal(days + _EPOCH_ORDINAL)
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    name: str
+    key: int
+    type: str
+    required: bool
+    disclosable_alone: bool
+    title: Mapping[str, str]
+    max_length: int | None = None
+    pattern: re.Pattern[str] | None = None
+    upper: bool = False
+    values: tuple[str, ...] = ()
+    max_items: int | None = None
+    derived: Mapping[str, Any] | None = None
+    after: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    code: int
+    title: Mapping[str, str]
+    claims: tuple[ClaimSpec, ...]  # in schema (input) order
+    leaves: tuple[ClaimSpec, ...]  # in claims-tree leaf order (depth first, left to right)
+    shape: Shape  # tree over indexes into `leaves`
+    by_name: Mapping[str, ClaimSpec] = field(repr=False)
+    by_key: Mapping[int, ClaimSpec] = field(repr=False)
+
+    def validate(self, row: Mapping[str, Any]) -> Claims:
+        """Checks one input row; returns normalised claims including derived predicates.
+
+        Raises ClaimsError listing every bad field at once.
+        """
+        errors: list[FieldError] = []
+        claims: Claims = {}
+        for name in row:
+            spec = self.by_name.get(name)
+            if spec is None:
+                errors.append(FieldError(name, "unknown", f"{name} is not a field of a "
+                              f"{self.name} licence.", "one of: " + ", ".join(self._inputs())))
+            elif spec.derived is not None and not _blank(row[name]):
+                errors.append(FieldError(name, "derived", f"{name} is computed at issue and "
+                              "must not be supplied.", "remove this field"))
+        for spec in self.claims:
+            if spec.derived is not None:
+                continue
+            raw = row.get(spec.name)
+            if _blank(raw):
+                if spec.required:
+                    errors.append(FieldError(spec.name, "missing", f"{spec.name} is required.",
+                                             _expected(spec)))
+                continue
+            try:
+                claims[spec.name] = _normalise(spec, raw)
+            except _Bad as bad:
+                errors.append(FieldError(spec.name, bad.problem,
+                                         f"{spec.name}: {bad.detail}.", _expected(spec)))
+        for spec in self.claims:
+            value = claims.get(spec.name)
+            if spec.after and value is not None and spec.after in claims \
+                    and not value > claims[spec.after]:
+                errors.append(FieldError(spec.name, "order", f"{spec.name} must be later than "
+                              f"{spec.after}.", f"a date after {spec.after}"))
+            if spec.before and value is not None and spec.before in claims \
+                    and not value < claims[spec.before]:
+                errors.append(FieldError(spec.name, "order", f"{spec.name} must be earlier than "
+                              f"{spec.before}.", f"a date before {spec.before}"))
+        if errors:
+            raise ClaimsError(errors)
+        for spec in self.claims:
+            if spec.derived is not None:
+                d = spec.derived
+                claims[spec.name] = _age(claims[d["birth"]], claims[d["at"]]) >= d["age_over"]
+        return claims
+
+    def _inputs(self) -> list[str]:
+        return [c.name for c in self.claims if c.derived is None]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _age(birth: Any, at: Any) -> int:
+    return at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
+
+
+class _Bad(Exception):
+    def __init__(self, problem: str, detail: str) -> None:
+        self.problem, self.detail = problem, detail
+
+
+def _expected(spec: ClaimSpec) -> str:
+    if spec.type == "text":
+        return f"text of at most {spec.max_length} characters" + (
+            f" matching {spec.pattern.pattern}" if spec.pattern else "")
+    if spec.type == "date":
+        return "a date as YYYY-MM-DD"
+    if spec.type == "enum":
+        return "one of " + ", ".join(spec.values)
+    if spec.type == "list":
+        return f"1 to {spec.max_items} of " + " ".join(spec.values) + ", comma separated"
+    if spec.type == "credit_code":
+        return "an 18-character unified social credit code (GB 32100-2015)"
+    return "true or false"
+
+
+def _text(raw: Any, spec: ClaimSpec) -> str:
+    if not isinstance(raw, str):
+        raise _Bad("type", f"expected text, got {type(raw).__name__}")
+    text = unicodedata.normalize("NFC", raw.strip())
+    if spec.upper:
+        text = text.upper()
+    if _CONTROL.search(text):
+        raise _Bad("control_character", "contains a control or line-break character")
+    return text
+
+
+def _normalise(spec: ClaimSpec, raw: Any) -> ClaimValue:
+    kind = spec.type
+    if kind == "text":
+        text = _text(raw, spec)
+        if spec.max_length is not None and len(text) > spec.max_length:
+            raise _Bad("too_long", f"{len(text)} characters is longer than {spec.max_length}")
+        if spec.pattern is not None and not spec.pattern.fullmatch(text):
+            raise _Bad("pattern", f"{text!r} does not have the expected form")
+        return text
+    if kind == "date":
+        if isinstance(raw, dt.datetime):
+            raise _Bad("type", "expected a date without a time")
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(_text(raw, spec))
+        except ValueError:
+            raise _Bad("date", f"{raw!r} is not a valid YYYY-MM-DD date") from None
+    if kind == "enum":
+        text = _text(raw, spec).upper()
+        if text not in spec.values:
+            raise _Bad("not_allowed", f"{text!r} is not an allowed value")
+        return text
+    if kind == "list":
+        if isinstance(raw, str):
+            items = [p for p in re.split(r"[\s,;，、]+", _text(raw, spec).upper()) if p]
+        elif isinstance(raw, list | tuple):
+            items = [_text(p, spec).upper() for p in raw]
+        else:
+            raise _Bad("type", f"expected a list, got {type(raw).__name__}")
+        bad = [p for p in items if p not in spec.values]
+        if bad:
+            raise _Bad("not_allowed", "not allowed: " + ", ".join(bad))
+        if not items or len(items) > (spec.max_items or MAX_CLAIMS):
+            raise _Bad("count", f"{len(items)} items")
+        if len(set(items)) != len(items):
+            raise _Bad("duplicate", "an item is listed twice")
+        return sorted(items, key=spec.values.index)
+    if kind == "credit_code":
+        text = _text(raw, spec).upper()
+        problem = credit_code.problem(text)
+        if problem is not None:
+            raise _Bad(problem[0], problem[1])
+        return text
+    if isinstance(raw, bool):
+        return raw
+    raise _Bad("type", "expected true or false")
+
+
+def _spec(raw: Mapping[str, Any]) -> ClaimSpec:
+    if raw.get("type") not in _TYPES or not 0 <= int(raw.get("key", -1)) < 24:
+        raise SchemaError(f"Claim {raw.get('name')!r} has a bad type or key.",
+                          reason="schema_invalid")
+    return ClaimSpec(
+        name=raw["name"], key=raw["key"], type=raw["type"], required=raw["required"],
+        disclosable_alone=raw["disclosable_alone"], title=raw.get("title", {}),
+        max_length=raw.get("max_length"),
+        pattern=re.compile(raw["pattern"]) if "pattern" in raw else None,
+        upper=raw.get("upper", False), values=tuple(raw.get("values", ())),
+        max_items=raw.get("max_items"), derived=raw.get("derived"),
+        after=raw.get("after"), before=raw.get("before"),
+    )
+
+
+def _shape(node: Any, by_name: Mapping[str, ClaimSpec], leaves: list[ClaimSpec]) -> Shape:
+    if isinstance(node, str):
+        leaves.append(by_name[node])
+        return len(leaves) - 1
+    if not (isinstance(node, list) and len(node) == 2):
+        raise SchemaError("A claims tree node must be a claim name or a pair.",
+                          reason="schema_invalid")
+    return (_shape(node[0], by_name, leaves), _shape(node[1], by_name, leaves))
+
+
+def parse_schema(data: Mapping[str, Any]) -> Schema:
+    """Builds a Schema from its JSON form, checking it is self-consistent."""
+    try:
+        claims = tuple(_spec(c) for c in data["claims"])
+        by_name = {c.name: c for c in claims}
+        by_key = {c.key: c for c in claims}
+        leaves: list[ClaimSpec] = []
+        shape = _shape(data["tree"], by_name, leaves)
+        derived_ok = all(
+            by_name[c.derived[ref]].type == "date" and by_name[c.derived[ref]].required
+            for c in claims if c.derived is not None for ref in ("birth", "at"))
+        ok = (derived_ok and len(by_name) == len(by_key) == len(claims) <= MAX_CLAIMS
+              and sorted(c.key for c in leaves) == sorted(by_key)
+              and 0 < int(data["code"]) < 64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SchemaError(f"The schema is malformed ({exc}).", reason="schema_invalid") from exc
+    if not ok:
+        raise SchemaError("The schema's claims, keys and tree do not match one to one.",
+                          reason="schema_invalid")
+    return Schema(name=data["name"], code=data["code"], title=data.get("title", {}),
+                  claims=claims, leaves=tuple(leaves), shape=shape,
+                  by_name=by_name, by_key=by_key)
+
+
+@cache
+def _load(name: str) -> Schema:
+    text = resources.files(__package__).joinpath("schemas", f"{name}.json").read_text("utf-8")
+    return parse_schema(json.loads(text))
+
+
+@cache
+def _codes() -> dict[int, str]:
+    return {_load(n).code: n for n in SCHEMA_NAMES}
+
+
+def load_schema(name_or_code: str | int) -> Schema:
+    """Returns the schema of a licence type given its name ("driving") or code (1)."""
+    if isinstance(name_or_code, int) and not isinstance(name_or_code, bool):
+        name = _codes().get(name_or_code)
+        if name is not None:
+            return _load(name)
+    elif name_or_code in SCHEMA_NAMES:
+        return _load(name_or_code)
+    raise SchemaError(f"Licence type {name_or_code!r} is unknown; use one of "
+                      + ", ".join(f"{n} ({_load(n).code})" for n in SCHEMA_NAMES) + ".")
