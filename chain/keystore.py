@@ -24,6 +24,8 @@ from eth_account.signers.local import LocalAccount
 
 SIGNING = "p256-signing"
 ACCOUNT = "chain-account"
+SECRET = "secret"  # symmetric secrets, e.g. an authority's claim-code secret
+_FOLDERS = {SIGNING: "signing", ACCOUNT: "accounts", SECRET: "secrets"}
 _SCRYPT_N = 2**17  # OWASP minimum for scrypt; about 0.3 s per unlock on one core
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -110,6 +112,15 @@ class Keystore:
         self._path(SIGNING, name).unlink(missing_ok=True)
         self._cache.pop((SIGNING, name), None)
 
+    # -- symmetric secrets
+    def secret(self, name: str, *, create: bool = False) -> bytes:
+        """A 32-byte secret; with `create`, made on first use."""
+        if create and not self.has(SECRET, name):
+            secret = os.urandom(32)
+            self._write(SECRET, name, secret, {})
+            return secret
+        return self._read(SECRET, name)
+
     def has(self, kind: str, name: str) -> bool:
         return self._path(kind, name).exists()
 
@@ -120,11 +131,10 @@ class Keystore:
                 "bad_key_name",
                 f"{name!r} cannot name a key file: use letters, digits, '.', '_' or '-'.",
             )
-        folder = "accounts" if kind == ACCOUNT else "signing"
-        return self.directory / folder / f"{name}.json"
+        return self.directory / _FOLDERS[kind] / f"{name}.json"
 
     def _names(self, kind: str) -> list[str]:
-        folder = self.directory / ("accounts" if kind == ACCOUNT else "signing")
+        folder = self.directory / _FOLDERS[kind]
         return sorted(p.stem for p in folder.glob("*.json")) if folder.exists() else []
 
     def _write(self, kind: str, name: str, secret: bytes, public: dict) -> None:
@@ -157,7 +167,8 @@ class Keystore:
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise KeystoreError(
-                "key_missing", f"No key named {name!r} in {path.parent}: create it first."
+                "key_missing", f"No key named {name!r} in {path.parent}: create it first "
+                "(signing keys: `elicence authority add-key`).",
             ) from None
         except (OSError, ValueError) as exc:
             raise KeystoreError(

@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, str] = {
     "registry": "chain.cli:registry",
     "council": "chain.cli:council",
     "authority": "chain.cli:authority",
+    "issue": "issuer.cli:issue_command",
 }
 
 

@@ -1,0 +1,430 @@
+"""Follows registry events into the local SQLite index, surviving chain reorganisations.
+
+    indexer = Indexer("var/index.sqlite", registry, start_block=deploy_block)
+    report = indexer.sync()        # reads new blocks in chunks; safe to call repeatedly
+    indexer.check_heads()          # one call per authority: raises IndexIntegrityError
+
+Reorgs (docs/decisions/0013-indexer-reorgs.md): the hashes of recently indexed blocks are
+kept; before each chunk the newest one is compared with the chain, and on a mismatch the
+indexer walks back to the newest block whose hash still matches, deletes every row derived
+from later blocks, and reads again from there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_utils import keccak
+from web3.exceptions import BlockNotFound
+
+from chain.connect import get_logs
+from chain.errors import IndexIntegrityError, ReorgTooDeep
+from chain.index import LicenceIndex
+from chain.index_schema import EVENT_TABLES, SCHEMA_VERSION, create_schema, open_db
+from chain.records import REVOKED, SUPERSEDED, Event
+from chain.registry import REF_SIZE, Registry
+
+ZERO_HEAD = bytes(32)
+
+
+@dataclass
+class SyncReport:
+    from_block: int
+    to_block: int
+    events: int = 0
+    reorgs: list[tuple[int, int]] = field(default_factory=list)  # (fork block, old tip)
+
+
+@dataclass(frozen=True)
+class HeadMismatch:
+    authority: int
+    kind: str  # "batch" or "status"
+    indexed: bytes
+    on_chain: bytes
+
+
+class Indexer:
+    """Writes the index at `path` from `registry`'s events, starting at `start_block`."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        registry: Registry,
+        *,
+        start_block: int = 0,
+        chunk_size: int = 2000,
+        confirmations: int = 1,
+        reorg_window: int = 256,
+    ) -> None:
+        self.path = str(path)
+        self.registry = registry
+        self.w3 = registry.w3
+        self.chunk_size = chunk_size
+        self.confirmations = confirmations
+        self.reorg_window = reorg_window
+        self.db = open_db(self.path)
+        create_schema(self.db)
+        self._check_meta(start_block)
+        self._heads: dict[tuple[int, str], bytes] = {}
+        self._times: dict[int, tuple[bytes, int]] = {}
+        self._status_rows: list[tuple[Any, ...]] = []
+        self._status_events: list[tuple[Any, ...]] = []
+
+    def close(self) -> None:
+        self.db.close()
+
+    def reader(self) -> LicenceIndex:
+        return LicenceIndex(self.path)
+
+    @property
+    def next_block(self) -> int:
+        return int(self._meta("next_block"))
+
+    # ------------------------------------------------------------------ syncing
+    def sync(self, *, now: int | None = None, to_block: int | None = None) -> SyncReport:
+        """Reads every new event up to the head minus (confirmations - 1)."""
+        head = self.w3.eth.block_number - (self.confirmations - 1)
+        if to_block is not None:
+            head = min(head, to_block)
+        report = SyncReport(self.next_block, head)
+        while True:
+            self._follow_reorg(report)
+            start = self.next_block
+            if start > head:
+                break
+            end = min(start + self.chunk_size - 1, head)
+            report.events += self._read_chunk(start, end)
+        self._prune(head)
+        self._set_meta("synced_at", str(int(time.time()) if now is None else now))
+        report.to_block = self.next_block - 1
+        return report
+
+    def _read_chunk(self, start: int, end: int) -> int:
+        tip = self.w3.eth.get_block(end)
+        logs = get_logs(self.w3, self.registry.address, start, end)
+        times = {end: (bytes(tip["hash"]), int(tip["timestamp"]))}
+        for log in logs:
+            number = _int(log["blockNumber"])
+            if number not in times:
+                stamp = log.get("blockTimestamp")  # newer nodes include it; else ask
+                if stamp is None:
+                    stamp = self.w3.eth.get_block(number)["timestamp"]
+                times[number] = (_bytes(log["blockHash"]), _int(stamp))
+        # Logs from a block the chain has since replaced: drop this chunk and re-check.
+        if self.w3.eth.get_block(end)["hash"] != tip["hash"]:
+            return 0
+        return self.store(logs, times, end)
+
+    def store(self, logs: list[Any], times: dict[int, tuple[bytes, int]], end: int) -> int:
+        """Applies one chunk's logs in one transaction; `times`: block → (hash, time)."""
+        self._times = times
+        self._status_rows: list[tuple[Any, ...]] = []
+        self._status_events: list[tuple[Any, ...]] = []
+        count = 0
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for log in logs:
+                event = self.registry.events.decode(log)
+                if event is not None:
+                    self._apply(event, _bytes(log["transactionHash"]))
+                    count += 1
+            # Status changes are written per chunk; executemany keeps their order.
+            self.db.executemany(
+                "INSERT INTO status_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._status_events)
+            self._upsert_statuses(self._status_rows)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO blocks (number, hash, time) VALUES (?, ?, ?)",
+                [(n, h, t) for n, (h, t) in times.items()],
+            )
+            self._set_meta("next_block", str(end + 1))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._heads.clear()
+            raise
+        finally:
+            self._status_rows, self._status_events = [], []
+        return count
+
+    # ------------------------------------------------------------------ reorgs
+    def _follow_reorg(self, report: SyncReport) -> None:
+        rows = self.db.execute(
+            "SELECT number, hash FROM blocks ORDER BY number DESC").fetchall()
+        if not rows or self._canonical(rows[0][0], rows[0][1]):
+            return
+        for number, block_hash in rows[1:]:
+            if self._canonical(number, block_hash):
+                self.rollback(number)
+                report.reorgs.append((number, rows[0][0]))
+                return
+        raise ReorgTooDeep(rows[-1][0])
+
+    def _canonical(self, number: int, block_hash: bytes) -> bool:
+        try:
+            block = self.w3.eth.get_block(number)
+        except BlockNotFound:  # the chain is now shorter
+            return False
+        return bytes(block["hash"]) == bytes(block_hash)
+
+    def rollback(self, fork_block: int) -> None:
+        """Deletes everything derived from blocks after `fork_block`."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            orphaned = self.db.execute(
+                "SELECT authority, refs FROM status_events WHERE block > ?", (fork_block,)
+            ).fetchall()
+            for table in EVENT_TABLES:
+                self.db.execute(f"DELETE FROM {table} WHERE block > ?", (fork_block,))
+            self.db.execute("DELETE FROM blocks WHERE number > ?", (fork_block,))
+            self._recompute_statuses(orphaned)
+            self._set_meta("next_block", str(fork_block + 1))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        finally:
+            self._heads.clear()
+
+    def _recompute_statuses(self, orphaned: list[tuple[int, bytes]]) -> None:
+        """Rebuilds the current status of refs touched by orphaned events."""
+        touched: dict[int, set[bytes]] = {}
+        for authority, refs in orphaned:
+            touched.setdefault(authority, set()).update(_split(refs))
+        for authority, refs in touched.items():
+            self.db.executemany("DELETE FROM statuses WHERE authority = ? AND ref = ?",
+                                [(authority, r) for r in refs])
+            events = self.db.execute(
+                "SELECT status, until, reason, refs, successors, block, time FROM status_events "
+                "WHERE authority = ? ORDER BY block, log_index", (authority,))
+            for status, until, reason, packed, successors, block, when in events:
+                succ = _split(successors)
+                rows = [
+                    (authority, ref, status, until, reason, succ[i] if succ else None, block, when)
+                    for i, ref in enumerate(_split(packed)) if ref in refs
+                ]
+                self._upsert_statuses(rows)
+
+    def _prune(self, head: int) -> None:
+        """Forgets block hashes older than the reorg window (keeps the newest)."""
+        self.db.execute(
+            "DELETE FROM blocks WHERE number < ? AND number < (SELECT MAX(number) FROM blocks)",
+            (head - self.reorg_window,),
+        )
+
+    # ------------------------------------------------------------------ integrity
+    def head_mismatches(self) -> list[HeadMismatch]:
+        """Compares each authority's recomputed heads with the chain at the indexed block."""
+        state = self.reader().as_of()
+        if state is None:
+            return []
+        mismatches = []
+        for (number,) in self.db.execute("SELECT number FROM authorities ORDER BY number"):
+            record = self.registry.authority(number, block=state.block_number)
+            for kind, on_chain in (("batch", record.batch_head), ("status", record.status_head)):
+                indexed = self._stored_head(number, kind)
+                if indexed != on_chain:
+                    mismatches.append(HeadMismatch(number, kind, indexed, on_chain))
+        return mismatches
+
+    def check_heads(self) -> None:
+        """Raises IndexIntegrityError when the index misses or invents registry events."""
+        mismatches = self.head_mismatches()
+        if mismatches:
+            which = ", ".join(f"authority {m.authority} {m.kind}" for m in mismatches)
+            raise IndexIntegrityError(
+                f"The local index disagrees with the chain's committed heads ({which}): "
+                "rebuild the index from the registry deployment block.",
+                mismatches=mismatches,
+            )
+
+    # ------------------------------------------------------------------ applying events
+    def _apply(self, event: Event, tx: bytes) -> None:
+        handler = getattr(self, "_on_" + event.name, None)
+        if handler is not None:
+            handler(event, event.args, tx)
+
+    def _time(self, event: Event) -> int:
+        return self._times[event.block_number][1]
+
+    def _on_AuthorityRegistered(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute(
+            "INSERT INTO authorities VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (a["authority"], a["id"], a["nameZh"], a["nameEn"], a["jurisdiction"],
+             ev.block_number, self._time(ev)),
+        )
+
+    def _on_AccreditationChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO accreditations VALUES (?, ?, ?, ?, ?)",
+                        (a["authority"], a["newTypes"], ev.block_number, ev.log_index,
+                         self._time(ev)))
+
+    def _on_AuthoritySuspended(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO suspensions VALUES (?, 1, ?, ?, ?)",
+                        (a["authority"], ev.block_number, ev.log_index, self._time(ev)))
+
+    def _on_AuthorityReinstated(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO suspensions VALUES (?, 0, ?, ?, ?)",
+                        (a["authority"], ev.block_number, ev.log_index, self._time(ev)))
+
+    def _on_AuthorityAccountSet(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?)",
+                        (a["account"], a["authority"], int(a["enabled"]), ev.block_number,
+                         ev.log_index))
+
+    def _on_KeyAdded(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?)",
+                        (a["authority"], a["keyId"], a["publicKey"], a["validFrom"],
+                         a["validUntil"], ev.block_number))
+
+    def _on_KeyValidUntilChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO key_changes VALUES (?, ?, ?, NULL, ?, ?)",
+                        (a["authority"], a["keyId"], a["newValidUntil"], ev.block_number,
+                         ev.log_index))
+
+    def _on_KeyCompromised(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO key_changes VALUES (?, ?, NULL, ?, ?, ?)",
+                        (a["authority"], a["keyId"], a["compromisedAt"], ev.block_number,
+                         ev.log_index))
+
+    def _on_BatchAnchored(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        authority, roots = a["authority"], a["roots"]
+        head = keccak(
+            self._head(authority, "batch") + a["licenceType"].to_bytes(1, "big")
+            + a["count"].to_bytes(4, "big") + a["anchoredAt"].to_bytes(8, "big") + roots
+        )
+        self._check_emitted(authority, "batch", head, a["head"], ev)
+        when = self._time(ev)
+        self.db.execute("INSERT INTO batch_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (authority, ev.block_number, ev.log_index, a["licenceType"], a["count"],
+                         a["anchoredAt"], tx, head))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(root, authority, a["licenceType"], a["count"], a["anchoredAt"], ev.block_number,
+              ev.log_index, when, tx) for root in _split(roots)],
+        )
+
+    def _on_StatusChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        authority, refs, successors = a["authority"], a["refs"], a["successors"]
+        status, until, reason = a["status"], a["until"], a["reason"]
+        head = keccak(
+            self._head(authority, "status") + status.to_bytes(1, "big")
+            + until.to_bytes(8, "big") + reason.to_bytes(2, "big") + refs + successors
+        )
+        self._check_emitted(authority, "status", head, a["head"], ev)
+        when = self._time(ev)
+        self._status_events.append(
+            (authority, ev.block_number, ev.log_index, when, tx, status, until, reason, refs,
+             successors, head))
+        block = ev.block_number
+        if status == SUPERSEDED and successors:
+            succ = _split(successors)
+            self._status_rows.extend(
+                (authority, ref, status, until, reason, succ[i], block, when)
+                for i, ref in enumerate(_split(refs))
+            )
+        else:
+            self._status_rows.extend(
+                (authority, ref, status, until, reason, None, block, when)
+                for ref in _split(refs)
+            )
+
+    def _on_CouncilMemberAdded(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO council VALUES (?, 1, ?, ?)",
+                        (a["account"], ev.block_number, ev.log_index))
+
+    def _on_CouncilMemberRemoved(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO council VALUES (?, 0, ?, ?)",
+                        (a["account"], ev.block_number, ev.log_index))
+
+    def _on_ThresholdChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO thresholds VALUES (?, ?, ?)",
+                        (a["newThreshold"], ev.block_number, ev.log_index))
+
+    def _on_ProposalCreated(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?)",
+                        (a["proposalId"], a["proposer"], a["action"], ev.block_number,
+                         self._time(ev), tx))
+
+    def _on_ProposalApproved(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?)",
+                        (a["proposalId"], a["member"], a["approvals"], ev.block_number,
+                         ev.log_index))
+
+    def _on_ProposalExecuted(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO executions VALUES (?, ?, ?)",
+                        (a["proposalId"], ev.block_number, self._time(ev)))
+
+    # ------------------------------------------------------------------ helpers
+    def _upsert_statuses(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        # Revoked is final: a later change to a revoked licence is ignored.
+        self.db.executemany(
+            "INSERT INTO statuses VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (authority, ref) DO UPDATE SET status = excluded.status, "
+            "until = excluded.until, reason = excluded.reason, successor = excluded.successor, "
+            f"block = excluded.block, time = excluded.time WHERE statuses.status != {REVOKED}",
+            rows,
+        )
+
+    def _head(self, authority: int, kind: str) -> bytes:
+        cached = self._heads.get((authority, kind))
+        return cached if cached is not None else self._stored_head(authority, kind)
+
+    def _stored_head(self, authority: int, kind: str) -> bytes:
+        row = self.db.execute(
+            f"SELECT head FROM {kind}_events WHERE authority = ? "
+            "ORDER BY block DESC, log_index DESC LIMIT 1", (authority,),
+        ).fetchone()
+        return bytes(row[0]) if row else ZERO_HEAD
+
+    def _check_emitted(self, authority: int, kind: str, head: bytes, emitted: bytes,
+                       ev: Event) -> None:
+        if head != emitted:
+            raise IndexIntegrityError(
+                f"The {kind} head recomputed for authority {authority} at block "
+                f"{ev.block_number} differs from the one the registry emitted: the index "
+                "missed events; rebuild it from the registry deployment block.",
+                authority=authority, block=ev.block_number,
+            )
+        self._heads[(authority, kind)] = head
+
+    def _check_meta(self, start_block: int) -> None:
+        chain_id = str(self.w3.eth.chain_id)
+        expected = {"schema": SCHEMA_VERSION, "registry": self.registry.address,
+                    "chain_id": chain_id}
+        stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        for key, value in expected.items():
+            if key in stored and stored[key] != value:
+                raise IndexIntegrityError(
+                    f"The index at {self.path} was built for {key} {stored[key]}, not {value}: "
+                    "use another index file or delete this one.",
+                    key=key,
+                )
+        if "next_block" not in stored:
+            rows = [*expected.items(), ("start_block", str(start_block)),
+                    ("next_block", str(start_block))]
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
+
+    def _meta(self, key: str) -> str:
+        return str(self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    return bytes(value)
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _split(packed: bytes) -> list[bytes]:
+    return [packed[i:i + REF_SIZE] for i in range(0, len(packed), REF_SIZE)]

@@ -1,0 +1,369 @@
+"""The registry client: deploy, typed reads, and one write per registry function.
+
+Writes are signed by the client's LocalAccount (see chain.transactions). Governance
+changes are proposed as calldata built by the `action_*` helpers:
+
+    action = registry.action_register_authority("CN-31-DMV", "上海市公安局交通管理局", ...)
+    result = registry.propose(action)                      # proposal id in the result
+    registry.as_account(second_member).approve(result.proposal_id)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from web3 import Web3
+
+from chain.connect import connect
+from chain.errors import ChainError, NoContract
+from chain.events import EventDecoder
+from chain.records import AuthorityRecord, KeyRecord, ProposalRecord, TxResult
+from chain.reverts import RevertDecoder, revert_data
+from chain.transactions import FeePolicy, PreparedTx, Sender, WaitPolicy
+
+REF_SIZE = 16  # status references, successors and batch roots are 16 bytes
+MAX_ROOTS = 16
+
+
+@dataclass(frozen=True)
+class ProposalResult(TxResult):
+    proposal_id: int = 0
+    executed: bool = False
+
+
+def load_registry_artifact() -> dict[str, Any]:
+    """The compiled LicenceRegistry (abi, bytecode) from contracts/build."""
+    from chain.solc import load_artifact  # written by the contracts part
+
+    return load_artifact("LicenceRegistry")
+
+
+def pack16(values: Sequence[bytes], what: str) -> bytes:
+    """Packs 16-byte values (roots, refs) as the registry expects them."""
+    for value in values:
+        if len(value) != REF_SIZE:
+            raise ChainError(
+                f"Each {what} must be exactly 16 bytes, got {len(value)}: check the input.",
+            )
+    return b"".join(values)
+
+
+class Registry:
+    """A LicenceRegistry at `address`, reached through `w3`, sending as `account`."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        address: str,
+        *,
+        account: LocalAccount | None = None,
+        artifact: dict[str, Any] | None = None,
+        fees: FeePolicy | None = None,
+        wait: WaitPolicy | None = None,
+        check_code: bool = True,
+    ) -> None:
+        self.w3 = w3
+        self.address = to_checksum_address(address)
+        self.artifact = artifact or load_registry_artifact()
+        self.abi = self.artifact["abi"]
+        self.contract = w3.eth.contract(address=self.address, abi=self.abi)
+        self.reverts = RevertDecoder(self.abi)
+        self.events = EventDecoder(self.abi)
+        self.fees = fees or FeePolicy()
+        self.wait_policy = wait or WaitPolicy()
+        self.account = account
+        # Shared by every `as_account` view so each account keeps one nonce counter.
+        self._senders: dict[str, Sender] = {}
+        if check_code and not w3.eth.get_code(self.address):
+            raise NoContract(self.address)
+
+    # ------------------------------------------------------------------ setup
+    @classmethod
+    def connect(
+        cls,
+        endpoint: str | Web3,
+        address: str,
+        *,
+        expected_chain_id: int | None = None,
+        **options: Any,
+    ) -> Registry:
+        return cls(connect(endpoint, expected_chain_id=expected_chain_id), address, **options)
+
+    @classmethod
+    def deploy(
+        cls,
+        w3: Web3,
+        account: LocalAccount,
+        council: Sequence[str],
+        threshold: int,
+        **options: Any,
+    ) -> tuple[Registry, TxResult]:
+        """Deploys a registry with `council` members and an M-of-N `threshold`."""
+        artifact = options.pop("artifact", None) or load_registry_artifact()
+        sender = Sender(
+            w3, account, RevertDecoder(artifact["abi"]),
+            fees=options.get("fees"), wait=options.get("wait"),
+        )
+        code = bytes.fromhex(artifact["bytecode"].removeprefix("0x"))
+        args = abi_encode(["address[]", "uint8"], [list(council), threshold])
+        receipt = sender.send(None, code + args)
+        registry = cls(w3, receipt["contractAddress"], account=account, artifact=artifact,
+                       **options)
+        registry._senders[account.address] = sender
+        return registry, registry._result(receipt)
+
+    def as_account(self, account: LocalAccount) -> Registry:
+        """The same registry, sending as `account` (nonce counters are shared)."""
+        view = object.__new__(Registry)
+        view.__dict__.update(self.__dict__)
+        view.account = account
+        return view
+
+    # ------------------------------------------------------------------ reads
+    def threshold(self) -> int:
+        return int(self._call("threshold"))
+
+    def council_members(self) -> list[str]:
+        return [to_checksum_address(a) for a in self._call("councilMembers")]
+
+    def proposal(self, proposal_id: int) -> ProposalRecord:
+        proposer, action, approvals, executed = self._call("proposal", proposal_id)
+        return ProposalRecord(proposal_id, to_checksum_address(proposer), bytes(action),
+                              int(approvals), bool(executed))
+
+    def is_council_member(self, account: str) -> bool:
+        return bool(self._call("isCouncilMember", to_checksum_address(account)))
+
+    def proposal_count(self) -> int:
+        return int(self._call("proposalCount"))
+
+    def has_approved(self, proposal_id: int, member: str) -> bool:
+        return bool(self._call("hasApproved", proposal_id, to_checksum_address(member)))
+
+    def authority_by_id(self, ident: str) -> int:
+        """The authority number registered under `ident`; 0 when none."""
+        return int(self._call("authorityById", ident))
+
+    def authority_count(self) -> int:
+        return int(self._call("authorityCount"))
+
+    def authority_of(self, account: str) -> int:
+        """The authority number an account acts for; 0 when none."""
+        return int(self._call("authorityOf", to_checksum_address(account)))
+
+    def authority(self, number: int, block: int | str = "latest") -> AuthorityRecord:
+        values = self._call("authority", number, block=block)
+        ident, name_zh, name_en, jurisdiction, types, suspended, keys, bhead, shead = values
+        return AuthorityRecord(number, ident, name_zh, name_en, jurisdiction, int(types),
+                               bool(suspended), int(keys), bytes(bhead), bytes(shead))
+
+    def key(self, authority: int, key_id: int) -> KeyRecord:
+        public_key, valid_from, valid_until, compromised_at = self._call("key", authority, key_id)
+        return KeyRecord(authority, key_id, bytes(public_key), int(valid_from), int(valid_until),
+                         int(compromised_at) or None)
+
+    # ------------------------------------------------------------------ governance
+    def propose(self, action: bytes) -> ProposalResult:
+        """Proposes (and approves) `action`; executes at once when the threshold is 1."""
+        return self._proposal_result(self._send("propose", action))
+
+    def approve(self, proposal_id: int) -> ProposalResult:
+        result = self._proposal_result(self._send("approve", proposal_id))
+        return ProposalResult(**{**result.__dict__, "proposal_id": proposal_id})
+
+    def action_add_council_member(self, account: str) -> bytes:
+        return self._encode("addCouncilMember", to_checksum_address(account))
+
+    def action_remove_council_member(self, account: str) -> bytes:
+        return self._encode("removeCouncilMember", to_checksum_address(account))
+
+    def action_set_threshold(self, threshold: int) -> bytes:
+        return self._encode("setThreshold", threshold)
+
+    def action_register_authority(
+        self,
+        id: str,
+        name_zh: str,
+        name_en: str,
+        jurisdiction: str,
+        accredited_types: int,
+        accounts: Sequence[str] = (),
+    ) -> bytes:
+        return self._encode("registerAuthority", id, name_zh, name_en, jurisdiction,
+                            accredited_types, [to_checksum_address(a) for a in accounts])
+
+    def action_set_accreditation(self, authority: int, accredited_types: int) -> bytes:
+        return self._encode("setAccreditation", authority, accredited_types)
+
+    def action_suspend_authority(self, authority: int) -> bytes:
+        return self._encode("suspendAuthority", authority)
+
+    def action_reinstate_authority(self, authority: int) -> bytes:
+        return self._encode("reinstateAuthority", authority)
+
+    def action_set_authority_account(self, authority: int, account: str, enabled: bool) -> bytes:
+        return self._encode("setAuthorityAccount", authority, to_checksum_address(account),
+                            enabled)
+
+    def action_set_status(
+        self,
+        authority: int,
+        status: int,
+        refs: Sequence[bytes],
+        *,
+        until: int = 0,
+        reason: int = 0,
+        successors: Sequence[bytes] = (),
+    ) -> bytes:
+        return self._encode("councilSetStatus", authority, status, until, reason,
+                            pack16(refs, "status reference"), pack16(successors, "successor"))
+
+    def action_mark_key_compromised(self, authority: int, key_id: int, at: int) -> bytes:
+        return self._encode("councilMarkKeyCompromised", authority, key_id, at)
+
+    # ------------------------------------------------------------------ authority accounts
+    def add_key(self, public_key: bytes, valid_from: int, valid_until: int) -> TxResult:
+        """Registers a signing key; the new key id is in `result.event("KeyAdded")`."""
+        return self._send("addKey", public_key, valid_from, valid_until)
+
+    def set_key_valid_until(self, key_id: int, valid_until: int) -> TxResult:
+        return self._send("setKeyValidUntil", key_id, valid_until)
+
+    def mark_key_compromised(self, key_id: int, at: int) -> TxResult:
+        return self._send("markKeyCompromised", key_id, at)
+
+    def anchor(self, licence_type: int, count: int, roots: Sequence[bytes]) -> TxResult:
+        """Anchors one batch: 1..16 subtree roots of 16 bytes covering `count` licences."""
+        if not 1 <= len(roots) <= MAX_ROOTS:
+            raise ChainError(
+                f"A batch has 1 to {MAX_ROOTS} roots, got {len(roots)}: split the batch.",
+            )
+        return self._send("anchor", licence_type, count, pack16(roots, "batch root"))
+
+    def submit_anchor(
+        self, licence_type: int, count: int, roots: Sequence[bytes], *, gas: int | None = None,
+    ) -> str:
+        """Like `anchor` without waiting: returns the tx hash for `wait`. A given `gas`
+        skips estimation (bulk jobs)."""
+        return self._submit("anchor", licence_type, count, pack16(roots, "batch root"), gas=gas)
+
+    def prepare_anchor(self, licence_type: int, count: int, roots: Sequence[bytes]) -> PreparedTx:
+        """A signed, unsent anchor transaction (see Sender.prepare: write-ahead)."""
+        return self._sender().prepare(
+            self.address, self._encode("anchor", licence_type, count, pack16(roots, "batch root")))
+
+    def prepare_set_status(
+        self,
+        status: int,
+        refs: Sequence[bytes],
+        *,
+        until: int = 0,
+        reason: int = 0,
+        successors: Sequence[bytes] = (),
+    ) -> PreparedTx:
+        return self._sender().prepare(
+            self.address, self._encode("setStatus", status, until, reason,
+                                       pack16(refs, "status reference"),
+                                       pack16(successors, "successor")))
+
+    def send_raw(self, raw: bytes) -> str:
+        return self._sender().send_raw(raw)
+
+    def receipt(self, tx_hash: str) -> TxResult | None:
+        """The transaction's result if it is mined (no confirmation wait), else None."""
+        receipt = self._sender().receipt(tx_hash)
+        return None if receipt is None else self._result(receipt)
+
+    def mined_nonce(self) -> int:
+        return self._sender().mined_nonce()
+
+    def set_status(
+        self,
+        status: int,
+        refs: Sequence[bytes],
+        *,
+        until: int = 0,
+        reason: int = 0,
+        successors: Sequence[bytes] = (),
+    ) -> TxResult:
+        """Changes the status of the caller's licences (1 revoked, 2 suspended until
+        `until`, 3 reinstated, 4 superseded by `successors`, one per ref)."""
+        return self._send("setStatus", status, until, reason,
+                          pack16(refs, "status reference"), pack16(successors, "successor"))
+
+    def submit_set_status(
+        self,
+        status: int,
+        refs: Sequence[bytes],
+        *,
+        until: int = 0,
+        reason: int = 0,
+        successors: Sequence[bytes] = (),
+        gas: int | None = None,
+    ) -> str:
+        """Like `set_status` without waiting; a given `gas` skips estimation."""
+        return self._submit("setStatus", status, until, reason,
+                            pack16(refs, "status reference"), pack16(successors, "successor"),
+                            gas=gas)
+
+    def wait(self, tx_hash: str, wait: WaitPolicy | None = None) -> TxResult:
+        """Waits for a transaction sent with a `submit_*` method."""
+        return self._result(self._sender().wait(tx_hash, wait))
+
+    # ------------------------------------------------------------------ internals
+    def _encode(self, function: str, *args: Any) -> bytes:
+        return bytes.fromhex(self.contract.encode_abi(function, args=args).removeprefix("0x"))
+
+    def _call(self, function: str, *args: Any, block: int | str = "latest") -> Any:
+        try:
+            return getattr(self.contract.functions, function)(*args).call(
+                block_identifier=block)
+        except Exception as exc:
+            data = revert_data(exc)
+            if data is None:
+                raise
+            raise self.reverts.decode(data) from exc
+
+    def _sender(self) -> Sender:
+        if self.account is None:
+            raise ChainError(
+                "This registry client has no signing account: load the authority or council "
+                "key first.",
+            )
+        sender = self._senders.get(self.account.address)
+        if sender is None:
+            sender = Sender(self.w3, self.account, self.reverts, fees=self.fees,
+                            wait=self.wait_policy)
+            self._senders[self.account.address] = sender
+        return sender
+
+    def _submit(self, function: str, *args: Any, gas: int | None = None) -> str:
+        return self._sender().submit(self.address, self._encode(function, *args), gas=gas)
+
+    def _send(self, function: str, *args: Any) -> TxResult:
+        return self.wait(self._submit(function, *args))
+
+    def _result(self, receipt: dict[str, Any]) -> TxResult:
+        events = tuple(
+            ev for log in receipt["logs"]
+            if log["address"] == self.address and (ev := self.events.decode(log)) is not None
+        )
+        return TxResult(
+            tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
+            block_number=int(receipt["blockNumber"]),
+            block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+            gas_used=int(receipt["gasUsed"]),
+            events=events,
+        )
+
+    @staticmethod
+    def _proposal_result(result: TxResult) -> ProposalResult:
+        ids = [ev.args["proposalId"] for ev in result.events if ev.name == "ProposalApproved"]
+        executed = any(ev.name == "ProposalExecuted" for ev in result.events)
+        return ProposalResult(**result.__dict__, proposal_id=ids[0] if ids else 0,
+                              executed=executed)

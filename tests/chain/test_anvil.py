@@ -1,0 +1,139 @@
+"""Real anvil processes only: node control, an outage mid-run, a reorg, a free-gas chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from chain.connect import connect
+from chain.errors import NodeControlError, NodeUnreachable
+from chain.indexer import Indexer
+from chain.node import LocalNode, free_port
+from chain.records import DRIVING, REVOKED
+from chain.registry import Registry
+from chain.transactions import FeePolicy
+
+from .conftest import WAIT, Backend, World, build_world, dev_accounts, ref, start_anvil
+
+pytestmark = [pytest.mark.anvil, pytest.mark.timeout(120)]
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> LocalNode:
+    node = start_anvil(tmp_path / "node")
+    yield node  # type: ignore[misc]
+    node.stop()
+
+
+def anvil_world(node: LocalNode) -> World:
+    return build_world(Backend("anvil", connect(node.url), dev_accounts(8), node))
+
+
+def test_start_status_stop(node: LocalNode) -> None:
+    status = node.status()
+    assert status.running and status.pid is not None and status.block == 0
+    assert status.url == f"http://127.0.0.1:{node.port}"
+    assert node.pid_file.read_text().strip() == str(status.pid)
+    assert node.start().pid == status.pid  # already running: no second process
+
+    node.stop()
+    stopped = node.status()
+    assert not stopped.running and stopped.block is None
+    assert not node.pid_file.exists()
+    assert node.state_file.exists()  # dumped on SIGTERM
+    assert "Listening on 127.0.0.1" in node.log_file.read_text()
+
+
+def test_port_in_use_is_reported(node: LocalNode, tmp_path: Path) -> None:
+    other = LocalNode(tmp_path / "other", port=node.port)
+    with pytest.raises(NodeControlError) as caught:
+        other.start()
+    assert f"Port {node.port} on 127.0.0.1 is already in use" in str(caught.value)
+
+
+def test_node_stopped_mid_run_then_restarted(node: LocalNode, tmp_path: Path) -> None:
+    world = anvil_world(node)
+    anchored = world.dmv.anchor(DRIVING, 42, [ref(0xA1)])
+    indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
+    indexer.sync()
+
+    node.stop()
+    with pytest.raises(NodeUnreachable) as caught:
+        world.registry.authority(1)
+    assert caught.value.reason == "node_unreachable"
+    assert str(caught.value) == (
+        f"Cannot reach the chain node at {node.url}: start it with `elicence node start` "
+        "or check ELICENCE_RPC_URL.")
+    with pytest.raises(NodeUnreachable):
+        indexer.sync()
+    with pytest.raises(NodeUnreachable):
+        world.dmv.anchor(DRIVING, 1, [ref(0xA2)])
+    # The index still answers while the node is away.
+    assert indexer.reader().batch(ref(0xA1)) is not None
+
+    node.start()
+    assert world.registry.authority(1).batch_head == anchored.event("BatchAnchored").args["head"]
+    world.dmv.set_status(REVOKED, [ref(7)])  # nonce counter resyncs after the outage
+    report = indexer.sync()
+    assert report.events == 1 and report.reorgs == []
+    indexer.check_heads()
+    assert indexer.reader().status(1, ref(7)) is not None
+
+
+def test_indexer_follows_a_reorg(node: LocalNode, tmp_path: Path) -> None:
+    world = anvil_world(node)
+    w3 = world.backend.w3
+    world.dmv.anchor(DRIVING, 10, [ref(0xA1)])
+    orphan = world.dmv.anchor(DRIVING, 20, [ref(0xA2)])
+    world.dmv.set_status(REVOKED, [ref(1)])
+    indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
+    indexer.sync()
+    index = indexer.reader()
+    assert index.batch(ref(0xA2)) is not None and index.status(1, ref(1)) is not None
+
+    # Replace the last two blocks: the new branch anchors 0xB2 from the orphan's nonce.
+    account = world.dmv.account
+    replacement = account.sign_transaction({  # type: ignore[union-attr]
+        "to": world.registry.address,
+        "data": world.registry._encode("anchor", DRIVING, 30, ref(0xB2)),
+        "gas": 300_000, "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9,
+        "nonce": w3.eth.get_transaction(orphan.tx_hash)["nonce"],  # type: ignore[arg-type]
+        "chainId": w3.eth.chain_id, "value": 0,
+    })
+    w3.provider.make_request(  # type: ignore[arg-type]
+        "anvil_reorg", [2, [["0x" + replacement.raw_transaction.hex(), 0]]])
+    assert w3.eth.get_block(orphan.block_number)["hash"].hex() != orphan.block_hash[2:]
+
+    report = indexer.sync()
+    assert report.reorgs and report.reorgs[0][0] < orphan.block_number
+    assert index.batch(ref(0xA2)) is None  # from an orphaned block: gone
+    assert index.status(1, ref(1)) is None  # likewise
+    replaced = index.batch(ref(0xB2))
+    assert replaced is not None and replaced.count == 30
+    assert index.batch(ref(0xA1)) is not None  # before the fork: kept
+    indexer.check_heads()
+
+
+def test_free_gas_network_needs_no_funds(node: LocalNode) -> None:
+    """The local node runs like a free-gas permissioned network (base fee 0)."""
+    w3 = connect(node.url)
+    pauper = Account.create()  # holds no ether at all
+    assert w3.eth.get_balance(pauper.address) == 0
+    registry, deployed = Registry.deploy(
+        w3, pauper, [pauper.address], 1, fees=FeePolicy(gas_price=0), wait=WAIT)
+    assert deployed.gas_used > 0
+    assert registry.propose(registry.action_set_threshold(1)).executed
+    assert w3.eth.get_balance(pauper.address) == 0
+
+
+def test_distinct_nodes_on_distinct_ports(tmp_path: Path) -> None:
+    first = LocalNode(tmp_path / "a", port=free_port())
+    second = LocalNode(tmp_path / "b", port=free_port())
+    try:
+        assert first.start().running and second.start().running
+        assert first.status().pid != second.status().pid
+    finally:
+        first.stop()
+        second.stop()

@@ -1,0 +1,205 @@
+"""The event indexer against eth-tester and anvil: follows, resumes, checks heads, reads fast."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from chain.errors import ChainError, IndexIntegrityError
+from chain.index import LicenceIndex
+from chain.indexer import Indexer
+from chain.records import (
+    BUSINESS,
+    DRIVING,
+    REINSTATED,
+    REVOKED,
+    SUPERSEDED,
+    SUSPENDED,
+    types_mask,
+)
+
+from .conftest import World, pubkey, ref
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def make_indexer(world: World, path: Path, **options: int) -> Indexer:
+    return Indexer(path, world.registry, start_block=world.deploy_block, **options)
+
+
+def populate(world: World) -> dict[str, int]:
+    """A bit of everything the indexer must follow; returns a few values to check."""
+    now = world.backend.now()
+    world.dmv.add_key(pubkey(1), now - 10, now + 10_000)
+    world.dmv.add_key(pubkey(2), now - 10, now + 20_000)
+    world.dmv.set_key_valid_until(1, now + 5_000)
+    world.dmv.mark_key_compromised(2, now + 50)
+    anchored = world.dmv.anchor(DRIVING, 300, [ref(0xA1), ref(0xA2)])
+    world.amr.anchor(BUSINESS, 5, [ref(0xB1)])
+    world.dmv.set_status(REVOKED, [ref(1), ref(2)], reason=3)
+    world.dmv.set_status(SUSPENDED, [ref(2), ref(3)], until=now + 3_600)  # 2 stays revoked
+    world.dmv.set_status(SUSPENDED, [ref(4)], until=now + 3_600)
+    world.dmv.set_status(REINSTATED, [ref(4)])
+    world.dmv.set_status(SUPERSEDED, [ref(5), ref(6)], successors=[ref(55), ref(66)])
+    world.amr.set_status(REVOKED, [ref(3)])  # same ref, other authority: its own namespace
+    widened = world.govern(world.registry.action_set_accreditation(
+        1, types_mask(DRIVING, BUSINESS)))
+    world.govern(world.registry.action_suspend_authority(2))
+    return {"now": now, "anchor_block": anchored.block_number, "widen_proposal": widened}
+
+
+def test_indexer_follows_every_kind_of_event(world: World, tmp_path: Path) -> None:
+    facts = populate(world)
+    indexer = make_indexer(world, tmp_path / "index.sqlite")
+    report = indexer.sync(now=1_700_000_000)
+    assert report.events > 20 and report.reorgs == []
+    indexer.check_heads()
+    index = indexer.reader()
+
+    state = index.as_of()
+    assert state is not None and state.synced_at == 1_700_000_000
+    assert state.block_number == world.backend.w3.eth.block_number
+
+    batch = index.batch(ref(0xA2))
+    assert batch is not None
+    assert (batch.authority, batch.licence_type, batch.count, batch.block_number) == (
+        1, DRIVING, 300, facts["anchor_block"])
+    assert index.batch(ref(0xA2), authority=2) is None
+    assert index.batch(ref(0xEE)) is None
+
+    assert index.status(1, ref(1)).status == REVOKED  # type: ignore[union-attr]
+    assert index.status(1, ref(1)).reason == 3  # type: ignore[union-attr]
+    assert index.status(1, ref(2)).status == REVOKED  # type: ignore[union-attr]  (final)
+    suspended = index.status(1, ref(3))
+    assert suspended is not None and suspended.status == SUSPENDED
+    assert suspended.until == facts["now"] + 3_600
+    assert index.status(1, ref(4)).status == REINSTATED  # type: ignore[union-attr]
+    assert index.status(1, ref(6)).successor == ref(66)  # type: ignore[union-attr]
+    assert index.status(1, ref(6)).status == SUPERSEDED  # type: ignore[union-attr]
+    assert index.status(2, ref(3)).status == REVOKED  # type: ignore[union-attr]
+    assert index.status(1, ref(99)) is None
+
+    key1, key2 = index.key(1, 1), index.key(1, 2)
+    assert key1 is not None and key1.valid_until == facts["now"] + 5_000
+    assert key1.compromised_at is None and key1.public_key == pubkey(1)
+    assert key2 is not None and key2.compromised_at == facts["now"] + 50
+    assert index.key(1, 3) is None and len(index.keys(1)) == 2
+
+    dmv = index.authority(1)
+    assert dmv is not None and dmv.id == "CN-31-DMV" and dmv.name_zh == "上海市公安局交通管理局"
+    assert dmv.accredited_types == types_mask(DRIVING, BUSINESS) and not dmv.suspended
+    assert dmv.accounts == (world.dmv.account.address,)  # type: ignore[union-attr]
+    amr = index.authority_by_id("CN-11-AMR")
+    assert amr is not None and amr.suspended
+    assert index.authority_of(world.amr.account.address) == 2  # type: ignore[union-attr]
+
+    assert index.council() == [a.address for a in world.council]
+    assert index.threshold() == 2
+    proposal = index.proposal(facts["widen_proposal"])
+    assert proposal is not None and proposal["executed_at"] is not None
+    assert proposal["approvers"] == [world.council[0].address, world.council[1].address]
+
+
+def test_accreditation_and_suspension_as_of_a_time(world: World, tmp_path: Path) -> None:
+    world.backend.advance_time(100)
+    world.govern(world.registry.action_set_accreditation(1, types_mask(DRIVING, BUSINESS)))
+    indexer = make_indexer(world, tmp_path / "index.sqlite")
+    indexer.sync()
+    index = indexer.reader()
+    history = index._db.execute(
+        "SELECT types, time FROM accreditations WHERE authority = 1 ORDER BY block").fetchall()
+    (first, registered_at), (second, widened_at) = history
+    assert (first, second) == (types_mask(DRIVING), types_mask(DRIVING, BUSINESS))
+    assert index.accreditation_at(1, registered_at - 1) == 0
+    assert index.accreditation_at(1, registered_at) == types_mask(DRIVING)
+    assert index.accreditation_at(1, widened_at) == types_mask(DRIVING, BUSINESS)
+    assert not index.suspended_at(1, widened_at)
+
+
+def test_indexer_resumes_where_it_stopped(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    world.dmv.set_status(REVOKED, [ref(1)])
+    first = make_indexer(world, path)
+    assert first.sync().events > 0
+    stopped_at = first.next_block
+    first.close()
+
+    world.dmv.set_status(REVOKED, [ref(2)])
+    world.dmv.anchor(DRIVING, 1, [ref(0xC1)])
+    second = make_indexer(world, path)
+    report = second.sync()
+    assert report.from_block == stopped_at
+    assert report.events == 2
+    second.check_heads()
+    index = second.reader()
+    assert index.status(1, ref(1)) is not None and index.status(1, ref(2)) is not None
+    assert index.batch(ref(0xC1)) is not None
+    assert second.sync().events == 0  # nothing new: nothing read twice
+
+
+def test_small_chunks_build_the_same_index(world: World, tmp_path: Path) -> None:
+    populate(world)
+    big = make_indexer(world, tmp_path / "big.sqlite")
+    small = make_indexer(world, tmp_path / "small.sqlite", chunk_size=3)
+    assert big.sync().events == small.sync().events
+    for table in ("statuses", "batches", "keys", "key_changes", "accreditations", "council"):
+        query = f"SELECT * FROM {table} ORDER BY 1, 2"
+        assert big.db.execute(query).fetchall() == small.db.execute(query).fetchall(), table
+
+
+def test_missing_events_are_an_integrity_error(world: World, tmp_path: Path) -> None:
+    world.dmv.set_status(REVOKED, [ref(1)])
+    world.dmv.set_status(REVOKED, [ref(2)])
+    indexer = make_indexer(world, tmp_path / "index.sqlite")
+    indexer.sync()
+    indexer.check_heads()
+    # Lose the newest status event, as a broken copy of the index would.
+    indexer.db.execute(
+        "DELETE FROM status_events WHERE block = (SELECT MAX(block) FROM status_events)")
+    mismatches = indexer.head_mismatches()
+    assert [(m.authority, m.kind) for m in mismatches] == [(1, "status")]
+    with pytest.raises(IndexIntegrityError) as caught:
+        indexer.check_heads()
+    assert caught.value.reason == "index_integrity"
+    assert "authority 1 status" in str(caught.value)
+
+
+def test_index_of_another_registry_is_refused(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    make_indexer(world, path).sync()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '0x0000000000000000000000000000000000000001' "
+                 "WHERE key = 'registry'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(IndexIntegrityError) as caught:
+        make_indexer(world, path)
+    assert "was built for registry" in str(caught.value)
+
+
+def test_reader_needs_an_index(tmp_path: Path) -> None:
+    with pytest.raises(ChainError) as caught:
+        LicenceIndex(tmp_path / "missing.sqlite")
+    assert "run `elicence chain sync` first" in str(caught.value)
+
+
+def test_rollback_restores_the_status_before_the_fork(world: World, tmp_path: Path) -> None:
+    """Rollback is the reorg primitive: statuses return to what older events say."""
+    now = world.backend.now()
+    world.dmv.set_status(SUSPENDED, [ref(1)], until=now + 3_600)
+    fork = world.backend.w3.eth.block_number
+    world.dmv.set_status(REVOKED, [ref(1), ref(2)])
+    indexer = make_indexer(world, tmp_path / "index.sqlite")
+    indexer.sync()
+    assert indexer.reader().status(1, ref(1)).status == REVOKED  # type: ignore[union-attr]
+
+    indexer.rollback(fork)
+    index = indexer.reader()
+    assert index.status(1, ref(1)).status == SUSPENDED  # type: ignore[union-attr]
+    assert index.status(1, ref(2)) is None
+    assert indexer.next_block == fork + 1
+    assert indexer.sync().events == 1  # the chain still has the event: read again
+    assert index.status(1, ref(1)).status == REVOKED  # type: ignore[union-attr]
+    indexer.check_heads()
