@@ -1,0 +1,1 @@
+"""Issuance: the batch pipeline, the licence store, letters and lifecycle commands."""

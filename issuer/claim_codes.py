@@ -1,0 +1,48 @@
+"""One-time claim codes: what a holder types into the wallet to fetch their licence.
+
+A code is 16 Crockford base32 characters (80 bits), shown as four groups of four
+("K7Q2-9XHM-3PWD-T8VN"): short enough to type from paper, far too many to guess. Codes are
+derived from the authority's claim secret and the licence's status reference, so the store
+keeps only a hash of each code (a leaked database does not let anyone claim a licence) and
+a crashed run can still write the same codes into its report. `generation` makes a fresh
+code when a holder needs a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+LENGTH = 16
+
+
+class ClaimCodeError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def derive(secret: bytes, authority_id: str, status_ref: bytes, generation: int = 0) -> str:
+    message = b"elicence/claim-code/v1\0" + authority_id.encode() + b"\0" + status_ref \
+        + generation.to_bytes(4, "big")
+    value = int.from_bytes(hmac.digest(secret, message, "sha256")[:10], "big")
+    chars = "".join(ALPHABET[(value >> shift) & 31] for shift in range(75, -1, -5))
+    return "-".join(chars[i:i + 4] for i in range(0, LENGTH, 4))
+
+
+def normalise(text: str) -> str:
+    """The canonical form of a typed code: case, spaces, dashes and look-alikes forgiven."""
+    cleaned = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
+    if len(cleaned) != LENGTH or any(c not in ALPHABET for c in cleaned):
+        raise ClaimCodeError(
+            "A claim code has 16 letters and digits, like K7Q2-9XHM-3PWD-T8VN: check the code "
+            "on your licence letter and type it again."
+        )
+    return cleaned
+
+
+def code_hash(code: str) -> bytes:
+    """What the store keeps. 80 random bits need no slow hash: they cannot be brute-forced."""
+    return hashlib.sha256(b"elicence/claim-code/v1\0" + normalise(code).encode()).digest()

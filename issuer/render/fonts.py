@@ -1,0 +1,59 @@
+"""The CJK font embedded in licence letters, found once and registered once per process.
+
+ReportLab's built-in CID fonts (STSong-Light) are not embedded: a reader without Adobe's
+font packs shows boxes. We embed a TrueType subset of WenQuanYi Micro Hei instead (Debian
+package fonts-wqy-microhei); ReportLab cannot embed CFF-outline OpenType fonts such as
+Noto CJK. See docs/decisions/0020-pdf-rendering.md.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+FONT_PACKAGE = "fonts-wqy-microhei"
+FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONT_ENV = "ELICENCE_CJK_FONT"  # another TrueType CJK font (.ttf/.ttc), e.g. off Debian
+
+SANS = "ElicenceSans"  # subfont 0: WenQuanYi Micro Hei (proportional Latin)
+MONO = "ElicenceMono"  # subfont 1: its monospaced twin, for codes and fingerprints
+
+
+class RenderError(Exception):
+    """A letter or QR image cannot be rendered; `reason` is a stable code (API)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+
+def font_path() -> Path:
+    """The TrueType collection to embed: $ELICENCE_CJK_FONT if set, else the Debian font."""
+    path = Path(os.environ.get(FONT_ENV) or FONT_PATH)
+    if not path.is_file():
+        raise RenderError(
+            f"The Chinese font for licence letters is missing at {path}; install the font "
+            f"package {FONT_PACKAGE}: apt-get install {FONT_PACKAGE}",
+            reason="font_missing")
+    return path
+
+
+@cache
+def register_fonts() -> tuple[str, str]:
+    """Registers the sans and mono faces with ReportLab; returns their names (SANS, MONO)."""
+    path = font_path()
+    mono_index = 1 if path.suffix.lower() == ".ttc" else 0
+    try:
+        pdfmetrics.registerFont(TTFont(SANS, str(path), subfontIndex=0))
+        pdfmetrics.registerFont(TTFont(MONO, str(path), subfontIndex=mono_index))
+    except Exception as exc:  # ReportLab raises TTFError and plain errors for bad files
+        raise RenderError(
+            f"The font {path} cannot be embedded ({exc}); install the font package "
+            f"{FONT_PACKAGE}: apt-get install {FONT_PACKAGE}",
+            reason="font_unusable") from exc
+    return SANS, MONO

@@ -1,0 +1,100 @@
+"""The second pass, run in worker processes: rows of one batch → validated claims →
+salted commitments → signed subtree roots, as plain records the store can take.
+
+Each worker holds the authority's signing key for the run (handed over once, at start-up)
+and does everything CPU-bound for its batch; the main process only stores and anchors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from issuer.rows import Row
+from issuer.validation import check_row, number_field, valid_until
+from licence import LicenceItem, build_batch, load_schema
+
+_worker: dict = {}
+
+
+@dataclass(frozen=True)
+class SigningSetup:
+    authority_number: int
+    key_id: int
+    private_value: int  # the P-256 private scalar; lives only in worker memory
+    licence_type: int
+
+    def __repr__(self) -> str:  # never print the key
+        return f"SigningSetup(authority={self.authority_number}, key={self.key_id})"
+
+
+@dataclass(frozen=True)
+class SignedLicence:
+    row_number: int
+    licence_number: str
+    status_ref: bytes
+    seed: bytes
+    root_position: int
+    leaf_index: int
+    proof: bytes
+    claims: dict  # JSON-ready
+    valid_from: int
+    valid_until: int
+
+
+@dataclass(frozen=True)
+class SignedBatch:
+    sequence: int
+    issued_at: int
+    roots: list[tuple[bytes, bytes, bytes]]  # (root, protected header, signature)
+    licences: list[SignedLicence]
+
+
+def init_worker(setup: SigningSetup) -> None:
+    _worker["setup"] = setup
+    _worker["key"] = ec.derive_private_key(setup.private_value, ec.SECP256R1())
+    _worker["schema"] = load_schema(setup.licence_type)
+
+
+def sign_batch(sequence: int, rows: list[Row], issued_at: int) -> SignedBatch:
+    setup: SigningSetup = _worker["setup"]
+    schema = _worker["schema"]
+    key_name = number_field(schema)
+    items, kept = [], []
+    refs = os.urandom(16 * len(rows))
+    for i, row in enumerate(rows):
+        claims, problems = check_row(schema, row)
+        if problems:  # validated in the first pass; a changed input file lands here
+            raise ValueError(f"row {row.number} no longer validates: the input file changed "
+                             "during the run.")
+        items.append(LicenceItem(claims, issued_at, valid_until(claims),
+                                 refs[16 * i:16 * i + 16]))
+        kept.append((row.number, claims))
+    batch = build_batch(setup.authority_number, setup.key_id, _worker["key"],
+                        setup.licence_type, issued_at, items)
+    # Licences come subtree by subtree, in input order.
+    positions = [p for p, r in enumerate(batch.roots) for _ in range(r.header.subtree_size)]
+    licences = []
+    for (row_number, claims), licence, position in zip(kept, batch.licences, positions,
+                                                       strict=True):
+        licences.append(SignedLicence(
+            row_number=row_number, licence_number=claims[key_name],
+            status_ref=licence.status_ref, seed=licence.seed,
+            root_position=position, leaf_index=licence.leaf_index, proof=licence.proof,
+            claims=claims_to_json(claims), valid_from=licence.valid_from,
+            valid_until=licence.valid_until,
+        ))
+    return SignedBatch(sequence, issued_at,
+                       [(r.root, r.protected, r.signature) for r in batch.roots], licences)
+
+
+def claims_to_json(claims: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in claims.items()}
+
+
+def claims_from_json(schema, data: dict) -> dict:
+    return {k: dt.date.fromisoformat(v) if schema.by_name[k].type == "date" else v
+            for k, v in data.items()}

@@ -1,0 +1,77 @@
+"""The issuer's licence store (SQLAlchemy): SQLite in ELICENCE_HOME by default, PostgreSQL
+when ELICENCE_DATABASE_URL names one. The schema is managed by Alembic migrations, applied
+when the store is opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from issuer.store.models import (
+    Base,
+    Batch,
+    BatchRoot,
+    BatchState,
+    IssuedLicence,
+    Job,
+    JobState,
+    LicenceStatus,
+    StatusChange,
+    utc_now,
+)
+
+__all__ = [
+    "Base", "Batch", "BatchRoot", "BatchState", "IssuedLicence", "Job", "JobState", "LicenceStatus",
+    "StatusChange", "Store", "utc_now",
+]
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Opens the store and brings its schema up to date."""
+        store = cls(url)
+        store.upgrade()
+        return store
+
+    def upgrade(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers (the claim endpoint) never block the pipeline's writes. NORMAL sync is
+    # durable across process crashes (SIGKILL), which is what crash safety needs here.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,157 @@
+"""The issuer's store: jobs, batches and their anchoring state, licences, status changes.
+
+Personal data lives in one place only: `licences.claims` (JSON of the validated claims),
+kept so a licence can be re-rendered and renewed, and erased by `elicence purge` when the
+retention period is over (`purged_at` set, claims replaced by NULL). Nothing personal is
+stored anywhere else, sent to the chain or written to logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class JobState(StrEnum):
+    VALIDATED = "validated"  # rows checked; licences not yet all signed
+    ISSUING = "issuing"  # every batch signed; anchoring and outputs under way
+    DONE = "done"
+
+
+class BatchState(StrEnum):
+    SIGNED = "signed"  # licences and signed roots stored; nothing sent yet
+    SUBMITTED = "submitted"  # the signed transaction is stored (write-ahead) and sent
+    CONFIRMED = "confirmed"  # mined and buried under the configured confirmations
+
+
+class LicenceStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    SUPERSEDED = "superseded"
+
+
+class Job(Base):
+    """One `elicence issue` run, identified by what it issues so a rerun resumes it."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    licence_type: Mapped[int] = mapped_column(Integer)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    input_name: Mapped[str] = mapped_column(String(512))
+    batch_size: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default=JobState.VALIDATED)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    finished_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("authority_id", "licence_type", "input_sha256", "batch_size",
+                         name="uq_jobs_input"),
+    )
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    authority_number: Mapped[int] = mapped_column(Integer)
+    licence_type: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)  # order within its job
+    count: Mapped[int] = mapped_column(Integer)
+    roots: Mapped[bytes] = mapped_column(LargeBinary)  # packed 16-byte subtree roots
+    issued_at: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default=BatchState.SIGNED)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    raw_tx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    anchored_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (Index("ix_batches_job", "job_id", "sequence"),
+                      Index("ix_batches_state", "state"))
+
+
+class BatchRoot(Base):
+    """A signed subtree root of a batch: what every licence of that subtree carries."""
+
+    __tablename__ = "batch_roots"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    protected: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IssuedLicence(Base):
+    __tablename__ = "licences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    licence_type: Mapped[int] = mapped_column(Integer)
+    licence_number: Mapped[str] = mapped_column(String(64))
+    status_ref: Mapped[bytes] = mapped_column(LargeBinary(16))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    root_position: Mapped[int] = mapped_column(Integer)
+    leaf_index: Mapped[int] = mapped_column(Integer)
+    proof: Mapped[bytes] = mapped_column(LargeBinary)  # packed 16-byte proof nodes
+    seed: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
+    claims: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # personal data
+    valid_from: Mapped[int] = mapped_column(BigInteger)
+    valid_until: Mapped[int] = mapped_column(BigInteger)
+    row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default=LicenceStatus.ACTIVE)
+    suspended_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status_reason: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), nullable=True)
+    replaces: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), nullable=True)
+    claim_code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    claim_expires_at: Mapped[int] = mapped_column(BigInteger)
+    claimed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    purged_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("authority_id", "status_ref", name="uq_licences_status_ref"),
+        UniqueConstraint("claim_code_hash", name="uq_licences_claim_code"),
+        Index("ix_licences_number", "authority_id", "licence_number"),
+        Index("ix_licences_batch", "batch_id"),
+    )
+
+
+class StatusChange(Base):
+    """A lifecycle change, written before its transaction is sent (write-ahead)."""
+
+    __tablename__ = "status_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)  # registry status code 1..4
+    until: Mapped[int] = mapped_column(BigInteger, default=0)
+    reason: Mapped[int] = mapped_column(Integer, default=0)
+    refs: Mapped[bytes] = mapped_column(LargeBinary)  # packed status refs
+    successors: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    state: Mapped[str] = mapped_column(String(16), default=BatchState.SIGNED)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    raw_tx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+def utc_now() -> int:
+    return int(dt.datetime.now(dt.UTC).timestamp())

@@ -1,0 +1,36 @@
+"""Claim codes: typable, forgiving of look-alikes, derived (never stored in clear)."""
+
+from __future__ import annotations
+
+import pytest
+
+from issuer.claim_codes import ALPHABET, ClaimCodeError, code_hash, derive, normalise
+
+SECRET = bytes(range(32))
+
+
+def test_code_shape_and_determinism() -> None:
+    code = derive(SECRET, "CN-31-DMV", b"\x01" * 16)
+    assert len(code) == 19 and code.count("-") == 3
+    assert all(c in ALPHABET for c in code.replace("-", ""))
+    assert derive(SECRET, "CN-31-DMV", b"\x01" * 16) == code
+
+
+def test_codes_differ_by_licence_authority_generation_and_secret() -> None:
+    base = derive(SECRET, "CN-31-DMV", b"\x01" * 16)
+    assert derive(SECRET, "CN-31-DMV", b"\x02" * 16) != base
+    assert derive(SECRET, "CN-32-AMR", b"\x01" * 16) != base
+    assert derive(SECRET, "CN-31-DMV", b"\x01" * 16, generation=1) != base
+    assert derive(bytes(32), "CN-31-DMV", b"\x01" * 16) != base
+
+
+def test_typed_variants_hash_alike() -> None:
+    code = "K7Q2-9XHM-3PWD-T8VN"
+    assert code_hash(" k7q2 9xhm-3pwd t8vn ") == code_hash(code)
+    assert normalise("O0I1-L000-0000-0000") == "0011100000000000"
+
+
+@pytest.mark.parametrize("typed", ["", "K7Q2-9XHM-3PWD", "K7Q2-9XHM-3PWD-T8VU", "好好好好"])
+def test_malformed_codes_are_refused_with_advice(typed: str) -> None:
+    with pytest.raises(ClaimCodeError, match="16 letters and digits"):
+        normalise(typed)
