@@ -36,11 +36,11 @@ class IssuingAuthority:
 def load_authority(admin: AdminContext, authority_id: str, *, licence_type: int | None,
                    now: int, account: str | None = None) -> IssuingAuthority:
     """Loads the authority and checks it can issue `licence_type` now."""
-    registry = admin.registry(account or authority_id)
-    number = registry.authority_by_id(authority_id)
+    number = admin.registry().authority_by_id(authority_id)
     if not number:
         raise AuthorityError(f"No authority {authority_id!r} is registered: check the id with "
                              "`elicence authority list`.")
+    registry = admin.registry(account or authority_id)
     record = registry.authority(number)
     if registry.authority_of(registry.account.address) != number:
         raise AuthorityError(f"The account in keys/accounts/{account or authority_id}.json does "

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from issuer import anchoring
 from issuer.authority import IssuingAuthority
-from issuer.claim_codes import code_hash, derive
+from issuer.batches import signing_setup, store_batch
 from issuer.outputs import ReportWriter, report_entries, write_rejected
 from issuer.rows import Row, RowProblem, file_sha256, read_rows
-from issuer.signing import SignedBatch, SigningSetup, init_worker, sign_batch
+from issuer.signing import init_worker, sign_batch
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -127,10 +127,11 @@ def validate(store: Store, request: IssueRequest, executor: Executor, progress: 
                 IssuedLicence.valid_until > now)
             if job_id is not None:  # a resumed job's own licences are not duplicates
                 query = query.join(Batch).where(Batch.job_id != job_id)
-            return dict(s.execute(query).tuples().all())
+            return {number: status for number, status in s.execute(query)}
 
-    calls = ((request.schema.code, c) for c in chunks(read_rows(request.input_path),
-                                                       VALIDATION_CHUNK))
+    now = utc_now()
+    calls = ((request.schema.code, c, now) for c in chunks(read_rows(request.input_path),
+                                                            VALIDATION_CHUNK))
     results = ordered_map(executor, validate_chunk, calls, window=request.workers * 2)
     validation = collect(results, number_name=name, already_issued=already_issued,
                          progress=tick)
@@ -154,9 +155,7 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
     input_sha = file_sha256(request.input_path)
     job = find_job(store, request, input_sha)
     summary.resumed = job is not None
-    setup = SigningSetup(authority.number, authority.key.key_id,
-                         authority.signing_key.private_numbers().private_value,
-                         request.schema.code)
+    setup = signing_setup(authority, request.schema.code)
     with ProcessPoolExecutor(request.workers, initializer=init_worker,
                              initargs=(setup,)) as executor:
         validation = validate(store, request, executor, progress, job.id if job else None)
@@ -216,42 +215,12 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
     tick = progress.stage("signing", validation.accepted - sum(b.count for b in stored.values()))
     expires = utc_now() + request.claim_validity_days * DAY
     for signed in ordered_map(executor, sign_batch, todo, window=2):
-        batch = _store_batch(store, authority, job, signed, expires)
+        batch = store_batch(store, authority, job.licence_type, signed, expires, job_id=job.id)
         anchoring.submit(store, registry, batch)
         tick(len(signed.licences))
     progress.done("signing")
     with store.session() as s:
         s.get(Job, job.id).state = JobState.ISSUING
-
-
-def _store_batch(store: Store, authority: IssuingAuthority, job: Job, signed: SignedBatch,
-                 claim_expires_at: int) -> Batch:
-    """One transaction: the batch, its signed roots and every licence, or nothing."""
-    with store.session() as s:
-        batch = Batch(job_id=job.id, authority_id=authority.id,
-                      authority_number=authority.number, licence_type=job.licence_type,
-                      key_id=authority.key.key_id, sequence=signed.sequence,
-                      count=len(signed.licences), roots=b"".join(r[0] for r in signed.roots),
-                      issued_at=signed.issued_at, state=BatchState.SIGNED)
-        s.add(batch)
-        s.flush()
-        s.execute(insert(BatchRoot), [
-            {"batch_id": batch.id, "position": p, "root": root, "protected": protected,
-             "signature": signature}
-            for p, (root, protected, signature) in enumerate(signed.roots)])
-        secret = authority.claim_secret
-        s.execute(insert(IssuedLicence), [
-            {"authority_id": authority.id, "licence_type": job.licence_type,
-             "licence_number": lic.licence_number, "status_ref": lic.status_ref,
-             "batch_id": batch.id, "root_position": lic.root_position,
-             "leaf_index": lic.leaf_index, "proof": lic.proof, "seed": lic.seed,
-             "claims": lic.claims, "valid_from": lic.valid_from,
-             "valid_until": lic.valid_until, "row_number": lic.row_number,
-             "status": LicenceStatus.ACTIVE,
-             "claim_code_hash": code_hash(derive(secret, authority.id, lic.status_ref)),
-             "claim_expires_at": claim_expires_at}
-            for lic in signed.licences])
-    return batch
 
 
 def _confirm(store: Store, authority: IssuingAuthority, job: Job, progress: Progress) -> None:

@@ -66,7 +66,7 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int) -> SignedBatch:
     items, kept = [], []
     refs = os.urandom(16 * len(rows))
     for i, row in enumerate(rows):
-        claims, problems = check_row(schema, row)
+        claims, problems = check_row(schema, row, issued_at)
         if problems:  # validated in the first pass; a changed input file lands here
             raise ValueError(f"row {row.number} no longer validates: the input file changed "
                              "during the run.")

@@ -29,7 +29,8 @@ def valid_until(claims: dict[str, Any]) -> int:
     return int(end.timestamp())
 
 
-def check_row(schema: Schema, row: Row) -> tuple[dict[str, Any] | None, list[RowProblem]]:
+def check_row(schema: Schema, row: Row, now: int) -> tuple[dict[str, Any] | None,
+                                                         list[RowProblem]]:
     """Validated claims, or the problems found (one per bad field)."""
     shape = row.values.get("__shape__")
     if shape is not None:
@@ -40,11 +41,15 @@ def check_row(schema: Schema, row: Row) -> tuple[dict[str, Any] | None, list[Row
     except ClaimsError as exc:
         return None, [RowProblem(row.number, e.field, e.problem, e.message, e.expected)
                       for e in exc.errors]
+    if valid_until(claims) <= now:
+        return None, [RowProblem(row.number, "expiry_date", "expired",
+                                 f"expiry_date {claims['expiry_date']} has already passed.",
+                                 "a date in the future")]
     return claims, []
 
 
-def validate_chunk(schema_code: int, rows: list[Row]) -> list[tuple[int, str | None,
-                                                                     list[RowProblem]]]:
+def validate_chunk(schema_code: int, rows: list[Row],
+                   now: int) -> list[tuple[int, str | None, list[RowProblem]]]:
     """Worker task: (row number, licence number or None, problems) per row."""
     from licence import load_schema
 
@@ -52,7 +57,7 @@ def validate_chunk(schema_code: int, rows: list[Row]) -> list[tuple[int, str | N
     key = number_field(schema)
     out = []
     for row in rows:
-        claims, problems = check_row(schema, row)
+        claims, problems = check_row(schema, row, now)
         out.append((row.number, claims[key] if claims else None, problems))
     return out
 

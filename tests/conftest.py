@@ -1,0 +1,66 @@
+"""Fixtures shared across parts: an ELICENCE_HOME on a real local anvil node with the
+registry deployed, a council of three (2-of-3) and two accredited authorities with keys,
+set up through the same `elicence` commands an operator types."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chain.node import free_port
+from elicence.cli import main
+
+AUTHORITIES = {
+    "CN-31-DMV": ("上海市公安局交通警察总队", "Shanghai Municipal Traffic Police", "CN-31",
+                  "driving"),
+    "CN-32-AMR": ("江苏省市场监督管理局", "Jiangsu Administration for Market Regulation",
+                  "CN-32", "business"),
+}
+
+
+@dataclass(frozen=True)
+class Home:
+    """A configured ELICENCE_HOME: `env` runs commands against it."""
+
+    path: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, ok: bool = True):
+        result = CliRunner().invoke(main, list(args), env=self.env, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    def subprocess_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+
+def set_up_home(path: Path) -> Home:
+    passphrase = path / "passphrase"
+    passphrase.write_text("test passphrase\n")
+    home = Home(path, {"ELICENCE_HOME": str(path), "ELICENCE_PASSPHRASE_FILE": str(passphrase),
+                       "ELICENCE_PASSPHRASE": ""})
+    home.run("node", "start", "--port", str(free_port()))
+    home.run("registry", "deploy", "--council", "council-1", "--council", "council-2",
+             "--council", "council-3", "--threshold", "2")
+    for proposal, (ident, (zh, en, jurisdiction, kind)) in enumerate(AUTHORITIES.items(), 1):
+        home.run("authority", "add", ident, "--name-zh", zh, "--name-en", en,
+                 "--jurisdiction", jurisdiction, "--type", kind, "--as", "council-1")
+        home.run("council", "approve", str(proposal), "--as", "council-2")
+        home.run("authority", "add-key", ident)
+    return home
+
+
+@pytest.fixture(scope="module")
+def chain_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
+    """A fresh home per test module, on its own anvil node (stopped afterwards)."""
+    home = set_up_home(tmp_path_factory.mktemp("home"))
+    try:
+        yield home
+    finally:
+        home.run("node", "stop", ok=False)
