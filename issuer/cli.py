@@ -87,8 +87,7 @@ def issue_command(admin: AdminContext, authority_id: str, type_name: str, input_
             authority = load_authority(admin, authority_id, licence_type=schema.code,
                                        now=utc_now())
             store = Store.open(admin.settings.store_url)
-            summary = issue(store, authority, request, dry_run=dry_run, progress=progress,
-                            render=None if no_pdf else _renderer(authority))
+            summary = issue(store, authority, request, dry_run=dry_run, progress=progress)
         except (AuthorityError, InputError) as exc:
             raise click.ClickException(exc.message) from None
     _report(summary, dry_run, out_dir)
@@ -109,6 +108,3 @@ def _report(summary: IssueSummary, dry_run: bool, out_dir: Path | None) -> None:
     else:
         click.echo(summary.line())
 
-
-def _renderer(authority):
-    return None  # PDF letters join when issuer.render lands

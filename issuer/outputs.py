@@ -7,16 +7,17 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from issuer.claim_codes import derive
 from issuer.rows import RowProblem
 from issuer.signing import claims_from_json
-from issuer.store import Batch, BatchRoot, IssuedLicence
+from issuer.store import IssuedLicence
 from licence import Licence, RootHeader, load_schema
+from licence.qr import LICENCE_PREFIX, encode_text
 
 
 @dataclass(frozen=True)
@@ -38,41 +39,95 @@ class ReportEntry:
         return self.__dict__
 
 
-def rebuild_licence(record: IssuedLicence, root: BatchRoot) -> Licence:
+class StoredLicence(NamedTuple):
+    """The columns of a stored licence that outputs need (read with a Core select)."""
+
+    id: int
+    row_number: int | None
+    licence_number: str
+    authority_id: str
+    licence_type: int
+    status_ref: bytes
+    root_position: int
+    leaf_index: int
+    proof: bytes
+    seed: bytes | None
+    claims: dict | None
+    valid_from: int
+    valid_until: int
+    claim_expires_at: int
+    encoded: bytes | None
+
+
+STORED_COLUMNS = tuple(getattr(IssuedLicence, name) for name in StoredLicence._fields)
+
+
+class SignedRootRow(NamedTuple):
+    root: bytes
+    protected: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class BatchOutputs:
+    """Everything a worker needs to write one batch's outputs: plain, picklable data."""
+
+    licence_type: int
+    tx_hash: str
+    block_number: int
+    roots: dict[int, SignedRootRow]
+    records: list[StoredLicence]
+    claim_secret: bytes
+    out_dir: Path | None  # None: no rendering
+
+
+def rebuild_licence(record: StoredLicence, root: SignedRootRow,
+                    header: RootHeader | None = None) -> Licence:
     """The holder's full licence, from what the store keeps."""
-    header = RootHeader.decode_unverified(root.protected)
     schema = load_schema(record.licence_type)
     return Licence(
-        header=header, protected=root.protected, signature=root.signature,
+        header=header or RootHeader.decode_unverified(root.protected),
+        protected=root.protected, signature=root.signature,
         leaf_index=record.leaf_index, proof=record.proof, status_ref=record.status_ref,
         valid_from=record.valid_from, valid_until=record.valid_until, device_digest=None,
         claims=claims_from_json(schema, record.claims or {}), seed=record.seed,
     )
 
 
-def file_stem(record: IssuedLicence) -> str:
+def file_stem(record: StoredLicence) -> str:
     """Output file names carry the input row (or the licence id), never personal data."""
     return f"row-{record.row_number:07d}" if record.row_number else f"licence-{record.id:09d}"
 
 
-def report_entries(batch: Batch, roots: dict[int, BatchRoot],
-                   records: Iterable[IssuedLicence], *, claim_secret: bytes,
-                   rendered: bool) -> Iterator[tuple[ReportEntry, Licence]]:
-    type_name = load_schema(batch.licence_type).name
-    for record in records:
-        root = roots[record.root_position]
-        licence = rebuild_licence(record, root)
+def report_entries(task: BatchOutputs) -> Iterator[tuple[ReportEntry, Licence | None]]:
+    type_name = load_schema(task.licence_type).name
+    headers = {p: RootHeader.decode_unverified(r.protected) for p, r in task.roots.items()}
+    rendered = task.out_dir is not None
+    for record in task.records:
+        root = task.roots[record.root_position]
+        if record.encoded is not None:
+            licence = None
+            qr = encode_text(LICENCE_PREFIX, record.encoded)
+        else:
+            licence = rebuild_licence(record, root, headers[record.root_position])
+            qr = licence.to_qr()
         stem = file_stem(record)
         yield ReportEntry(
             row=record.row_number, licence_number=record.licence_number,
             licence_type=type_name, status_ref=record.status_ref.hex(),
-            batch_root=root.root.hex(), tx_hash=batch.tx_hash or "",
-            block_number=batch.block_number or 0, qr=licence.to_qr(),
+            batch_root=root.root.hex(), tx_hash=task.tx_hash,
+            block_number=task.block_number, qr=qr,
             pdf=f"pdf/{stem}.pdf" if rendered else None,
             png=f"qr/{stem}.png" if rendered else None,
-            claim_code=derive(claim_secret, record.authority_id, record.status_ref),
+            claim_code=derive(task.claim_secret, record.authority_id, record.status_ref),
             claim_expires_at=record.claim_expires_at,
         ), licence
+
+
+def batch_report_lines(task: BatchOutputs) -> list[str]:
+    """Worker task: the report lines of one batch (and its letters, when rendering)."""
+    return [json.dumps(entry.to_json(), ensure_ascii=False)
+            for entry, _licence in report_entries(task)]
 
 
 class ReportWriter:
@@ -87,10 +142,11 @@ class ReportWriter:
         self._handle.write(head + ', "licences": [\n')
         self._first = True
 
-    def add(self, entry: ReportEntry) -> None:
-        if not self._first:
-            self._handle.write(",\n")
-        self._handle.write(json.dumps(entry.to_json(), ensure_ascii=False))
+    def add_lines(self, lines: list[str]) -> None:
+        """Adds entries already serialised as JSON objects (by the workers)."""
+        if not lines:
+            return
+        self._handle.write(("" if self._first else ",\n") + ",\n".join(lines))
         self._first = False
 
     def close(self) -> None:

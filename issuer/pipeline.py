@@ -20,14 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from issuer import anchoring
 from issuer.authority import IssuingAuthority
 from issuer.batches import signing_setup, store_batch
-from issuer.outputs import ReportWriter, report_entries, write_rejected
+from issuer.outputs import (
+    STORED_COLUMNS,
+    BatchOutputs,
+    ReportWriter,
+    SignedRootRow,
+    StoredLicence,
+    batch_report_lines,
+    write_rejected,
+)
 from issuer.rows import Row, RowProblem, file_sha256, read_rows
-from issuer.signing import init_worker, sign_batch
+from issuer.signing import sign_batch, start_worker
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -147,8 +155,7 @@ def find_job(store: Store, request: IssueRequest, input_sha256: str) -> Job | No
 
 
 def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
-          dry_run: bool = False, progress: Progress | None = None,
-          render: Callable[[list[tuple[Path, Any]]], None] | None = None) -> IssueSummary:
+          dry_run: bool = False, progress: Progress | None = None) -> IssueSummary:
     progress = progress or Progress()
     started = time.monotonic()
     summary = IssueSummary()
@@ -156,7 +163,7 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
     job = find_job(store, request, input_sha)
     summary.resumed = job is not None
     setup = signing_setup(authority, request.schema.code)
-    with ProcessPoolExecutor(request.workers, initializer=init_worker,
+    with ProcessPoolExecutor(request.workers, initializer=start_worker,
                              initargs=(setup,)) as executor:
         validation = validate(store, request, executor, progress, job.id if job else None)
         summary.timings["validate"] = time.monotonic() - started
@@ -173,10 +180,11 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
         if job.state != JobState.DONE:
             _sign_and_anchor(store, authority, request, job, validation, executor, progress,
                              summary)
-    _confirm(store, authority, job, progress)
-    summary.timings["anchored"] = time.monotonic() - started
-    summary.issued, summary.batches, summary.transactions = _write_outputs(
-        store, authority, request, job, progress, render)
+        _confirm(store, authority, job, progress)
+        summary.timings["anchored"] = time.monotonic() - started
+        summary.issued, summary.batches = _write_outputs(store, authority, request, job,
+                                                         executor, progress)
+    summary.transactions = summary.batches
     with store.session() as s:
         row = s.get(Job, job.id)
         row.state, row.finished_at = JobState.DONE, utc_now()
@@ -233,15 +241,14 @@ def _confirm(store: Store, authority: IssuingAuthority, job: Job, progress: Prog
 
 
 def _write_outputs(store: Store, authority: IssuingAuthority, request: IssueRequest, job: Job,
-                   progress: Progress,
-                   render: Callable[[list[tuple[Path, Any]]], None] | None) -> tuple[int, int, int]:
+                   executor: Executor, progress: Progress) -> tuple[int, int]:
+    """Report lines are made by the workers, batch by batch, from the store alone."""
     out = request.out_dir
     with store.session() as s:
         batches = list(s.scalars(select(Batch).where(Batch.job_id == job.id)
                                  .order_by(Batch.sequence)))
-        total = s.scalar(select(func.sum(Batch.count)).where(Batch.job_id == job.id)) or 0
-    rendered = request.render and render is not None
-    if rendered:
+    total = sum(b.count for b in batches)
+    if request.render:
         (out / "pdf").mkdir(exist_ok=True)
         (out / "qr").mkdir(exist_ok=True)
     summary = {"authority": authority.id, "licence_type": request.schema.name,
@@ -249,21 +256,23 @@ def _write_outputs(store: Store, authority: IssuingAuthority, request: IssueRequ
                "issued": total, "rejected": job.rows_rejected, "batches": len(batches)}
     writer = ReportWriter(out, summary)
     tick = progress.stage("writing outputs", total)
-    for batch in batches:
-        with store.session() as s:
-            roots = {r.position: r for r in s.scalars(
-                select(BatchRoot).where(BatchRoot.batch_id == batch.id))}
-            records = list(s.scalars(select(IssuedLicence).where(
-                IssuedLicence.batch_id == batch.id).order_by(IssuedLicence.id)))
-        work = []
-        for entry, licence in report_entries(batch, roots, records,
-                                             claim_secret=authority.claim_secret,
-                                             rendered=rendered):
-            writer.add(entry)
-            work.append((entry, licence))
-        if rendered:
-            render([(out, w) for w in work])
-        tick(len(records))
+
+    def tasks() -> Iterator[tuple[BatchOutputs]]:
+        for batch in batches:
+            with store.session() as s:
+                roots = {r.position: SignedRootRow(r.root, r.protected, r.signature)
+                         for r in s.scalars(select(BatchRoot)
+                                            .where(BatchRoot.batch_id == batch.id))}
+                records = [StoredLicence(*row) for row in s.execute(
+                    select(*STORED_COLUMNS).where(IssuedLicence.batch_id == batch.id)
+                    .order_by(IssuedLicence.id))]
+            yield (BatchOutputs(batch.licence_type, batch.tx_hash or "",
+                                batch.block_number or 0, roots, records,
+                                authority.claim_secret, out if request.render else None),)
+
+    for lines in ordered_map(executor, batch_report_lines, tasks(), window=request.workers + 1):
+        writer.add_lines(lines)
+        tick(len(lines))
     writer.close()
     progress.done("writing outputs")
-    return total, len(batches), len(batches)
+    return total, len(batches)

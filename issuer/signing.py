@@ -7,12 +7,16 @@ and does everything CPU-bound for its batch; the main process only stores and an
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import json
 import os
+import signal
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from issuer.claim_codes import code_hash, derive
 from issuer.rows import Row
 from issuer.validation import check_row, number_field, valid_until
 from licence import LicenceItem, build_batch, load_schema
@@ -26,6 +30,8 @@ class SigningSetup:
     key_id: int
     private_value: int  # the P-256 private scalar; lives only in worker memory
     licence_type: int
+    authority_id: str
+    claim_secret: bytes  # claim codes are derived in the workers too
 
     def __repr__(self) -> str:  # never print the key
         return f"SigningSetup(authority={self.authority_number}, key={self.key_id})"
@@ -40,9 +46,11 @@ class SignedLicence:
     root_position: int
     leaf_index: int
     proof: bytes
-    claims: dict  # JSON-ready
+    claims_json: str  # what the store keeps, serialised in the worker
     valid_from: int
     valid_until: int
+    encoded: bytes  # the full licence as CBOR
+    claim_code_hash: bytes
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,21 @@ class SignedBatch:
     issued_at: int
     roots: list[tuple[bytes, bytes, bytes]]  # (root, protected header, signature)
     licences: list[SignedLicence]
+
+
+def die_with_parent() -> None:
+    """Workers hold a signing key: they must not outlive a killed issuer process (Linux)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool still ends its workers on a normal exit
+
+
+def start_worker(setup: SigningSetup) -> None:
+    """Initializer of the worker processes."""
+    die_with_parent()
+    init_worker(setup)
 
 
 def init_worker(setup: SigningSetup) -> None:
@@ -84,8 +107,11 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int) -> SignedBatch:
             row_number=row_number, licence_number=claims[key_name],
             status_ref=licence.status_ref, seed=licence.seed,
             root_position=position, leaf_index=licence.leaf_index, proof=licence.proof,
-            claims=claims_to_json(claims), valid_from=licence.valid_from,
-            valid_until=licence.valid_until,
+            claims_json=json.dumps(claims_to_json(claims), ensure_ascii=False),
+            valid_from=licence.valid_from, valid_until=licence.valid_until,
+            encoded=licence.to_bytes(),
+            claim_code_hash=code_hash(derive(setup.claim_secret, setup.authority_id,
+                                             licence.status_ref)),
         ))
     return SignedBatch(sequence, issued_at,
                        [(r.root, r.protected, r.signature) for r in batch.roots], licences)

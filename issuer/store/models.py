@@ -112,6 +112,9 @@ class IssuedLicence(Base):
     root_position: Mapped[int] = mapped_column(Integer)
     leaf_index: Mapped[int] = mapped_column(Integer)
     proof: Mapped[bytes] = mapped_column(LargeBinary)  # packed 16-byte proof nodes
+    # The licence exactly as issued (CBOR, what its QR carries): outputs are written from
+    # it without re-encoding. Personal data like `claims`; purged with them.
+    encoded: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     seed: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
     claims: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # personal data
     valid_from: Mapped[int] = mapped_column(BigInteger)
@@ -126,6 +129,8 @@ class IssuedLicence(Base):
     claim_expires_at: Mapped[int] = mapped_column(BigInteger)
     claimed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     purged_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # When the status last changed on chain (confirmed): the retention clock of `purge`.
+    status_changed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     __table_args__ = (
         UniqueConstraint("authority_id", "status_ref", name="uq_licences_status_ref"),
         UniqueConstraint("claim_code_hash", name="uq_licences_claim_code"),
@@ -151,6 +156,30 @@ class StatusChange(Base):
     nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("lifecycle_jobs.id"), nullable=True)
+
+
+class LifecycleJob(Base):
+    """One revoke/suspend/reinstate/replace/renew request, identified by what it asks for
+    (or its case number), so running the same command again finishes it instead of
+    repeating it."""
+
+    __tablename__ = "lifecycle_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    request_key: Mapped[str] = mapped_column(String(64))  # sha256 of the request
+    reason: Mapped[int] = mapped_column(Integer, default=0)
+    until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    targets: Mapped[list] = mapped_column(JSON, default=list)  # licence ids acted on
+    refusals: Mapped[list] = mapped_column(JSON, default=list)  # [number, reason, message]
+    out_dir: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default=JobState.VALIDATED)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    finished_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("authority_id", "action", "request_key", name="uq_lifecycle_request"),
+    )
 
 
 def utc_now() -> int:

@@ -5,6 +5,7 @@ batch anchored twice."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -37,6 +38,18 @@ def query(store: Path, sql: str) -> int:
         return 0
 
 
+def assert_group_gone(pgid: int, timeout: float = 10) -> None:
+    """No worker process (which holds the signing key) outlives the killed issuer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("worker processes outlived the killed issuer")
+
+
 def kill_when(home: Home, args: list[str], condition: Callable[[], bool],
               timeout: float = 120) -> bool:
     """Starts the command, SIGKILLs it once `condition` holds; False if it ended first."""
@@ -47,8 +60,9 @@ def kill_when(home: Home, args: list[str], condition: Callable[[], bool],
     try:
         while process.poll() is None and time.monotonic() < deadline:
             if condition():
-                process.send_signal(signal.SIGKILL)
+                process.send_signal(signal.SIGKILL)  # the issuer only; its workers follow
                 process.wait(10)
+                assert_group_gone(process.pid)
                 return True
             time.sleep(0.005)
         return False

@@ -91,6 +91,7 @@ def upgrade() -> None:
     sa.Column('root_position', sa.Integer(), nullable=False),
     sa.Column('leaf_index', sa.Integer(), nullable=False),
     sa.Column('proof', sa.LargeBinary(), nullable=False),
+    sa.Column('encoded', sa.LargeBinary(), nullable=True),
     sa.Column('seed', sa.LargeBinary(length=16), nullable=True),
     sa.Column('claims', sa.JSON(), nullable=True),
     sa.Column('valid_from', sa.BigInteger(), nullable=False),
