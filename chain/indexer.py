@@ -87,9 +87,7 @@ class Indexer:
     # ------------------------------------------------------------------ syncing
     def sync(self, *, now: int | None = None, to_block: int | None = None) -> SyncReport:
         """Reads every new event up to the head minus (confirmations - 1)."""
-        head = self.w3.eth.block_number - (self.confirmations - 1)
-        if to_block is not None:
-            head = min(head, to_block)
+        head = self._target(to_block)
         report = SyncReport(self.next_block, head)
         while True:
             self._follow_reorg(report)
@@ -97,14 +95,26 @@ class Indexer:
             if start > head:
                 break
             end = min(start + self.chunk_size - 1, head)
-            report.events += self._read_chunk(start, end)
-        self._prune(head)
+            stored = self._read_chunk(start, end)
+            if stored is None:  # the chain changed while reading: look again
+                head = self._target(to_block)
+                continue
+            report.events += stored
+            self._prune(end)
         self._set_meta("synced_at", str(int(time.time()) if now is None else now))
         report.to_block = self.next_block - 1
         return report
 
-    def _read_chunk(self, start: int, end: int) -> int:
-        tip = self.w3.eth.get_block(end)
+    def _target(self, to_block: int | None) -> int:
+        head = self.w3.eth.block_number - (self.confirmations - 1)
+        return head if to_block is None else min(head, to_block)
+
+    def _read_chunk(self, start: int, end: int) -> int | None:
+        """Stores the events of blocks start..end; None when the chain changed meanwhile."""
+        try:
+            tip = self.w3.eth.get_block(end)
+        except BlockNotFound:  # the chain became shorter
+            return None
         logs = get_logs(self.w3, self.registry.address, start, end)
         times = {end: (bytes(tip["hash"]), int(tip["timestamp"]))}
         for log in logs:
@@ -115,8 +125,8 @@ class Indexer:
                     stamp = self.w3.eth.get_block(number)["timestamp"]
                 times[number] = (_bytes(log["blockHash"]), _int(stamp))
         # Logs from a block the chain has since replaced: drop this chunk and re-check.
-        if self.w3.eth.get_block(end)["hash"] != tip["hash"]:
-            return 0
+        if not self._canonical(end, bytes(tip["hash"])):
+            return None
         return self.store(logs, times, end)
 
     def store(self, logs: list[Any], times: dict[int, tuple[bytes, int]], end: int) -> int:

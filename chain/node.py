@@ -202,8 +202,12 @@ class LocalNode:
             if self._process is not None and self._process.pid == pid:
                 if self._process.poll() is not None:
                     return True
-            elif not _is_anvil(pid):
-                return True
+            else:
+                # Reap it when this process started it through another LocalNode object.
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+                if not _is_anvil(pid):
+                    return True
             time.sleep(0.05)
         return False
 

@@ -139,8 +139,8 @@ def rotate_key(admin: AdminContext, ident: str, valid_until: str | None,
         current = [k for k in _keys(contract, number)
                    if k.valid_from <= now < k.valid_until and not k.compromised_at]
         key_id = register_new_key(admin, ident, now, end, sender)
-        for old in current:
-            contract.set_key_valid_until(old.key_id, now)
+        for old in current:  # a key must stay valid for at least its first second
+            contract.set_key_valid_until(old.key_id, max(now, old.valid_from + 1))
     retired = ", ".join(str(k.key_id) for k in current) or "none"
     click.echo(f"Key {key_id} of {ident} now signs; retired key(s): {retired}.")
 

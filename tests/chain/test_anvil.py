@@ -8,12 +8,13 @@ import pytest
 from eth_account import Account
 
 from chain.connect import connect
-from chain.errors import NodeControlError, NodeUnreachable
+from chain.errors import NodeControlError, NodeUnreachable, TransactionDropped
 from chain.indexer import Indexer
 from chain.node import LocalNode, free_port
 from chain.records import DRIVING, REVOKED
 from chain.registry import Registry
-from chain.transactions import FeePolicy
+from chain.reverts import RevertDecoder
+from chain.transactions import FeePolicy, Sender, WaitPolicy
 
 from .conftest import WAIT, Backend, World, build_world, dev_accounts, ref, start_anvil
 
@@ -116,6 +117,27 @@ def test_indexer_follows_a_reorg(node: LocalNode, tmp_path: Path) -> None:
     indexer.check_heads()
 
 
+def test_indexer_follows_a_chain_that_became_shorter(node: LocalNode, tmp_path: Path) -> None:
+    world = anvil_world(node)
+    w3 = world.backend.w3
+    kept = world.dmv.anchor(DRIVING, 10, [ref(0xA1)])
+    world.dmv.anchor(DRIVING, 20, [ref(0xA2)])
+    world.dmv.set_status(REVOKED, [ref(1)])
+    indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
+    indexer.sync()
+
+    w3.provider.make_request("anvil_rollback", [2])  # type: ignore[arg-type]
+    assert w3.eth.block_number == kept.block_number
+
+    report = indexer.sync()
+    assert report.reorgs == [(kept.block_number, kept.block_number + 2)]
+    index = indexer.reader()
+    assert index.batch(ref(0xA1)) is not None
+    assert index.batch(ref(0xA2)) is None and index.status(1, ref(1)) is None
+    assert index.as_of().block_number == kept.block_number  # type: ignore[union-attr]
+    indexer.check_heads()
+
+
 def test_free_gas_network_needs_no_funds(node: LocalNode) -> None:
     """The local node runs like a free-gas permissioned network (base fee 0)."""
     w3 = connect(node.url)
@@ -137,3 +159,31 @@ def test_distinct_nodes_on_distinct_ports(tmp_path: Path) -> None:
     finally:
         first.stop()
         second.stop()
+
+
+def test_dropped_transaction_is_reported(tmp_path: Path) -> None:
+    node = start_anvil(tmp_path / "node", extra_args=("--no-mining",))
+    try:
+        w3 = connect(node.url)
+        (account,) = dev_accounts(1)
+        sender = Sender(w3, account, RevertDecoder([]))
+        tx_hash = sender.submit(account.address, b"", gas=30_000)
+        assert sender._known(tx_hash)  # pending: nothing mines it
+        w3.provider.make_request("anvil_dropTransaction", [tx_hash])  # type: ignore[arg-type]
+        with pytest.raises(TransactionDropped) as caught:
+            sender.wait(tx_hash, WaitPolicy(timeout=10, dropped_after=0.3))
+        assert caught.value.reason == "tx_dropped"
+        assert str(caught.value) == (
+            f"Transaction {tx_hash} was dropped by the node before it was mined: send it again.")
+    finally:
+        node.stop()
+
+
+def test_another_controller_stops_the_node(node: LocalNode) -> None:
+    """`elicence node stop` runs in another process than `start`: it finds the pid file."""
+    pid = node.status().pid
+    other = LocalNode(node.state_dir, port=node.port)
+    assert other.status().pid == pid
+    other.stop()
+    assert not node.status().running and not other.status().running
+    assert not Path(f"/proc/{pid}").exists()  # gone, not left as a zombie

@@ -151,6 +151,15 @@ def test_waiting_for_more_confirmations_than_blocks_times_out(world: World) -> N
     assert world.dmv.wait(tx_hash, WaitPolicy(confirmations=1)).block_number > 0
 
 
+def test_waits_for_the_confirmation_depth(world: World) -> None:
+    tx_hash = world.dmv.submit_anchor(DRIVING, 1, [ref(1)])
+    mined = world.dmv.wait(tx_hash)
+    world.amr.anchor(BUSINESS, 1, [ref(2)])  # one more block on top
+    deep = world.dmv.wait(tx_hash, WaitPolicy(confirmations=2, timeout=5))
+    assert deep.block_number == mined.block_number
+    assert world.backend.w3.eth.block_number - deep.block_number + 1 >= 2
+
+
 def test_no_contract_at_address(backend: Backend) -> None:
     empty = Account.create().address
     with pytest.raises(NoContract) as caught:
