@@ -18,6 +18,7 @@ from issuer.store.models import (
     Batch,
     BatchRoot,
     BatchState,
+    Binding,
     IssuedLicence,
     Job,
     JobState,
@@ -27,8 +28,18 @@ from issuer.store.models import (
 )
 
 __all__ = [
-    "Base", "Batch", "BatchRoot", "BatchState", "IssuedLicence", "Job", "JobState", "LicenceStatus",
-    "StatusChange", "Store", "utc_now",
+    "Base",
+    "Batch",
+    "BatchRoot",
+    "BatchState",
+    "Binding",
+    "IssuedLicence",
+    "Job",
+    "JobState",
+    "LicenceStatus",
+    "StatusChange",
+    "Store",
+    "utc_now",
 ]
 
 

@@ -182,5 +182,19 @@ class LifecycleJob(Base):
     )
 
 
+class Binding(Base):
+    """A holder's wallet-bound copy of a licence: the same claims and status reference,
+    committed to the holder's device key, anchored in its own small batch."""
+
+    __tablename__ = "bindings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    licence_id: Mapped[int] = mapped_column(ForeignKey("licences.id"))
+    device_key: Mapped[bytes] = mapped_column(LargeBinary(33))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    encoded: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # personal data
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (UniqueConstraint("licence_id", "device_key", name="uq_bindings_device"),)
+
+
 def utc_now() -> int:
     return int(dt.datetime.now(dt.UTC).timestamp())
