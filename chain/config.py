@@ -16,7 +16,8 @@ DEFAULT_HOME = "var"
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 
 # Settings that may be overridden by an environment variable ELICENCE_<NAME upper-cased>.
-_ENV_OVERRIDES = ("rpc_url", "registry_address", "database_url", "confirmations", "gas_price")
+_ENV_OVERRIDES = ("rpc_url", "registry_address", "database_url", "confirmations", "gas_price",
+                  "public_url")
 
 
 class ConfigError(Exception):
@@ -38,6 +39,8 @@ class Settings:
     confirmations: int = 1
     gas_price: int | None = None  # None: ask the node; 0 on zero-gas-price networks
     node_port: int = 8545
+    # Where holders and counters reach the web app; printed on licence letters.
+    public_url: str = "http://127.0.0.1:8000"
     extra: dict = field(default_factory=dict)
 
     @property

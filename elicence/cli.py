@@ -17,6 +17,14 @@ SUBCOMMANDS: dict[str, str] = {
     "council": "chain.cli:council",
     "authority": "chain.cli:authority",
     "issue": "issuer.cli:issue_command",
+    "revoke": "issuer.lifecycle_cli:revoke",
+    "suspend": "issuer.lifecycle_cli:suspend",
+    "reinstate": "issuer.lifecycle_cli:reinstate",
+    "replace": "issuer.lifecycle_cli:replace",
+    "renew": "issuer.lifecycle_cli:renew",
+    "reconcile": "issuer.lifecycle_cli:reconcile",
+    "purge": "issuer.lifecycle_cli:purge",
+    "verify": "verifier.cli:verify_command",
 }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -21,31 +20,9 @@ from pathlib import Path
 import click
 
 from chain.config import home_dir, load_settings
-from elicence.cli import main as elicence
+from elicence.sandbox import AUTHORITIES, command_runner, set_up
 
-COUNCIL = ("council-1", "council-2", "council-3")
-AUTHORITIES = (
-    {
-        "id": "CN-31-DMV", "name_zh": "上海市公安局交通警察总队",
-        "name_en": "Shanghai Municipal Traffic Police", "jurisdiction": "CN-31",
-        "types": ("driving",),
-    },
-    {
-        "id": "CN-32-AMR", "name_zh": "江苏省市场监督管理局",
-        "name_en": "Jiangsu Administration for Market Regulation", "jurisdiction": "CN-32",
-        "types": ("business",),
-    },
-)
-
-
-def run(*args: str) -> None:
-    """Runs one `elicence` command as an operator would, printing it first."""
-    click.secho("$ elicence " + shlex.join(args), fg="cyan", err=True)
-    try:
-        elicence.main(list(args), prog_name="elicence", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(exc.exit_code) from None
+run = command_runner(echo=True)
 
 
 def ensure_passphrase(home: Path) -> None:
@@ -78,25 +55,6 @@ def node_port(home: Path) -> int:
         return int(sock.getsockname()[1])
 
 
-def set_up_chain() -> None:
-    from chain.cli.context import AdminContext
-
-    admin = AdminContext()
-    if not admin.settings.registry_address:
-        run("registry", "deploy", *[a for m in COUNCIL for a in ("--council", m)],
-            "--threshold", "2")
-    registry = AdminContext().registry()
-    for authority in AUTHORITIES:
-        if not registry.authority_by_id(authority["id"]):
-            run("authority", "add", authority["id"], "--name-zh", authority["name_zh"],
-                "--name-en", authority["name_en"], "--jurisdiction", authority["jurisdiction"],
-                *[a for t in authority["types"] for a in ("--type", t)], "--as", COUNCIL[0])
-            run("council", "approve", str(registry.proposal_count()), "--as", COUNCIL[1])
-        number = registry.authority_by_id(authority["id"])
-        if registry.authority(number).key_count == 0:
-            run("authority", "add-key", authority["id"])
-
-
 @click.command()
 @click.option("--reset", is_flag=True, help="Delete ELICENCE_HOME's state and start from scratch.")
 def demo(reset: bool) -> None:
@@ -107,12 +65,11 @@ def demo(reset: bool) -> None:
         shutil.rmtree(home)
         click.echo(f"Removed {home}.", err=True)
     ensure_passphrase(home)
-    run("node", "start", "--port", str(node_port(home)))
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     try:
-        set_up_chain()
+        set_up(run, home, node_port(home))
         settings = load_settings(home)
         facts = {
             "rpc_url": settings.rpc_url,

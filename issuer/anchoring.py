@@ -53,6 +53,18 @@ def resume_submitted(store: Store, registry: Registry, batches: Iterable[Batch])
     return stale
 
 
+def try_confirm(store: Store, registry: Registry, batch: Batch) -> bool:
+    """Confirms the batch if its transaction is already buried deep enough; never waits."""
+    result = registry.receipt(batch.tx_hash)
+    if result is None:
+        return False
+    depth = registry.w3.eth.block_number - result.block_number + 1
+    if depth < registry.wait_policy.confirmations:
+        return False
+    confirm(store, registry, batch)
+    return True
+
+
 def confirm(store: Store, registry: Registry, batch: Batch) -> None:
     """SUBMITTED → CONFIRMED once buried under the configured confirmations."""
     result = registry.wait(batch.tx_hash)

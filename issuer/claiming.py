@@ -28,7 +28,7 @@ from sqlalchemy import select
 from issuer.authority import IssuingAuthority
 from issuer.batches import anchor_now
 from issuer.claim_codes import ClaimCodeError, code_hash, normalise
-from issuer.signing import claims_from_json
+from issuer.claims_json import claims_from_json
 from issuer.store import (
     Batch,
     BatchRoot,

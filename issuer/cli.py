@@ -79,7 +79,7 @@ def issue_command(admin: AdminContext, authority_id: str, type_name: str, input_
     request = IssueRequest(
         authority_id=authority_id, schema=schema, input_path=input_path,
         out_dir=out_dir or Path("."), batch_size=batch_size, render=not no_pdf,
-        claim_validity_days=claim_days,
+        claim_validity_days=claim_days, public_url=admin.settings.public_url,
         **({"workers": workers} if workers else {}))
     progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
     with command_errors():
@@ -87,7 +87,7 @@ def issue_command(admin: AdminContext, authority_id: str, type_name: str, input_
             authority = load_authority(admin, authority_id, licence_type=schema.code,
                                        now=utc_now())
             store = Store.open(admin.settings.store_url)
-            summary = issue(store, authority, request, dry_run=dry_run, progress=progress)
+            summary = issue(store, authority, request, dry_run_only=dry_run, progress=progress)
         except (AuthorityError, InputError) as exc:
             raise click.ClickException(exc.message) from None
     _report(summary, dry_run, out_dir)

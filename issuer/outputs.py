@@ -1,42 +1,73 @@
-"""What an issuance leaves in its output folder, derived from the store only (so a resumed
-run writes exactly what an uninterrupted one would): report.json, rejected.csv, and per
-licence a QR PNG and a printable PDF letter."""
+"""What an issuance leaves in its output folder: report.json, rejected.csv, and per licence
+a QR PNG and a printable PDF letter. Everything can be derived from the store alone, so a
+resumed run writes exactly what an uninterrupted one would."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from issuer.claim_codes import derive
+from issuer.claims_json import claims_from_json
 from issuer.rows import RowProblem
-from issuer.signing import claims_from_json
 from issuer.store import IssuedLicence
 from licence import Licence, RootHeader, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
 
 
-@dataclass(frozen=True)
-class ReportEntry:
-    row: int | None
-    licence_number: str
-    licence_type: str
-    status_ref: str
-    batch_root: str
-    tx_hash: str
-    block_number: int
-    qr: str
-    pdf: str | None
-    png: str | None
-    claim_code: str
-    claim_expires_at: int
+def entry_fragment(*, row: int | None, licence_number: str, type_name: str,
+                   status_ref: bytes, batch_root: bytes, qr: str, stem: str, rendered: bool,
+                   claim_code: str, claim_expires_at: int) -> str:
+    """One report entry as JSON, open at the end: the transaction that anchors it is added
+    by `complete_line` once known. Workers make these while signing."""
+    entry = {"row": row, "licence_number": licence_number, "licence_type": type_name,
+             "status_ref": status_ref.hex(), "batch_root": batch_root.hex(), "qr": qr,
+             "pdf": f"pdf/{stem}.pdf" if rendered else None,
+             "png": f"qr/{stem}.png" if rendered else None,
+             "claim_code": claim_code, "claim_expires_at": claim_expires_at}
+    return json.dumps(entry, ensure_ascii=False)[:-1]
 
-    def to_json(self) -> dict[str, Any]:
-        return self.__dict__
+
+def complete_line(fragment: str, tx_hash: str, block_number: int) -> str:
+    return f'{fragment}, "tx_hash": "{tx_hash}", "block_number": {block_number}}}'
+
+
+def stem_for(row_number: int | None, licence_id: int | None) -> str:
+    """Output file names carry the input row (or the licence id), never personal data."""
+    return f"row-{row_number:07d}" if row_number else f"licence-{licence_id:09d}"
+
+
+class Spool:
+    """Report fragments written while signing, one file per batch, so the report can be
+    assembled without encoding every licence again; regenerated from the store if lost."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.directory = out_dir / ".spool"
+
+    def _path(self, sequence: int) -> Path:
+        return self.directory / f"{sequence:06d}.jsonl"
+
+    def write(self, sequence: int, fragments: list[str]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self._path(sequence).with_suffix(".tmp")
+        tmp.write_text("\n".join(fragments) + "\n", encoding="utf-8")
+        tmp.replace(self._path(sequence))
+
+    def read(self, sequence: int) -> list[str] | None:
+        try:
+            return self._path(sequence).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return None
+
+    def clear(self) -> None:
+        if self.directory.exists():
+            for path in self.directory.iterdir():
+                path.unlink()
+            self.directory.rmdir()
 
 
 class StoredLicence(NamedTuple):
@@ -94,40 +125,28 @@ def rebuild_licence(record: StoredLicence, root: SignedRootRow,
     )
 
 
-def file_stem(record: StoredLicence) -> str:
-    """Output file names carry the input row (or the licence id), never personal data."""
-    return f"row-{record.row_number:07d}" if record.row_number else f"licence-{record.id:09d}"
-
-
-def report_entries(task: BatchOutputs) -> Iterator[tuple[ReportEntry, Licence | None]]:
+def batch_fragments(task: BatchOutputs) -> list[str]:
+    """The report fragments of one stored batch, rebuilt from the store."""
     type_name = load_schema(task.licence_type).name
     headers = {p: RootHeader.decode_unverified(r.protected) for p, r in task.roots.items()}
-    rendered = task.out_dir is not None
+    fragments = []
     for record in task.records:
         root = task.roots[record.root_position]
-        if record.encoded is not None:
-            licence = None
-            qr = encode_text(LICENCE_PREFIX, record.encoded)
-        else:
-            licence = rebuild_licence(record, root, headers[record.root_position])
-            qr = licence.to_qr()
-        stem = file_stem(record)
-        yield ReportEntry(
-            row=record.row_number, licence_number=record.licence_number,
-            licence_type=type_name, status_ref=record.status_ref.hex(),
-            batch_root=root.root.hex(), tx_hash=task.tx_hash,
-            block_number=task.block_number, qr=qr,
-            pdf=f"pdf/{stem}.pdf" if rendered else None,
-            png=f"qr/{stem}.png" if rendered else None,
+        encoded = record.encoded or rebuild_licence(
+            record, root, headers[record.root_position]).to_bytes()
+        fragments.append(entry_fragment(
+            row=record.row_number, licence_number=record.licence_number, type_name=type_name,
+            status_ref=record.status_ref, batch_root=root.root,
+            qr=encode_text(LICENCE_PREFIX, encoded), stem=stem_for(record.row_number, record.id),
+            rendered=task.out_dir is not None,
             claim_code=derive(task.claim_secret, record.authority_id, record.status_ref),
-            claim_expires_at=record.claim_expires_at,
-        ), licence
+            claim_expires_at=record.claim_expires_at))
+    return fragments
 
 
 def batch_report_lines(task: BatchOutputs) -> list[str]:
-    """Worker task: the report lines of one batch (and its letters, when rendering)."""
-    return [json.dumps(entry.to_json(), ensure_ascii=False)
-            for entry, _licence in report_entries(task)]
+    """Worker task: the complete report lines of one stored batch."""
+    return [complete_line(f, task.tx_hash, task.block_number) for f in batch_fragments(task)]
 
 
 class ReportWriter:

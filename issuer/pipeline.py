@@ -1,12 +1,13 @@
 """`elicence issue`: rows → validated claims → signed batches → anchored roots → outputs.
 
-Stages, each resumable from the store:
-1. validate every row (worker processes) and reject duplicates;        nothing stored
-2. sign each batch (workers) and store it with its licences;           batch SIGNED
-3. record the anchoring transaction, then send it (write-ahead);       batch SUBMITTED
-4. wait for the configured confirmations;                              batch CONFIRMED
-5. write outputs (report.json, PNGs, PDFs) for confirmed batches only; job DONE
-Running the same command again after a crash continues where the store says it stopped.
+Rows are read once and go to worker processes a batch at a time; repeated licence
+numbers are refused in the main process first. Each batch then moves through states
+kept in the store, so the same command run again after a crash continues where it stopped:
+1. workers validate its rows and sign the valid ones; stored whole:     batch SIGNED
+2. the anchoring transaction is recorded, then sent (write-ahead):      batch SUBMITTED
+3. buried under the configured confirmations:                          batch CONFIRMED
+4. outputs (report.json, PNGs, PDFs) are written for confirmed batches only; job DONE
+A dry run only validates.
 """
 
 from __future__ import annotations
@@ -25,17 +26,20 @@ from sqlalchemy import select
 from issuer import anchoring
 from issuer.authority import IssuingAuthority
 from issuer.batches import signing_setup, store_batch
+from issuer.letters import LetterContext, render_letters
 from issuer.outputs import (
     STORED_COLUMNS,
     BatchOutputs,
     ReportWriter,
     SignedRootRow,
+    Spool,
     StoredLicence,
-    batch_report_lines,
+    batch_fragments,
+    complete_line,
     write_rejected,
 )
 from issuer.rows import Row, RowProblem, file_sha256, read_rows
-from issuer.signing import sign_batch, start_worker
+from issuer.signing import SignedBatch, sign_batch, start_worker
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -47,11 +51,11 @@ from issuer.store import (
     Store,
     utc_now,
 )
-from issuer.validation import Validation, collect, number_field, validate_chunk
+from issuer.validation import Deduper, Validation, validate_chunk
 from licence import Schema
 
-VALIDATION_CHUNK = 2_000
 DAY = 86_400
+RENDER_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class IssueRequest:
     render: bool = True
     claim_validity_days: int = 90
     workers: int = max(1, os.cpu_count() or 1)
+    public_url: str = "http://127.0.0.1:8000"  # printed on letters: where to claim, verify
 
 
 @dataclass
@@ -94,12 +99,12 @@ class Progress:
         pass
 
 
-def ordered_map(executor: Executor, fn: Callable[..., Any], calls: Iterable[tuple],
+def ordered_map(executor: Executor, calls: Iterable[tuple[Callable[..., Any], tuple]],
                 window: int) -> Iterator[Any]:
-    """Like Executor.map, but submits at most `window` calls ahead, so a million rows
-    never sit in memory at once."""
+    """Results of (function, arguments) calls in order, like Executor.map, but submitting
+    at most `window` calls ahead, so a million rows never sit in memory at once."""
     pending: deque = deque()
-    for args in calls:
+    for fn, args in calls:
         pending.append(executor.submit(fn, *args))
         if len(pending) >= window:
             yield pending.popleft().result()
@@ -118,33 +123,44 @@ def chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def validate(store: Store, request: IssueRequest, executor: Executor, progress: Progress,
-             job_id: int | None) -> Validation:
-    """Stage 1: every row checked; duplicates within the file and against the store."""
-    name = number_field(request.schema)
-    tick = progress.stage("validating", None)
+def already_issued_query(store: Store, request: IssueRequest,
+                         job_id: int | None) -> Callable[[list[str]], dict[str, str]]:
+    """Which of these numbers this authority has issued and are still valid (not counting
+    the licences of the job being resumed)."""
 
-    def already_issued(numbers: list[str]) -> dict[str, str]:
-        now = utc_now()
+    def query(numbers: list[str]) -> dict[str, str]:
+        if not numbers:
+            return {}
         with store.session() as s:
-            query = select(IssuedLicence.licence_number, IssuedLicence.status).where(
+            statement = select(IssuedLicence.licence_number, IssuedLicence.status).where(
                 IssuedLicence.authority_id == request.authority_id,
                 IssuedLicence.licence_type == request.schema.code,
                 IssuedLicence.licence_number.in_(numbers),
                 IssuedLicence.status.in_([LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]),
-                IssuedLicence.valid_until > now)
-            if job_id is not None:  # a resumed job's own licences are not duplicates
-                query = query.join(Batch).where(Batch.job_id != job_id)
-            return {number: status for number, status in s.execute(query)}
+                IssuedLicence.valid_until > utc_now())
+            if job_id is not None:
+                statement = statement.join(Batch).where(Batch.job_id != job_id)
+            return {number: status for number, status in s.execute(statement)}
 
+    return query
+
+
+def dry_run(request: IssueRequest, executor: Executor, deduper: Deduper,
+            validation: Validation, progress: Progress) -> None:
+    tick = progress.stage("validating", None)
     now = utc_now()
-    calls = ((request.schema.code, c, now) for c in chunks(read_rows(request.input_path),
-                                                            VALIDATION_CHUNK))
-    results = ordered_map(executor, validate_chunk, calls, window=request.workers * 2)
-    validation = collect(results, number_name=name, already_issued=already_issued,
-                         progress=tick)
+
+    def calls() -> Iterator[tuple[Callable[..., Any], tuple]]:
+        for chunk in chunks(read_rows(request.input_path), request.batch_size):
+            validation.total += len(chunk)
+            kept, problems = deduper.filter(chunk)
+            validation.reject(problems)
+            yield validate_chunk, (request.schema.code, kept, now)
+
+    for problems in ordered_map(executor, calls(), window=request.workers + 1):
+        validation.reject(problems)
+        tick(request.batch_size)
     progress.done("validating")
-    return validation
 
 
 def find_job(store: Store, request: IssueRequest, input_sha256: str) -> Job | None:
@@ -155,57 +171,62 @@ def find_job(store: Store, request: IssueRequest, input_sha256: str) -> Job | No
 
 
 def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
-          dry_run: bool = False, progress: Progress | None = None) -> IssueSummary:
+          dry_run_only: bool = False, progress: Progress | None = None) -> IssueSummary:
     progress = progress or Progress()
     started = time.monotonic()
-    summary = IssueSummary()
     input_sha = file_sha256(request.input_path)
     job = find_job(store, request, input_sha)
-    summary.resumed = job is not None
-    setup = signing_setup(authority, request.schema.code)
+    summary = IssueSummary(resumed=job is not None and not dry_run_only)
+    validation = Validation()
+    deduper = Deduper(request.schema,
+                      already_issued_query(store, request, job.id if job else None))
     with ProcessPoolExecutor(request.workers, initializer=start_worker,
-                             initargs=(setup,)) as executor:
-        validation = validate(store, request, executor, progress, job.id if job else None)
-        summary.timings["validate"] = time.monotonic() - started
-        summary.total, summary.rejected = validation.total, validation.rejected
-        summary.problems = validation.problems
-        if dry_run:
-            summary.issued = validation.accepted
-            summary.elapsed = time.monotonic() - started
-            return summary
-        request.out_dir.mkdir(parents=True, exist_ok=True)
+                             initargs=(signing_setup(authority, request.schema.code),)
+                             ) as executor:
+        if dry_run_only:
+            dry_run(request, executor, deduper, validation, progress)
+        else:
+            request.out_dir.mkdir(parents=True, exist_ok=True)
+            job = job or _create_job(store, request, input_sha)
+            spool = Spool(request.out_dir)
+            _sign_and_anchor(store, authority, request, job, deduper, validation, executor,
+                             spool, progress)
+            summary.timings["signed"] = time.monotonic() - started
+            _confirm(store, authority, job, progress)
+            summary.issued, summary.batches = _write_outputs(
+                store, authority, request, job, spool, progress, validation.rejected, executor)
+            summary.transactions = summary.batches
+    validation.problems.sort(key=lambda p: p.row)
+    summary.total, summary.rejected = validation.total, validation.rejected
+    summary.problems = validation.problems
+    if dry_run_only:
+        summary.issued = validation.accepted
+    else:
         write_rejected(request.out_dir, validation.problems)
-        if job is None:
-            job = _create_job(store, request, input_sha, validation)
-        if job.state != JobState.DONE:
-            _sign_and_anchor(store, authority, request, job, validation, executor, progress,
-                             summary)
-        _confirm(store, authority, job, progress)
-        summary.timings["anchored"] = time.monotonic() - started
-        summary.issued, summary.batches = _write_outputs(store, authority, request, job,
-                                                         executor, progress)
-    summary.transactions = summary.batches
-    with store.session() as s:
-        row = s.get(Job, job.id)
-        row.state, row.finished_at = JobState.DONE, utc_now()
+        with store.session() as s:
+            row = s.get(Job, job.id)
+            row.state, row.finished_at = JobState.DONE, utc_now()
+            row.rows_total, row.rows_rejected = validation.total, validation.rejected
     summary.elapsed = time.monotonic() - started
     return summary
 
 
-def _create_job(store: Store, request: IssueRequest, input_sha: str,
-                validation: Validation) -> Job:
+def _create_job(store: Store, request: IssueRequest, input_sha: str) -> Job:
     with store.session() as s:
         job = Job(authority_id=request.authority_id, licence_type=request.schema.code,
                   input_sha256=input_sha, input_name=request.input_path.name,
-                  batch_size=request.batch_size, rows_total=validation.total,
-                  rows_rejected=validation.rejected, created_at=utc_now())
+                  batch_size=request.batch_size, created_at=utc_now())
         s.add(job)
     return job
 
 
 def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRequest,
-                     job: Job, validation: Validation, executor: Executor,
-                     progress: Progress, summary: IssueSummary) -> None:
+                     job: Job, deduper: Deduper, validation: Validation, executor: Executor,
+                     spool: Spool, progress: Progress) -> None:
+    """Signs and stores batch after batch in the workers while earlier batches are being
+    anchored; confirms what the chain has buried as it goes, so the first batch is
+    released early. Batches stored by an earlier run are only validated again (for the
+    rejection report)."""
     registry = authority.registry
     with store.session() as s:
         stored = {b.sequence: b for b in s.scalars(select(Batch).where(Batch.job_id == job.id))}
@@ -216,16 +237,34 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
     for batch in stored.values():
         if batch.state == BatchState.SIGNED:
             anchoring.submit(store, registry, batch)
-
-    good = (r for r in read_rows(request.input_path) if r.number not in validation.rejected_rows)
-    todo = ((seq, rows, utc_now()) for seq, rows in enumerate(chunks(good, request.batch_size))
-            if seq not in stored)
-    tick = progress.stage("signing", validation.accepted - sum(b.count for b in stored.values()))
+    in_flight = [b for b in stored.values() if b.state == BatchState.SUBMITTED]
     expires = utc_now() + request.claim_validity_days * DAY
-    for signed in ordered_map(executor, sign_batch, todo, window=2):
-        batch = store_batch(store, authority, job.licence_type, signed, expires, job_id=job.id)
-        anchoring.submit(store, registry, batch)
-        tick(len(signed.licences))
+
+    def calls() -> Iterator[tuple[Callable[..., Any], tuple]]:
+        for sequence, chunk in enumerate(chunks(read_rows(request.input_path),
+                                                request.batch_size)):
+            validation.total += len(chunk)
+            kept, problems = deduper.filter(chunk)
+            validation.reject(problems)
+            if sequence in stored:
+                yield validate_chunk, (request.schema.code, kept, stored[sequence].issued_at)
+            else:
+                yield sign_batch, (sequence, kept, utc_now(), expires, request.render)
+
+    tick = progress.stage("signing", None)
+    for result in ordered_map(executor, calls(), window=request.workers + 1):
+        if not isinstance(result, SignedBatch):
+            validation.reject(result)
+            continue
+        validation.reject(result.rejected)
+        if result.licences:
+            batch = store_batch(store, authority, job.licence_type, result, expires,
+                                job_id=job.id)
+            spool.write(result.sequence, result.fragments)
+            anchoring.submit(store, registry, batch)
+            in_flight.append(batch)
+        in_flight = [b for b in in_flight if not anchoring.try_confirm(store, registry, b)]
+        tick(len(result.licences) + len(result.rejected))
     progress.done("signing")
     with store.session() as s:
         s.get(Job, job.id).state = JobState.ISSUING
@@ -241,8 +280,10 @@ def _confirm(store: Store, authority: IssuingAuthority, job: Job, progress: Prog
 
 
 def _write_outputs(store: Store, authority: IssuingAuthority, request: IssueRequest, job: Job,
-                   executor: Executor, progress: Progress) -> tuple[int, int]:
-    """Report lines are made by the workers, batch by batch, from the store alone."""
+                   spool: Spool, progress: Progress, rejected: int,
+                   executor: Executor) -> tuple[int, int]:
+    """report.json in batch order, from the spool (or, for batches whose spool a crash
+    lost, rebuilt from the store by the workers); every batch is confirmed by now."""
     out = request.out_dir
     with store.session() as s:
         batches = list(s.scalars(select(Batch).where(Batch.job_id == job.id)
@@ -253,26 +294,57 @@ def _write_outputs(store: Store, authority: IssuingAuthority, request: IssueRequ
         (out / "qr").mkdir(exist_ok=True)
     summary = {"authority": authority.id, "licence_type": request.schema.name,
                "input": request.input_path.name, "input_sha256": job.input_sha256,
-               "issued": total, "rejected": job.rows_rejected, "batches": len(batches)}
+               "issued": total, "rejected": rejected, "batches": len(batches)}
     writer = ReportWriter(out, summary)
     tick = progress.stage("writing outputs", total)
 
-    def tasks() -> Iterator[tuple[BatchOutputs]]:
-        for batch in batches:
-            with store.session() as s:
-                roots = {r.position: SignedRootRow(r.root, r.protected, r.signature)
-                         for r in s.scalars(select(BatchRoot)
-                                            .where(BatchRoot.batch_id == batch.id))}
-                records = [StoredLicence(*row) for row in s.execute(
-                    select(*STORED_COLUMNS).where(IssuedLicence.batch_id == batch.id)
-                    .order_by(IssuedLicence.id))]
-            yield (BatchOutputs(batch.licence_type, batch.tx_hash or "",
-                                batch.block_number or 0, roots, records,
-                                authority.claim_secret, out if request.render else None),)
+    def lines(batch: Batch) -> list[str]:
+        fragments = spool.read(batch.sequence)
+        if fragments is None:
+            fragments = batch_fragments(_stored_batch(store, authority, batch, request))
+        return [complete_line(f, batch.tx_hash or "", batch.block_number or 0)
+                for f in fragments]
 
-    for lines in ordered_map(executor, batch_report_lines, tasks(), window=request.workers + 1):
-        writer.add_lines(lines)
-        tick(len(lines))
+    for batch in batches:
+        batch_lines = lines(batch)
+        writer.add_lines(batch_lines)
+        tick(len(batch_lines))
     writer.close()
+    spool.clear()
     progress.done("writing outputs")
+    if request.render:
+        _render(store, authority, request, batches, executor, progress, total)
     return total, len(batches)
+
+
+def _render(store: Store, authority: IssuingAuthority, request: IssueRequest,
+            batches: list[Batch], executor: Executor, progress: Progress, total: int) -> None:
+    """PDF letters and QR images, in the workers, for confirmed batches only."""
+    record = authority.record
+    context = LetterContext(authority.id, record.name_zh, record.name_en, record.jurisdiction,
+                            authority.claim_secret, request.public_url, request.out_dir)
+    tick = progress.stage("rendering", total)
+
+    def calls() -> Iterator[tuple[Callable[..., Any], tuple]]:
+        for batch in batches:
+            records = _stored_batch(store, authority, batch, request).records
+            for start in range(0, len(records), RENDER_CHUNK):
+                yield render_letters, (context, batch.issued_at,
+                                       records[start:start + RENDER_CHUNK])
+
+    for count in ordered_map(executor, calls(), window=request.workers * 2):
+        tick(count)
+    progress.done("rendering")
+
+
+def _stored_batch(store: Store, authority: IssuingAuthority, batch: Batch,
+                  request: IssueRequest) -> BatchOutputs:
+    with store.session() as s:
+        roots = {r.position: SignedRootRow(r.root, r.protected, r.signature)
+                 for r in s.scalars(select(BatchRoot).where(BatchRoot.batch_id == batch.id))}
+        records = [StoredLicence(*row) for row in s.execute(
+            select(*STORED_COLUMNS).where(IssuedLicence.batch_id == batch.id)
+            .order_by(IssuedLicence.id))]
+    return BatchOutputs(batch.licence_type, batch.tx_hash or "", batch.block_number or 0,
+                        roots, records, authority.claim_secret,
+                        request.out_dir if request.render else None)

@@ -1,5 +1,6 @@
-"""The second pass, run in worker processes: rows of one batch → validated claims →
-salted commitments → signed subtree roots, as plain records the store can take.
+"""Run in worker processes: rows of one batch → validated claims → salted commitments →
+signed subtree roots, as plain records the store can take (and the problems of rows that
+do not validate).
 
 Each worker holds the authority's signing key for the run (handed over once, at start-up)
 and does everything CPU-bound for its batch; the main process only stores and anchors.
@@ -8,7 +9,6 @@ and does everything CPU-bound for its batch; the main process only stores and an
 from __future__ import annotations
 
 import ctypes
-import datetime as dt
 import json
 import os
 import signal
@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from issuer.claim_codes import code_hash, derive
-from issuer.rows import Row
+from issuer.claims_json import claims_to_json
+from issuer.outputs import entry_fragment, stem_for
+from issuer.rows import Row, RowProblem
 from issuer.validation import check_row, number_field, valid_until
 from licence import LicenceItem, build_batch, load_schema
+from licence.qr import LICENCE_PREFIX, encode_text
 
 _worker: dict = {}
 
@@ -59,6 +62,8 @@ class SignedBatch:
     issued_at: int
     roots: list[tuple[bytes, bytes, bytes]]  # (root, protected header, signature)
     licences: list[SignedLicence]
+    fragments: list[str]  # report entries, completed once the batch is anchored
+    rejected: list[RowProblem]  # rows of this chunk that failed validation
 
 
 def die_with_parent() -> None:
@@ -82,45 +87,46 @@ def init_worker(setup: SigningSetup) -> None:
     _worker["schema"] = load_schema(setup.licence_type)
 
 
-def sign_batch(sequence: int, rows: list[Row], issued_at: int) -> SignedBatch:
+def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at: int = 0,
+               rendered: bool = False) -> SignedBatch:
     setup: SigningSetup = _worker["setup"]
     schema = _worker["schema"]
     key_name = number_field(schema)
-    items, kept = [], []
+    items, kept, rejected = [], [], []
     refs = os.urandom(16 * len(rows))
     for i, row in enumerate(rows):
         claims, problems = check_row(schema, row, issued_at)
-        if problems:  # validated in the first pass; a changed input file lands here
-            raise ValueError(f"row {row.number} no longer validates: the input file changed "
-                             "during the run.")
+        if problems:
+            rejected.extend(problems)
+            continue
         items.append(LicenceItem(claims, issued_at, valid_until(claims),
                                  refs[16 * i:16 * i + 16]))
         kept.append((row.number, claims))
+    if not items:
+        return SignedBatch(sequence, issued_at, [], [], [], rejected)
     batch = build_batch(setup.authority_number, setup.key_id, _worker["key"],
                         setup.licence_type, issued_at, items)
     # Licences come subtree by subtree, in input order.
     positions = [p for p, r in enumerate(batch.roots) for _ in range(r.header.subtree_size)]
-    licences = []
+    licences, fragments = [], []
     for (row_number, claims), licence, position in zip(kept, batch.licences, positions,
                                                        strict=True):
+        encoded = licence.to_bytes()
+        code = derive(setup.claim_secret, setup.authority_id, licence.status_ref)
+        fragments.append(entry_fragment(
+            row=row_number, licence_number=claims[key_name], type_name=schema.name,
+            status_ref=licence.status_ref, batch_root=batch.roots[position].root,
+            qr=encode_text(LICENCE_PREFIX, encoded), stem=stem_for(row_number, None),
+            rendered=rendered, claim_code=code, claim_expires_at=claim_expires_at))
         licences.append(SignedLicence(
             row_number=row_number, licence_number=claims[key_name],
             status_ref=licence.status_ref, seed=licence.seed,
             root_position=position, leaf_index=licence.leaf_index, proof=licence.proof,
             claims_json=json.dumps(claims_to_json(claims), ensure_ascii=False),
             valid_from=licence.valid_from, valid_until=licence.valid_until,
-            encoded=licence.to_bytes(),
-            claim_code_hash=code_hash(derive(setup.claim_secret, setup.authority_id,
-                                             licence.status_ref)),
+            encoded=encoded, claim_code_hash=code_hash(code),
         ))
     return SignedBatch(sequence, issued_at,
-                       [(r.root, r.protected, r.signature) for r in batch.roots], licences)
+                       [(r.root, r.protected, r.signature) for r in batch.roots], licences,
+                       fragments, rejected)
 
-
-def claims_to_json(claims: dict) -> dict:
-    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in claims.items()}
-
-
-def claims_from_json(schema, data: dict) -> dict:
-    return {k: dt.date.fromisoformat(v) if schema.by_name[k].type == "date" else v
-            for k, v in data.items()}

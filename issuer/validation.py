@@ -48,18 +48,12 @@ def check_row(schema: Schema, row: Row, now: int) -> tuple[dict[str, Any] | None
     return claims, []
 
 
-def validate_chunk(schema_code: int, rows: list[Row],
-                   now: int) -> list[tuple[int, str | None, list[RowProblem]]]:
-    """Worker task: (row number, licence number or None, problems) per row."""
+def validate_chunk(schema_code: int, rows: list[Row], now: int) -> list[RowProblem]:
+    """Worker task of a dry run: the problems of these rows."""
     from licence import load_schema
 
     schema = load_schema(schema_code)
-    key = number_field(schema)
-    out = []
-    for row in rows:
-        claims, problems = check_row(schema, row, now)
-        out.append((row.number, claims[key] if claims else None, problems))
-    return out
+    return [p for row in rows for p in check_row(schema, row, now)[1]]
 
 
 @dataclass
@@ -67,41 +61,56 @@ class Validation:
     total: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     rejected_rows: set[int] = field(default_factory=set)
-    accepted: int = 0
 
     @property
     def rejected(self) -> int:
         return len(self.rejected_rows)
 
+    @property
+    def accepted(self) -> int:
+        return self.total - self.rejected
 
-def collect(results: Iterable[list[tuple[int, str | None, list[RowProblem]]]], *,
-            number_name: str, already_issued: Callable[[list[str]], dict[str, str]],
-            progress: Callable[[int], None] = lambda n: None) -> Validation:
-    """Folds worker results in row order; rejects repeated licence numbers (the first row
-    wins) and numbers this authority has already issued and that are still valid."""
-    validation = Validation()
-    first_row: dict[str, int] = {}
-    for chunk in results:
-        numbers = [n for _, n, _ in chunk if n is not None]
-        issued = already_issued(numbers) if numbers else {}
-        for number, licence_number, problems in chunk:
-            validation.total += 1
-            if licence_number is not None and licence_number in first_row:
-                problems = [RowProblem(
-                    number, number_name, "duplicate",
-                    f"{number_name} {licence_number} is also on row {first_row[licence_number]}"
-                    " of this file.", "each licence once per file")]
-            elif licence_number is not None and licence_number in issued:
-                problems = [RowProblem(
-                    number, number_name, "already_issued",
-                    f"{number_name} {licence_number} is already issued by this authority and "
-                    f"still {issued[licence_number]}.",
-                    "a new number, or `elicence renew`/`replace` for the existing licence")]
-            if problems:
-                validation.problems.extend(problems)
-                validation.rejected_rows.add(number)
+    def reject(self, problems: Iterable[RowProblem]) -> None:
+        for problem in problems:
+            self.problems.append(problem)
+            self.rejected_rows.add(problem.row)
+
+
+class Deduper:
+    """Refuses a licence number seen earlier in the file (the first row wins) or already
+    issued by this authority and still valid. Runs in the main process, on the raw
+    numbers, before rows go to the workers to be validated and signed."""
+
+    def __init__(self, schema: Schema,
+                 already_issued: Callable[[list[str]], dict[str, str]]) -> None:
+        self.field = number_field(schema)
+        self._already_issued = already_issued
+        self._first_row: dict[str, int] = {}
+
+    def filter(self, rows: list[Row]) -> tuple[list[Row], list[RowProblem]]:
+        numbers = {row.number: _raw_number(row.values.get(self.field)) for row in rows}
+        issued = self._already_issued([n for n in numbers.values() if n])
+        kept, problems = [], []
+        for row in rows:
+            number = numbers[row.number]
+            if number and number in self._first_row:
+                problems.append(RowProblem(
+                    row.number, self.field, "duplicate",
+                    f"{self.field} {number} is also on row {self._first_row[number]} of this "
+                    "file.", "each licence once per file"))
+            elif number and number in issued:
+                problems.append(RowProblem(
+                    row.number, self.field, "already_issued",
+                    f"{self.field} {number} is already issued by this authority and still "
+                    f"{issued[number]}.",
+                    "a new number, or `elicence renew`/`replace` for the existing licence"))
             else:
-                first_row[licence_number] = number  # type: ignore[index]
-                validation.accepted += 1
-        progress(len(chunk))
-    return validation
+                if number:
+                    self._first_row[number] = row.number
+                kept.append(row)
+        return kept, problems
+
+
+def _raw_number(value: Any) -> str | None:
+    """The licence number as validation will normalise it (trimmed, upper case)."""
+    return value.strip().upper() or None if isinstance(value, str) else None

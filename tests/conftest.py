@@ -14,13 +14,7 @@ from click.testing import CliRunner
 
 from chain.node import free_port
 from elicence.cli import main
-
-AUTHORITIES = {
-    "CN-31-DMV": ("上海市公安局交通警察总队", "Shanghai Municipal Traffic Police", "CN-31",
-                  "driving"),
-    "CN-32-AMR": ("江苏省市场监督管理局", "Jiangsu Administration for Market Regulation",
-                  "CN-32", "business"),
-}
+from elicence.sandbox import command_runner, set_up
 
 
 @dataclass(frozen=True)
@@ -45,14 +39,7 @@ def set_up_home(path: Path) -> Home:
     passphrase.write_text("test passphrase\n")
     home = Home(path, {"ELICENCE_HOME": str(path), "ELICENCE_PASSPHRASE_FILE": str(passphrase),
                        "ELICENCE_PASSPHRASE": ""})
-    home.run("node", "start", "--port", str(free_port()))
-    home.run("registry", "deploy", "--council", "council-1", "--council", "council-2",
-             "--council", "council-3", "--threshold", "2")
-    for proposal, (ident, (zh, en, jurisdiction, kind)) in enumerate(AUTHORITIES.items(), 1):
-        home.run("authority", "add", ident, "--name-zh", zh, "--name-en", en,
-                 "--jurisdiction", jurisdiction, "--type", kind, "--as", "council-1")
-        home.run("council", "approve", str(proposal), "--as", "council-2")
-        home.run("authority", "add-key", ident)
+    set_up(command_runner(home.env), path, free_port())
     return home
 
 

@@ -4,7 +4,7 @@ Pure functions over plain data: no database, no chain. The batch pipeline builds
 LetterData per licence and calls render_many; see docs/decisions/0020-pdf-rendering.md.
 """
 
-from .fonts import FONT_PACKAGE, RenderError, font_path, register_fonts
+from .fonts import FONT_PACKAGE, RenderError, font_path, register_font
 from .pdf import QR_SIDE, LetterData, render_licence_pdf, render_many
 from .qr_image import QrMatrix, qr_matrix, render_qr_png
 
@@ -16,7 +16,7 @@ __all__ = [
     "RenderError",
     "font_path",
     "qr_matrix",
-    "register_fonts",
+    "register_font",
     "render_licence_pdf",
     "render_many",
     "render_qr_png",

@@ -19,17 +19,20 @@ FONT_PACKAGE = "fonts-wqy-microhei"
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_ENV = "ELICENCE_CJK_FONT"  # another TrueType CJK font (.ttf/.ttc), e.g. off Debian
 
-SANS = "ElicenceSans"  # subfont 0: WenQuanYi Micro Hei (proportional Latin)
-MONO = "ElicenceMono"  # subfont 1: its monospaced twin, for codes and fingerprints
+FONT = "ElicenceSans"  # one face for everything: a second subset costs 20 KB and 3 ms a letter
 
 
 class RenderError(Exception):
     """A letter or QR image cannot be rendered; `reason` is a stable code (API)."""
 
-    def __init__(self, message: str, *, reason: str) -> None:
+    reason = "render_error"
+
+    # `reason` has a default only so that worker processes can pickle the error back.
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.reason = reason
+        if reason is not None:
+            self.reason = reason
 
 
 def font_path() -> Path:
@@ -44,16 +47,14 @@ def font_path() -> Path:
 
 
 @cache
-def register_fonts() -> tuple[str, str]:
-    """Registers the sans and mono faces with ReportLab; returns their names (SANS, MONO)."""
+def register_font() -> str:
+    """Registers the letter font with ReportLab (parsed once per process); returns its name."""
     path = font_path()
-    mono_index = 1 if path.suffix.lower() == ".ttc" else 0
     try:
-        pdfmetrics.registerFont(TTFont(SANS, str(path), subfontIndex=0))
-        pdfmetrics.registerFont(TTFont(MONO, str(path), subfontIndex=mono_index))
+        pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
     except Exception as exc:  # ReportLab raises TTFError and plain errors for bad files
         raise RenderError(
             f"The font {path} cannot be embedded ({exc}); install the font package "
             f"{FONT_PACKAGE}: apt-get install {FONT_PACKAGE}",
             reason="font_unusable") from exc
-    return SANS, MONO
+    return FONT

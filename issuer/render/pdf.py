@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from licence import load_schema
 from licence.schema import ClaimValue
 
-from .fonts import RenderError, register_fonts
+from .fonts import RenderError, register_font
 from .qr_image import QUIET_ZONE, QrMatrix, qr_matrix
 
 QR_SIDE = 45 * mm  # the symbol without its quiet zone; ≥ 35 mm scans from paper at arm's length
@@ -35,11 +35,13 @@ PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
 CONTENT_W = PAGE_W - 2 * MARGIN
 BAND_H = 27 * mm
-FOOTER_H = 16 * mm
+FOOTER_H = 14 * mm
+BOTTOM_MARGIN = 10 * mm
 LABEL_W = 58 * mm
 ROW_PAD = 5.0
 VALUE_SIZE = 10.5
 VALUE_LEADING = 14.0
+CODE_SPACING = 1.6
 
 NAVY = HexColor("#1F3A5F")
 INK = HexColor("#1A1A1A")
@@ -54,6 +56,7 @@ _ENUM_LABELS: Mapping[tuple[str, str], str] = {
 }
 # A run of Latin letters/digits/punctuation stays together; anything else wraps per character.
 _TOKEN = re.compile(r"[\x21-\x7e\u00a0-\u024f]+ *| +|.")
+_NO_LINE_START = frozenset("，。、；：！？）》」』”’")  # Chinese closing punctuation
 
 
 @dataclass(frozen=True)
@@ -85,19 +88,19 @@ class _Row:
 
     @property
     def height(self) -> float:
-        return max(28.0, len(self.lines) * VALUE_LEADING + 2 * ROW_PAD + 2)
+        return max(25.0, len(self.lines) * VALUE_LEADING + 2 * ROW_PAD)
 
 
 def render_licence_pdf(data: LetterData) -> bytes:
     """Renders the letter; raises RenderError (or SchemaError for an unknown licence type)."""
-    sans, mono = register_fonts()
+    font = register_font()
     schema = load_schema(data.licence_type)
     unknown = sorted(set(data.claims) - set(schema.by_name))
     if unknown:
         raise RenderError(f"Claims {', '.join(unknown)} are not part of a {schema.name} "
                           "licence; render the claims as issued.", reason="claim_unknown")
     rows = [_Row(spec.title.get("zh", spec.name), spec.title.get("en", spec.name),
-                 _wrap(_display(spec.name, data.claims[spec.name]), sans, VALUE_SIZE,
+                 _wrap(_display(spec.name, data.claims[spec.name]), font, VALUE_SIZE,
                        CONTENT_W - LABEL_W - 2 * ROW_PAD))
             for spec in schema.claims if spec.name in data.claims]
     rows.append(_Row("电子证照有效期", "Licence valid",
@@ -105,20 +108,20 @@ def render_licence_pdf(data: LetterData) -> bytes:
     matrix = qr_matrix(data.qr_text)
 
     out = io.BytesIO()
-    c = Canvas(out, pagesize=A4, invariant=True, pageCompression=1)
+    c = Canvas(out, pagesize=A4, invariant=True, pageCompression=1, initialFontName=font)
     c.setTitle(f"{schema.title.get('en', schema.name)} — licence letter")
     c.setAuthor(data.authority_name_en)
     c.setCreator("elicence")
-    lines = _instructions(data, MARGIN + CONTENT_W - _text_left(matrix) - 4 * mm, sans, mono)
+    lines = _instructions(data, MARGIN + CONTENT_W - _text_left(matrix) - 4 * mm, font)
     block_h = _block_height(matrix, lines)
     pages = _paginate(rows, block_h)
     for number, page_rows in enumerate(pages, start=1):
-        top = _header(c, data, sans, mono, first=number == 1,
+        top = _header(c, data, font, first=number == 1,
                       title=(schema.title.get("zh", ""), schema.title.get("en", schema.name)))
-        top = _table(c, page_rows, top, sans)
+        top = _table(c, page_rows, top, font)
         if number == len(pages):
             _qr_block(c, matrix, lines, top + 6 * mm)
-        _footer(c, data, number, len(pages), sans, mono)
+        _footer(c, data, number, len(pages), font)
         c.showPage()
     c.save()
     return out.getvalue()
@@ -128,7 +131,7 @@ def render_licence_pdf(data: LetterData) -> bytes:
 
 _FIRST_TOP = BAND_H + 30 * mm  # first table row, below the band and the title
 _NEXT_TOP = BAND_H + 8 * mm
-_BOTTOM = PAGE_H - FOOTER_H - MARGIN
+_BOTTOM = PAGE_H - FOOTER_H - BOTTOM_MARGIN
 
 
 def _paginate(rows: Sequence[_Row], block_h: float) -> list[list[_Row]]:
@@ -162,7 +165,7 @@ def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
     line, line_w = "", 0.0
     for token in _TOKEN.findall(text):
         token_w = stringWidth(token, font, size)
-        if line and line_w + token_w > width:
+        if line and line_w + token_w > width and token not in _NO_LINE_START:
             lines.append(line.rstrip())
             line, line_w = "", 0.0
             token = token.lstrip()
@@ -184,11 +187,10 @@ def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
 # --- drawing (y measured down from the top of the page) -----------------------------------
 
 def _text(c: Canvas, x: float, top: float, s: str, font: str, size: float,
-          color: Color = INK, *, bold: bool = False, align: str = "left") -> None:
+          color: Color = INK, *, bold: bool = False, align: str = "left",
+          spacing: float = 0.0) -> None:
     if align == "right":
-        x -= stringWidth(s, font, size)
-    elif align == "centre":
-        x -= stringWidth(s, font, size) / 2
+        x -= _width(s, font, size, spacing)
     t = c.beginText(x, PAGE_H - top)
     t.setFont(font, size)
     t.setFillColor(color)
@@ -196,34 +198,42 @@ def _text(c: Canvas, x: float, top: float, s: str, font: str, size: float,
         c.setStrokeColor(color)
         c.setLineWidth(size * 0.035)
         t.setTextRenderMode(2)
+    t.setCharSpace(spacing)
     t.textOut(s)
+    # Tr and Tc outlive the text object in the PDF graphics state: reset them.
+    t.setTextRenderMode(0)
+    t.setCharSpace(0)
     c.drawText(t)
 
 
-def _header(c: Canvas, data: LetterData, sans: str, mono: str, *, first: bool,
+def _width(s: str, font: str, size: float, spacing: float = 0.0) -> float:
+    return stringWidth(s, font, size) + spacing * len(s)
+
+
+def _header(c: Canvas, data: LetterData, font: str, *, first: bool,
             title: tuple[str, str]) -> float:
     c.setFillColor(NAVY)
     c.rect(0, PAGE_H - BAND_H, PAGE_W, BAND_H, stroke=0, fill=1)
     c.setFillColor(ACCENT)
     c.rect(0, PAGE_H - BAND_H - 1.2 * mm, PAGE_W, 1.2 * mm, stroke=0, fill=1)
-    _text(c, MARGIN, 12 * mm, data.authority_name_zh, sans, 17, white, bold=True)
-    _text(c, MARGIN, 19 * mm, data.authority_name_en, sans, 10, white)
+    _text(c, MARGIN, 12 * mm, data.authority_name_zh, font, 17, white, bold=True)
+    _text(c, MARGIN, 19 * mm, data.authority_name_en, font, 10, white)
     right = PAGE_W - MARGIN
-    _text(c, right, 11 * mm, "电子证照 · Electronic licence", sans, 9.5, white, align="right")
-    _text(c, right, 17 * mm, f"{data.jurisdiction} · {data.authority_id}", mono, 9, white,
+    _text(c, right, 11 * mm, "电子证照 · Electronic licence", font, 9.5, white, align="right")
+    _text(c, right, 17 * mm, f"{data.jurisdiction} · {data.authority_id}", font, 9, white,
           align="right")
     if not first:
         return _NEXT_TOP
     zh, en = title
-    _text(c, MARGIN, BAND_H + 14 * mm, f"{zh}  {en}", sans, 18, NAVY, bold=True)
+    _text(c, MARGIN, BAND_H + 14 * mm, f"{zh}  {en}", font, 18, NAVY, bold=True)
     _text(c, MARGIN, BAND_H + 21 * mm, "电子证照领取与核验函 · Licence letter: how to claim "
-          "and verify your electronic licence", sans, 9.5, GREY)
-    _text(c, right, BAND_H + 14 * mm, f"签发日期 Issued {data.issued_at.isoformat()}", sans,
+          "and verify your electronic licence", font, 9.5, GREY)
+    _text(c, right, BAND_H + 14 * mm, f"签发日期 Issued {data.issued_at.isoformat()}", font,
           9.5, GREY, align="right")
     return _FIRST_TOP
 
 
-def _table(c: Canvas, rows: Sequence[_Row], top: float, sans: str) -> float:
+def _table(c: Canvas, rows: Sequence[_Row], top: float, font: str) -> float:
     if not rows:
         return top
     c.setStrokeColor(RULE)
@@ -233,11 +243,11 @@ def _table(c: Canvas, rows: Sequence[_Row], top: float, sans: str) -> float:
         if i % 2 == 0:
             c.setFillColor(STRIPE)
             c.rect(MARGIN, PAGE_H - top - row.height, CONTENT_W, row.height, stroke=0, fill=1)
-        _text(c, MARGIN + ROW_PAD, top + ROW_PAD + 9, row.label_zh, sans, 9.5, INK)
-        _text(c, MARGIN + ROW_PAD, top + ROW_PAD + 19, row.label_en, sans, 7.5, GREY)
+        _text(c, MARGIN + ROW_PAD, top + ROW_PAD + 7.5, row.label_zh, font, 9, INK)
+        _text(c, MARGIN + ROW_PAD, top + ROW_PAD + 16, row.label_en, font, 7, GREY)
         for j, line in enumerate(row.lines):
-            _text(c, MARGIN + LABEL_W + ROW_PAD, top + ROW_PAD + 11 + j * VALUE_LEADING, line,
-                  sans, VALUE_SIZE, INK)
+            _text(c, MARGIN + LABEL_W + ROW_PAD, top + ROW_PAD + 10 + j * VALUE_LEADING, line,
+                  font, VALUE_SIZE, INK)
         top += row.height
     c.setStrokeColor(RULE)
     c.line(MARGIN, PAGE_H - top, MARGIN + CONTENT_W, PAGE_H - top)
@@ -245,14 +255,18 @@ def _table(c: Canvas, rows: Sequence[_Row], top: float, sans: str) -> float:
 
 
 def _draw_qr(c: Canvas, matrix: QrMatrix, left: float, top: float) -> None:
-    """Dark modules as one filled path, horizontal runs merged into single rectangles."""
+    """Dark modules as one filled path, each horizontal run one rectangle.
+
+    The path is written in module units under a flipping transform, so each rectangle is
+    four small integers: about 1,500 of them for a version-17 symbol.
+    """
     module = QR_SIDE / matrix.size
-    bottom = PAGE_H - top
-    path = c.beginPath()
-    for row, col, length in matrix.dark_runs():
-        path.rect(left + col * module, bottom - (row + 1) * module, length * module, module)
+    ops = "\n".join([f"{col} {row} {length} 1 re" for row, col, length in matrix.dark_runs()])
+    c.saveState()
+    c.transform(module, 0, 0, -module, left, PAGE_H - top)
     c.setFillColor(Color(0, 0, 0))
-    c.drawPath(path, stroke=0, fill=1)
+    c.addLiteral(ops + "\nf")
+    c.restoreState()
 
 
 def _quiet(matrix: QrMatrix) -> float:
@@ -276,12 +290,13 @@ def _qr_block(c: Canvas, matrix: QrMatrix, lines: Sequence[_Line], top: float) -
     y = top + quiet
     for line in lines:
         y += line.leading
-        if line.boxed:
-            width = stringWidth(line.text, line.font, line.size) + 6 * mm
+        if line.boxed:  # the claim code, spaced out for typing
+            width = _width(line.text, line.font, line.size, CODE_SPACING) + 6 * mm
             c.setFillColor(STRIPE)
             c.setStrokeColor(NAVY)
             c.roundRect(x, PAGE_H - y - 2.6 * mm, width, 9.5 * mm, 1.5 * mm, stroke=1, fill=1)
-            _text(c, x + 3 * mm, y, line.text, line.font, line.size, line.color, bold=True)
+            _text(c, x + 3 * mm, y, line.text, line.font, line.size, line.color, bold=True,
+                  spacing=CODE_SPACING)
         else:
             _text(c, x, y, line.text, line.font, line.size, line.color, bold=line.bold)
 
@@ -297,23 +312,23 @@ class _Line:
     boxed: bool = False
 
 
-def _instructions(data: LetterData, width: float, sans: str, mono: str) -> list[_Line]:
+def _instructions(data: LetterData, width: float, font: str) -> list[_Line]:
     """The right-hand column of the QR block: how to claim, then how to verify."""
     expires = data.claim_expires.isoformat()
 
     def para(text: str, size: float, color: Color, gap: float = 0.0) -> list[_Line]:
-        wrapped = _wrap(text, sans, size, width)
-        return [_Line(t, sans, size, color, size * 1.45 + (gap if i == 0 else 0))
+        wrapped = _wrap(text, font, size, width)
+        return [_Line(t, font, size, color, size * 1.45 + (gap if i == 0 else 0))
                 for i, t in enumerate(wrapped)]
 
     return [
-        _Line("领取电子证照 · Claim your electronic licence", sans, 11, NAVY, 5 * mm, bold=True),
-        _Line(data.claim_code, mono, 17, INK, 10 * mm, boxed=True),
+        _Line("领取电子证照 · Claim your electronic licence", font, 11, NAVY, 5 * mm, bold=True),
+        _Line(data.claim_code, font, 17, INK, 10 * mm, boxed=True),
         *para(f"领取码仅可使用一次，请于 {expires} 前领取：用手机浏览器打开 {data.wallet_url} ，"
               "输入上方领取码。", 9, INK, 4 * mm),
         *para(f"One-time code, valid until {expires}. Open the wallet at {data.wallet_url} "
               "on your phone and type the code above.", 8.5, GREY, 1),
-        _Line("核验 · Verify", sans, 11, NAVY, 8 * mm, bold=True),
+        _Line("核验 · Verify", font, 11, NAVY, 8 * mm, bold=True),
         *para("在任何办事窗口扫描左侧二维码，或运行 elicence verify，或访问 "
               f"{data.verify_url} 。", 9, INK, 2 * mm),
         *para("Scan the QR code at any counter, or run `elicence verify`, or use "
@@ -326,38 +341,51 @@ def _block_height(matrix: QrMatrix, lines: Sequence[_Line]) -> float:
     return max(QR_SIDE + 2 * quiet, sum(line.leading for line in lines) + quiet + 4 * mm)
 
 
-def _footer(c: Canvas, data: LetterData, number: int, total: int, sans: str,
-            mono: str) -> None:
-    top = PAGE_H - MARGIN - FOOTER_H + 4 * mm
+def _footer(c: Canvas, data: LetterData, number: int, total: int, font: str) -> None:
+    top = PAGE_H - BOTTOM_MARGIN - FOOTER_H + 2 * mm
     c.setStrokeColor(RULE)
     c.setLineWidth(0.6)
     c.line(MARGIN, PAGE_H - top, MARGIN + CONTENT_W, PAGE_H - top)
     _text(c, MARGIN, top + 5 * mm, "本函件含个人信息，请妥善保管。 This letter contains personal "
-          "data; keep it safe.", sans, 8, ACCENT)
-    _text(c, MARGIN, top + 10 * mm, "状态参考 Status ref.", sans, 7.5, GREY)
-    _text(c, MARGIN + stringWidth("状态参考 Status ref. ", sans, 7.5), top + 10 * mm,
-          data.status_ref[:4].hex(), mono, 7.5, GREY)
+          "data; keep it safe.", font, 8, ACCENT)
+    _text(c, MARGIN, top + 10 * mm, "状态参考 Status ref.", font, 7.5, GREY)
+    _text(c, MARGIN + stringWidth("状态参考 Status ref. ", font, 7.5), top + 10 * mm,
+          data.status_ref[:4].hex(), font, 7.5, GREY)
     _text(c, MARGIN + CONTENT_W, top + 10 * mm, f"第 {number} / {total} 页 · Page {number} of "
-          f"{total}", sans, 7.5, GREY, align="right")
+          f"{total}", font, 7.5, GREY, align="right")
 
 
 # --- many letters ------------------------------------------------------------------------
 
-def render_many(items: Iterable[tuple[Path, LetterData]], workers: int) -> int:
+def render_many(items: Iterable[tuple[Path, LetterData]], workers: int,
+                progress: Callable[[], None] | None = None) -> int:
     """Renders each letter to its path using `workers` processes; returns the count written.
 
-    Each file is written whole or not at all (temporary file, then rename), so a crashed
-    run leaves no truncated letters. Parent folders must exist. Errors propagate: the first
-    letter that cannot be rendered stops the run.
+    Each file is written whole or not at all (a ".partial" file, then a rename), so a
+    crashed run leaves no truncated letters. Parent folders must exist. `progress` is
+    called once per letter written, in input order. The first letter that cannot be
+    rendered raises and stops the run.
     """
     if workers < 1:
         raise RenderError(f"workers is {workers}; use 1 or more processes.",
                           reason="workers_invalid")
+    register_font()  # fail fast; forked workers inherit the parsed font
     if workers == 1:
-        return sum(map(_render_to_file, items))
-    register_fonts()  # fail fast, and forked workers inherit the parsed font
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return sum(pool.map(_render_to_file, items, chunksize=16))
+        return _count(map(_render_to_file, items), progress)
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        return _count(pool.map(_render_to_file, items, chunksize=16), progress)
+    finally:  # after a failure, letters not yet started are dropped, not rendered
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _count(done: Iterable[int], progress: Callable[[], None] | None) -> int:
+    written = 0
+    for count in done:
+        written += count
+        if progress is not None:
+            progress()
+    return written
 
 
 def _render_to_file(item: tuple[Path, LetterData]) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import zxingcpp
@@ -30,12 +29,13 @@ class QrMatrix:
     def version(self) -> int:
         return (self.size - 17) // 4
 
-    def dark_runs(self) -> Iterator[tuple[int, int, int]]:
+    def dark_runs(self) -> list[tuple[int, int, int]]:
         """(row, first column, length) of each horizontal run of dark modules."""
         n = self.size
-        for row in range(n):
-            for m in _DARK_RUN.finditer(self.pixels, row * n, (row + 1) * n):
-                yield row, m.start() - row * n, m.end() - m.start()
+        # One scan over all rows, with a light byte between rows so no run spans two.
+        rows = b"\xff".join([self.pixels[i * n : (i + 1) * n] for i in range(n)])
+        return [(start // (n + 1), start % (n + 1), end - start)
+                for start, end in (m.span() for m in _DARK_RUN.finditer(rows))]
 
 
 def qr_matrix(qr_text: str) -> QrMatrix:
@@ -59,7 +59,8 @@ def render_qr_png(qr_text: str, box_size: int = 8) -> bytes:
     image = Image.frombytes("L", (matrix.size, matrix.size), matrix.pixels)
     image = ImageOps.expand(image, border=QUIET_ZONE, fill=255)
     side = image.width * box_size
-    image = image.resize((side, side), Image.Resampling.NEAREST).convert("1")
+    image = image.resize((side, side), Image.Resampling.NEAREST)
+    image = image.convert("1", dither=Image.Dither.NONE)  # already pure black and white
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

@@ -1,0 +1,119 @@
+"""Issuance throughput end to end, as an authority runs it: `elicence issue` from a CSV
+against a real anvil node and SQLite, PDFs off.
+
+Prints, per file size: licences/s, elapsed, peak memory of the whole issuance (the
+command and its worker processes, sampled), and the time from start to the first batch
+confirmed on chain. Writes bench/results/issue.json.
+
+    .venv/bin/python bench/issue.py            # 10k and 100k
+    .venv/bin/python bench/issue.py --full     # also 1M
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chain.node import free_port  # noqa: E402
+from elicence.sandbox import command_runner, set_up  # noqa: E402
+from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
+
+BARS = {"licences_per_s": 10_000, "seconds_for_1m": 120, "peak_rss_mib": 1024}
+
+
+def group_rss_mib(pgid: int) -> float:
+    """Resident memory of every process in the issuance's process group."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:  # field 5 of stat: process group
+                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # field 24: rss pages
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 2**20
+
+
+def run_size(home: Path, env: dict[str, str], size: int, start: int) -> dict:
+    source = write_csv(home / f"rows-{size}.csv", DRIVING_FIELDS,
+                       driving_rows(size, seed=size, start=start))
+    out = home / f"out-{size}"
+    store = home / "store.sqlite"
+    command = [sys.executable, "-m", "elicence", "issue", "--authority", "CN-31-DMV",
+               "--type", "driving", "--input", str(source), "--out", str(out), "--no-pdf",
+               "--quiet"]
+    started = time.monotonic()
+    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    peak, first = 0.0, None
+    confirmed_before = _confirmed_count(store)
+    while process.poll() is None:
+        peak = max(peak, group_rss_mib(process.pid))
+        if first is None and _confirmed_count(store) > confirmed_before:
+            first = time.monotonic() - started
+        time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"issue failed ({process.returncode}): {stderr.strip()}")
+    issued = int(re.search(r"([\d,]+) issued", stdout).group(1).replace(",", ""))
+    return {"licences": size, "issued": issued, "elapsed_s": round(elapsed, 2),
+            "licences_per_s": round(issued / elapsed), "peak_rss_mib": round(peak),
+            "first_batch_confirmed_s": round(first, 2) if first else None}
+
+
+def _confirmed_count(store: Path) -> int:
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute(
+                "select count(*) from batches where state = 'confirmed'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also issue 1,000,000 licences")
+    args = parser.parse_args()
+    sizes = [10_000, 100_000] + ([1_000_000] if args.full else [])
+    home = ROOT / "var" / "bench-issue"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / "passphrase").write_text("bench\n")
+    env = {"ELICENCE_HOME": str(home), "ELICENCE_PASSPHRASE_FILE": str(home / "passphrase"),
+           "ELICENCE_PASSPHRASE": ""}
+    run = command_runner(env)
+    set_up(run, home, free_port())
+    results = []
+    try:
+        for offset, size in enumerate(sizes):
+            result = run_size(home, env, size, start=(offset + 1) * 10_000_000)
+            results.append(result)
+            print(f"{size:>9,} licences: {result['licences_per_s']:>7,}/s, "
+                  f"{result['elapsed_s']:>7.1f} s, peak {result['peak_rss_mib']:>5} MiB, "
+                  f"first batch confirmed after {result['first_batch_confirmed_s']} s",
+                  flush=True)
+    finally:
+        run("node", "stop")
+    report = {"bench": "issue", "cores": os.cpu_count(), "bars": BARS, "runs": results}
+    out = ROOT / "bench" / "results" / "issue.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""A complete local registry on real parts, for the demo, the tests and the benchmarks:
+an anvil node in ELICENCE_HOME, the registry with a council of three root authorities
+(2-of-3), and two accredited authorities of two provinces with signing keys — set up by
+running the same `elicence` commands an operator types."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import click
+
+COUNCIL = ("council-1", "council-2", "council-3")
+AUTHORITIES = (
+    {"id": "CN-31-DMV", "name_zh": "上海市公安局交通警察总队",
+     "name_en": "Shanghai Municipal Traffic Police", "jurisdiction": "CN-31",
+     "types": ("driving",)},
+    {"id": "CN-32-AMR", "name_zh": "江苏省市场监督管理局",
+     "name_en": "Jiangsu Administration for Market Regulation", "jurisdiction": "CN-32",
+     "types": ("business",)},
+)
+
+Runner = Callable[..., None]
+
+
+def command_runner(env: Mapping[str, str] | None = None, *, echo: bool = False) -> Runner:
+    """Runs `elicence` commands in this process with `env` applied, like an operator."""
+    from elicence.cli import main
+
+    def run(*args: str) -> None:
+        if echo:
+            click.secho("$ elicence " + shlex.join(args), fg="cyan", err=True)
+        saved = {k: os.environ.get(k) for k in (env or {})}
+        os.environ.update(env or {})
+        try:
+            main.main(list(args), prog_name="elicence", standalone_mode=False)
+        except click.ClickException as exc:
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    return run
+
+
+def set_up(run: Runner, home: Path, node_port: int) -> None:
+    """Starts the node and brings the registry to the sandbox state; repeat runs only
+    start the node (state is kept in `home`)."""
+    from chain.cli.context import AdminContext
+    from chain.config import load_settings
+
+    run("node", "start", "--port", str(node_port))
+    if not load_settings(home).registry_address:
+        run("registry", "deploy", *[a for m in COUNCIL for a in ("--council", m)],
+            "--threshold", "2")
+    registry = AdminContext(load_settings(home)).registry()
+    for authority in AUTHORITIES:
+        if not registry.authority_by_id(authority["id"]):
+            run("authority", "add", authority["id"], "--name-zh", authority["name_zh"],
+                "--name-en", authority["name_en"], "--jurisdiction", authority["jurisdiction"],
+                *[a for t in authority["types"] for a in ("--type", t)], "--as", COUNCIL[0])
+            run("council", "approve", str(registry.proposal_count()), "--as", COUNCIL[1])
+        number = registry.authority_by_id(authority["id"])
+        if registry.authority(number).key_count == 0:
+            run("authority", "add-key", authority["id"])

@@ -1,0 +1,64 @@
+"""Printable letters and QR images for a confirmed batch, rendered in the worker processes
+from what the store keeps (each file written whole, or not at all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from issuer.claim_codes import derive
+from issuer.claims_json import claims_from_json
+from issuer.outputs import StoredLicence, stem_for
+from issuer.render import LetterData, render_licence_pdf, render_qr_png
+from issuer.validation import CHINA
+from licence import load_schema
+from licence.qr import LICENCE_PREFIX, encode_text
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    """What every letter of a run shares: the authority and where to claim and verify."""
+
+    authority_id: str
+    name_zh: str
+    name_en: str
+    jurisdiction: str
+    claim_secret: bytes
+    public_url: str
+    out_dir: Path
+
+
+def local_date(seconds: int) -> dt.date:
+    return dt.datetime.fromtimestamp(seconds, CHINA).date()
+
+
+def render_letters(context: LetterContext, issued_at: int,
+                   records: list[StoredLicence]) -> int:
+    """Worker task: writes pdf/<stem>.pdf and qr/<stem>.png for each licence."""
+    for record in records:
+        schema = load_schema(record.licence_type)
+        qr_text = encode_text(LICENCE_PREFIX, record.encoded)
+        stem = stem_for(record.row_number, record.id)
+        data = LetterData(
+            licence_type=schema.name,
+            claims=claims_from_json(schema, record.claims or {}),
+            authority_id=context.authority_id, authority_name_zh=context.name_zh,
+            authority_name_en=context.name_en, jurisdiction=context.jurisdiction,
+            qr_text=qr_text,
+            claim_code=derive(context.claim_secret, record.authority_id, record.status_ref),
+            claim_expires=local_date(record.claim_expires_at),
+            verify_url=f"{context.public_url}/verify", wallet_url=f"{context.public_url}/wallet/",
+            status_ref=record.status_ref, issued_at=local_date(issued_at),
+            valid_from=local_date(record.valid_from), valid_until=local_date(record.valid_until),
+        )
+        _write(context.out_dir / "pdf" / f"{stem}.pdf", render_licence_pdf(data))
+        _write(context.out_dir / "qr" / f"{stem}.png", render_qr_png(qr_text))
+    return len(records)
+
+
+def _write(path: Path, content: bytes) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(content)
+    os.replace(partial, path)

@@ -1,0 +1,242 @@
+"""`elicence revoke|suspend|reinstate|replace|renew`: one command per lifecycle request.
+
+Exit status as for `issue`: 0 all done, 3 some licences refused (each listed with the
+reason), 2 usage error, 1 failure. Running the same command again after an interruption
+finishes it; nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from chain.cli.context import AdminContext, command_errors, pass_admin
+from issuer.authority import AuthorityError, load_authority
+from issuer.lifecycle import (
+    RENEW,
+    REPLACE,
+    SUSPEND,
+    LifecycleRequest,
+    LifecycleSummary,
+    read_numbers,
+    run,
+)
+from issuer.store import Store, utc_now
+from issuer.validation import valid_until
+from licence.status_reasons import REASONS, UnknownStatusReason, status_reason
+
+EXIT_SOME_REFUSED = 3
+REASON_NAMES = ", ".join(r.name for r in REASONS)
+EPILOG = ("Running the same command again after an interruption finishes it; nothing is sent "
+          "twice. Exit status: 0 all done, 3 some licences refused (each listed), 2 usage "
+          "error, 1 failure.")
+
+
+def _common(default_reason: str | None) -> Callable:
+    def decorate(fn: Callable) -> Callable:
+        options = [
+            click.argument("numbers", nargs=-1, metavar="[LICENCE_NUMBER]..."),
+            click.option("--authority", "authority_id", required=True, metavar="ID",
+                         help="The authority that issued the licences, e.g. CN-31-DMV."),
+            click.option("--input", "input_path", metavar="FILE",
+                         type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         help="A file of licence numbers, one per line (or the first column "
+                              "of a CSV)."),
+            click.option("--reason", "reason_name", metavar="REASON",
+                         required=default_reason is None, default=default_reason,
+                         show_default=default_reason is not None,
+                         help=f"Why, recorded on chain: {REASON_NAMES} (or its number)."),
+            click.option("--case", metavar="CASE",
+                         help="The back office's case number; repeating a finished request "
+                              "needs a new one."),
+        ]
+        for option in reversed(options):
+            fn = option(fn)
+        return pass_admin(fn)
+    return decorate
+
+
+def _reissue_options(fn: Callable) -> Callable:
+    fn = click.option("--no-pdf", is_flag=True, help="Skip rendering PDF letters.")(fn)
+    return click.option("--out", "out_dir", required=True,
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder for the new licences' report.json and PDFs.")(fn)
+
+
+@click.command("revoke", epilog=EPILOG)
+@_common(default_reason=None)
+def revoke(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+           input_path: Path | None, reason_name: str, case: str | None) -> None:
+    """Revoke licences for good (final: a revoked licence cannot be reinstated)."""
+    _run(admin, "revoke", authority_id, numbers, input_path, reason_name, case)
+
+
+@click.command("suspend", epilog=EPILOG)
+@_common(default_reason=None)
+@click.option("--until", "until_text", required=True, metavar="DATE",
+              help="Last day of the suspension (YYYY-MM-DD, China time).")
+def suspend(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+            input_path: Path | None, reason_name: str, case: str | None,
+            until_text: str) -> None:
+    """Suspend licences until a date; they are valid again after it, or when reinstated."""
+    until = _end_of_day(until_text)
+    if until <= utc_now():
+        raise click.BadParameter("the suspension must end in the future.",
+                                 param_hint="--until")
+    _run(admin, SUSPEND, authority_id, numbers, input_path, reason_name, case, until=until)
+
+
+@click.command("reinstate", epilog=EPILOG)
+@_common(default_reason="unspecified")
+def reinstate(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+              input_path: Path | None, reason_name: str, case: str | None) -> None:
+    """End the suspension of licences now."""
+    _run(admin, "reinstate", authority_id, numbers, input_path, reason_name, case)
+
+
+@click.command("replace", epilog=EPILOG)
+@_common(default_reason="replaced")
+@_reissue_options
+def replace(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+            input_path: Path | None, reason_name: str, case: str | None, out_dir: Path,
+            no_pdf: bool) -> None:
+    """Issue new licences with the same details for lost or damaged ones; the old ones are
+    superseded by them."""
+    _run(admin, REPLACE, authority_id, numbers, input_path, reason_name, case,
+         out_dir=out_dir, render=not no_pdf)
+
+
+@click.command("renew", epilog=EPILOG)
+@_common(default_reason="renewed")
+@_reissue_options
+@click.option("--until", "until_text", metavar="DATE",
+              help="New expiry date (YYYY-MM-DD); default: the current one plus the "
+                   "licence type's usual term.")
+def renew(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+          input_path: Path | None, reason_name: str, case: str | None, out_dir: Path,
+          no_pdf: bool, until_text: str | None) -> None:
+    """Issue new licences with a later expiry date; the old ones are superseded by them."""
+    until = _end_of_day(until_text) if until_text else None
+    _run(admin, RENEW, authority_id, numbers, input_path, reason_name, case, until=until,
+         out_dir=out_dir, render=not no_pdf)
+
+
+def _run(admin: AdminContext, action: str, authority_id: str, numbers: tuple[str, ...],
+         input_path: Path | None, reason_name: str, case: str | None, *,
+         until: int | None = None, out_dir: Path | None = None, render: bool = False) -> None:
+    try:
+        reason = status_reason(reason_name).code
+    except UnknownStatusReason as exc:
+        raise click.BadParameter(exc.message, param_hint="--reason") from None
+    wanted = list(numbers)
+    if input_path is not None:
+        wanted += read_numbers(input_path.read_text(encoding="utf-8-sig").splitlines())
+    if not wanted:
+        raise click.UsageError("Name the licences: give their numbers or --input FILE.")
+    request = LifecycleRequest(action=action, numbers=tuple(wanted), reason=reason,
+                               until=until, case=case, out_dir=out_dir)
+    with command_errors():
+        try:
+            now = utc_now()
+            authority = load_authority(admin, authority_id, licence_type=None, now=now)
+            store = Store.open(admin.settings.store_url)
+            summary = run(store, authority, request, now=now,
+                          render=render)
+        except AuthorityError as exc:
+            raise click.ClickException(exc.message) from None
+    _report(summary)
+    if summary.refused:
+        sys.exit(EXIT_SOME_REFUSED)
+
+
+def _report(summary: LifecycleSummary) -> None:
+    for refusal in summary.refused:
+        click.echo(refusal.line(), err=True)
+    click.echo(summary.line())
+    if summary.report is not None:
+        click.echo(f"New licences: {summary.report}")
+
+
+def _end_of_day(text: str) -> int:
+    """The last second of that date in China time, as licence expiry dates are read."""
+    return valid_until({"expiry_date": _date(text)})
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date: use YYYY-MM-DD.") from None
+
+
+@click.command("reconcile")
+@click.option("--authority", "authority_id", required=True, metavar="ID",
+              help="The authority whose store records to check against the chain.")
+@pass_admin
+def reconcile(admin: AdminContext, authority_id: str) -> None:
+    """Compare the store with the chain and repair what differs: finish interrupted sends,
+    and anchor or send again what the chain lost (after a node restart or a reorg).
+
+    Run it while no other command of this authority is running. Exit status 0 when all
+    is in order (repaired or not), 1 on failure.
+    """
+    from issuer.reconcile import reconcile as run_reconcile
+
+    with command_errors():
+        try:
+            now = utc_now()
+            authority = load_authority(admin, authority_id, licence_type=None, now=now)
+            store = Store.open(admin.settings.store_url)
+            report = run_reconcile(store, authority, now=now)
+        except AuthorityError as exc:
+            raise click.ClickException(exc.message) from None
+    for line in report.lines:
+        click.echo(line)
+    click.echo(report.summary())
+
+
+@click.command("purge")
+@click.argument("numbers", nargs=-1, metavar="[LICENCE_NUMBER]...")
+@click.option("--authority", "authority_id", required=True, metavar="ID",
+              help="The authority whose store to purge.")
+@click.option("--expired-before", "before_text", metavar="DATE",
+              help="Purge every licence that expired, or was revoked or superseded, before "
+                   "this date (YYYY-MM-DD, not in the future).")
+@pass_admin
+def purge(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+          before_text: str | None) -> None:
+    """Erase the personal data (claims, licence number) of licences whose retention period
+    is over, keeping their status and batch records. Licences still valid are refused.
+
+    Works on the store only: nothing is sent to the chain. Exit status 0 done, 3 some
+    licences refused, 2 usage error, 1 failure.
+    """
+    from issuer.purge import PurgeError, purge_expired, purge_numbers
+
+    if bool(numbers) == bool(before_text):
+        raise click.UsageError("Give either licence numbers or --expired-before DATE.")
+    now = utc_now()
+    store = Store.open(admin.settings.store_url)
+    if before_text:
+        try:
+            before = _start_of_day(before_text)
+            summary = purge_expired(store, authority_id, before=before, now=now)
+        except PurgeError as exc:
+            raise click.BadParameter(exc.message, param_hint="--expired-before") from None
+    else:
+        summary = purge_numbers(store, authority_id, list(numbers), now=now)
+    for refusal in summary.refused:
+        click.echo(refusal.line(), err=True)
+    click.echo(summary.line())
+    if summary.refused:
+        sys.exit(EXIT_SOME_REFUSED)
+
+
+def _start_of_day(text: str) -> int:
+    """00:00 China time on that date: `--expired-before 2026-01-01` keeps what was valid on
+    1 January."""
+    return valid_until({"expiry_date": _date(text) - dt.timedelta(days=1)}) + 1

@@ -1,0 +1,102 @@
+"""`elicence purge`: erase the personal data of licences whose retention period is over.
+
+What goes: the claims, the salt seed and the encoded licence (which carries the claims),
+and the licence number (a driving licence number is the holder's ID number), replaced by
+`purged-<id>`. What stays is bookkeeping that identifies nobody: the status reference,
+batch, position and proof, status and its reason, dates. Nothing on chain changes: the
+chain never held personal data. A licence still valid (active or suspended, not expired)
+is never purged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, and_, cast, literal, null, or_, select, update
+
+from issuer.lifecycle import IN_CHUNK, Refusal, china_date
+from issuer.store import IssuedLicence, LicenceStatus, Store
+
+PURGED_PREFIX = "purged-"
+ENDED = (LicenceStatus.REVOKED, LicenceStatus.SUPERSEDED)
+
+
+class PurgeError(Exception):
+    reason = "purge_date_in_future"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class PurgeSummary:
+    purged: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.purged:,} purged, {len(self.refused):,} refused (status and batch "
+                "records are kept).")
+
+
+def still_valid(now: int):
+    """SQL condition: the licence may still be shown and accepted."""
+    return and_(IssuedLicence.status.in_([LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]),
+                IssuedLicence.valid_until > now)
+
+
+def purge_expired(store: Store, authority_id: str, *, before: int, now: int) -> PurgeSummary:
+    """Every licence of the authority that expired, or was revoked or superseded, before
+    `before` (a time not in the future)."""
+    if before > now:
+        raise PurgeError("The purge date lies in the future: give a date no later than today.")
+    retention_over = or_(
+        IssuedLicence.valid_until < before,
+        and_(IssuedLicence.status.in_(ENDED), IssuedLicence.status_changed_at < before))
+    with store.session() as s:
+        ids = list(s.scalars(select(IssuedLicence.id).where(
+            IssuedLicence.authority_id == authority_id, IssuedLicence.purged_at.is_(None),
+            retention_over, ~still_valid(now))))
+        return PurgeSummary(purged=_erase(s, ids, now))
+
+
+def purge_numbers(store: Store, authority_id: str, numbers: list[str], *,
+                  now: int) -> PurgeSummary:
+    """Every stored version of each named licence, unless one is still valid."""
+    summary = PurgeSummary()
+    wanted = list(dict.fromkeys(n.strip().upper() for n in numbers if n.strip()))
+    with store.session() as s:
+        versions: dict[str, list[IssuedLicence]] = {}
+        for part in range(0, len(wanted), IN_CHUNK):
+            for licence in s.scalars(select(IssuedLicence).where(
+                    IssuedLicence.authority_id == authority_id,
+                    IssuedLicence.licence_number.in_(wanted[part:part + IN_CHUNK]))):
+                versions.setdefault(licence.licence_number, []).append(licence)
+        ids = []
+        for number in wanted:
+            found = versions.get(number)
+            valid = [v for v in found or [] if v.status in (LicenceStatus.ACTIVE,
+                     LicenceStatus.SUSPENDED) and v.valid_until > now]
+            if not found:
+                summary.refused.append(Refusal(
+                    number, "unknown_licence", f"no licence with this number issued by "
+                    f"{authority_id} is in the store (or it was purged already): check the "
+                    "number."))
+            elif valid:
+                summary.refused.append(Refusal(
+                    number, "still_valid", f"it is still valid until "
+                    f"{china_date(valid[0].valid_until)}: revoke it first, or wait until it "
+                    "expires."))
+            else:
+                ids.extend(v.id for v in found)
+        summary.purged = _erase(s, ids, now)
+    return summary
+
+
+def _erase(session, ids: list[int], now: int) -> int:
+    for part in range(0, len(ids), IN_CHUNK):
+        session.execute(update(IssuedLicence).execution_options(synchronize_session=False)
+                        .where(IssuedLicence.id.in_(ids[part:part + IN_CHUNK])).values(
+            claims=null(), seed=None, encoded=None, purged_at=now,
+            licence_number=literal(PURGED_PREFIX).concat(cast(IssuedLicence.id, String))))
+    return len(ids)
