@@ -28,28 +28,30 @@ def b45encode(data: bytes) -> str:
     return text
 
 
+@cache
+def _inverse() -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """3 characters -> 2 bytes for every 16-bit value; 2 characters -> 1 byte for 256.
+    Anything else (a character outside the alphabet, a group over 0xFFFF) is not a key."""
+    a = ALPHABET
+    triples = {a[n % 45] + a[n // 45 % 45] + a[n // 2025]: n.to_bytes(2, "big")
+               for n in range(65536)}
+    pairs = {a[n % 45] + a[n // 45]: bytes((n,)) for n in range(256)}
+    return triples, pairs
+
+
 def b45decode(text: str) -> bytes:
-    if len(text) % 3 == 1:
+    tail = len(text) % 3
+    if tail == 1:
         raise DecodeError("The QR text has a broken length; scan the code again.",
                           reason="base45_invalid")
+    triples, pairs = _inverse()
+    groups = iter(text[:len(text) - tail])
     try:
-        values = [_VALUE[c] for c in text]
+        out = b"".join(map(triples.__getitem__, map("".join, zip(groups, groups, groups,
+                                                                    strict=True))))
+        if tail:
+            out += pairs[text[-2:]]
     except KeyError:
-        raise DecodeError("The QR text contains a character outside base45; scan the code again.",
-                          reason="base45_invalid") from None
-    out = bytearray()
-    for i in range(0, len(values), 3):
-        chunk = values[i : i + 3]
-        if len(chunk) == 3:
-            n = chunk[0] + chunk[1] * 45 + chunk[2] * 2025
-            if n > 0xFFFF:
-                raise DecodeError("The QR text contains an invalid base45 group; scan again.",
-                                  reason="base45_invalid")
-            out += n.to_bytes(2, "big")
-        else:
-            n = chunk[0] + chunk[1] * 45
-            if n > 0xFF:
-                raise DecodeError("The QR text contains an invalid base45 group; scan again.",
-                                  reason="base45_invalid")
-            out.append(n)
-    return bytes(out)
+        raise DecodeError("The QR text contains a character or group outside base45; scan "
+                          "the code again.", reason="base45_invalid") from None
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import cbor2
@@ -79,6 +80,11 @@ class RootHeader:
 
     @classmethod
     def decode_unverified(cls, protected: bytes) -> RootHeader:
+        # Every licence of a subtree carries the same header: decode each one once.
+        return _decode_header(protected)
+
+    @classmethod
+    def _decode(cls, protected: bytes) -> RootHeader:
         m = loads_limited(protected, max_depth=2, max_items=16)
         if not int_keyed_map(m) or set(m) != {H_ALG, H_KID, H_PRIVATE}:
             raise _bad("The licence's signed header has unexpected fields.", "header_invalid")
@@ -103,6 +109,11 @@ class RootHeader:
         if header.key_id == 0 or header.authority == 0:
             raise _bad("The licence's authority or key number is zero.", "header_invalid")
         return header
+
+
+@lru_cache(maxsize=4096)
+def _decode_header(protected: bytes) -> RootHeader:
+    return RootHeader._decode(protected)
 
 
 @dataclass(frozen=True)

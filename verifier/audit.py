@@ -1,0 +1,80 @@
+"""The verification log: one JSON line per verification, with no personal data.
+
+A line holds the time, the counter's id, the licence type, the authority number, the
+verdict and its reason, and a salted hash of the status reference: enough to count and
+audit uses of a licence (and to show a holder their own, given their reference and the
+installation's salt), never names, numbers or other claims. The salt is random per
+verifier installation and stays in ELICENCE_HOME, so hashes from two counters cannot be
+linked to each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+from pathlib import Path
+
+from .result import Verification
+
+SALT_FILE = "verifier-salt"
+SALT_BYTES = 32
+
+
+def installation_salt(home: Path) -> bytes:
+    """This installation's log salt, created on first use (readable by the owner only)."""
+    path = home / SALT_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    home.mkdir(parents=True, exist_ok=True)
+    salt = os.urandom(SALT_BYTES)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as f:
+        f.write(salt)
+    return salt
+
+
+def ref_hash(salt: bytes, authority: int, status_ref: bytes) -> str:
+    return hmac.new(salt, authority.to_bytes(4, "big") + status_ref,
+                    hashlib.sha256).hexdigest()[:32]
+
+
+class VerificationLog:
+    """Writes verification records as JSON lines to `path` through Python logging."""
+
+    def __init__(self, path: str | Path, salt: bytes, counter_id: str) -> None:
+        self.salt = salt
+        self.counter_id = counter_id
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # A private logger (not in logging's global registry): two verifiers in one process
+        # each write their own file, and records never reach the root logger's handlers.
+        self.logger = logging.Logger("elicence.verifier.audit", logging.INFO)
+        self.handler = logging.FileHandler(path, encoding="utf-8")
+        self.handler.setFormatter(logging.Formatter("%(message)s"))
+        self.logger.addHandler(self.handler)
+
+    def record(self, v: Verification, *, now: int, authority: int | None,
+               status_ref: bytes | None) -> None:
+        entry = {
+            "time": now,
+            "counter": self.counter_id,
+            "licence_type": None if v.licence_type is None else v.licence_type["code"],
+            "authority": authority,
+            "verdict": v.verdict,
+            "reason": None if v.decided_by is None else v.decided_by.reason,
+            "presentation": v.presentation,
+            "ref": None if authority is None or status_ref is None
+            else ref_hash(self.salt, authority, status_ref),
+        }
+        self.logger.info(json.dumps(entry, separators=(",", ":")))
+
+    def close(self) -> None:
+        self.handler.close()
+        self.logger.removeHandler(self.handler)

@@ -1,0 +1,29 @@
+"""The verification checks, one module each, and the default order they run in."""
+
+from __future__ import annotations
+
+from .accreditation import AccreditationCheck
+from .base import Check
+from .decode import DecodeCheck
+from .device_binding import DeviceBindingCheck
+from .freshness import FreshnessCheck
+from .key_window import KeyWindowCheck
+from .limits import LimitsCheck
+from .merkle_proof import MerkleProofCheck
+from .signature import SignatureCheck
+from .status import StatusCheck
+from .validity import ValidityCheck
+
+
+def default_checks() -> list[Check]:
+    """Input first, then what proves the licence genuine, then what can withdraw it."""
+    return [LimitsCheck(), DecodeCheck(), SignatureCheck(), MerkleProofCheck(),
+            AccreditationCheck(), KeyWindowCheck(), StatusCheck(), ValidityCheck(),
+            DeviceBindingCheck(), FreshnessCheck()]
+
+
+__all__ = [
+    "AccreditationCheck", "Check", "DecodeCheck", "DeviceBindingCheck", "FreshnessCheck",
+    "KeyWindowCheck", "LimitsCheck", "MerkleProofCheck", "SignatureCheck", "StatusCheck",
+    "ValidityCheck", "default_checks",
+]

@@ -1,0 +1,122 @@
+"""The state one verification shares between its checks, computed lazily.
+
+Each check asks the context for what it needs (the decoded licence, its subtree root, the
+batch that anchored it...), so any check also runs alone in a one-check pipeline, and
+nothing is computed twice when several checks need it. (Hand-written caching rather than
+functools.cached_property, whose per-access lock costs more than some checks.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chain.index import BatchInfo, IndexState
+from chain.records import KeyRecord
+from licence import Licence, LicenceError, Presentation, decode_unverified
+
+from .index_view import IndexView
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Tunable limits of a verifier installation (seconds)."""
+
+    max_staleness: int = 300  # index older than this: status is unknown
+    presentation_max_age: int = 60  # a live code older than this is stale
+    clock_skew: int = 30  # how far in the future a live code's time may be
+
+
+class Context:
+    def __init__(self, text: object, now: int, view: IndexView, *, policy: Policy | None = None,
+                 challenge: bytes | None = None, state: IndexState | None = None) -> None:
+        self.text = text
+        self.now = now
+        self.view = view
+        self.policy = policy or Policy()
+        self.challenge = challenge
+        self.state = state if state is not None else view.state
+        self._decoded: Licence | Presentation | LicenceError | None = None
+        self._root: bytes | LicenceError | None = None
+        self._batch: BatchInfo | object | None = _UNSET
+        self._key: KeyRecord | object | None = _UNSET
+
+    # ------------------------------------------------------------------ index freshness
+    @property
+    def index_age(self) -> int | None:
+        """Seconds since the index last caught up with the chain (None: never synced)."""
+        if self.state is None:
+            return None
+        return max(0, self.now - self.state.synced_at)
+
+    @property
+    def index_stale(self) -> bool:
+        age = self.index_age
+        return age is None or age > self.policy.max_staleness
+
+    # ------------------------------------------------------------------ decoding
+    def _decode(self) -> Licence | Presentation | LicenceError:
+        d = self._decoded
+        if d is None:
+            try:
+                d = decode_unverified(self.text)  # type: ignore[arg-type]
+            except LicenceError as exc:
+                d = exc
+            self._decoded = d
+        return d
+
+    @property
+    def decode_error(self) -> LicenceError | None:
+        d = self._decode()
+        return d if isinstance(d, LicenceError) else None
+
+    @property
+    def readable(self) -> bool:
+        return not isinstance(self._decode(), LicenceError)
+
+    @property
+    def presentation(self) -> Presentation | None:
+        d = self._decode()
+        return d if isinstance(d, Presentation) else None
+
+    @property
+    def licence(self) -> Licence:
+        """The decoded (unverified) licence; only call when `readable`."""
+        d = self._decode()
+        if isinstance(d, LicenceError):
+            raise d
+        return d.licence if isinstance(d, Presentation) else d
+
+    # ------------------------------------------------------------------ derived facts
+    @property
+    def root(self) -> bytes:
+        """The subtree root the licence's proof leads to; raises ProofError if malformed."""
+        r = self._root
+        if r is None:
+            try:
+                r = self.licence.subtree_root()
+            except LicenceError as exc:
+                r = exc
+            self._root = r
+        if isinstance(r, LicenceError):
+            raise r
+        return r
+
+    @property
+    def batch(self) -> BatchInfo | None:
+        """The anchoring of this licence's root by the authority named in its header."""
+        if self._batch is _UNSET:
+            try:
+                self._batch = self.view.batch(self.root, self.licence.header.authority)
+            except LicenceError:
+                self._batch = None
+        return self._batch  # type: ignore[return-value]
+
+    @property
+    def key(self) -> KeyRecord | None:
+        if self._key is _UNSET:
+            header = self.licence.header
+            self._key = self.view.key(header.authority, header.key_id)
+        return self._key  # type: ignore[return-value]
+
+
+_UNSET = object()
