@@ -76,7 +76,7 @@ def demo(reset: bool) -> None:
             "registry_address": settings.registry_address,
             "authorities": [{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
                                                "types")} for a in AUTHORITIES],
-            "not_yet_available": ["issuance", "counter_url", "wallet_url", "api_url"],
+            "not_yet_available": ["counter_url", "wallet_url", "api_url"],
         }
         (home / "demo.json").write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
@@ -86,8 +86,9 @@ def demo(reset: bool) -> None:
             f"  registry        {settings.registry_address}\n"
             "  authorities     " + ", ".join(a["id"] for a in AUTHORITIES) + "\n"
             f"  state           {home} (facts in {home / 'demo.json'})\n"
-            "  try             .venv/bin/elicence authority show CN-31-DMV\n"
-            "  not yet         issuance, verification and the wallet join the demo as they land\n"
+            "  try             .venv/bin/elicence authority show CN-31-DMV   (then: issue, "
+            "verify, revoke — see README)\n"
+            "  not yet         the counter page and the wallet join the demo as they land\n"
             "  stop            Ctrl-C\n"
         )
         sys.stdout.flush()
