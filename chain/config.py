@@ -14,6 +14,7 @@ from pathlib import Path
 
 DEFAULT_HOME = "var"
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 # Settings that may be overridden by an environment variable ELICENCE_<NAME upper-cased>.
 _ENV_OVERRIDES = ("rpc_url", "registry_address", "database_url", "confirmations", "gas_price",
@@ -40,7 +41,7 @@ class Settings:
     gas_price: int | None = None  # None: ask the node; 0 on zero-gas-price networks
     node_port: int = 8545
     # Where holders and counters reach the web app; printed on licence letters.
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = DEFAULT_PUBLIC_URL
     extra: dict = field(default_factory=dict)
 
     @property

@@ -24,11 +24,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from chain.config import DEFAULT_PUBLIC_URL
 from chain.records import BUSINESS, DRIVING, PROFESSIONAL, REINSTATED, REVOKED, SUPERSEDED
 from chain.records import SUSPENDED as SUSPEND_STATUS
 from issuer import anchoring, status_changes
 from issuer.authority import IssuingAuthority
 from issuer.batches import sign_here, store_batch
+from issuer.letters import LetterContext, render_letters
 from issuer.outputs import (
     STORED_COLUMNS,
     BatchOutputs,
@@ -77,9 +79,13 @@ class LifecycleRequest:
 
     def key(self) -> str:
         """What makes two runs the same request."""
-        text = json.dumps([self.action, sorted(set(self.numbers)), self.reason, self.until,
+        text = json.dumps([self.action, sorted(self.wanted()), self.reason, self.until,
                            self.case])
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def wanted(self) -> list[str]:
+        """The numbers as stored (upper case), each once, in the order given."""
+        return list(dict.fromkeys(n.strip().upper() for n in self.numbers if n.strip()))
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ class LifecycleSummary:
 
 
 def run(store: Store, authority: IssuingAuthority, request: LifecycleRequest, *, now: int,
-        render: bool = False) -> LifecycleSummary:
+        render: bool = False, public_url: str = DEFAULT_PUBLIC_URL) -> LifecycleSummary:
     """Carries out `request`, or finishes it when an earlier run of it was interrupted."""
     summary = LifecycleSummary(request.action)
     resend_pending(store, authority)
@@ -124,7 +130,7 @@ def run(store: Store, authority: IssuingAuthority, request: LifecycleRequest, *,
     if job is None:
         job = _create_job(store, authority, request, now=now)
     summary.transactions = finish_job(store, authority, job, now=now, render=render,
-                                      out_dir=request.out_dir)
+                                      out_dir=request.out_dir, public_url=public_url)
     summary.changed = len(job.targets)
     summary.refused = [Refusal(*r) for r in job.refusals]
     if request.action in REISSUING and request.out_dir is not None:
@@ -152,7 +158,8 @@ def unfinished_jobs(store: Store, authority_id: str) -> list[LifecycleJob]:
 
 
 def finish_job(store: Store, authority: IssuingAuthority, job: LifecycleJob, *, now: int,
-               render: bool, out_dir: Path | None = None) -> int:
+               render: bool, out_dir: Path | None = None,
+               public_url: str = DEFAULT_PUBLIC_URL) -> int:
     """Stages 2-5 for one job, each skipped when the store shows it done. Returns the number
     of transactions this call signed."""
     sent = 0
@@ -164,7 +171,7 @@ def finish_job(store: Store, authority: IssuingAuthority, job: LifecycleJob, *, 
         now=now)
     out = out_dir or (Path(job.out_dir) if job.out_dir else None)
     if job.action in REISSUING and out is not None:
-        write_outputs(store, authority, job, out, render)
+        write_outputs(store, authority, job, out, render, public_url)
     with store.session() as s:
         row = s.get(LifecycleJob, job.id)
         if row.state != JobState.DONE:
@@ -210,7 +217,7 @@ def _create_job(store: Store, authority: IssuingAuthority, request: LifecycleReq
 def resolve(store: Store, authority_id: str, request: LifecycleRequest, *,
             now: int) -> tuple[list[IssuedLicence], list[Refusal]]:
     """This authority's current licence for each number, or why it cannot be changed."""
-    numbers = list(dict.fromkeys(n.strip().upper() for n in request.numbers if n.strip()))
+    numbers = request.wanted()
     newest: dict[str, IssuedLicence] = {}
     elsewhere: dict[str, str] = {}
     with store.session() as s:
@@ -392,7 +399,7 @@ def _record_supersessions(store: Store, job: LifecycleJob, *, now: int) -> None:
 
 # ---------------------------------------------------------------------- stage 5
 def write_outputs(store: Store, authority: IssuingAuthority, job: LifecycleJob, out: Path,
-                  render: bool) -> Path:
+                  render: bool, public_url: str = DEFAULT_PUBLIC_URL) -> Path:
     """report.json (and PDFs and QR images when `render`) for the successors, written from
     the store the way `issue` writes its outputs."""
     out.mkdir(parents=True, exist_ok=True)
@@ -418,6 +425,11 @@ def write_outputs(store: Store, authority: IssuingAuthority, job: LifecycleJob, 
         writer.add_lines(batch_report_lines(BatchOutputs(
             batch.licence_type, batch.tx_hash or "", batch.block_number or 0, roots, records,
             authority.claim_secret, out if render else None)))
+        if render:
+            record = authority.record
+            render_letters(LetterContext(authority.id, record.name_zh, record.name_en,
+                                         record.jurisdiction, authority.claim_secret,
+                                         public_url, out), batch.issued_at, records)
     writer.close()
     return writer.path
 

@@ -144,8 +144,8 @@ def _run(admin: AdminContext, action: str, authority_id: str, numbers: tuple[str
             now = utc_now()
             authority = load_authority(admin, authority_id, licence_type=None, now=now)
             store = Store.open(admin.settings.store_url)
-            summary = run(store, authority, request, now=now,
-                          render=render)
+            summary = run(store, authority, request, now=now, render=render,
+                          public_url=admin.settings.public_url)
         except AuthorityError as exc:
             raise click.ClickException(exc.message) from None
     _report(summary)

@@ -38,7 +38,7 @@ def complete_line(fragment: str, tx_hash: str, block_number: int) -> str:
 
 def stem_for(row_number: int | None, licence_id: int | None) -> str:
     """Output file names carry the input row (or the licence id), never personal data."""
-    return f"row-{row_number:07d}" if row_number else f"licence-{licence_id:09d}"
+    return f"row-{row_number:07d}" if row_number is not None else f"licence-{licence_id:09d}"
 
 
 class Spool:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from chain.config import DEFAULT_PUBLIC_URL
 from issuer import anchoring
 from issuer.authority import IssuingAuthority
 from issuer.batches import signing_setup, store_batch
@@ -68,7 +69,7 @@ class IssueRequest:
     render: bool = True
     claim_validity_days: int = 90
     workers: int = max(1, os.cpu_count() or 1)
-    public_url: str = "http://127.0.0.1:8000"  # printed on letters: where to claim, verify
+    public_url: str = DEFAULT_PUBLIC_URL  # printed on letters: where to claim and verify
 
 
 @dataclass

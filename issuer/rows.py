@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-MAX_FIELD = 4096  # characters; a longer cell is a broken export, not a licence
-
 
 class InputError(Exception):
     """The input file as a whole cannot be read (not one bad row: see RowProblem)."""
@@ -101,8 +99,8 @@ def _csv_rows(handle: TextIO, path: Path) -> Iterator[Row]:
         if len(cells) != len(names):
             yield Row(number, {"__shape__": f"{len(cells)} cells for {len(names)} columns"})
             continue
-        yield Row(number, {n: c[:MAX_FIELD + 1] for n, c in zip(names, cells, strict=True)
-                           if c.strip()})
+        # Blank cells are left out (validation treats whitespace-only values as blank too).
+        yield Row(number, {n: c for n, c in zip(names, cells, strict=True) if c})
 
 
 def _jsonl_rows(handle: TextIO) -> Iterator[Row]:

@@ -222,6 +222,10 @@ def test_replace_issues_same_claims_and_supersedes_the_old(chain_home: Home,
     # Lost again, a new case: the replacement is replaced in turn.
     chain_home.run(*args[:-3], "--case", "2026-0042", "--out", str(tmp_path / "again"))
     assert len(licences(chain_home, [numbers[0]])) == 3
+    letters = json.loads((tmp_path / "again" / "report.json").read_text(encoding="utf-8"))
+    for entry in letters["licences"]:  # rendered this time: a letter and a QR image each
+        assert (tmp_path / "again" / entry["pdf"]).read_bytes().startswith(b"%PDF")
+        assert (tmp_path / "again" / entry["png"]).read_bytes().startswith(b"\x89PNG")
 
     # Killed right after the request was recorded: the same command finishes it, once.
     request = lifecycle.LifecycleRequest("replace", (numbers[2],), reason=3,
@@ -293,3 +297,16 @@ def test_thousands_from_a_file_in_chunks_of_2000(chain_home: Home, tmp_path: Pat
     rows = licences(chain_home, numbers)
     assert b"".join(e["refs"] for e in events) == refs(rows)
     assert {r.status for r in rows} == {LicenceStatus.REVOKED}
+
+
+def test_status_reasons_are_stable_and_named() -> None:
+    from licence.status_reasons import REASONS, UnknownStatusReason, describe, status_reason
+
+    assert [r.code for r in REASONS] == list(range(14))  # codes are API: append only
+    assert len({r.name for r in REASONS}) == len(REASONS)
+    assert status_reason("Lost").code == status_reason("1").code == 1
+    assert status_reason("court-order").zh == "法院裁定"
+    assert describe(99).en == "Reason 99"
+    with pytest.raises(UnknownStatusReason) as error:
+        status_reason("boredom")
+    assert error.value.reason == "status_reason_unknown"
