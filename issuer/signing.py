@@ -13,12 +13,13 @@ import json
 import os
 import signal
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from issuer.claim_codes import code_hash, derive
 from issuer.claims_json import claims_to_json
-from issuer.outputs import entry_fragment, stem_for
+from issuer.outputs import Spool, entry_fragment, stem_for
 from issuer.rows import Row, RowProblem
 from issuer.validation import check_row, number_field, valid_until
 from licence import LicenceItem, build_batch, load_schema
@@ -40,8 +41,7 @@ class SigningSetup:
         return f"SigningSetup(authority={self.authority_number}, key={self.key_id})"
 
 
-@dataclass(frozen=True)
-class SignedLicence:
+class SignedLicence(NamedTuple):  # a tuple: ten thousand of them cross a pipe per batch
     row_number: int
     licence_number: str
     status_ref: bytes
@@ -62,7 +62,6 @@ class SignedBatch:
     issued_at: int
     roots: list[tuple[bytes, bytes, bytes]]  # (root, protected header, signature)
     licences: list[SignedLicence]
-    fragments: list[str]  # report entries, completed once the batch is anchored
     rejected: list[RowProblem]  # rows of this chunk that failed validation
 
 
@@ -88,7 +87,9 @@ def init_worker(setup: SigningSetup) -> None:
 
 
 def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at: int = 0,
-               rendered: bool = False) -> SignedBatch:
+               rendered: bool = False, spool: Spool | None = None) -> SignedBatch:
+    """Validates and signs one batch. Its report fragments go straight to `spool` (they
+    are the bulk of the output and need not cross back to the main process)."""
     setup: SigningSetup = _worker["setup"]
     schema = _worker["schema"]
     key_name = number_field(schema)
@@ -103,7 +104,7 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at:
                                  refs[16 * i:16 * i + 16]))
         kept.append((row.number, claims))
     if not items:
-        return SignedBatch(sequence, issued_at, [], [], [], rejected)
+        return SignedBatch(sequence, issued_at, [], [], rejected)
     batch = build_batch(setup.authority_number, setup.key_id, _worker["key"],
                         setup.licence_type, issued_at, items)
     # Licences come subtree by subtree, in input order.
@@ -126,7 +127,9 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at:
             valid_from=licence.valid_from, valid_until=licence.valid_until,
             encoded=encoded, claim_code_hash=code_hash(code),
         ))
+    if spool is not None:
+        spool.write(sequence, fragments)
     return SignedBatch(sequence, issued_at,
                        [(r.root, r.protected, r.signature) for r in batch.roots], licences,
-                       fragments, rejected)
+                       rejected)
 

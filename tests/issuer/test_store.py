@@ -93,3 +93,18 @@ def test_status_refs_are_unique_per_authority(store: Store) -> None:
         store_batch(store, Authority, 1, batch, claim_expires_at=0)
     with store.session() as s:  # the failed batch left nothing behind
         assert len(s.scalars(select(Batch)).all()) == 1
+
+
+def test_already_issued_numbers_are_found_on_every_database(store: Store) -> None:
+    from issuer.pipeline import IssueRequest, already_issued_query
+    from licence import load_schema
+
+    batch = signed(5, start=300)
+    stored = store_batch(store, Authority, 1, batch, claim_expires_at=0)
+    numbers = [lic.licence_number for lic in batch.licences]
+    request = IssueRequest(Authority.id, load_schema("driving"), Path("rows.csv"), Path("out"))
+    found = already_issued_query(store, request, None)([*numbers[:3], "310000000099999999"])
+    assert found == {n: "active" for n in numbers[:3]}
+    with store.session() as s:  # a resumed job does not count its own licences
+        s.get(Batch, stored.id).job_id = None
+    assert already_issued_query(store, request, 7)(numbers) == {n: "active" for n in numbers}
