@@ -1,9 +1,9 @@
 """Issuance throughput end to end, as an authority runs it: `elicence issue` from a CSV
 against a real anvil node and SQLite, PDFs off.
 
-Prints, per file size: licences/s, elapsed, peak memory of the whole issuance (the
-command and its worker processes, sampled), and the time from start to the first batch
-confirmed on chain. Writes bench/results/issue.json.
+Prints, per file size: licences/s, elapsed, peak memory of the whole issuance (PSS of the
+command and its worker processes, sampled every 50 ms), and the time from start to the
+first batch confirmed on chain. Writes bench/results/issue.json.
 
     .venv/bin/python bench/issue.py            # 10k and 100k
     .venv/bin/python bench/issue.py --full     # also 1M
@@ -29,20 +29,23 @@ from chain.node import free_port  # noqa: E402
 from elicence.sandbox import command_runner, set_up  # noqa: E402
 from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
 
-BARS = {"licences_per_s": 10_000, "seconds_for_1m": 120, "peak_rss_mib": 1024}
+BARS = {"licences_per_s": 10_000, "seconds_for_1m": 120, "peak_memory_mib": 1024}
 
 
-def group_rss_mib(pgid: int) -> float:
-    """Resident memory of every process in the issuance's process group."""
-    total = 0
-    for status in Path("/proc").glob("[0-9]*/stat"):
+def group_memory_mib(pgid: int) -> float:
+    """Memory of the issuance: the proportional set size (PSS) of every process in its
+    process group, so pages the forked workers share with the main process count once."""
+    total_kib = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = status.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:  # field 5 of stat: process group
-                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # field 24: rss pages
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != pgid:
+                continue  # field 5 of stat: the process group
+            for line in (stat.parent / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kib += int(line.split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    return total / 2**20
+    return total_kib / 1024
 
 
 def run_size(home: Path, env: dict[str, str], size: int, start: int) -> dict:
@@ -59,7 +62,7 @@ def run_size(home: Path, env: dict[str, str], size: int, start: int) -> dict:
     peak, first = 0.0, None
     confirmed_before = _confirmed_count(store)
     while process.poll() is None:
-        peak = max(peak, group_rss_mib(process.pid))
+        peak = max(peak, group_memory_mib(process.pid))
         if first is None and _confirmed_count(store) > confirmed_before:
             first = time.monotonic() - started
         time.sleep(0.05)
@@ -69,7 +72,7 @@ def run_size(home: Path, env: dict[str, str], size: int, start: int) -> dict:
         raise SystemExit(f"issue failed ({process.returncode}): {stderr.strip()}")
     issued = int(re.search(r"([\d,]+) issued", stdout).group(1).replace(",", ""))
     return {"licences": size, "issued": issued, "elapsed_s": round(elapsed, 2),
-            "licences_per_s": round(issued / elapsed), "peak_rss_mib": round(peak),
+            "licences_per_s": round(issued / elapsed), "peak_pss_mib": round(peak),
             "first_batch_confirmed_s": round(first, 2) if first else None}
 
 
@@ -103,7 +106,7 @@ def main() -> None:
             result = run_size(home, env, size, start=(offset + 1) * 10_000_000)
             results.append(result)
             print(f"{size:>9,} licences: {result['licences_per_s']:>7,}/s, "
-                  f"{result['elapsed_s']:>7.1f} s, peak {result['peak_rss_mib']:>5} MiB, "
+                  f"{result['elapsed_s']:>7.1f} s, peak {result['peak_pss_mib']:>5} MiB, "
                   f"first batch confirmed after {result['first_batch_confirmed_s']} s",
                   flush=True)
     finally:

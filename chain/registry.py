@@ -239,23 +239,20 @@ class Registry:
 
     def anchor(self, licence_type: int, count: int, roots: Sequence[bytes]) -> TxResult:
         """Anchors one batch: 1..16 subtree roots of 16 bytes covering `count` licences."""
-        if not 1 <= len(roots) <= MAX_ROOTS:
-            raise ChainError(
-                f"A batch has 1 to {MAX_ROOTS} roots, got {len(roots)}: split the batch.",
-            )
-        return self._send("anchor", licence_type, count, pack16(roots, "batch root"))
+        return self.wait(self.submit_anchor(licence_type, count, roots))
 
     def submit_anchor(
         self, licence_type: int, count: int, roots: Sequence[bytes], *, gas: int | None = None,
     ) -> str:
         """Like `anchor` without waiting: returns the tx hash for `wait`. A given `gas`
         skips estimation (bulk jobs)."""
-        return self._submit("anchor", licence_type, count, pack16(roots, "batch root"), gas=gas)
+        return self._sender().submit(self.address, self._anchor_data(licence_type, count, roots),
+                                     gas=gas)
 
     def prepare_anchor(self, licence_type: int, count: int, roots: Sequence[bytes]) -> PreparedTx:
         """A signed, unsent anchor transaction (see Sender.prepare: write-ahead)."""
-        return self._sender().prepare(
-            self.address, self._encode("anchor", licence_type, count, pack16(roots, "batch root")))
+        return self._sender().prepare(self.address,
+                                      self._anchor_data(licence_type, count, roots))
 
     def prepare_set_status(
         self,
@@ -267,9 +264,7 @@ class Registry:
         successors: Sequence[bytes] = (),
     ) -> PreparedTx:
         return self._sender().prepare(
-            self.address, self._encode("setStatus", status, until, reason,
-                                       pack16(refs, "status reference"),
-                                       pack16(successors, "successor")))
+            self.address, self._status_data(status, refs, until, reason, successors))
 
     def send_raw(self, raw: bytes) -> str:
         return self._sender().send_raw(raw)
@@ -293,8 +288,8 @@ class Registry:
     ) -> TxResult:
         """Changes the status of the caller's licences (1 revoked, 2 suspended until
         `until`, 3 reinstated, 4 superseded by `successors`, one per ref)."""
-        return self._send("setStatus", status, until, reason,
-                          pack16(refs, "status reference"), pack16(successors, "successor"))
+        return self.wait(self.submit_set_status(status, refs, until=until, reason=reason,
+                                                successors=successors))
 
     def submit_set_status(
         self,
@@ -307,15 +302,26 @@ class Registry:
         gas: int | None = None,
     ) -> str:
         """Like `set_status` without waiting; a given `gas` skips estimation."""
-        return self._submit("setStatus", status, until, reason,
-                            pack16(refs, "status reference"), pack16(successors, "successor"),
-                            gas=gas)
+        return self._sender().submit(
+            self.address, self._status_data(status, refs, until, reason, successors), gas=gas)
 
     def wait(self, tx_hash: str, wait: WaitPolicy | None = None) -> TxResult:
         """Waits for a transaction sent with a `submit_*` method."""
         return self._result(self._sender().wait(tx_hash, wait))
 
     # ------------------------------------------------------------------ internals
+    def _anchor_data(self, licence_type: int, count: int, roots: Sequence[bytes]) -> bytes:
+        if not 1 <= len(roots) <= MAX_ROOTS:
+            raise ChainError(
+                f"A batch has 1 to {MAX_ROOTS} roots, got {len(roots)}: split the batch.",
+            )
+        return self._encode("anchor", licence_type, count, pack16(roots, "batch root"))
+
+    def _status_data(self, status: int, refs: Sequence[bytes], until: int, reason: int,
+                     successors: Sequence[bytes]) -> bytes:
+        return self._encode("setStatus", status, until, reason,
+                            pack16(refs, "status reference"), pack16(successors, "successor"))
+
     def _encode(self, function: str, *args: Any) -> bytes:
         return bytes.fromhex(self.contract.encode_abi(function, args=args).removeprefix("0x"))
 

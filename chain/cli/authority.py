@@ -4,6 +4,7 @@ and manage an authority's signing keys (sent by the authority's own account)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import click
 
@@ -19,6 +20,7 @@ from chain.cli.context import (
 )
 from chain.keystore import compressed_public_key
 from chain.records import types_mask
+from chain.registry import Registry
 
 KEY_LIFETIME = dt.timedelta(days=5 * 365)
 
@@ -68,11 +70,7 @@ def add(admin: AdminContext, ident: str, name_zh: str, name_en: str, jurisdictio
 def accredit(admin: AdminContext, ident: str, types: tuple[str, ...], member: str) -> None:
     """Propose the complete set of licence types an authority is accredited for."""
     mask = types_mask(*licence_type_codes(types))
-    with command_errors():
-        contract = admin.registry(member)
-        number = admin.authority_number(contract, ident)
-        report_proposal(contract.propose(contract.action_set_accreditation(number, mask)),
-                        contract.threshold())
+    propose_for(admin, member, ident, lambda r, n: r.action_set_accreditation(n, mask))
 
 
 @authority.command()
@@ -81,11 +79,7 @@ def accredit(admin: AdminContext, ident: str, types: tuple[str, ...], member: st
 @pass_admin
 def suspend(admin: AdminContext, ident: str, member: str) -> None:
     """Propose suspending an authority: it can no longer anchor new licences."""
-    with command_errors():
-        contract = admin.registry(member)
-        number = admin.authority_number(contract, ident)
-        report_proposal(contract.propose(contract.action_suspend_authority(number)),
-                        contract.threshold())
+    propose_for(admin, member, ident, lambda r, n: r.action_suspend_authority(n))
 
 
 @authority.command()
@@ -94,11 +88,16 @@ def suspend(admin: AdminContext, ident: str, member: str) -> None:
 @pass_admin
 def reinstate(admin: AdminContext, ident: str, member: str) -> None:
     """Propose lifting an authority's suspension."""
+    propose_for(admin, member, ident, lambda r, n: r.action_reinstate_authority(n))
+
+
+def propose_for(admin: AdminContext, member: str, ident: str,
+                action: Callable[[Registry, int], bytes]) -> None:
+    """Proposes a change concerning one registered authority, as council `member`."""
     with command_errors():
         contract = admin.registry(member)
         number = admin.authority_number(contract, ident)
-        report_proposal(contract.propose(contract.action_reinstate_authority(number)),
-                        contract.threshold())
+        report_proposal(contract.propose(action(contract, number)), contract.threshold())
 
 
 @authority.command("add-key")
