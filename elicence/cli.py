@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, str] = {
     "registry": "chain.cli:registry",
     "council": "chain.cli:council",
     "authority": "chain.cli:authority",
+    "network": "chain.cli.network:network",
     "issue": "issuer.cli:issue_command",
     "revoke": "issuer.lifecycle_cli:revoke",
     "suspend": "issuer.lifecycle_cli:suspend",
@@ -25,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "reconcile": "issuer.lifecycle_cli:reconcile",
     "purge": "issuer.lifecycle_cli:purge",
     "verify": "verifier.cli:verify_command",
+    "serve": "verifier.serve:serve_command",
 }
 
 
