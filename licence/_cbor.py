@@ -19,6 +19,24 @@ def dumps(value: Any) -> bytes:
     return cbor2.dumps(value, canonical=True)
 
 
+def dumps_small_keys(value: dict[int, Any]) -> bytes:
+    """Deterministic CBOR of a map whose keys (and those of maps among its values) are
+    integers 0..23, as every licence map's are: with such keys in ascending order, plain
+    encoding is already the deterministic one, at half the cost of the canonical encoder
+    (issuance encodes a million licences in a run)."""
+    ordered = {}
+    for key in sorted(value):
+        if key.__class__ is not int or not 0 <= key <= 23:
+            return dumps(value)
+        item = value[key]
+        if item.__class__ is dict:
+            if not all(k.__class__ is int and 0 <= k <= 23 for k in item):
+                return dumps(value)
+            item = {k: item[k] for k in sorted(item)}
+        ordered[key] = item
+    return cbor2.dumps(ordered)
+
+
 def _scan(data: bytes, max_depth: int, max_items: int) -> None:
     """Walks the item structure without building objects; raises on anything outside limits."""
     pos, end, items = 0, len(data), 0

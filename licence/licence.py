@@ -18,7 +18,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import _cose, batch_tree, claims_tree
-from ._cbor import dumps, loads_limited
+from ._cbor import dumps, dumps_small_keys, loads_limited
 from ._hash import LICENCE_LEAF, NODE_BYTES, device_key_digest, h
 from .errors import DecodeError, LicenceError, LimitError, ProofError, SchemaError
 from .limits import MAX_CLAIMS, MAX_PROOF_DEPTH
@@ -234,7 +234,7 @@ class Licence:
 
     def to_bytes(self) -> bytes:
         """Deterministic CBOR of the licence map (what the ELC1 QR text carries)."""
-        return dumps(self.to_map())
+        return dumps_small_keys(self.to_map())
 
     def to_qr(self) -> str:
         return encode_text(LICENCE_PREFIX, self.to_bytes())

@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from chain.node import free_port
 from elicence.cli import main
 from elicence.sandbox import command_runner, set_up
+
+# Property tests judge behaviour, never speed: a busy 2-core CI machine must not fail them.
+settings.register_profile("elicence", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("elicence")
 
 
 @dataclass(frozen=True)

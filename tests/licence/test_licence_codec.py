@@ -6,6 +6,8 @@ import zlib
 
 import cbor2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import licence
 from licence import _cbor, qr
@@ -78,3 +80,12 @@ def test_qr_text_limits(text, reason):
 def test_non_text_input_is_a_decode_error():
     with pytest.raises(licence.DecodeError):
         licence.decode_unverified(b"ELC1:")  # type: ignore[arg-type]
+
+
+@given(st.dictionaries(st.integers(0, 23), st.one_of(
+    st.integers(-2**63, 2**64 - 1), st.text(max_size=40), st.binary(max_size=40),
+    st.booleans(), st.lists(st.text(max_size=5), max_size=4),
+    st.dictionaries(st.integers(0, 23), st.one_of(st.text(max_size=20), st.integers(),
+                                                   st.booleans()), max_size=8)), max_size=12))
+def test_small_key_encoding_is_the_deterministic_one(value):
+    assert _cbor.dumps_small_keys(value) == _cbor.dumps(value)
