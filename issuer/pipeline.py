@@ -39,7 +39,7 @@ from issuer.outputs import (
     complete_line,
     write_rejected,
 )
-from issuer.rows import Row, RowProblem, file_sha256, read_rows
+from issuer.rows import Row, RowProblem, estimate_rows, file_sha256, read_rows
 from issuer.signing import SignedBatch, sign_batch, start_worker
 from issuer.store import (
     Batch,
@@ -150,19 +150,21 @@ def already_issued_query(store: Store, request: IssueRequest,
 
 def dry_run(request: IssueRequest, executor: Executor, deduper: Deduper,
             validation: Validation, progress: Progress) -> None:
-    tick = progress.stage("validating", None)
+    tick = progress.stage("validating", estimate_rows(request.input_path))
     now = utc_now()
+    sizes: deque[int] = deque()  # rows per chunk sent, to move the bar as results arrive
 
     def calls() -> Iterator[tuple[Callable[..., Any], tuple]]:
         for chunk in chunks(read_rows(request.input_path), request.batch_size):
             validation.total += len(chunk)
+            sizes.append(len(chunk))
             kept, problems = deduper.filter(chunk)
             validation.reject(problems)
             yield validate_chunk, (request.schema.code, kept, now)
 
     for problems in ordered_map(executor, calls(), window=request.workers + 1):
         validation.reject(problems)
-        tick(request.batch_size)
+        tick(sizes.popleft())
     progress.done("validating")
 
 
@@ -254,7 +256,7 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
             else:
                 yield sign_batch, (sequence, kept, utc_now(), expires, request.render, spool)
 
-    tick = progress.stage("signing", None)
+    tick = progress.stage("validate & sign", estimate_rows(request.input_path))
     for result in ordered_map(executor, calls(), window=request.workers + 1):
         if not isinstance(result, SignedBatch):
             validation.reject(result)
@@ -267,7 +269,7 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
             in_flight.append(batch)
         in_flight = [b for b in in_flight if not anchoring.try_confirm(store, registry, b)]
         tick(len(result.licences) + len(result.rejected))
-    progress.done("signing")
+    progress.done("validate & sign")
     with store.session() as s:
         s.get(Job, job.id).state = JobState.ISSUING
 

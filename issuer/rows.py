@@ -59,6 +59,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def estimate_rows(path: Path) -> int:
+    """Lines that hold rows (for progress bars; a quoted cell spanning lines counts twice)."""
+    lines = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    return max(0, lines - (1 if input_format(path) == "csv" else 0))
+
+
 def read_rows(path: Path) -> Iterator[Row]:
     """Yields the rows of a CSV or JSON Lines file, streaming (a million rows fit in little
     memory); raises InputError if the file as a whole cannot be read."""
