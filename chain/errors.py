@@ -110,6 +110,18 @@ class NodeError(ChainError):
     reason = "node_error"
 
 
+class NonceUsed(NodeError):
+    """A prepared transaction's nonce was used by another transaction of the same account
+    (another process sent from it): this transaction can never be mined."""
+
+    reason = "nonce_used"
+
+    def __init__(self, nonce: int) -> None:
+        super().__init__(
+            f"Nonce {nonce} of this account was used by another transaction: prepare the "
+            "transaction again.", nonce=nonce)
+
+
 class IndexIntegrityError(ChainError):
     """The local index disagrees with the chain's committed heads."""
 

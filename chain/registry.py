@@ -266,8 +266,8 @@ class Registry:
         return self._sender().prepare(
             self.address, self._status_data(status, refs, until, reason, successors))
 
-    def send_raw(self, raw: bytes) -> str:
-        return self._sender().send_raw(raw)
+    def send_raw(self, raw: bytes, nonce: int | None = None) -> str:
+        return self._sender().send_raw(raw, nonce)
 
     def receipt(self, tx_hash: str) -> TxResult | None:
         """The transaction's result if it is mined (no confirmation wait), else None."""

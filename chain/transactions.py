@@ -21,6 +21,7 @@ from web3.exceptions import (
 from chain.errors import (
     ChainError,
     NodeError,
+    NonceUsed,
     TransactionDropped,
     TransactionFailed,
     TransactionTimeout,
@@ -99,12 +100,17 @@ class Sender:
         tx["chainId"] = self._get_chain_id()
         del tx["from"]
         with self._lock:
+            # Another process may have sent from this account since: never reuse its nonce.
+            pending = self.w3.eth.get_transaction_count(self.address, "pending")
+            if self._next_nonce is None or pending > self._next_nonce:
+                self._next_nonce = pending
             nonce = self._take_nonce()
         signed = self.account.sign_transaction({**tx, "nonce": nonce})
         return PreparedTx(bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex(), nonce)
 
-    def send_raw(self, raw: bytes) -> str:
-        """Sends a prepared transaction; sending one the node already has is not an error."""
+    def send_raw(self, raw: bytes, nonce: int | None = None) -> str:
+        """Sends a prepared transaction; sending one the node already has is not an error.
+        Raises NonceUsed when its nonce went to another transaction meanwhile."""
         try:
             return "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex()
         except Exception as exc:
@@ -112,6 +118,8 @@ class Sender:
             if "already known" in text or "already imported" in text:
                 return "0x" + bytes(self.w3.keccak(raw)).hex()
             self._next_nonce = None
+            if any(s in text for s in _STALE_NONCE):
+                raise NonceUsed(-1 if nonce is None else nonce) from exc
             if isinstance(exc, Web3RPCError):
                 raise NodeError(
                     f"The node refused the transaction ({exc}): check the account's balance "

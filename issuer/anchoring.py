@@ -16,6 +16,7 @@ from sqlalchemy import select
 from chain.errors import ChainError
 from chain.registry import Registry
 from issuer.store import Batch, BatchState, Store
+from issuer.writeahead import submit_recorded
 
 
 class AnchorMismatch(ChainError):
@@ -23,15 +24,9 @@ class AnchorMismatch(ChainError):
 
 
 def submit(store: Store, registry: Registry, batch: Batch) -> None:
-    """SIGNED → SUBMITTED: prepare, record, then send."""
-    prepared = registry.prepare_anchor(batch.licence_type, batch.count, _split(batch.roots))
-    with store.session() as s:
-        row = s.get(Batch, batch.id)
-        row.state, row.tx_hash, row.raw_tx, row.nonce = (
-            BatchState.SUBMITTED, prepared.tx_hash, prepared.raw, prepared.nonce)
-    batch.state, batch.tx_hash, batch.raw_tx, batch.nonce = (
-        BatchState.SUBMITTED, prepared.tx_hash, prepared.raw, prepared.nonce)
-    registry.send_raw(prepared.raw)
+    """SIGNED → SUBMITTED (see writeahead.submit_recorded)."""
+    submit_recorded(store, registry, batch, lambda: registry.prepare_anchor(
+        batch.licence_type, batch.count, _split(batch.roots)))
 
 
 def resume_submitted(store: Store, registry: Registry, batches: Iterable[Batch]) -> list[Batch]:

@@ -18,6 +18,7 @@ from chain.errors import ChainError
 from chain.records import REINSTATED, REVOKED, SUPERSEDED, SUSPENDED
 from chain.registry import Registry
 from issuer.store import BatchState, IssuedLicence, LicenceStatus, StatusChange, Store
+from issuer.writeahead import submit_recorded
 
 CHUNK = 2_000  # status refs per setStatus call: ~70 kB of calldata and log, well under 30 M gas
 IN_CHUNK = 900  # values per SQL IN (...) list
@@ -46,17 +47,10 @@ def new_changes(authority_id: str, status: int, refs: list[bytes], *, now: int,
 
 
 def submit(store: Store, registry: Registry, change: StatusChange) -> None:
-    """SIGNED → SUBMITTED: prepare, record, then send."""
-    prepared = registry.prepare_set_status(
+    """SIGNED → SUBMITTED (see writeahead.submit_recorded)."""
+    submit_recorded(store, registry, change, lambda: registry.prepare_set_status(
         change.status, split(change.refs), until=change.until, reason=change.reason,
-        successors=split(change.successors))
-    with store.session() as s:
-        row = s.get(StatusChange, change.id)
-        row.state, row.tx_hash, row.raw_tx, row.nonce = (
-            BatchState.SUBMITTED, prepared.tx_hash, prepared.raw, prepared.nonce)
-    change.state, change.tx_hash, change.raw_tx, change.nonce = (
-        BatchState.SUBMITTED, prepared.tx_hash, prepared.raw, prepared.nonce)
-    registry.send_raw(prepared.raw)
+        successors=split(change.successors)))
 
 
 def resume_submitted(store: Store, registry: Registry,

@@ -128,3 +128,15 @@ def test_malformed_requests_get_json_errors(client) -> None:
     assert forged.get_json()["error"]["reason"] == "challenge_invalid"
     assert client.get("/api/v1/nothing").status_code == 404
 
+
+
+def test_claims_keep_working_when_another_process_sends_for_the_authority(
+        chain_home: Home, client, issued: list[dict]) -> None:
+    device = ec.generate_private_key(ec.SECP256R1())
+    first = wallet_claim(client, issued[2]["claim_code"], device)
+    assert first.status_code == 200, first.get_json()
+    # The CLI, in another "process", uses the authority's account: its nonce moves on.
+    chain_home.run("revoke", "--authority", "CN-31-DMV", issued[3]["licence_number"],
+                   "--reason", "lost")
+    second = wallet_claim(client, issued[1]["claim_code"], device)
+    assert second.status_code == 200, second.get_json()

@@ -1,0 +1,166 @@
+"""Serves the holder's web wallet under /wallet/: static app shell, web app manifest,
+service worker (scope /wallet/) and the schemas the wallet's JS needs, all under a strict
+Content-Security-Policy. The wallet's logic runs in the browser (wallet/static/js/); the
+server side holds no wallet data.
+
+    GET /wallet/                      the app shell (index.html)
+    GET /wallet/sw.js                 service worker, with the shell list and its version
+    GET /wallet/manifest.webmanifest  installable app manifest
+    GET /wallet/schemas/<name>.json   licence schemas (claim names, keys, titles, tree)
+    GET /wallet/api/key?authority=N&key=K   an authority's registered public key (chain data)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+
+from chain.config import Settings
+from chain.errors import ContractReverted
+
+STATIC = Path(__file__).resolve().parent / "static"
+SCHEMAS = Path(__file__).resolve().parents[1] / "licence" / "schemas"
+SCHEMA_NAMES = ("driving", "business", "professional")
+
+# No third-party origins; no inline script or style; the wallet is never framed.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+bp = Blueprint("wallet", __name__, url_prefix="/wallet", static_folder=str(STATIC),
+               static_url_path="/static")
+
+
+class KeyLookup:
+    """Reads authority keys from the registry, connecting on first use (the wallet page
+    itself works without a node)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._registry = None
+        self._lock = threading.Lock()
+
+    def key(self, authority: int, key_id: int) -> dict:
+        from chain.connect import connect
+        from chain.registry import Registry
+
+        with self._lock:
+            if self._registry is None:
+                self._registry = Registry(connect(self._settings.rpc_url),
+                                          self._settings.registry_address)
+            record = self._registry.key(authority, key_id)
+        return {"authority": authority, "key": key_id, "public_key": record.public_key.hex(),
+                "valid_from": record.valid_from, "valid_until": record.valid_until,
+                "compromised_at": record.compromised_at}
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.extensions["elicence.wallet"] = KeyLookup(settings)
+    app.register_blueprint(bp)
+
+
+@cache
+def shell_files() -> tuple[tuple[str, ...], str]:
+    """URLs of the app shell (everything the wallet needs offline) and their content hash,
+    which names the service worker's cache so a new release replaces the old shell."""
+    served_elsewhere = {"sw.js", "index.html", "manifest.webmanifest"}
+    files = sorted(p for p in STATIC.rglob("*") if p.is_file() and p.name not in served_elsewhere)
+    digest = hashlib.sha256()
+    urls = ["/wallet/", "/wallet/manifest.webmanifest"]
+    for path in files:
+        digest.update(path.read_bytes())
+        urls.append("/wallet/static/" + path.relative_to(STATIC).as_posix())
+    for name in SCHEMA_NAMES:
+        digest.update((SCHEMAS / f"{name}.json").read_bytes())
+        urls.append(f"/wallet/schemas/{name}.json")
+    for name in sorted(served_elsewhere):
+        digest.update((STATIC / name).read_bytes())
+    return tuple(urls), digest.hexdigest()[:16]
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@bp.get("")
+def _no_slash():
+    return redirect("/wallet/", code=308)
+
+
+@bp.get("/")
+def index():
+    return _file(STATIC / "index.html", "text/html; charset=utf-8")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    urls, version = shell_files()
+    prelude = f"const SHELL_VERSION = {json.dumps(version)};\n" \
+              f"const SHELL_FILES = {json.dumps(list(urls))};\n"
+    body = prelude + (STATIC / "sw.js").read_text(encoding="utf-8")
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/wallet/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    return _file(STATIC / "manifest.webmanifest", "application/manifest+json")
+
+
+@bp.get("/schemas/<name>.json")
+def schema(name: str):
+    if name not in SCHEMA_NAMES:
+        return _error(404, "schema_unknown", "There is no licence schema of that name.",
+                      "没有该名称的证照类型。")
+    return _file(SCHEMAS / f"{name}.json", "application/json")
+
+
+@bp.get("/api/key")
+def authority_key():
+    try:
+        authority = int(request.args.get("authority", ""))
+        key_id = int(request.args.get("key", ""))
+        if not (0 < authority < 1 << 32 and 0 < key_id < 1 << 32):
+            raise ValueError
+    except ValueError:
+        return _error(400, "bad_request", "Give authority and key as positive numbers.",
+                      "请以正整数提供 authority 和 key。")
+    lookup: KeyLookup = current_app.extensions["elicence.wallet"]
+    try:
+        found = lookup.key(authority, key_id)
+    except ContractReverted:
+        found = {"public_key": ""}
+    except Exception:  # node down or misconfigured: the wallet then checks the proof only
+        return _error(503, "key_unavailable", "The authority's key cannot be read from the "
+                      "chain right now; try again later.",
+                      "暂时无法从链上读取发证机关公钥，请稍后再试。")
+    if not found["public_key"].strip("0"):
+        return _error(404, "key_unknown", "The authority has no key with this number.",
+                      "该发证机关没有此编号的公钥。")
+    return jsonify(found)
+
+
+def _file(path: Path, mimetype: str) -> Response:
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _error(status: int, reason: str, message: str, message_zh: str):
+    return jsonify(error={"reason": reason, "message": message, "message_zh": message_zh}), status
