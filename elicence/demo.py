@@ -7,6 +7,7 @@ run reuses it and is ready in seconds; `--reset` starts from scratch.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -55,6 +56,36 @@ def node_port(home: Path) -> int:
         return int(sock.getsockname()[1])
 
 
+DEMO_DATA = Path(__file__).resolve().parent.parent / "scripts" / "demo-data"
+
+
+def issue_demo_licences(out: Path) -> dict[str, dict]:
+    """Issues the sample licences once, then revokes, suspends and replaces a few so that
+    every verdict can be seen. Returns the report entries the demo points at."""
+    for authority, kind in (("CN-31-DMV", "driving"), ("CN-32-AMR", "business")):
+        if not (out / kind / "report.json").exists():
+            run("issue", "--authority", authority, "--type", kind,
+                "--input", str(DEMO_DATA / f"{kind}.csv"), "--out", str(out / kind))
+    driving = json.loads((out / "driving" / "report.json").read_text("utf-8"))["licences"]
+    business = json.loads((out / "business" / "report.json").read_text("utf-8"))["licences"]
+    picked = {"valid": driving[0], "revoked": driving[1], "suspended": driving[3],
+              "replaced": driving[4], "business_revoked": business[1]}
+    done = out / "lifecycle.done"
+    if not done.exists():
+        until = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+        run("revoke", "--authority", "CN-31-DMV", picked["revoked"]["licence_number"],
+            driving[2]["licence_number"], "--reason", "points_limit", "--case", "demo")
+        run("suspend", "--authority", "CN-31-DMV", picked["suspended"]["licence_number"],
+            "--reason", "court_order", "--until", until, "--case", "demo")
+        run("replace", "--authority", "CN-31-DMV", picked["replaced"]["licence_number"],
+            "--reason", "lost", "--case", "demo", "--out", str(out / "replaced"))
+        run("revoke", "--authority", "CN-32-AMR",
+            picked["business_revoked"]["licence_number"], "--reason", "business_closed",
+            "--case", "demo")
+        done.write_text("revoked, suspended and replaced the demo's sample licences\n")
+    return picked
+
+
 @click.command()
 @click.option("--reset", is_flag=True, help="Delete ELICENCE_HOME's state and start from scratch.")
 def demo(reset: bool) -> None:
@@ -70,10 +101,17 @@ def demo(reset: bool) -> None:
         signal.signal(signum, lambda *_: stopping.set())
     try:
         set_up(run, home, node_port(home))
+        out = home / "demo-out"
+        picked = issue_demo_licences(out)
         settings = load_settings(home)
         facts = {
             "rpc_url": settings.rpc_url,
             "registry_address": settings.registry_address,
+            "sample_pdf": str(out / "driving" / picked["valid"]["pdf"]),
+            "claim_code": picked["valid"]["claim_code"],
+            "qr_valid": picked["valid"]["qr"],
+            "qr_revoked": picked["revoked"]["qr"],
+            "qr_suspended": picked["suspended"]["qr"],
             "authorities": [{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
                                                "types")} for a in AUTHORITIES],
             "not_yet_available": ["counter_url", "wallet_url", "api_url"],
@@ -86,6 +124,11 @@ def demo(reset: bool) -> None:
             f"  registry        {settings.registry_address}\n"
             "  authorities     " + ", ".join(a["id"] for a in AUTHORITIES) + "\n"
             f"  state           {home} (facts in {home / 'demo.json'})\n"
+            f"  sample letter   {facts['sample_pdf']}  (claim code {facts['claim_code']})\n"
+            "  QR texts        valid, revoked and suspended ones are in demo.json; verify one "
+            "with\n"
+            "                  .venv/bin/elicence verify \"$(.venv/bin/python -c \"import json; "
+            f"print(json.load(open('{home / 'demo.json'}'))['qr_valid'])\")\"\n"
             "  try             .venv/bin/elicence authority show CN-31-DMV   (then: issue, "
             "verify, revoke — see README)\n"
             "  not yet         the counter page and the wallet join the demo as they land\n"

@@ -12,7 +12,7 @@ from issuer.claim_codes import derive
 from issuer.claims_json import claims_from_json
 from issuer.outputs import StoredLicence, stem_for
 from issuer.render import LetterData, render_licence_pdf, render_qr_png
-from issuer.validation import CHINA
+from issuer.validation import CHINA, LONG_TERM
 from licence import load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
 
@@ -34,6 +34,11 @@ def local_date(seconds: int) -> dt.date:
     return dt.datetime.fromtimestamp(seconds, CHINA).date()
 
 
+def end_date(seconds: int) -> dt.date | None:
+    """The last day of validity, or None for a long-term licence."""
+    return None if seconds >= LONG_TERM else local_date(seconds)
+
+
 def render_letters(context: LetterContext, issued_at: int,
                    records: list[StoredLicence]) -> int:
     """Worker task: writes pdf/<stem>.pdf and qr/<stem>.png for each licence."""
@@ -51,7 +56,7 @@ def render_letters(context: LetterContext, issued_at: int,
             claim_expires=local_date(record.claim_expires_at),
             verify_url=f"{context.public_url}/verify", wallet_url=f"{context.public_url}/wallet/",
             status_ref=record.status_ref, issued_at=local_date(issued_at),
-            valid_from=local_date(record.valid_from), valid_until=local_date(record.valid_until),
+            valid_from=local_date(record.valid_from), valid_until=end_date(record.valid_until),
         )
         _write(context.out_dir / "pdf" / f"{stem}.pdf", render_licence_pdf(data))
         _write(context.out_dir / "qr" / f"{stem}.png", render_qr_png(qr_text))

@@ -77,7 +77,7 @@ class LetterData:
     status_ref: bytes  # opaque 16 bytes; only a 4-byte fingerprint is printed
     issued_at: dt.date
     valid_from: dt.date  # the licence's validity (dates in the authority's time zone)
-    valid_until: dt.date
+    valid_until: dt.date | None  # None: long-term (长期)
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,9 @@ def render_licence_pdf(data: LetterData) -> bytes:
                  _wrap(_display(spec.name, data.claims[spec.name]), font, VALUE_SIZE,
                        CONTENT_W - LABEL_W - 2 * ROW_PAD))
             for spec in schema.claims if spec.name in data.claims]
+    until = "长期 Long-term" if data.valid_until is None else data.valid_until.isoformat()
     rows.append(_Row("电子证照有效期", "Licence valid",
-                     (f"{data.valid_from.isoformat()} — {data.valid_until.isoformat()}",)))
+                     (f"{data.valid_from.isoformat()} — {until}",)))
     matrix = qr_matrix(data.qr_text)
 
     out = io.BytesIO()

@@ -137,3 +137,22 @@ def test_refusals(chain_home: Home, tmp_path: Path, args: tuple[str, ...], code:
     assert result.exit_code == code, result.output
     assert words in result.output
     assert "Traceback" not in result.output
+
+
+def test_business_licences_with_letters_including_long_term(chain_home: Home,
+                                                            tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from issuer.samples import BUSINESS_FIELDS, business_rows
+
+    rows = list(business_rows(4, seed=61))
+    rows[0]["expiry_date"] = ""  # long-term (长期)
+    source = write_csv(tmp_path / "business.csv", BUSINESS_FIELDS, iter(rows))
+    out = tmp_path / "out"
+    chain_home.run("issue", "--authority", "CN-32-AMR", "--type", "business", "--input",
+                   str(source), "--out", str(out))
+    entries = report(out)["licences"]
+    assert len(entries) == 4
+    text = PdfReader(out / entries[0]["pdf"]).pages[0].extract_text()
+    assert "长期 Long-term" in text and rows[0]["company_name"] in text
+    assert (out / entries[0]["png"]).read_bytes().startswith(b"\x89PNG")
