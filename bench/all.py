@@ -1,0 +1,163 @@
+"""Runs every benchmark in bench/ and prints one table: each figure, its bar from the
+issues, and whether it passes. Writes bench/results/latest.json.
+
+    scripts/bench            # settings that finish in under 15 minutes on 2 cores
+    scripts/bench --full     # also the full-size runs (1,000,000 licences)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class Figure:
+    bench: str
+    name: str
+    value: float | None
+    unit: str
+    bar: float | None = None
+    higher_is_better: bool = False
+
+    @property
+    def verdict(self) -> str:
+        if self.value is None:
+            return "failed"
+        if self.bar is None:
+            return ""
+        good = self.value >= self.bar if self.higher_is_better else self.value <= self.bar
+        return "pass" if good else "short"
+
+
+def qr_size(d: dict) -> list[Figure]:
+    return [Figure("qr_size", f"{r['case']}, batch {r['batch']:,} (QR version at M)",
+                   r["version_M"], "", r["bar"]) for r in d["rows"]]
+
+
+def gas(d: dict) -> list[Figure]:
+    bars = d["bars"]
+    return [Figure("gas", name, used, "gas", bars.get(name))
+            for name, used in d["gasUsed"].items()]
+
+
+def issue(d: dict) -> list[Figure]:
+    figures = []
+    for run in d["runs"]:
+        size = f"{run['licences']:,} licences"
+        figures += [
+            Figure("issue", f"{size}: throughput", run["licences_per_s"], "/s", 10_000, True),
+            Figure("issue", f"{size}: peak memory (PSS)", run.get("peak_pss_mib"), "MiB",
+                   1024),
+            Figure("issue", f"{size}: first batch confirmed after",
+                   run["first_batch_confirmed_s"], "s"),
+        ]
+        if run["licences"] == 1_000_000:
+            figures.append(Figure("issue", f"{size}: elapsed", run["elapsed_s"], "s", 120))
+    return figures
+
+
+def render(d: dict) -> list[Figure]:
+    return [Figure("render", "PDF letters, 2 workers", d["pdf_per_s_pool"], "/s", 100, True),
+            Figure("render", "QR PNG images, one process", d["png_per_s_one_process"], "/s")]
+
+
+def verify(d: dict) -> list[Figure]:
+    warm = d["printed_warm"]
+    return [Figure("verify", "printed, in process: p50", warm["p50_ms"], "ms", 0.3),
+            Figure("verify", "printed, in process: per core", warm["cpu_per_second"], "/s",
+                   4000, True),
+            Figure("verify", "live presentation: p50", d["live"]["p50_ms"], "ms")]
+
+
+def http_load(d: dict) -> list[Figure]:
+    return [Figure("http", "HTTP API, closed loop", d["closed_loop"]["per_second"], "/s",
+                   2000, True),
+            Figure("http", "HTTP API at 1,000 requests/s: p99", d["open_loop"]["p99_ms"],
+                   "ms", 10)]
+
+
+def chain_index(d: dict) -> list[Figure]:
+    return [Figure("chain_index", "index build, 1M status refs in 1,000 events",
+                   d["index_build_seconds"], "s", 120),
+            Figure("chain_index", "index build, 1M one-ref events (estimated)",
+                   d["estimated_1m_single_ref_events_seconds"], "s", 120),
+            Figure("chain_index", "status lookups of one verification: p50",
+                   d["verification_lookups_p50_ms"], "ms")]
+
+
+def wallet(d: dict) -> list[Figure]:
+    bars = d["bars_qr_version_m"]
+    figures = [Figure("wallet", f"live QR, preset {name} (version at M)", p["qr_version"], "",
+                      bars.get(name)) for name, p in d["presets"].items()]
+    figures += [Figure("wallet", f"tap to QR, preset {name}: p50", p["p50_ms"], "ms")
+                for name, p in d["presets"].items()]
+    figures.append(Figure("wallet", "app shell transfer (gzip)", d["shell"]["gzip_bytes"],
+                          "B"))
+    return figures
+
+
+# (script, arguments, arguments with --full, result file, figures)
+BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure]]]] = [
+    ("qr_size.py", [], [], "qr_size", qr_size),
+    ("gas.py", [], [], "gas", gas),
+    ("verify.py", [], [], "verify", verify),
+    ("render.py", [], [], "render", render),
+    ("issue.py", [], ["--full"], "issue", issue),
+    ("chain_index.py", ["--refs", "200000", "--single", "1000"], [], "chain_index",
+     chain_index),
+    ("http_load.py", [], [], "http", http_load),
+    ("wallet.py", [], [], "wallet", wallet),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="include 1,000,000-licence runs")
+    parser.add_argument("--only", nargs="*", help="run only these benches (by result name)")
+    args = parser.parse_args()
+    figures: list[Figure] = []
+    timings = {}
+    for script, quick, full, result, extract in BENCHES:
+        if args.only and result not in args.only:
+            continue
+        command = [sys.executable, str(ROOT / "bench" / script),
+                   *(full if args.full and full else quick)]
+        print(f"--- {script} {' '.join(command[2:])}", flush=True)
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        timings[script] = round(time.monotonic() - started, 1)
+        if done.returncode != 0:
+            figures.append(Figure(result, f"{script} exited with {done.returncode}", None, ""))
+            continue
+        figures += extract(json.loads((RESULTS / f"{result}.json").read_text()))
+    print_table(figures)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps({
+        "full": args.full, "load_average": os.getloadavg(), "seconds": timings,
+        "figures": [{**asdict(f), "verdict": f.verdict} for f in figures]}, indent=2) + "\n")
+    print(f"wrote {(RESULTS / 'latest.json').relative_to(ROOT)}")
+
+
+def print_table(figures: list[Figure]) -> None:
+    width = max(len(f"{f.bench}: {f.name}") for f in figures) if figures else 20
+    print(f"\n{'figure':<{width}}  {'value':>12}  {'bar':>12}  result")
+    for f in figures:
+        value = "-" if f.value is None else f"{f.value:,.4g} {f.unit}".strip()
+        bar = "" if f.bar is None else ("≥ " if f.higher_is_better else "≤ ") + \
+            f"{f.bar:,.4g} {f.unit}".strip()
+        print(f"{f'{f.bench}: {f.name}':<{width}}  {value:>12}  {bar:>12}  {f.verdict}")
+
+
+if __name__ == "__main__":
+    main()
