@@ -140,3 +140,20 @@ def test_claims_keep_working_when_another_process_sends_for_the_authority(
                    "--reason", "lost")
     second = wallet_claim(client, issued[1]["claim_code"], device)
     assert second.status_code == 200, second.get_json()
+
+
+def test_an_expired_claim_code_is_refused_with_advice(chain_home: Home, client,
+                                                     issued: list[dict]) -> None:
+    from sqlalchemy import update
+
+    from issuer.store import IssuedLicence, Store
+
+    store = Store.open(load_settings(chain_home.path, chain_home.env).store_url)
+    with store.session() as s:
+        s.execute(update(IssuedLicence).where(
+            IssuedLicence.licence_number == issued[3]["licence_number"])
+            .values(claim_expires_at=1))
+    answer = wallet_claim(client, issued[3]["claim_code"], ec.generate_private_key(ec.SECP256R1()))
+    assert answer.status_code == 410
+    error = answer.get_json()["error"]
+    assert error["reason"] == "claim_code_expired" and "new code" in error["message"]
