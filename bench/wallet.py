@@ -24,8 +24,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Replace the script's own directory: bench/http.py would shadow the standard library.
-sys.path[0] = str(ROOT)
+sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

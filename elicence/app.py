@@ -7,6 +7,7 @@ from flask import Flask, jsonify
 
 from chain.cli.context import AdminContext
 from chain.config import Settings, load_settings
+from verifier import web as verifier_web
 from wallet import web as wallet_web
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # a phone photo of a QR code fits; anything larger is not
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flas
             admin, Store.open(settings.store_url),
             admin.keystore.secret("claim-challenges", create=True)))
     wallet_web.init_app(app, settings)
+    verifier_web.init_app(app, settings)
 
     @app.errorhandler(413)
     def _too_large(_error):

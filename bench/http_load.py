@@ -1,0 +1,328 @@
+"""The verification API under load: `elicence serve` (gunicorn, 2 workers) on 127.0.0.1.
+
+Run: .venv/bin/python bench/http_load.py [--licences 4000] [--seconds 10] [--rate 1000]
+     → prints figures, writes bench/results/http.json.
+
+A registry on eth-tester with one driving-licence authority; `--licences` licences are
+signed in batches, anchored, 1 % revoked, and the real indexer builds the index in a
+temporary ELICENCE_HOME. `elicence serve --no-follow` serves it (the index does not change
+during the run). Two measurements from this (separate) process:
+
+- throughput, closed loop: wrk (Debian's `wrk`, if installed; else Python worker processes)
+  keeps `--connections` requests in flight for `--seconds`, each a POST /api/v1/verify of a
+  random licence's QR text;
+- latency, open loop at a fixed rate: request i is due at t0 + i / rate whether or not
+  earlier ones have been answered, and its latency counts from when it was due (so a
+  stalled server shows in the tail instead of slowing the generator down).
+
+Bars (web brief): >= 2,000 verifications/s on 2 cores; p99 <= 10 ms at 1,000 requests/s.
+Server and load generator share the machine's cores, so the figures are a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "bench" / "results" / "http.json"
+RATE_BAR, P99_BAR_MS = 2_000, 10.0
+ROW = {
+    "family_name": "欧阳", "given_name": "慧敏", "birth_date": "1988-11-30",
+    "licence_number": "310115198811304527", "vehicle_classes": "C1, D",
+    "issue_date": "2021-06-15", "expiry_date": "2031-06-15", "sex": "F", "nationality": "CHN",
+    "address": "上海市浦东新区张江镇碧波路六百九十号",
+}
+
+
+def build_home(home: Path, count: int, batch_size: int = 1000) -> list[str]:
+    """An ELICENCE_HOME whose index holds `count` anchored licences; their QR texts."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from eth_account import Account
+    from web3 import EthereumTesterProvider, Web3
+
+    from chain.indexer import Indexer
+    from chain.records import DRIVING, REVOKED, types_mask
+    from chain.registry import Registry
+    from chain.transactions import WaitPolicy
+    from licence import LicenceItem, build_batch, compressed_public_key, load_schema
+
+    w3 = Web3(EthereumTesterProvider())
+    council, dmv_account = (Account.from_key(hashlib.sha256(f"http-{i}".encode()).digest())
+                            for i in range(2))
+    for account in (council, dmv_account):
+        w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": account.address,
+                                 "value": 10**21})
+    registry, deployed = Registry.deploy(w3, council, [council.address], 1,
+                                         wait=WaitPolicy(timeout=30.0, poll_interval=0.01))
+    registry.propose(registry.action_register_authority(
+        "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
+        types_mask(DRIVING), [dmv_account.address]))
+    dmv = registry.as_account(dmv_account)
+    now = int(time.time())
+    key = ec.generate_private_key(ec.SECP256R1())
+    dmv.add_key(compressed_public_key(key), now - 86_400, now + 10 * 365 * 86_400)
+    claims = load_schema("driving").validate(ROW)
+    licences = []
+    for start in range(0, count, batch_size):
+        items = [LicenceItem(claims, now - 86_400, now + 365 * 86_400, os.urandom(16))
+                 for _ in range(min(batch_size, count - start))]
+        batch = build_batch(1, 1, key, DRIVING, now, items)
+        dmv.anchor(DRIVING, len(items), [r.root for r in batch.roots])
+        licences.extend(batch.licences)
+    revoked = random.Random(1).sample(licences, len(licences) // 100)
+    dmv.set_status(REVOKED, [lic.status_ref for lic in revoked], reason=1)
+    indexer = Indexer(home / "index.sqlite", registry, start_block=deployed.block_number)
+    indexer.sync()
+    indexer.close()
+    return [lic.to_qr() for lic in licences]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(home: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
+    import urllib.request
+
+    env = {**os.environ, "ELICENCE_HOME": str(home), "ELICENCE_RATE_LIMIT": "off"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "elicence", "serve", "--no-follow", "--port", str(port),
+         "--workers", str(workers), "--threads", str(threads)],
+        env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start within 60 s")
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process and its workers so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        process, parent = int(stat.parent.name), int(fields[1])
+        if process == pid or parent == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def post(port: int, body: bytes) -> tuple[int, bytes]:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", "/api/v1/verify", body,
+                           {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------------- throughput
+def throughput_wrk(port: int, bodies: list[bytes], seconds: int, connections: int,
+                   workdir: Path) -> dict[str, float]:
+    script = workdir / "bodies.lua"
+    quoted = ",\n".join(json.dumps(b.decode()) for b in bodies)  # JSON strings are Lua strings
+    script.write_text(
+        "local bodies = {\n" + quoted + "\n}\nlocal i = 0\n"
+        "wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
+        "request = function()\n  i = i % #bodies + 1\n"
+        "  return wrk.format(nil, '/api/v1/verify', nil, bodies[i])\nend\n", encoding="utf-8")
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+         f"http://127.0.0.1:{port}/"], capture_output=True, text=True, timeout=seconds + 60,
+        check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+    return {"tool": "wrk", "per_second": round(rate),
+            "non_2xx": int(errors.group(1)) if errors else 0,
+            "socket_errors": socket_errors.group(1) if socket_errors else None,
+            "p99_ms": round(float(p99.group(1)) * scale[p99.group(2)], 2) if p99 else None}
+
+
+def _closed_loop_worker(port: int, bodies: list[bytes], until: float, out) -> None:
+    count = errors = 0
+    rng = random.Random(os.getpid())
+    while time.time() < until:
+        status, _ = post(port, rng.choice(bodies))
+        count += 1
+        errors += status != 200
+    out.put((count, errors))
+
+
+def throughput_python(port: int, bodies: list[bytes], seconds: int,
+                      processes: int) -> dict[str, float]:
+    import multiprocessing
+
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    started = time.time()
+    until = started + seconds
+    workers = [multiprocessing.Process(target=_closed_loop_worker,
+                                       args=(port, bodies, until, queue))
+               for _ in range(processes)]
+    for w in workers:
+        w.start()
+    results = [queue.get(timeout=seconds + 60) for _ in workers]
+    for w in workers:
+        w.join(10)
+    elapsed = time.time() - started
+    return {"tool": f"python, {processes} processes",
+            "per_second": round(sum(c for c, _ in results) / elapsed),
+            "non_2xx": sum(e for _, e in results)}
+
+
+# ---------------------------------------------------------------------- open-loop latency
+def open_loop(port: int, bodies: list[bytes], rate: int, seconds: int,
+              threads: int = 32) -> dict[str, float]:
+    total = rate * seconds
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    tickets = itertools.count()
+    t0 = time.perf_counter() + 0.5
+
+    def run() -> None:
+        import http.client
+
+        rng = random.Random(threading.get_ident())
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while True:
+            with lock:
+                i = next(tickets)
+            if i >= total:
+                connection.close()
+                return
+            due = t0 + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            try:  # a kept-alive connection, as a counter's browser has
+                connection.request("POST", "/api/v1/verify", rng.choice(bodies),
+                                   {"Content-Type": "application/json"})
+                answer = connection.getresponse()
+                answer.read()
+                status = answer.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                status = 0
+            done = time.perf_counter()
+            with lock:
+                latencies.append(done - due)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    pool = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(seconds + 120)
+    elapsed = time.perf_counter() - t0
+    ordered = sorted(latencies)
+
+    def q(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1e3, 3)
+
+    return {"rate": rate, "requests": len(ordered), "achieved_per_second":
+            round(len(ordered) / elapsed), "p50_ms": q(0.5), "p90_ms": q(0.9), "p99_ms": q(0.99),
+            "p999_ms": q(0.999), "max_ms": round(ordered[-1] * 1e3, 3),
+            "mean_ms": round(statistics.fmean(ordered) * 1e3, 3), "statuses": statuses}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--licences", type=int, default=4000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="per worker")
+    parser.add_argument("--connections", type=int, default=16)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        started = time.perf_counter()
+        texts = build_home(home, options.licences)
+        print(f"issued, anchored and indexed {len(texts)} licences "
+              f"({time.perf_counter() - started:.1f} s)")
+        bodies = [json.dumps({"qr": t}).encode() for t in
+                  random.Random(3).sample(texts, min(500, len(texts)))]
+        port = free_port()
+        server = start_server(home, port, options.workers, options.threads)
+        try:
+            verdicts: dict[str, int] = {}
+            for body in bodies:  # warm-up, and a check of what the server answers
+                status, answer = post(port, body)
+                verdict = json.loads(answer)["verdict"] if status == 200 else str(status)
+                verdicts[verdict] = verdicts.get(verdict, 0) + 1
+            print(f"warm-up verdicts: {verdicts}")
+            cpu_before, wall_before = server_cpu_seconds(server.pid), time.perf_counter()
+            if shutil.which("wrk"):
+                closed = throughput_wrk(port, bodies, options.seconds, options.connections,
+                                        home)
+            else:
+                closed = throughput_python(port, bodies, options.seconds, 4)
+            cpu = server_cpu_seconds(server.pid) - cpu_before
+            served = closed["per_second"] * (time.perf_counter() - wall_before)
+            closed["server_cpu_ms_per_request"] = round(cpu / served * 1e3, 3)
+            closed["server_cores_busy"] = round(cpu / (time.perf_counter() - wall_before), 2)
+            print(f"closed loop ({closed['tool']}, {options.connections} connections): "
+                  f"{closed['per_second']} verifications/s, non-2xx {closed['non_2xx']}; "
+                  f"server CPU {closed['server_cpu_ms_per_request']} ms per request, "
+                  f"{closed['server_cores_busy']} cores busy")
+            time.sleep(1)
+            opened = open_loop(port, bodies, options.rate, options.seconds)
+            print(f"open loop at {opened['rate']}/s: p50 {opened['p50_ms']} ms, p99 "
+                  f"{opened['p99_ms']} ms, p99.9 {opened['p999_ms']} ms, max "
+                  f"{opened['max_ms']} ms, statuses {opened['statuses']}")
+        finally:
+            server.terminate()
+            server.wait(15)
+    results = {
+        "licences": options.licences, "workers": options.workers, "threads": options.threads,
+        "seconds": options.seconds,
+        "warmup_verdicts": verdicts, "closed_loop": closed, "open_loop": opened,
+        "rate_bar_per_second": RATE_BAR, "p99_bar_ms": P99_BAR_MS,
+        "meets_rate_bar": closed["per_second"] >= RATE_BAR and closed["non_2xx"] == 0,
+        "meets_p99_bar": opened["p99_ms"] <= P99_BAR_MS
+        and set(opened["statuses"]) == {200},
+        "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""The verification API over the real world's index: results, status, errors, limits."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from flask.testing import FlaskClient
+from PIL import Image
+
+from issuer.render.qr_image import render_qr_png
+from verifier import Verifier, to_json
+from verifier.openapi import ERROR_REASONS, document
+
+from ..verifier.world import World, ref
+from .conftest import world_app
+
+
+def error_of(response) -> dict:
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert error["message"] and error["message_zh"]
+    assert error["reason"] in ERROR_REASONS, error["reason"]
+    return error
+
+
+def test_verify_answers_the_cli_document(client: FlaskClient, web_world: World) -> None:
+    for name, verdict in (("good", "valid"), ("revoked", "revoked"),
+                          ("tampered_claim", "invalid"), ("expired", "expired")):
+        answer = client.post("/api/v1/verify", json={"qr": web_world.qr[name]})
+        assert answer.status_code == 200
+        index = web_world.index()
+        try:
+            expected = to_json(Verifier(index).verify(web_world.qr[name], now=web_world.now))
+        finally:
+            index.close()
+        assert answer.get_json() == json.loads(json.dumps(expected)), name
+        assert answer.get_json()["verdict"] == verdict
+    revoked = client.post("/api/v1/verify", json={"qr": web_world.qr["revoked"]}).get_json()
+    assert revoked["status"]["reason_code"] == 7 and revoked["reason"] == "revoked"
+    tampered = client.post("/api/v1/verify", json={"qr": web_world.qr["tampered_claim"]})
+    assert tampered.get_json()["reason"] == "signature_invalid"
+    assert tampered.get_json()["claims"] == {}
+
+
+def test_live_presentation_and_challenge(client: FlaskClient, web_world: World) -> None:
+    live = client.post("/api/v1/verify", json={"qr": web_world.live(
+        "bound", disclose=["age_over_18"])}).get_json()
+    assert live["verdict"] == "valid" and live["presentation"] == "live"
+    assert live["claims"] == {"age_over_18": True}
+    challenged = web_world.live("bound", challenge=b"counter-7-nonce")
+    assert client.post("/api/v1/verify", json={
+        "qr": challenged, "challenge": "Y291bnRlci03LW5vbmNl"}).get_json()["verdict"] == "valid"
+    wrong = client.post("/api/v1/verify", json={"qr": challenged, "challenge": "b3RoZXI"})
+    assert wrong.get_json()["verdict"] == "invalid"
+
+
+def test_photo_upload(client: FlaskClient, web_world: World) -> None:
+    png = render_qr_png(web_world.qr["good"], box_size=4)
+    answer = client.post("/api/v1/verify", data={"image": (io.BytesIO(png), "scan.png")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 200 and answer.get_json()["verdict"] == "valid"
+
+    blank = io.BytesIO()
+    Image.new("L", (300, 300), 255).save(blank, "PNG")
+    cases = [(blank.getvalue(), 400, "qr_not_found"),
+             (b"\x89PNG\r\n\x1a\nnot really", 400, "image_unreadable"),
+             (png[: len(png) // 2], 400, "image_unreadable")]
+    huge = io.BytesIO()
+    Image.new("1", (8000, 6000), 1).save(huge, "PNG")  # 48 MP in a few KiB
+    cases.append((huge.getvalue(), 413, "image_too_large"))
+    for data, status, reason in cases:
+        answer = client.post("/api/v1/verify", data={"image": (io.BytesIO(data), "x.png")},
+                             content_type="multipart/form-data")
+        assert answer.status_code == status and error_of(answer)["reason"] == reason
+    missing = client.post("/api/v1/verify", data={"other": "x"},
+                          content_type="multipart/form-data")
+    assert missing.status_code == 400 and error_of(missing)["reason"] == "bad_request"
+
+
+def test_malformed_requests_get_typed_errors(client: FlaskClient) -> None:
+    cases = [
+        ({"data": "ELC1:ABC", "content_type": "text/plain"}, 415, "unsupported_media_type"),
+        ({"data": "{", "content_type": "application/json"}, 400, "bad_json"),
+        ({"data": b"\xff\xfe{}", "content_type": "application/json"}, 400, "bad_json"),
+        # Too deep for Python's JSON parser, or parsed into something not an object.
+        ({"data": "[" * 30_000 + "]" * 30_000, "content_type": "application/json"}, 400,
+         {"bad_json", "bad_request"}),
+        ({"json": ["ELC1:"]}, 400, "bad_request"),
+        ({"json": {"qr": 5}}, 400, "bad_request"),
+        ({"json": {"qr": "ELC1:A", "challenge": "!!"}}, 400, "bad_request"),
+        ({"json": {"qr": "0" * 70_000}}, 413, "too_large"),
+        ({"data": b"0" * (9 << 20), "content_type": "application/json"}, 413, "too_large"),
+    ]
+    for kwargs, status, reason in cases:
+        answer = client.post("/api/v1/verify", **kwargs)
+        assert answer.status_code == status, (kwargs.get("content_type"), answer.get_json())
+        assert error_of(answer)["reason"] in ({reason} if isinstance(reason, str) else reason)
+    assert error_of(client.get("/api/v1/verify"))["reason"] == "method_not_allowed"
+    assert error_of(client.get("/api/v1/nothing"))["reason"] == "not_found"
+
+
+def test_status_endpoint(client: FlaskClient, web_world: World) -> None:
+    def status(label: str, authority: int = 1) -> dict:
+        answer = client.get(f"/api/v1/status?authority={authority}&ref={ref(label).hex()}")
+        assert answer.status_code == 200
+        return answer.get_json()
+
+    revoked = status("revoked")
+    assert revoked["status"] == "revoked" and revoked["reason"]["code"] == 7
+    assert revoked["reason"]["zh"] == "累积记分达到上限"
+    suspended = status("suspended_until_future")
+    assert suspended["status"] == "suspended" and suspended["until"] > web_world.now
+    assert status("suspended_until_past")["status"] == "active"  # the suspension ended
+    assert status("reinstated")["status"] == "active"
+    superseded = status("superseded")
+    assert superseded["status"] == "superseded"
+    assert superseded["successor"] == ref("good_2").hex()
+    good = status("good")
+    assert good == {"status": "active", "until": None, "reason": None, "successor": None,
+                    "status_as_of": good["status_as_of"]}
+    assert status("good", authority=2)["status"] == "revoked"  # statuses are per authority
+    assert good["status_as_of"]["synced_at"] == web_world.now
+    for query in ("", "authority=1", "authority=x&ref=00", f"authority=0&ref={'0' * 32}",
+                  f"authority=1&ref={'g' * 32}", f"authority=1&ref={'0' * 30}"):
+        answer = client.get(f"/api/v1/status?{query}")
+        assert answer.status_code == 400 and error_of(answer)["reason"] == "bad_request"
+
+
+def test_rate_limit_per_client(web_world: World, tmp_path) -> None:
+    app = world_app(web_world, tmp_path / "home", rate_limit="3/minute")
+    client = app.test_client()
+    try:
+        for _ in range(3):
+            assert client.post("/api/v1/verify", json={"qr": "x"}).status_code == 200
+        refused = client.post("/api/v1/verify", json={"qr": "x"})
+        assert refused.status_code == 429 and error_of(refused)["reason"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) >= 1
+        other = client.post("/api/v1/verify", json={"qr": "x"},
+                            environ_base={"REMOTE_ADDR": "127.0.0.2"})
+        assert other.status_code == 200  # a budget per address
+        assert client.get("/verify").status_code == 200  # the page is not an API call
+    finally:
+        app.extensions["elicence.verifier"].close()
+
+
+def test_openapi_describes_every_route_and_error(client: FlaskClient, app) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc == json.loads(json.dumps(document())) and doc["openapi"] == "3.1.0"
+    routes = {rule.rule for rule in app.url_map.iter_rules()
+              if rule.endpoint.startswith("verifier.") and "<" not in rule.rule}
+    assert routes == set(doc["paths"])
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("verifier.") and "<" not in rule.rule:
+            assert rule.methods is not None
+            methods = {m.lower() for m in rule.methods} - {"head", "options"}
+            assert methods == set(doc["paths"][rule.rule]), rule.rule
+    listed = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
+    assert set(listed["reason"]["enum"]) == set(ERROR_REASONS)
+
+
+def test_page_and_assets_are_served_with_a_strict_policy(client: FlaskClient) -> None:
+    page = client.get("/verify")
+    assert page.status_code == 200 and "text/html" in page.content_type
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self';" in csp
+    assert "unsafe-inline" not in csp
+    html = page.get_data(as_text=True)
+    assert "<script>" not in html and " style=" not in html and "http" not in html
+    for path in ("/static/vendor/jsQR.js", "/static/counter/counter.js",
+                 "/static/counter/counter.css"):
+        asset = client.get(path)
+        assert asset.status_code == 200 and asset.data, path
+        asset.close()
+    schemas = client.get("/api/v1/schemas").get_json()["schemas"]
+    assert schemas["driving"]["claims"][0] == {"name": "family_name", "en": "Family name",
+                                               "zh": "姓"}
+
+
+def test_without_an_index_yet(web_world: World, tmp_path) -> None:
+    from chain.config import Settings
+    from elicence.app import create_app
+
+    app = create_app(Settings(home=tmp_path, extra={"rate_limit": "off"}), claims=False)
+    client = app.test_client()
+    try:
+        status = client.get(f"/api/v1/status?authority=1&ref={'0' * 32}")
+        assert status.status_code == 503 and error_of(status)["reason"] == "index_unavailable"
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.get_json()["index"] is None
+        unknown = client.post("/api/v1/verify", json={"qr": web_world.qr["good"]}).get_json()
+        assert unknown["verdict"] == "unknown" and unknown["status_as_of"] is None
+
+        web_world.sync(tmp_path / "index.sqlite")  # the follower's first sync: picked up
+        app.extensions["elicence.verifier"].clock = lambda: web_world.now
+        assert client.post("/api/v1/verify", json={"qr": web_world.qr["good"]}
+                           ).get_json()["verdict"] == "valid"
+    finally:
+        app.extensions["elicence.verifier"].close()
+
+
+def test_a_damaged_index_is_a_typed_503(web_world: World, tmp_path) -> None:
+    from chain.config import Settings
+    from elicence.app import create_app
+
+    (tmp_path / "index.sqlite").write_bytes(b"this is not a database" * 100)
+    app = create_app(Settings(home=tmp_path, extra={"rate_limit": "off"}), claims=False)
+    try:
+        answer = app.test_client().post("/api/v1/verify", json={"qr": web_world.qr["good"]})
+        assert answer.status_code == 503
+        assert error_of(answer)["reason"] == "index_unavailable"
+    finally:
+        app.extensions["elicence.verifier"].close()

@@ -1,0 +1,185 @@
+"""The verifier API's OpenAPI 3.1 description, served at /api/v1/openapi.json.
+
+Built as data here (not generated from the code), so it is reviewed like the API it
+describes; tests/web check that every route of the blueprint is in it and that every
+error reason the API answers is listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Every error reason the API can answer (reason codes are API: add, never rename).
+ERROR_REASONS = (
+    "bad_request", "bad_json", "unsupported_media_type", "too_large", "rate_limited",
+    "image_unreadable", "image_too_large", "qr_not_found", "device_key_invalid",
+    "request_time_invalid", "signature_invalid", "index_unavailable", "not_found",
+    "method_not_allowed", "internal_error",
+)
+
+VERDICTS = ("valid", "revoked", "suspended", "expired", "invalid", "unknown", "unreadable")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    words = {400: "Malformed request", 401: "Not signed by the device key",
+             413: "Request too large", 415: "Unsupported content type",
+             429: "Rate limit exceeded (see Retry-After)",
+             503: "Status index not available yet",
+             500: "A fault of the verifier (reason internal_error)"}
+    out: dict[str, Any] = {}
+    for code in codes:
+        out[str(code)] = {"description": words[code],
+                          "content": {"application/json": {"schema": _ref("Error")}}}
+    out["429"] = {"description": words[429],
+                  "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                              "description": "Seconds to wait."}},
+                  "content": {"application/json": {"schema": _ref("Error")}}}
+    return out
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+_SIGNED = {
+    "device_key": {"type": "string", "description": "base64url of the 33-byte compressed "
+                   "P-256 device key the licence copy is bound to."},
+    "time": {"type": "integer", "description": "Unix seconds; within 120 s of the server."},
+    "signature": {"type": "string", "description": (
+        "base64url of the 64-byte ES256 signature (r||s) over b\"elicence/receipts/v1\\0\" "
+        "+ word + b\"\\0\" + time (8 bytes, big-endian) + device_key, where word is \"list\" "
+        "(query) or \"delete\" (delete).")},
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["reason", "message", "message_zh"], "properties": {
+            "reason": {"type": "string", "enum": list(ERROR_REASONS)},
+            "message": {"type": "string"}, "message_zh": {"type": "string"}}}}},
+    "Check": {"type": "object", "properties": {
+        "name": {"type": "string"}, "result": {"enum": ["pass", "fail", "unknown", "skipped"]},
+        "reason": {"type": "string"}, "message": {"type": "string"},
+        "message_zh": {"type": "string"}}},
+    "AsOf": {"type": ["object", "null"], "properties": {
+        "block": {"type": "integer"}, "time": {"type": "integer"},
+        "synced_at": {"type": "integer"}}},
+    "Verification": {"type": "object", "required": ["verdict", "reason", "checks"],
+                     "properties": {
+        "verdict": {"enum": list(VERDICTS)},
+        "reason": {"type": ["string", "null"],
+                   "description": "Reason code of the check that decided the verdict."},
+        "checks": {"type": "array", "items": _ref("Check")},
+        "claims": {"type": "object", "description": "Disclosed claims (only when the "
+                   "signature verified); dates as ISO 8601."},
+        "authority": {"type": ["object", "null"], "properties": {
+            "number": {"type": "integer"}, "id": {"type": "string"},
+            "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+            "jurisdiction": {"type": "string"}}},
+        "licence_type": {"type": ["object", "null"], "properties": {
+            "code": {"type": "integer"}, "name": {"type": "string"},
+            "title_en": {"type": "string"}, "title_zh": {"type": "string"}}},
+        "status_as_of": _ref("AsOf"),
+        "presentation": {"enum": ["printed", "live", None]},
+        "status": {"type": "object", "description": "When revoked, suspended or superseded."},
+    }},
+    "Status": {"type": "object", "properties": {
+        "status": {"enum": ["active", "revoked", "suspended", "superseded"]},
+        "until": {"type": ["integer", "null"]},
+        "reason": {"type": ["object", "null"], "properties": {
+            "code": {"type": "integer"}, "en": {"type": "string"}, "zh": {"type": "string"}}},
+        "successor": {"type": ["string", "null"], "description": "hex status reference"},
+        "status_as_of": _ref("AsOf")}},
+    "Receipt": {"type": "object", "properties": {
+        "id": {"type": "string"}, "time": {"type": "integer"},
+        "counter_id": {"type": "string"}, "counter_name_zh": {"type": "string"},
+        "counter_name_en": {"type": "string"}, "licence_type": {"type": ["string", "null"]},
+        "authority": {"type": ["string", "null"]},
+        "disclosed": {"type": "array", "items": {"type": "string"},
+                      "description": "Names of the disclosed claims (never values)."},
+        "verdict": {"enum": list(VERDICTS)}}},
+    "Health": {"type": "object", "properties": {
+        "status": {"enum": ["ok", "stale"]}, "chain_reachable": {"type": "boolean"},
+        "last_sync": {"type": ["integer", "null"]},
+        "last_attempt": {"type": ["integer", "null"]},
+        "sync_error": {"type": ["string", "null"]},
+        "index": {"type": ["object", "null"], "properties": {
+            "block": {"type": "integer"}, "block_time": {"type": "integer"},
+            "synced_at": {"type": "integer"}, "lag_blocks": {"type": ["integer", "null"]},
+            "lag_seconds": {"type": "integer"}}},
+        "max_staleness": {"type": "integer"}}},
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "elicence verifier", "version": "1.0.0", "description": (
+            "Verify electronic licences against the local status index; no request makes "
+            "a call to the chain node. Errors: {\"error\": {reason, message, message_zh}}.")},
+        "paths": {
+            "/api/v1/verify": {"post": {
+                "summary": "Verify a scanned licence QR code (text or photo).",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["qr"],
+                                                    "properties": {
+                        "qr": {"type": "string", "description": "ELC1:/ELP1: text."},
+                        "challenge": {"type": "string",
+                                      "description": "base64url challenge a live code "
+                                      "must answer (optional)."}}}},
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {
+                        "image": {"type": "string", "format": "binary",
+                                  "description": "PNG/JPEG photo, ≤ 8 MiB, ≤ 40 MP."},
+                        "qr": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "The verification result (any verdict)",
+                                      **_json(_ref("Verification"))},
+                              **_errors(400, 413, 415, 500, 503)}}},
+            "/api/v1/status": {"get": {
+                "summary": "A licence's status from the index (for a wallet's card).",
+                "parameters": [
+                    {"name": "authority", "in": "query", "required": True,
+                     "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "ref", "in": "query", "required": True,
+                     "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{32}$"}}],
+                "responses": {"200": {"description": "Status", **_json(_ref("Status"))},
+                              **_errors(400, 503)}}},
+            "/api/v1/receipts/query": {"post": {
+                "summary": "The device's usage records at this counter, newest first.",
+                "requestBody": {"required": True, **_json({
+                    "type": "object", "required": list(_SIGNED), "properties": _SIGNED})},
+                "responses": {"200": {"description": "Receipts", **_json({
+                    "type": "object", "properties": {"receipts": {
+                        "type": "array", "items": _ref("Receipt")}}})},
+                    **_errors(400, 401, 413, 415)}}},
+            "/api/v1/receipts/delete": {"post": {
+                "summary": "Delete the device's usage records (ids; empty list: all).",
+                "requestBody": {"required": True, **_json({
+                    "type": "object", "required": list(_SIGNED), "properties": {
+                        **_SIGNED, "ids": {"type": "array", "items": {"type": "string"},
+                                           "maxItems": 1000}}})},
+                "responses": {"200": {"description": "How many were deleted", **_json({
+                    "type": "object", "properties": {"deleted": {"type": "integer"}}})},
+                    **_errors(400, 401, 413, 415)}}},
+            "/api/v1/schemas": {"get": {
+                "summary": "Licence types with the bilingual titles of their claims.",
+                "responses": {"200": {"description": "Schemas", **_json({"type": "object"})}}}},
+            "/api/v1/openapi.json": {"get": {
+                "summary": "This document.",
+                "responses": {"200": {"description": "OpenAPI 3.1", **_json(
+                    {"type": "object"})}}}},
+            "/healthz": {"get": {
+                "summary": "Index lag, chain reachability and last sync.",
+                "responses": {"200": {"description": "The index is fresh",
+                                      **_json(_ref("Health"))},
+                              "503": {"description": "The index is older than max_staleness "
+                                      "(verdicts would be unknown)", **_json(_ref("Health"))}}}},
+            "/verify": {"get": {
+                "summary": "The counter page (HTML): camera scanning, paste and photo upload.",
+                "responses": {"200": {"description": "HTML page",
+                                      "content": {"text/html": {}}}}}},
+        },
+        "components": {"schemas": _SCHEMAS},
+    }

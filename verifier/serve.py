@@ -1,0 +1,102 @@
+"""`elicence serve`: the verifier's API and counter page on gunicorn, with the status follower.
+
+The follower runs in gunicorn's main process and writes the index; each worker process
+builds its own app (its own read-only index connection) and never talks to the node.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from chain.config import ConfigError, load_settings
+
+from .follower import DEFAULT_INTERVAL, Follower, IndexSync
+
+log = logging.getLogger("elicence.verifier.serve")
+
+
+def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
+    """A gunicorn application serving `factory()`'s WSGI app with `options`."""
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return factory()
+
+    return Application()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Worker processes (about one per CPU core).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Threads per worker; connections are kept alive between requests.")
+@click.option("--sync-interval", type=click.FloatRange(0.5, 3600), default=DEFAULT_INTERVAL,
+              show_default=True, help="Seconds between status index syncs from the chain.")
+@click.option("--no-follow", is_flag=True,
+              help="Do not sync the status index (another process keeps it current).")
+@click.option("--claims", is_flag=True,
+              help="Also serve the wallet claim exchange (an authority's own server only: "
+                   "needs the issuer store and the keys' passphrase).")
+def serve_command(host: str, port: int, workers: int, threads: int, sync_interval: float,
+                  no_follow: bool, claims: bool) -> None:
+    """Serve the verification API (/api/v1/...) and the counter page (/verify).
+
+    Settings come from ELICENCE_HOME; ELICENCE_RATE_LIMIT (e.g. 600/minute) sets each
+    client address's request budget, ELICENCE_COUNTER_ID / _NAME_ZH / _NAME_EN name this
+    counter in holders' usage records.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        settings = load_settings()
+        from .web import WebConfig
+
+        WebConfig.from_settings(settings)  # refuse a bad rate limit before starting
+    except (ConfigError, ValueError) as exc:
+        raise click.ClickException(getattr(exc, "message", None) or str(exc)) from None
+    follower = None
+    if not no_follow:
+        if settings.registry_address:
+            follower = Follower(IndexSync.for_settings(settings), settings.home,
+                                interval=sync_interval)
+            follower.step()  # sync once before accepting requests
+            follower.start()
+        else:
+            click.echo("No registry is configured, so the status index is not synced; "
+                       "verifying from the index as it is.", err=True)
+
+    def factory() -> Any:
+        import gc
+
+        from elicence.app import create_app
+
+        app = create_app(load_settings(), claims=claims)
+        gc.freeze()  # the app's long-lived objects: not rescanned by every collection
+        return app
+
+    click.echo(f"Serving the verifier on http://{host}:{port}/verify ({workers} workers × "
+               f"{threads} threads)", err=True)
+    try:
+        gunicorn_application(factory, {
+            "bind": f"{host}:{port}", "workers": workers,
+            # Threaded workers keep connections alive: a counter's page or a busy client
+            # reuses its connection instead of paying for a new one per verification.
+            "worker_class": "gthread", "threads": threads,
+            "timeout": 30, "graceful_timeout": 5, "keepalive": 5, "accesslog": None,
+            "errorlog": "-", "loglevel": "warning", "proc_name": "elicence-serve",
+        }).run()
+    finally:
+        if follower is not None:
+            follower.stop()
+    sys.exit(0)
