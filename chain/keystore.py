@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +121,13 @@ class Keystore:
             self._write(SECRET, name, secret, {})
             return secret
         return self._read(SECRET, name)
+
+    def unlock(self, items: list[tuple[str, str]]) -> None:
+        """Opens several key files at once (scrypt releases the GIL, so threads run the
+        derivations in parallel). Missing files are left for the caller to report."""
+        present = [item for item in items if self.has(*item)]
+        with ThreadPoolExecutor(max_workers=max(1, len(present))) as pool:
+            list(pool.map(lambda item: self._read(*item), present))
 
     def has(self, kind: str, name: str) -> bool:
         return self._path(kind, name).exists()

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chain.cli.context import AdminContext
-from chain.keystore import SIGNING
+from chain.keystore import ACCOUNT, SECRET, SIGNING
 from chain.records import AuthorityRecord, KeyRecord
 from chain.registry import Registry
+from issuer.storing import BatchOwner
 
 
 class AuthorityError(Exception):
@@ -32,26 +33,35 @@ class IssuingAuthority:
     def number(self) -> int:
         return self.record.number
 
+    @property
+    def owner(self) -> BatchOwner:
+        return BatchOwner(self.id, self.record.number, self.key.key_id)
+
 
 def load_authority(admin: AdminContext, authority_id: str, *, licence_type: int | None,
                    now: int, account: str | None = None) -> IssuingAuthority:
     """Loads the authority and checks it can issue `licence_type` now."""
-    number = admin.registry().authority_by_id(authority_id)
+    reader = admin.registry()
+    number = reader.authority_by_id(authority_id)
     if not number:
         raise AuthorityError(f"No authority {authority_id!r} is registered: check the id with "
                              "`elicence authority list`.")
-    registry = admin.registry(account or authority_id)
-    record = registry.authority(number)
-    if registry.authority_of(registry.account.address) != number:
-        raise AuthorityError(f"The account in keys/accounts/{account or authority_id}.json does "
-                             f"not act for {authority_id}: use that authority's own account.")
+    record = reader.authority(number)
     if record.suspended:
         raise AuthorityError(f"{authority_id} is suspended by the council and cannot issue "
                              "licences until it is reinstated.")
     if licence_type is not None and not record.accredited_for(licence_type):
         raise AuthorityError(f"{authority_id} is not accredited for this licence type: the "
                              "council accredits types with `elicence authority accredit`.")
-    key = current_key(admin, registry, record, now)
+    key = current_key(admin, reader, record, now)
+    account_name = account or authority_id
+    # Each key file takes a deliberately slow derivation to open: open all three at once.
+    admin.keystore.unlock([(ACCOUNT, account_name), (SIGNING, f"{authority_id}-{key.key_id}"),
+                           (SECRET, f"{authority_id}-claim-codes")])
+    registry = admin.registry(account_name)
+    if registry.authority_of(registry.account.address) != number:
+        raise AuthorityError(f"The account in keys/accounts/{account_name}.json does not act "
+                             f"for {authority_id}: use that authority's own account.")
     return IssuingAuthority(
         id=authority_id, record=record, key=key,
         signing_key=admin.keystore.signing_key(f"{authority_id}-{key.key_id}"),

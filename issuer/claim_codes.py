@@ -25,11 +25,30 @@ class ClaimCodeError(ValueError):
 
 
 def derive(secret: bytes, authority_id: str, status_ref: bytes, generation: int = 0) -> str:
+    return _grouped(_chars(secret, authority_id, status_ref, generation))
+
+
+def derive_with_hash(secret: bytes, authority_id: str, status_ref: bytes) -> tuple[str, bytes]:
+    """The code and what the store keeps of it, computed together (issuance does a
+    million of these)."""
+    chars = _chars(secret, authority_id, status_ref, 0)
+    return _grouped(chars), _hash(chars)
+
+
+def _chars(secret: bytes, authority_id: str, status_ref: bytes, generation: int) -> str:
     message = b"elicence/claim-code/v1\0" + authority_id.encode() + b"\0" + status_ref \
         + generation.to_bytes(4, "big")
     value = int.from_bytes(hmac.digest(secret, message, "sha256")[:10], "big")
-    chars = "".join(ALPHABET[(value >> shift) & 31] for shift in range(75, -1, -5))
-    return "-".join(chars[i:i + 4] for i in range(0, LENGTH, 4))
+    return "".join([ALPHABET[(value >> shift) & 31] for shift in range(75, -1, -5)])
+
+
+def _grouped(chars: str) -> str:
+    return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}-{chars[12:16]}"
+
+
+def _hash(normalised: str) -> bytes:
+    # 128 bits: far beyond guessing 80-bit codes, and a smaller index to look them up.
+    return hashlib.sha256(b"elicence/claim-code/v1\0" + normalised.encode()).digest()[:16]
 
 
 def normalise(text: str) -> str:
@@ -45,4 +64,4 @@ def normalise(text: str) -> str:
 
 def code_hash(code: str) -> bytes:
     """What the store keeps. 80 random bits need no slow hash: they cannot be brute-forced."""
-    return hashlib.sha256(b"elicence/claim-code/v1\0" + normalise(code).encode()).digest()
+    return _hash(normalise(code))

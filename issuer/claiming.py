@@ -28,7 +28,6 @@ from sqlalchemy import select
 from issuer.authority import IssuingAuthority
 from issuer.batches import anchor_now
 from issuer.claim_codes import ClaimCodeError, code_hash, normalise
-from issuer.claims_json import claims_from_json
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -38,7 +37,7 @@ from issuer.store import (
     LicenceStatus,
     Store,
 )
-from licence import LicenceItem, build_batch, compressed_public_key, load_schema
+from licence import Licence, LicenceItem, build_batch, compressed_public_key, load_schema
 
 CHALLENGE_SECONDS = 300
 MESSAGE_LABEL = b"elicence/claim/v1\0"
@@ -146,7 +145,7 @@ def _check_claimable(record: IssuedLicence, now: int) -> None:
         raise ClaimError(410, "claim_code_expired",
                          "This claim code has expired: ask the issuing authority for a new "
                          "code.", "领取码已过期，请向发证机关申请新的领取码。")
-    if record.status != LicenceStatus.ACTIVE or record.claims is None:
+    if record.status != LicenceStatus.ACTIVE or record.encoded is None:
         raise ClaimError(409, "licence_not_active",
                          f"This licence is {record.status} and cannot be added to a wallet.",
                          "该证照当前状态不可领取。")
@@ -154,8 +153,7 @@ def _check_claimable(record: IssuedLicence, now: int) -> None:
 
 def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
           device_key: bytes, now: int) -> bytes:
-    schema = load_schema(record.licence_type)
-    item = LicenceItem(claims_from_json(schema, record.claims), record.valid_from,
+    item = LicenceItem(Licence.from_bytes_unverified(record.encoded).claims, record.valid_from,
                        record.valid_until, record.status_ref, device_key)
     built = build_batch(authority.number, authority.key.key_id, authority.signing_key,
                         record.licence_type, now, [item])

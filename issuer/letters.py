@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from issuer.claim_codes import derive
-from issuer.claims_json import claims_from_json
 from issuer.outputs import StoredLicence, stem_for
 from issuer.render import LetterData, render_licence_pdf, render_qr_png
 from issuer.validation import CHINA, LONG_TERM
-from licence import load_schema
+from licence import Licence, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
 
 
@@ -48,7 +47,7 @@ def render_letters(context: LetterContext, issued_at: int,
         stem = stem_for(record.row_number, record.id)
         data = LetterData(
             licence_type=schema.name,
-            claims=claims_from_json(schema, record.claims or {}),
+            claims=Licence.from_bytes_unverified(record.encoded).claims,
             authority_id=context.authority_id, authority_name_zh=context.name_zh,
             authority_name_en=context.name_en, jurisdiction=context.jurisdiction,
             qr_text=qr_text,

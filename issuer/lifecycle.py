@@ -29,7 +29,7 @@ from chain.records import BUSINESS, DRIVING, PROFESSIONAL, REINSTATED, REVOKED, 
 from chain.records import SUSPENDED as SUSPEND_STATUS
 from issuer import anchoring, status_changes
 from issuer.authority import IssuingAuthority
-from issuer.batches import sign_here, store_batch
+from issuer.batches import sign_here
 from issuer.letters import LetterContext, render_letters
 from issuer.outputs import (
     STORED_COLUMNS,
@@ -51,6 +51,7 @@ from issuer.store import (
     Store,
 )
 from issuer.store.models import LifecycleJob
+from issuer.storing import store_batch
 from issuer.validation import CHINA
 from licence import load_schema
 
@@ -322,7 +323,7 @@ def _anchor_successors(store: Store, authority: IssuingAuthority, job: Lifecycle
         # Row numbers: the place in the request, which names the output files.
         rows = [Row(place[old.id], successor_values(old, job, now=now)) for old in olds]
         signed = sign_here(authority, licence_type, rows, now)
-        store_batch(store, authority, licence_type, signed, expires,
+        store_batch(store, authority.owner, licence_type, signed, expires,
                     replaces=[old.id for old in olds])
     with store.session() as s:
         batch_ids = {lic.batch_id for lic in _successors(s, job.targets)}

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from issuer.claim_codes import derive
-from issuer.claims_json import claims_from_json
 from issuer.rows import RowProblem
 from issuer.store import IssuedLicence
-from licence import Licence, RootHeader, load_schema
+from licence import load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
 
 
@@ -81,9 +80,6 @@ class StoredLicence(NamedTuple):
     status_ref: bytes
     root_position: int
     leaf_index: int
-    proof: bytes
-    seed: bytes | None
-    claims: dict | None
     valid_from: int
     valid_until: int
     claim_expires_at: int
@@ -112,32 +108,20 @@ class BatchOutputs:
     out_dir: Path | None  # None: no rendering
 
 
-def rebuild_licence(record: StoredLicence, root: SignedRootRow,
-                    header: RootHeader | None = None) -> Licence:
-    """The holder's full licence, from what the store keeps."""
-    schema = load_schema(record.licence_type)
-    return Licence(
-        header=header or RootHeader.decode_unverified(root.protected),
-        protected=root.protected, signature=root.signature,
-        leaf_index=record.leaf_index, proof=record.proof, status_ref=record.status_ref,
-        valid_from=record.valid_from, valid_until=record.valid_until, device_digest=None,
-        claims=claims_from_json(schema, record.claims or {}), seed=record.seed,
-    )
-
-
 def batch_fragments(task: BatchOutputs) -> list[str]:
-    """The report fragments of one stored batch, rebuilt from the store."""
+    """The report fragments of one stored batch, rebuilt from the store (purged licences,
+    whose encoded form is erased, have none)."""
     type_name = load_schema(task.licence_type).name
-    headers = {p: RootHeader.decode_unverified(r.protected) for p, r in task.roots.items()}
     fragments = []
     for record in task.records:
+        if record.encoded is None:
+            continue
         root = task.roots[record.root_position]
-        encoded = record.encoded or rebuild_licence(
-            record, root, headers[record.root_position]).to_bytes()
         fragments.append(entry_fragment(
             row=record.row_number, licence_number=record.licence_number, type_name=type_name,
             status_ref=record.status_ref, batch_root=root.root,
-            qr=encode_text(LICENCE_PREFIX, encoded), stem=stem_for(record.row_number, record.id),
+            qr=encode_text(LICENCE_PREFIX, record.encoded),
+            stem=stem_for(record.row_number, record.id),
             rendered=task.out_dir is not None,
             claim_code=derive(task.claim_secret, record.authority_id, record.status_ref),
             claim_expires_at=record.claim_expires_at))

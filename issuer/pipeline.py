@@ -26,7 +26,7 @@ from sqlalchemy import select
 from chain.config import DEFAULT_PUBLIC_URL
 from issuer import anchoring
 from issuer.authority import IssuingAuthority
-from issuer.batches import signing_setup, store_batch
+from issuer.batches import signing_setup
 from issuer.letters import LetterContext, render_letters
 from issuer.outputs import (
     STORED_COLUMNS,
@@ -40,7 +40,7 @@ from issuer.outputs import (
     write_rejected,
 )
 from issuer.rows import Row, RowProblem, estimate_rows, file_sha256, read_rows
-from issuer.signing import SignedBatch, sign_batch, start_worker
+from issuer.signing import StoredBatch, fewer_collections, sign_and_store, start_worker
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -179,6 +179,7 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
           dry_run_only: bool = False, progress: Progress | None = None) -> IssueSummary:
     progress = progress or Progress()
     started = time.monotonic()
+    fewer_collections()
     input_sha = file_sha256(request.input_path)
     job = find_job(store, request, input_sha)
     summary = IssueSummary(resumed=job is not None and not dry_run_only)
@@ -186,7 +187,8 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
     deduper = Deduper(request.schema,
                       already_issued_query(store, request, job.id if job else None))
     with ProcessPoolExecutor(request.workers, initializer=start_worker,
-                             initargs=(signing_setup(authority, request.schema.code),)
+                             initargs=(signing_setup(authority, request.schema.code,
+                                                     store.url),)
                              ) as executor:
         if dry_run_only:
             dry_run(request, executor, deduper, validation, progress)
@@ -254,21 +256,22 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
             if sequence in stored:
                 yield validate_chunk, (request.schema.code, kept, stored[sequence].issued_at)
             else:
-                yield sign_batch, (sequence, kept, utc_now(), expires, request.render, spool)
+                yield sign_and_store, (sequence, kept, utc_now(), expires, request.render, spool,
+                                       job.id)
 
     tick = progress.stage("validate & sign", estimate_rows(request.input_path))
     for result in ordered_map(executor, calls(), window=request.workers + 1):
-        if not isinstance(result, SignedBatch):
+        if not isinstance(result, StoredBatch):
             validation.reject(result)
             continue
         validation.reject(result.rejected)
-        if result.licences:
-            batch = store_batch(store, authority, job.licence_type, result, expires,
-                                job_id=job.id)
+        if result.batch_id is not None:
+            with store.session() as s:
+                batch = s.get(Batch, result.batch_id)
             anchoring.submit(store, registry, batch)
             in_flight.append(batch)
         in_flight = [b for b in in_flight if not anchoring.try_confirm(store, registry, b)]
-        tick(len(result.licences) + len(result.rejected))
+        tick(result.count + len(result.rejected))
     progress.done("validate & sign")
     with store.session() as s:
         s.get(Job, job.id).state = JobState.ISSUING
@@ -306,8 +309,8 @@ def _write_outputs(store: Store, authority: IssuingAuthority, request: IssueRequ
         fragments = spool.read(batch.sequence)
         if fragments is None:
             fragments = batch_fragments(_stored_batch(store, authority, batch, request))
-        return [complete_line(f, batch.tx_hash or "", batch.block_number or 0)
-                for f in fragments]
+        tx_hash, block = batch.tx_hash or "", batch.block_number or 0
+        return [complete_line(f, tx_hash, block) for f in fragments]
 
     for batch in batches:
         batch_lines = lines(batch)

@@ -1,9 +1,9 @@
 """`elicence purge`: erase the personal data of licences whose retention period is over.
 
-What goes: the claims, the salt seed and the encoded licence (which carries the claims),
+What goes: the claims and the encoded licence (which carries the claims and salt seed),
 and the licence number (a driving licence number is the holder's ID number), replaced by
 `purged-<id>`. What stays is bookkeeping that identifies nobody: the status reference,
-batch, position and proof, status and its reason, dates. Nothing on chain changes: the
+batch and position, status and its reason, dates. Nothing on chain changes: the
 chain never held personal data. A licence still valid (active or suspended, not expired)
 is never purged.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, and_, cast, literal, null, or_, select, update
+from sqlalchemy import String, and_, cast, literal, or_, select, update
 
 from issuer.lifecycle import IN_CHUNK, Refusal, china_date
 from issuer.store import IssuedLicence, LicenceStatus, Store
@@ -97,6 +97,6 @@ def _erase(session, ids: list[int], now: int) -> int:
     for part in range(0, len(ids), IN_CHUNK):
         session.execute(update(IssuedLicence).execution_options(synchronize_session=False)
                         .where(IssuedLicence.id.in_(ids[part:part + IN_CHUNK])).values(
-            claims=null(), seed=None, encoded=None, purged_at=now,
+            encoded=None, purged_at=now,
             licence_number=literal(PURGED_PREFIX).concat(cast(IssuedLicence.id, String))))
     return len(ids)

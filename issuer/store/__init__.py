@@ -49,7 +49,9 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        # SQLite: the signing workers and the main process write in turns; wait for the lock.
+        options = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+        self.engine: Engine = create_engine(url, future=True, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -80,6 +82,8 @@ class Store:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    # Large pages suit ~1 KB licence rows (set once, when the file is created).
+    cursor.execute("PRAGMA page_size=16384")
     # WAL: readers (the claim endpoint) never block the pipeline's writes. NORMAL sync is
     # durable across process crashes (SIGKILL), which is what crash safety needs here.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -87,6 +91,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # Status references and claim-code hashes are random, so their unique indexes are
     # written all over: a large page cache keeps a million-licence run off the disk.
-    cursor.execute("PRAGMA cache_size=-131072")  # KiB: 128 MiB
+    cursor.execute("PRAGMA cache_size=-131072")  # KiB: 128 MiB per connection
     cursor.execute("PRAGMA temp_store=MEMORY")
+    # Checkpoint the write-ahead log every ~64 MiB rather than every 4 MiB: fewer syncs.
+    cursor.execute("PRAGMA wal_autocheckpoint=16384")
     cursor.close()

@@ -1,8 +1,10 @@
 """The issuer's store: jobs, batches and their anchoring state, licences, status changes.
 
-Personal data lives in one place only: `licences.claims` (JSON of the validated claims),
-kept so a licence can be re-rendered and renewed, and erased by `elicence purge` when the
-retention period is over (`purged_at` set, claims replaced by NULL). Nothing personal is
+Personal data lives in one place only: `licences.encoded`, the licence as issued (its
+claims, salt seed and proof), kept so a licence can be re-rendered, renewed and claimed
+into a wallet, and erased by `elicence purge` when the retention period is over
+(`purged_at` set, `encoded` replaced by NULL); wallet-bound copies likewise in
+`bindings.encoded`. Nothing personal is
 stored anywhere else, sent to the chain or written to logs.
 """
 
@@ -22,6 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from issuer.claims_json import claims_to_json
+from licence import Licence
 
 
 class Base(DeclarativeBase):
@@ -111,12 +116,9 @@ class IssuedLicence(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
     root_position: Mapped[int] = mapped_column(Integer)
     leaf_index: Mapped[int] = mapped_column(Integer)
-    proof: Mapped[bytes] = mapped_column(LargeBinary)  # packed 16-byte proof nodes
-    # The licence exactly as issued (CBOR, what its QR carries): outputs are written from
-    # it without re-encoding. Personal data like `claims`; purged with them.
+    # The licence exactly as issued (CBOR, what its QR carries: claims, salt seed, proof):
+    # outputs are written from it without re-encoding. Personal data; purged with `claims`.
     encoded: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    seed: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
-    claims: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # personal data
     valid_from: Mapped[int] = mapped_column(BigInteger)
     valid_until: Mapped[int] = mapped_column(BigInteger)
     row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -125,16 +127,25 @@ class IssuedLicence(Base):
     status_reason: Mapped[int | None] = mapped_column(Integer, nullable=True)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), nullable=True)
     replaces: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), nullable=True)
-    claim_code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    claim_code_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
+
+    @property
+    def claims(self) -> dict | None:
+        """The claims as issued (dates as ISO text), read from `encoded`; None once purged."""
+        if self.encoded is None:
+            return None
+        return claims_to_json(Licence.from_bytes_unverified(self.encoded).claims)
     claim_expires_at: Mapped[int] = mapped_column(BigInteger)
     claimed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     purged_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # When the status last changed on chain (confirmed): the retention clock of `purge`.
     status_changed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     __table_args__ = (
-        UniqueConstraint("authority_id", "status_ref", name="uq_licences_status_ref"),
+        # Random 128-bit references: unique across authorities too. Narrow indexes keep a
+        # million-licence run's inserts in memory.
+        UniqueConstraint("status_ref", name="uq_licences_status_ref"),
         UniqueConstraint("claim_code_hash", name="uq_licences_claim_code"),
-        Index("ix_licences_number", "authority_id", "licence_number"),
+        Index("ix_licences_number", "licence_number"),
         Index("ix_licences_batch", "batch_id"),
     )
 

@@ -34,3 +34,11 @@ def test_typed_variants_hash_alike() -> None:
 def test_malformed_codes_are_refused_with_advice(typed: str) -> None:
     with pytest.raises(ClaimCodeError, match="16 letters and digits"):
         normalise(typed)
+
+
+def test_derived_together_matches_derived_apart() -> None:
+    from issuer.claim_codes import derive_with_hash
+
+    code, digest = derive_with_hash(SECRET, "CN-31-DMV", b"\x07" * 16)
+    assert code == derive(SECRET, "CN-31-DMV", b"\x07" * 16)
+    assert digest == code_hash(code)

@@ -90,10 +90,7 @@ def upgrade() -> None:
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('root_position', sa.Integer(), nullable=False),
     sa.Column('leaf_index', sa.Integer(), nullable=False),
-    sa.Column('proof', sa.LargeBinary(), nullable=False),
     sa.Column('encoded', sa.LargeBinary(), nullable=True),
-    sa.Column('seed', sa.LargeBinary(length=16), nullable=True),
-    sa.Column('claims', sa.JSON(), nullable=True),
     sa.Column('valid_from', sa.BigInteger(), nullable=False),
     sa.Column('valid_until', sa.BigInteger(), nullable=False),
     sa.Column('row_number', sa.Integer(), nullable=True),
@@ -102,7 +99,7 @@ def upgrade() -> None:
     sa.Column('status_reason', sa.Integer(), nullable=True),
     sa.Column('superseded_by', sa.Integer(), nullable=True),
     sa.Column('replaces', sa.Integer(), nullable=True),
-    sa.Column('claim_code_hash', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('claim_code_hash', sa.LargeBinary(length=16), nullable=False),
     sa.Column('claim_expires_at', sa.BigInteger(), nullable=False),
     sa.Column('claimed_at', sa.BigInteger(), nullable=True),
     sa.Column('purged_at', sa.BigInteger(), nullable=True),
@@ -110,12 +107,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['replaces'], ['licences.id'], ),
     sa.ForeignKeyConstraint(['superseded_by'], ['licences.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('authority_id', 'status_ref', name='uq_licences_status_ref'),
+    sa.UniqueConstraint('status_ref', name='uq_licences_status_ref'),
     sa.UniqueConstraint('claim_code_hash', name='uq_licences_claim_code')
     )
     with op.batch_alter_table('licences', schema=None) as batch_op:
         batch_op.create_index('ix_licences_batch', ['batch_id'], unique=False)
-        batch_op.create_index('ix_licences_number', ['authority_id', 'licence_number'], unique=False)
+        batch_op.create_index('ix_licences_number', ['licence_number'], unique=False)
 
     # ### end Alembic commands ###
 
