@@ -14,8 +14,11 @@ import secrets
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import click
@@ -86,10 +89,56 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
     return picked
 
 
+class WebApp:
+    """`elicence serve` (gunicorn, with the status follower and the claim exchange) in its
+    own process group, stopped with the demo."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, log: Path, timeout: float = 60) -> None:
+        if not port_free(self.port):
+            raise click.ClickException(
+                f"Port {self.port} on 127.0.0.1 is in use: stop what uses it, or run "
+                "scripts/demo --port N with a free port.")
+        click.secho(f"$ elicence serve --port {self.port} --claims", fg="cyan", err=True)
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "elicence", "serve", "--port", str(self.port),
+                 "--claims"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise click.ClickException(f"The web app stopped while starting: see {log}.")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise click.ClickException(f"The web app did not answer within {timeout:g} s: see "
+                                   f"{log}.")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
 @click.command()
 @click.option("--reset", is_flag=True, help="Delete ELICENCE_HOME's state and start from scratch.")
-def demo(reset: bool) -> None:
-    """Start the local chain and the registry with two authorities; run until Ctrl-C."""
+@click.option("--port", type=click.IntRange(1024, 65535), default=8000, show_default=True,
+              help="Port of the web app (counter page, wallet, API) on 127.0.0.1.")
+def demo(reset: bool, port: int) -> None:
+    """Start the local chain, the registry with two authorities, sample licences and the
+    web app; run until Ctrl-C."""
     home = home_dir()
     if reset and home.exists():
         run("node", "stop")
@@ -99,12 +148,19 @@ def demo(reset: bool) -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    web = WebApp(port)
     try:
         set_up(run, home, node_port(home))
+        # Letters print where to claim and verify: this demo's web app.
+        load_settings(home).with_values(public_url=web.url).save()
         out = home / "demo-out"
         picked = issue_demo_licences(out)
+        web.start(home / "web.log")
         settings = load_settings(home)
         facts = {
+            "counter_url": f"{web.url}/verify",
+            "wallet_url": f"{web.url}/wallet/",
+            "api_url": f"{web.url}/api/v1/",
             "rpc_url": settings.rpc_url,
             "registry_address": settings.registry_address,
             "sample_pdf": str(out / "driving" / picked["valid"]["pdf"]),
@@ -114,12 +170,14 @@ def demo(reset: bool) -> None:
             "qr_suspended": picked["suspended"]["qr"],
             "authorities": [{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
                                                "types")} for a in AUTHORITIES],
-            "not_yet_available": ["counter_url", "wallet_url", "api_url"],
         }
         (home / "demo.json").write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
         click.echo(
             "\nelicence demo is ready\n"
+            f"  counter page    {facts['counter_url']}\n"
+            f"  wallet          {facts['wallet_url']}\n"
+            f"  API             {facts['api_url']}  (see {facts['api_url']}openapi.json)\n"
             f"  chain node      {settings.rpc_url}\n"
             f"  registry        {settings.registry_address}\n"
             "  authorities     " + ", ".join(a["id"] for a in AUTHORITIES) + "\n"
@@ -129,15 +187,13 @@ def demo(reset: bool) -> None:
             "with\n"
             "                  .venv/bin/elicence verify \"$(.venv/bin/python -c \"import json; "
             f"print(json.load(open('{home / 'demo.json'}'))['qr_valid'])\")\"\n"
-            "  try             .venv/bin/elicence authority show CN-31-DMV   (then: issue, "
-            "verify, revoke — see README)\n"
-            "  not yet         the counter page and the wallet join the demo as they land\n"
             "  stop            Ctrl-C\n"
         )
         sys.stdout.flush()
         stopping.wait()
     finally:
         click.echo("\nStopping…", err=True)
+        web.stop()
         run("node", "stop")
 
 
