@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +47,30 @@ def group_memory_mib(pgid: int) -> float:
         except (OSError, ValueError, IndexError):
             continue
     return total_kib / 1024
+
+
+def follow(home: Path, env: dict[str, str], stop: threading.Event, lags: list[tuple]) -> None:
+    """A verifier's status follower (as `elicence serve` runs it, every second): before each
+    round, how far its index is behind the chain head, in blocks and seconds."""
+    from chain.config import load_settings
+    from chain.connect import connect
+    from chain.index import LicenceIndex
+    from verifier.follower import IndexSync
+
+    settings = load_settings(home, env)
+    node = connect(settings.rpc_url)
+    sync = IndexSync.for_settings(settings)
+    sync(int(time.time()))
+    index = LicenceIndex(settings.index_path)
+    while not stop.wait(1.0):
+        head = node.eth.get_block("latest")
+        state = index.as_of()
+        if state is not None:  # behind the head: in blocks, and in the blocks' own time
+            lags.append((head["number"] - state.block_number,
+                         head["timestamp"] - state.block_time))
+        sync(int(time.time()))
+    index.close()
+    sync.close()
 
 
 def run_size(home: Path, env: dict[str, str], size: int, start: int) -> dict:
@@ -110,6 +135,21 @@ def main() -> None:
     set_up(run, home, free_port())
     results = []
     try:
+        # Index follow lag while 100,000 licences are issued (a run of its own, so the
+        # follower's CPU does not colour the throughput figures).
+        stop, lags = threading.Event(), []
+        follower = threading.Thread(target=follow, args=(home, env, stop, lags))
+        follower.start()
+        try:
+            run_size(home, env, 100_000, start=90_000_000)
+        finally:
+            stop.set()
+            follower.join()
+        lag = {"rounds": len(lags), "max_blocks_behind": max((b for b, _ in lags), default=0),
+               "max_seconds_behind": max((t for _, t in lags), default=0.0)}
+        print(f"index follow lag during a 100,000-licence issuance: at most "
+              f"{lag['max_blocks_behind']} blocks, {lag['max_seconds_behind']} s behind "
+              f"({lag['rounds']} rounds)", flush=True)
         for offset, size in enumerate(sizes):
             result = run_size(home, env, size, start=(offset + 1) * 10_000_000)
             results.append(result)
@@ -120,7 +160,8 @@ def main() -> None:
                   flush=True)
     finally:
         run("node", "stop")
-    report = {"bench": "issue", "cores": os.cpu_count(), "bars": BARS, "runs": results}
+    report = {"bench": "issue", "cores": os.cpu_count(), "bars": BARS, "runs": results,
+              "index_follow_lag": lag}
     out = ROOT / "bench" / "results" / "issue.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
