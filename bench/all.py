@@ -29,13 +29,16 @@ class Figure:
     unit: str
     bar: float | None = None
     higher_is_better: bool = False
+    failed: bool = False  # the benchmark itself did not finish
 
     @property
     def verdict(self) -> str:
-        if self.value is None:
+        if self.failed:
             return "failed"
         if self.bar is None:
             return ""
+        if self.value is None:
+            return "missing"
         good = self.value >= self.bar if self.higher_is_better else self.value <= self.bar
         return "pass" if good else "short"
 
@@ -91,8 +94,8 @@ def http_load(d: dict) -> list[Figure]:
 
 
 def chain_index(d: dict) -> list[Figure]:
-    return [Figure("chain_index", "index build, 1M status refs in 1,000 events",
-                   d["index_build_seconds"], "s", 120),
+    return [Figure("chain_index", f"index build, {d['status_refs']:,} status refs in "
+                   f"{d['status_events']:,} events", d["index_build_seconds"], "s", 120),
             Figure("chain_index", "index build, 1M one-ref events (estimated)",
                    d["estimated_1m_single_ref_events_seconds"], "s", 120),
             Figure("chain_index", "status lookups of one verification: p50",
@@ -141,7 +144,8 @@ def main() -> None:
         done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         timings[script] = round(time.monotonic() - started, 1)
         if done.returncode != 0:
-            figures.append(Figure(result, f"{script} exited with {done.returncode}", None, ""))
+            figures.append(Figure(result, f"{script} exited with {done.returncode}", None, "",
+                                  failed=True))
             continue
         figures += extract(json.loads((RESULTS / f"{result}.json").read_text()))
     print_table(figures)
@@ -152,14 +156,19 @@ def main() -> None:
     print(f"wrote {(RESULTS / 'latest.json').relative_to(ROOT)}")
 
 
+def number(value: float, unit: str) -> str:
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return f"{text} {unit}".strip()
+
+
 def print_table(figures: list[Figure]) -> None:
     width = max(len(f"{f.bench}: {f.name}") for f in figures) if figures else 20
-    print(f"\n{'figure':<{width}}  {'value':>12}  {'bar':>12}  result")
+    print(f"\n{'figure':<{width}}  {'value':>14}  {'bar':>14}  result")
     for f in figures:
-        value = "-" if f.value is None else f"{f.value:,.4g} {f.unit}".strip()
+        value = "-" if f.value is None else number(f.value, f.unit)
         bar = "" if f.bar is None else ("≥ " if f.higher_is_better else "≤ ") + \
-            f"{f.bar:,.4g} {f.unit}".strip()
-        print(f"{f'{f.bench}: {f.name}':<{width}}  {value:>12}  {bar:>12}  {f.verdict}")
+            number(f.bar, f.unit)
+        print(f"{f'{f.bench}: {f.name}':<{width}}  {value:>14}  {bar:>14}  {f.verdict}")
 
 
 if __name__ == "__main__":
