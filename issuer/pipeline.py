@@ -39,7 +39,7 @@ from issuer.outputs import (
     complete_line,
     write_rejected,
 )
-from issuer.rows import Row, RowProblem, estimate_rows, file_sha256, read_rows
+from issuer.rows import InputFacts, Row, RowProblem, read_rows, scan_input
 from issuer.signing import StoredBatch, fewer_collections, sign_and_store, start_worker
 from issuer.store import (
     Batch,
@@ -149,8 +149,8 @@ def already_issued_query(store: Store, request: IssueRequest,
 
 
 def dry_run(request: IssueRequest, executor: Executor, deduper: Deduper,
-            validation: Validation, progress: Progress) -> None:
-    tick = progress.stage("validating", estimate_rows(request.input_path))
+            validation: Validation, progress: Progress, facts: InputFacts) -> None:
+    tick = progress.stage("validating", facts.rows)
     now = utc_now()
     sizes: deque[int] = deque()  # rows per chunk sent, to move the bar as results arrive
 
@@ -180,8 +180,8 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
     progress = progress or Progress()
     started = time.monotonic()
     fewer_collections()
-    input_sha = file_sha256(request.input_path)
-    job = find_job(store, request, input_sha)
+    facts = scan_input(request.input_path)
+    job = find_job(store, request, facts.sha256)
     summary = IssueSummary(resumed=job is not None and not dry_run_only)
     validation = Validation()
     deduper = Deduper(request.schema,
@@ -191,13 +191,13 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
                                                      store.url),)
                              ) as executor:
         if dry_run_only:
-            dry_run(request, executor, deduper, validation, progress)
+            dry_run(request, executor, deduper, validation, progress, facts)
         else:
             request.out_dir.mkdir(parents=True, exist_ok=True)
-            job = job or _create_job(store, request, input_sha)
+            job = job or _create_job(store, request, facts.sha256)
             spool = Spool(request.out_dir)
             _sign_and_anchor(store, authority, request, job, deduper, validation, executor,
-                             spool, progress)
+                             spool, progress, facts.rows)
             summary.timings["signed"] = time.monotonic() - started
             _confirm(store, authority, job, progress)
             summary.issued, summary.batches = _write_outputs(
@@ -229,7 +229,7 @@ def _create_job(store: Store, request: IssueRequest, input_sha: str) -> Job:
 
 def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRequest,
                      job: Job, deduper: Deduper, validation: Validation, executor: Executor,
-                     spool: Spool, progress: Progress) -> None:
+                     spool: Spool, progress: Progress, rows: int) -> None:
     """Signs and stores batch after batch in the workers while earlier batches are being
     anchored; confirms what the chain has buried as it goes, so the first batch is
     released early. Batches stored by an earlier run are only validated again (for the
@@ -259,7 +259,7 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
                 yield sign_and_store, (sequence, kept, utc_now(), expires, request.render, spool,
                                        job.id)
 
-    tick = progress.stage("validate & sign", estimate_rows(request.input_path))
+    tick = progress.stage("validate & sign", rows)
     for result in ordered_map(executor, calls(), window=request.workers + 1):
         if not isinstance(result, StoredBatch):
             validation.reject(result)

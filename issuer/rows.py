@@ -51,21 +51,21 @@ def input_format(path: Path) -> str:
                      "or JSON Lines and name the file accordingly.")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class InputFacts:
+    sha256: str  # identifies the job, so the same command again resumes it
+    rows: int  # lines that hold rows (progress bars; a cell spanning lines counts twice)
+
+
+def scan_input(path: Path) -> InputFacts:
+    """One pass over the file for what the run needs before reading its rows."""
+    digest, lines = hashlib.sha256(), 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
-
-
-def estimate_rows(path: Path) -> int:
-    """Lines that hold rows (for progress bars; a quoted cell spanning lines counts twice)."""
-    lines = 0
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
             lines += block.count(b"\n")
-    return max(0, lines - (1 if input_format(path) == "csv" else 0))
+    return InputFacts(digest.hexdigest(),
+                      max(0, lines - (1 if input_format(path) == "csv" else 0)))
 
 
 def read_rows(path: Path) -> Iterator[Row]:

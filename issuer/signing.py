@@ -22,7 +22,7 @@ from issuer.outputs import Spool, entry_fragment, stem_for
 from issuer.rows import Row, RowProblem
 from issuer.store import Store
 from issuer.storing import BatchOwner, store_batch
-from issuer.validation import check_row, number_field, valid_until
+from issuer.validation import check_row, number_field
 from licence import LicenceItem, build_batch, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
 
@@ -126,11 +126,11 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at:
     items, kept, rejected = [], [], []
     refs = os.urandom(16 * len(rows))
     for i, row in enumerate(rows):
-        claims, problems = check_row(schema, row, issued_at)
+        claims, until, problems = check_row(schema, row, issued_at)
         if problems:
             rejected.extend(problems)
             continue
-        items.append(LicenceItem(claims, issued_at, valid_until(claims),
+        items.append(LicenceItem(claims, issued_at, until,
                                  refs[16 * i:16 * i + 16]))
         kept.append((row.number, claims))
     if not items:

@@ -29,23 +29,25 @@ def valid_until(claims: dict[str, Any]) -> int:
     return int(end.timestamp())
 
 
-def check_row(schema: Schema, row: Row, now: int) -> tuple[dict[str, Any] | None,
+def check_row(schema: Schema, row: Row, now: int) -> tuple[dict[str, Any] | None, int,
                                                          list[RowProblem]]:
-    """Validated claims, or the problems found (one per bad field)."""
+    """Validated claims and the end of their validity, or the problems found (one per bad
+    field)."""
     shape = row.values.get("__shape__")
     if shape is not None:
-        return None, [RowProblem(row.number, "-", "shape", f"The row cannot be read: {shape}.",
+        return None, 0, [RowProblem(row.number, "-", "shape", f"The row cannot be read: {shape}.",
                                  "one value per column, as in the header")]
     try:
         claims = schema.validate(row.values)
     except ClaimsError as exc:
-        return None, [RowProblem(row.number, e.field, e.problem, e.message, e.expected)
-                      for e in exc.errors]
-    if valid_until(claims) <= now:
-        return None, [RowProblem(row.number, "expiry_date", "expired",
-                                 f"expiry_date {claims['expiry_date']} has already passed.",
-                                 "a date in the future")]
-    return claims, []
+        return None, 0, [RowProblem(row.number, e.field, e.problem, e.message, e.expected)
+                         for e in exc.errors]
+    until = valid_until(claims)
+    if until <= now:
+        return None, 0, [RowProblem(row.number, "expiry_date", "expired",
+                                    f"expiry_date {claims['expiry_date']} has already passed.",
+                                    "a date in the future")]
+    return claims, until, []
 
 
 def validate_chunk(schema_code: int, rows: list[Row], now: int) -> list[RowProblem]:
@@ -53,7 +55,7 @@ def validate_chunk(schema_code: int, rows: list[Row], now: int) -> list[RowProbl
     from licence import load_schema
 
     schema = load_schema(schema_code)
-    return [p for row in rows for p in check_row(schema, row, now)[1]]
+    return [p for row in rows for p in check_row(schema, row, now)[2]]
 
 
 @dataclass

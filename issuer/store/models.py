@@ -25,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from issuer.claims_json import claims_to_json
 from licence import Licence
 
 
@@ -134,7 +133,8 @@ class IssuedLicence(Base):
         """The claims as issued (dates as ISO text), read from `encoded`; None once purged."""
         if self.encoded is None:
             return None
-        return claims_to_json(Licence.from_bytes_unverified(self.encoded).claims)
+        claims = Licence.from_bytes_unverified(self.encoded).claims
+        return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in claims.items()}
     claim_expires_at: Mapped[int] = mapped_column(BigInteger)
     claimed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     purged_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
