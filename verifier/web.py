@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,7 @@ def init_app(app: Flask, settings: Settings, *, clock: Callable[[], float] = tim
     service = VerifierService(WebConfig.from_settings(settings, env), clock)
     app.extensions["elicence.verifier"] = service
     app.register_blueprint(bp)
+    app.wsgi_app = JsonVerifyEndpoint(app.wsgi_app, service)  # type: ignore[method-assign]
     return service
 
 
@@ -172,10 +174,22 @@ def _service() -> VerifierService:
 
 
 # ---------------------------------------------------------------------- errors and limits
+def error_document(reason: str, message: str, message_zh: str) -> dict[str, Any]:
+    return {"error": {"reason": reason, "message": message, "message_zh": message_zh}}
+
+
+_INDEX_UNAVAILABLE = error_document(
+    "index_unavailable", "The status index cannot be read: restart the service with the "
+    "chain node reachable so it is rebuilt, or delete index.sqlite first if it is damaged.",
+    "无法读取状态索引：请在可连接链节点时重启服务以重建索引。")
+_INTERNAL_ERROR = error_document(
+    "internal_error", "The verifier failed to handle this request; try again or report it.",
+    "核验服务处理请求时出错，请重试或报告。")
+
+
 @bp.errorhandler(WebError)
 def _web_error(exc: WebError):
-    response = jsonify(error={"reason": exc.reason, "message": exc.message,
-                              "message_zh": exc.message_zh})
+    response = jsonify(error_document(exc.reason, exc.message, exc.message_zh))
     response.headers.update(exc.headers)
     return response, exc.status
 
@@ -199,13 +213,9 @@ def _http_error(exc: HTTPException):
 
 
 @bp.errorhandler(sqlite3.DatabaseError)
-def _index_error(_exc: sqlite3.DatabaseError):
-    log.error("the status index cannot be read (%s)", type(_exc).__name__)
-    return jsonify(error={
-        "reason": "index_unavailable",
-        "message": "The status index cannot be read: restart the service with the chain node "
-                   "reachable so it is rebuilt, or delete index.sqlite first if it is damaged.",
-        "message_zh": "无法读取状态索引：请在可连接链节点时重启服务以重建索引。"}), 503
+def _index_error(exc: sqlite3.DatabaseError):
+    log.error("the status index cannot be read (%s)", type(exc).__name__)
+    return jsonify(_INDEX_UNAVAILABLE), 503
 
 
 @bp.errorhandler(Exception)
@@ -213,22 +223,24 @@ def _fault(exc: Exception):
     # A fault of ours, not of the request: logged with its traceback, answered in the
     # API's error shape instead of an HTML page.
     log.exception("unexpected error in %s", request.path)
-    return jsonify(error={"reason": "internal_error",
-                          "message": "The verifier failed to handle this request; try again "
-                                     "or report it.",
-                          "message_zh": "核验服务处理请求时出错，请重试或报告。"}), 500
+    return jsonify(_INTERNAL_ERROR), 500
 
 
-@bp.before_request
-def _limit_rate() -> None:
-    service = _service()
-    if service.limiter is None or not request.path.startswith("/api/"):
+def _spend_budget(service: VerifierService, client: str | None) -> None:
+    """One request of the client address's budget; WebError 429 when it is spent."""
+    if service.limiter is None:
         return
-    wait = service.limiter.take(request.remote_addr or "-", time.monotonic())
+    wait = service.limiter.take(client or "-", time.monotonic())
     if wait:
         raise WebError(429, "rate_limited", "Too many requests from this address: wait a "
                        "moment and try again.", "请求过于频繁，请稍候再试。",
                        {"Retry-After": retry_after_header(wait)})
+
+
+@bp.before_request
+def _limit_rate() -> None:
+    if request.path.startswith("/api/"):
+        _spend_budget(_service(), request.remote_addr)
 
 
 # Documents (the page, its files) get the content policy; JSON answers must not be cached
@@ -246,20 +258,34 @@ def _security_headers(response):
 
 
 def _json_body(limit: int = MAX_JSON_BYTES) -> dict[str, Any]:
-    """The request's JSON object; WebError for anything else."""
-    if not request.mimetype == "application/json":
+    """The Flask request's JSON object; WebError for anything else."""
+    length = request.content_length
+
+    def read(most: int) -> bytes:
+        # With a Content-Length the stream is bounded by it; without one (chunked), read
+        # at most `most` bytes.
+        return request.get_data(cache=False) if length is not None else \
+            request.stream.read(most)
+
+    return parse_json_body(request.mimetype, length, read, limit)
+
+
+def parse_json_body(mimetype: str, length: int | None, read: Callable[[int], bytes],
+                    limit: int = MAX_JSON_BYTES) -> dict[str, Any]:
+    """A request body's JSON object; WebError for anything else.
+
+    `length` is the Content-Length (None when chunked); `read(n)` returns the whole body
+    when its length is known, else at most n bytes of it.
+    """
+    if mimetype != "application/json":
         raise WebError(415, "unsupported_media_type", "Send a JSON object with Content-Type: "
                        "application/json.", "请以 application/json 提交 JSON 对象。")
     too_large = WebError(413, "too_large", f"The request body is too large: send at most "
                          f"{limit // 1024} KiB of JSON.",
                          f"请求过大：JSON 最多 {limit // 1024} KiB。")
-    length = request.content_length
     if (length or 0) > limit:
         raise too_large
-    # With a Content-Length the stream is bounded by it; without one (chunked), read at
-    # most one byte past the limit to tell an oversized body.
-    data = request.get_data(cache=False) if length is not None else \
-        request.stream.read(limit + 1)
+    data = read(limit + 1)  # one byte past the limit tells an oversized chunked body
     if len(data) > limit:
         raise too_large
     try:
@@ -289,24 +315,82 @@ def _b64(body: Mapping[str, Any], field: str, size: int | None = None) -> bytes:
 
 
 # ---------------------------------------------------------------------- verification
-@bp.post("/api/v1/verify")
+VERIFY_PATH = "/api/v1/verify"
+
+
+def verification_document(service: VerifierService, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer to {"qr": text[, "challenge": b64url]}."""
+    text = body.get("qr")
+    if not isinstance(text, str):
+        raise WebError(400, "bad_request", "The field qr (the scanned text) is missing "
+                       "or not text.", "缺少字段 qr（扫描得到的文本）。")
+    challenge = _b64(body, "challenge") if "challenge" in body else None
+    return _verify_text(service, text, challenge)
+
+
+def _verify_text(service: VerifierService, text: str, challenge: bytes | None
+                 ) -> dict[str, Any]:
+    text = text.strip()
+    verification = service.verify(text, challenge)
+    if verification.verdict != UNREADABLE and text.startswith("ELP1:"):
+        _record_receipt(service, text, verification)
+    return to_json(verification)
+
+
+@bp.post(VERIFY_PATH)
 def verify():
-    challenge = None
-    if request.mimetype == "multipart/form-data":
-        text = _text_from_upload()
-    else:
-        body = _json_body()
-        text = body.get("qr")
-        if not isinstance(text, str):
-            raise WebError(400, "bad_request", "The field qr (the scanned text) is missing "
-                           "or not text.", "缺少字段 qr（扫描得到的文本）。")
-        if "challenge" in body:
-            challenge = _b64(body, "challenge")
-    service = _service()
-    verification = service.verify(text.strip(), challenge)
-    if verification.verdict != UNREADABLE and text.lstrip().startswith("ELP1:"):
-        _record_receipt(service, text.strip(), verification)
-    return jsonify(to_json(verification))
+    # JSON bodies never reach Flask: JsonVerifyEndpoint answers them (below).
+    if request.mimetype != "multipart/form-data":
+        raise WebError(415, "unsupported_media_type", "Send a JSON object (application/json) "
+                       "or an image upload (multipart/form-data).",
+                       "请以 JSON（application/json）或图片上传（multipart/form-data）提交。")
+    return jsonify(_verify_text(_service(), _text_from_upload(), None))
+
+
+class JsonVerifyEndpoint:
+    """WSGI middleware answering POST /api/v1/verify with a JSON body before Flask.
+
+    Every scan at every counter is this request: answered here, without Flask's contexts,
+    routing and response objects, the server spends about half the CPU on it
+    (docs/decisions/0070-lean-verify-endpoint.md). It keeps the API's contract: the same
+    body limits, error shape, rate limit and headers. Everything else goes on to Flask.
+    """
+
+    def __init__(self, app: Callable[..., Any], service: VerifierService) -> None:
+        self.app = app
+        self.service = service
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") != VERIFY_PATH or environ.get("REQUEST_METHOD") != "POST" \
+                or environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() \
+                != "application/json":
+            return self.app(environ, start_response)
+        status, extra_headers = 200, []
+        try:
+            _spend_budget(self.service, environ.get("REMOTE_ADDR"))
+            length = environ.get("CONTENT_LENGTH", "")
+            length = int(length) if length.isdigit() else None
+            if length is None and not environ.get("wsgi.input_terminated"):
+                length = 0  # no length and a server that does not end the stream: no body
+            stream = environ["wsgi.input"]
+            body = parse_json_body("application/json", length, lambda most: stream.read(
+                length if length is not None else most))
+            document = verification_document(self.service, body)
+        except WebError as exc:
+            status, extra_headers = exc.status, list(exc.headers.items())
+            document = error_document(exc.reason, exc.message, exc.message_zh)
+        except sqlite3.DatabaseError as exc:
+            log.error("the status index cannot be read (%s)", type(exc).__name__)
+            status, document = 503, _INDEX_UNAVAILABLE
+        except Exception:
+            log.exception("unexpected error in %s", VERIFY_PATH)
+            status, document = 500, _INTERNAL_ERROR
+        payload = json.dumps(document, ensure_ascii=False, separators=(",", ":"),
+                             sort_keys=True).encode() + b"\n"  # as Flask's jsonify
+        start_response(f"{status} {HTTPStatus(status).phrase}", [
+            ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+            *_API_HEADERS, *extra_headers])
+        return [payload]
 
 
 def _text_from_upload() -> str:

@@ -10,17 +10,38 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import licence
+from licence import _base45 as b45
 from licence import _cbor, qr
 from licence._base45 import b45decode, b45encode
 
 
 @pytest.mark.parametrize(("raw", "text"), [(b"AB", "BB8"), (b"Hello!!", "%69 VD92EX0"),
-                                           (b"base-45", "UJCLQE7W581"), (b"", "")])
+                                           (b"base-45", "UJCLQE7W581"), (b"", ""),
+                                           (b"\xff\xff", "FGW"), (b"\xff", "U5")])
 def test_base45_matches_rfc9285_examples(raw, text):
     assert b45encode(raw) == text and b45decode(text) == raw
 
 
-@pytest.mark.parametrize("text", ["GGW", "a", "ZZZZ", "abc", "GG"])
+def reference_b45decode(text: str) -> bytes:
+    """RFC 9285 §4.2 step by step: the definition the fast decoder must agree with."""
+    values = [b45.ALPHABET.index(c) for c in text]
+    out = b""
+    for i in range(0, len(values) - len(values) % 3, 3):
+        out += (values[i] + 45 * values[i + 1] + 2025 * values[i + 2]).to_bytes(2, "big")
+    if len(values) % 3:
+        out += bytes((values[-2] + 45 * values[-1],))
+    return out
+
+
+@given(st.binary(max_size=600))
+def test_base45_round_trips_and_agrees_with_the_rfc_definition(raw):
+    text = b45encode(raw)
+    assert b45decode(text) == raw == reference_b45decode(text)
+
+
+@pytest.mark.parametrize("text", [
+    "GGW", "a", "ZZZZ", "abc", "GG",
+    "000GGW000", ":::", "ÄBC", "BB8BB8ÿ8", "BB8\n00", "BB8:6"])
 def test_bad_base45_is_a_decode_error(text):
     with pytest.raises(licence.DecodeError) as info:
         b45decode(text)

@@ -101,6 +101,32 @@ def test_malformed_requests_get_typed_errors(client: FlaskClient) -> None:
     assert error_of(client.get("/api/v1/nothing"))["reason"] == "not_found"
 
 
+def test_verify_body_framing(client: FlaskClient, web_world: World) -> None:
+    """The JSON verify path reads bodies as a server hands them over: with a length, chunked
+    (no length, the stream ends), or neither (no body); any JSON media type parameters."""
+    body = json.dumps({"qr": web_world.qr["good"]}).encode()
+
+    def post(data: bytes, length: bool, terminated: bool, content_type="application/json"):
+        environ = {"wsgi.input": io.BytesIO(data), "wsgi.input_terminated": terminated,
+                   "CONTENT_TYPE": content_type}
+        if length:
+            environ["CONTENT_LENGTH"] = str(len(data))
+        return client.post("/api/v1/verify", environ_overrides=environ)
+
+    for answer in (post(body, True, False), post(body, False, True),
+                   post(body, True, False, "Application/JSON; charset=utf-8")):
+        assert answer.status_code == 200 and answer.get_json()["verdict"] == "valid"
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    oversized = post(b" " * (70 << 10) + body, False, True)
+    assert oversized.status_code == 413 and error_of(oversized)["reason"] == "too_large"
+    unframed = post(body, False, False)
+    assert unframed.status_code == 400 and error_of(unframed)["reason"] == "bad_json"
+    text = client.post("/api/v1/verify", data=body, content_type="text/plain")
+    assert text.status_code == 415
+    assert "multipart/form-data" in error_of(text)["message"]
+
+
 def test_status_endpoint(client: FlaskClient, web_world: World) -> None:
     def status(label: str, authority: int = 1) -> dict:
         answer = client.get(f"/api/v1/status?authority={authority}&ref={ref(label).hex()}")
