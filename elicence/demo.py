@@ -2,22 +2,28 @@
 
 It runs the same `elicence` commands an operator would type (each is printed), so the
 demo doubles as a walk-through. State lives in ELICENCE_HOME (default ./var); a second
-run reuses it and is ready in seconds; `--reset` starts from scratch.
+run reuses it and is ready in seconds; `--reset` starts from scratch. Only 127.0.0.1
+listens, unless `--lan` also serves phones on the same network over HTTPS (elicence/tls.py,
+docs/decisions/0065-demo-tls.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -25,6 +31,8 @@ import click
 
 from chain.config import home_dir, load_settings
 from elicence.sandbox import AUTHORITIES, command_runner, set_up
+from elicence.tls import DemoTls, ensure_certificates, serve_ca_certificate
+from elicence.tls import lan_address as route_address
 
 run = command_runner(echo=True)
 
@@ -42,9 +50,9 @@ def ensure_passphrase(home: Path) -> None:
     os.environ["ELICENCE_PASSPHRASE_FILE"] = str(path)
 
 
-def port_free(port: int) -> bool:
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
+        return sock.connect_ex((host, port)) != 0
 
 
 def node_port(home: Path) -> int:
@@ -65,10 +73,16 @@ DEMO_DATA = Path(__file__).resolve().parent.parent / "scripts" / "demo-data"
 def issue_demo_licences(out: Path) -> dict[str, dict]:
     """Issues the sample licences once, then revokes, suspends and replaces a few so that
     every verdict can be seen. Returns the report entries the demo points at."""
+    reused = []
     for authority, kind in (("CN-31-DMV", "driving"), ("CN-32-AMR", "business")):
-        if not (out / kind / "report.json").exists():
+        if (out / kind / "report.json").exists():
+            reused.append(kind)
+        else:
             run("issue", "--authority", authority, "--type", kind,
                 "--input", str(DEMO_DATA / f"{kind}.csv"), "--out", str(out / kind))
+    if reused:
+        click.echo(f"Reusing the {' and '.join(reused)} licences issued by an earlier run "
+                   f"(in {out}): none issued again.", err=True)
     driving = json.loads((out / "driving" / "report.json").read_text("utf-8"))["licences"]
     business = json.loads((out / "business" / "report.json").read_text("utf-8"))["licences"]
     picked = {"valid": driving[0], "revoked": driving[1], "suspended": driving[3],
@@ -90,36 +104,54 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
 
 
 class WebApp:
-    """`elicence serve` (gunicorn, with the status follower and the claim exchange) in its
-    own process group, stopped with the demo."""
+    """`elicence serve` (gunicorn, with the claim exchange) in its own process group,
+    stopped with the demo. The loopback one also runs the status follower; the LAN one
+    serves HTTPS (`tls`) and reads the index the first one keeps current."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", tls: DemoTls | None = None) -> None:
+        self.host = host
         self.port = port
+        self.tls = tls
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def args(self) -> list[str]:
+        args = ["serve", "--port", str(self.port), "--claims"]
+        if self.tls is not None:
+            args[1:1] = ["--no-follow", "--host", self.host]
+            args += ["--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)]
+        return args
+
+    def answers(self) -> bool:
+        context = ssl.create_default_context(cafile=str(self.tls.ca_cert)) if self.tls else None
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1, context=context):
+                return True
+        except urllib.error.HTTPError:
+            return True  # up, if not healthy (503: index behind): /healthz says why
+        except OSError:
+            return False
 
     def start(self, log: Path, timeout: float = 60) -> None:
-        if not port_free(self.port):
+        if not port_free(self.port, self.host):
             raise click.ClickException(
-                f"Port {self.port} on 127.0.0.1 is in use: stop what uses it, or run "
-                "scripts/demo --port N with a free port.")
-        click.secho(f"$ elicence serve --port {self.port} --claims", fg="cyan", err=True)
+                f"Port {self.port} on {self.host} is in use: stop what uses it, or run "
+                f"scripts/demo {'--lan-port' if self.tls else '--port'} N with a free port.")
+        click.secho("$ elicence " + shlex.join(self.args()), fg="cyan", err=True)
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "elicence", "serve", "--port", str(self.port),
-                 "--claims"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                [sys.executable, "-m", "elicence", *self.args()], stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise click.ClickException(f"The web app stopped while starting: see {log}.")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
+            if self.answers():
+                return
+            time.sleep(0.2)
         raise click.ClickException(f"The web app did not answer within {timeout:g} s: see "
                                    f"{log}.")
 
@@ -132,14 +164,53 @@ class WebApp:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
+def lan_host(lan: bool, address: str | None) -> str | None:
+    """The address phones reach this machine at, or None without --lan."""
+    if address is None and not lan:
+        return None
+    if address is None:
+        address = route_address()
+        if address is None:
+            raise click.ClickException(
+                "This machine has no network address besides 127.0.0.1: connect it to the "
+                "phone's network (Wi-Fi), or give one with --lan-address ADDR.")
+    try:
+        version = ipaddress.ip_address(address).version
+    except ValueError:
+        version = None
+    if version != 4:
+        raise click.ClickException(
+            f"--lan-address {address} is not an IPv4 address: give this machine's address on "
+            "the phone's network, such as 192.168.1.20.")
+    with socket.socket() as sock:
+        try:
+            sock.bind((address, 0))
+        except OSError:
+            raise click.ClickException(
+                f"{address} is not an address of this machine: give the one it has on the "
+                "phone's network (see `ip -4 addr`), or leave --lan-address out.") from None
+    return address
+
+
 @click.command()
 @click.option("--reset", is_flag=True, help="Delete ELICENCE_HOME's state and start from scratch.")
 @click.option("--port", type=click.IntRange(1024, 65535), default=8000, show_default=True,
               help="Port of the web app (counter page, wallet, API) on 127.0.0.1.")
-def demo(reset: bool, port: int) -> None:
+@click.option("--lan", is_flag=True,
+              help="Also serve the wallet and counter page over HTTPS on this machine's LAN "
+                   "address, for a phone on the same network (a local CA signs the "
+                   "certificate; install its certificate on the phone).")
+@click.option("--lan-address", metavar="ADDR",
+              help="The LAN address to serve on (implies --lan; default: the address of this "
+                   "machine's network route).")
+@click.option("--lan-port", type=click.IntRange(1024, 65534), default=8443, show_default=True,
+              help="HTTPS port on the LAN address; the CA certificate is offered on the next "
+                   "port over plain HTTP.")
+def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: int) -> None:
     """Start the local chain, the registry with two authorities, sample licences and the
     web app; run until Ctrl-C."""
     home = home_dir()
+    address = lan_host(lan, lan_address)
     if reset and home.exists():
         run("node", "stop")
         shutil.rmtree(home)
@@ -149,52 +220,102 @@ def demo(reset: bool, port: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     web = WebApp(port)
+    phone = WebApp(lan_port, address, ensure_certificates(home, [address])) if address else None
+    ca_server = None
     try:
         set_up(run, home, node_port(home))
-        # Letters print where to claim and verify: this demo's web app.
-        load_settings(home).with_values(public_url=web.url).save()
+        # Letters print where to claim and verify: where this demo's holders reach it.
+        load_settings(home).with_values(public_url=(phone or web).url).save()
         out = home / "demo-out"
         picked = issue_demo_licences(out)
         web.start(home / "web.log")
-        settings = load_settings(home)
-        facts = {
-            "counter_url": f"{web.url}/verify",
-            "wallet_url": f"{web.url}/wallet/",
-            "api_url": f"{web.url}/api/v1/",
-            "rpc_url": settings.rpc_url,
-            "registry_address": settings.registry_address,
-            "sample_pdf": str(out / "driving" / picked["valid"]["pdf"]),
-            "claim_code": picked["valid"]["claim_code"],
-            "qr_valid": picked["valid"]["qr"],
-            "qr_revoked": picked["revoked"]["qr"],
-            "qr_suspended": picked["suspended"]["qr"],
-            "authorities": [{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
-                                               "types")} for a in AUTHORITIES],
-        }
+        facts = demo_facts(home, web, picked)
+        if phone is not None and phone.tls is not None:
+            phone.start(home / "web-lan.log")
+            ca_server = start_ca_download(phone.host, lan_port + 1, phone.tls.ca_cert)
+            facts.update({
+                "lan_wallet_url": f"{phone.url}/wallet/", "lan_counter_url": f"{phone.url}/verify",
+                "ca_cert": str(phone.tls.ca_cert),
+                "ca_cert_url": f"http://{phone.host}:{lan_port + 1}/ca.crt",
+                "ca_fingerprint": phone.tls.ca_fingerprint()})
         (home / "demo.json").write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
-        click.echo(
-            "\nelicence demo is ready\n"
-            f"  counter page    {facts['counter_url']}\n"
-            f"  wallet          {facts['wallet_url']}\n"
-            f"  API             {facts['api_url']}  (see {facts['api_url']}openapi.json)\n"
-            f"  chain node      {settings.rpc_url}\n"
-            f"  registry        {settings.registry_address}\n"
-            "  authorities     " + ", ".join(a["id"] for a in AUTHORITIES) + "\n"
-            f"  state           {home} (facts in {home / 'demo.json'})\n"
-            f"  sample letter   {facts['sample_pdf']}  (claim code {facts['claim_code']})\n"
-            "  QR texts        valid, revoked and suspended ones are in demo.json; verify one "
-            "with\n"
-            "                  .venv/bin/elicence verify \"$(.venv/bin/python -c \"import json; "
-            f"print(json.load(open('{home / 'demo.json'}'))['qr_valid'])\")\"\n"
-            "  stop            Ctrl-C\n"
-        )
+        click.echo(ready_block(home, facts))
         sys.stdout.flush()
         stopping.wait()
     finally:
         click.echo("\nStopping…", err=True)
+        if ca_server is not None:
+            ca_server.shutdown()
+            ca_server.server_close()
+        if phone is not None:
+            phone.stop()
         web.stop()
         run("node", "stop")
+
+
+def start_ca_download(host: str, port: int, ca_cert: Path):
+    try:
+        return serve_ca_certificate(host, port, ca_cert)
+    except OSError as exc:
+        raise click.ClickException(
+            f"Cannot offer the CA certificate on {host}:{port} ({exc.strerror or exc}): free "
+            "that port, or choose another --lan-port (the certificate uses the next one).") \
+            from None
+
+
+def demo_facts(home: Path, web: WebApp, picked: dict[str, dict]) -> dict:
+    """What the ready block prints, also written to demo.json for scripts and tests."""
+    settings = load_settings(home)
+    return {
+        "counter_url": f"{web.url}/verify",
+        "wallet_url": f"{web.url}/wallet/",
+        "api_url": f"{web.url}/api/v1/",
+        "rpc_url": settings.rpc_url,
+        "registry_address": settings.registry_address,
+        "sample_pdf": str(home / "demo-out" / "driving" / picked["valid"]["pdf"]),
+        "claim_code": picked["valid"]["claim_code"],
+        "qr_valid": picked["valid"]["qr"],
+        "qr_revoked": picked["revoked"]["qr"],
+        "qr_suspended": picked["suspended"]["qr"],
+        "authorities": [{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
+                                           "types")} for a in AUTHORITIES],
+    }
+
+
+def ready_block(home: Path, facts: dict) -> str:
+    lines = [
+        "",
+        "elicence demo is ready",
+        f"  counter page    {facts['counter_url']}",
+        f"  wallet          {facts['wallet_url']}",
+        f"  API             {facts['api_url']}openapi.json  (its description; calls under "
+        f"{facts['api_url']})",
+    ]
+    if "lan_wallet_url" in facts:
+        lines += [
+            f"  phone wallet    {facts['lan_wallet_url']}",
+            f"  phone counter   {facts['lan_counter_url']}",
+            f"  phone CA cert   {facts['ca_cert_url']}  (install it on the phone first; "
+            f"file {facts['ca_cert']})",
+            f"  CA SHA-256      {facts['ca_fingerprint']}",
+        ]
+    lines += [
+        f"  chain node      {facts['rpc_url']}",
+        f"  registry        {facts['registry_address']}",
+        "  authorities     " + ", ".join(a["id"] for a in facts["authorities"]),
+        f"  state           {home} (facts in {home / 'demo.json'})",
+        f"  sample letter   {facts['sample_pdf']}",
+        f"  claim code      {facts['claim_code']}",
+        f"  valid QR        {facts['qr_valid']}",
+        f"  revoked QR      {facts['qr_revoked']}",
+        f"  suspended QR    {facts['qr_suspended']}",
+        "  verify one      .venv/bin/elicence verify 'QR TEXT'  (or paste it on the counter "
+        "page)",
+        "  stop            Ctrl-C",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:

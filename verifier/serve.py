@@ -15,6 +15,7 @@ import click
 from chain.config import ConfigError, load_settings
 
 from .follower import DEFAULT_INTERVAL, Follower, IndexSync
+from .tls_files import check_tls_option, gunicorn_tls
 
 log = logging.getLogger("elicence.verifier.serve")
 
@@ -40,8 +41,10 @@ def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Worker processes (about one per CPU core).")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Threads per worker; connections are kept alive between requests.")
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Threads per worker. Verification is CPU-bound, so one thread per "
+                   "worker answers fastest; more help clients on slow links that reach the "
+                   "server without a buffering reverse proxy.")
 @click.option("--sync-interval", type=click.FloatRange(0.5, 3600), default=DEFAULT_INTERVAL,
               show_default=True, help="Seconds between status index syncs from the chain.")
 @click.option("--no-follow", is_flag=True,
@@ -49,8 +52,14 @@ def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
 @click.option("--claims", is_flag=True,
               help="Also serve the wallet claim exchange (an authority's own server only: "
                    "needs the issuer store and the keys' passphrase).")
+@click.option("--tls-cert", type=click.Path(dir_okay=False), callback=check_tls_option,
+              help="Serve HTTPS with this PEM certificate (chain); with --tls-key. For the "
+                   "demo's phones: production terminates TLS at a reverse proxy.")
+@click.option("--tls-key", type=click.Path(dir_okay=False), callback=check_tls_option,
+              help="The PEM private key of --tls-cert.")
 def serve_command(host: str, port: int, workers: int, threads: int, sync_interval: float,
-                  no_follow: bool, claims: bool) -> None:
+                  no_follow: bool, claims: bool, tls_cert: str | None = None,
+                  tls_key: str | None = None) -> None:
     """Serve the verification API (/api/v1/...) and the counter page (/verify).
 
     Settings come from ELICENCE_HOME; ELICENCE_RATE_LIMIT (e.g. 600/minute) sets each
@@ -85,16 +94,19 @@ def serve_command(host: str, port: int, workers: int, threads: int, sync_interva
         gc.freeze()  # the app's long-lived objects: not rescanned by every collection
         return app
 
-    click.echo(f"Serving the verifier on http://{host}:{port}/verify ({workers} workers × "
+    scheme = "https" if tls_cert else "http"
+    click.echo(f"Serving the verifier on {scheme}://{host}:{port}/verify ({workers} workers × "
                f"{threads} threads)", err=True)
     try:
         gunicorn_application(factory, {
             "bind": f"{host}:{port}", "workers": workers,
-            # Threaded workers keep connections alive: a counter's page or a busy client
-            # reuses its connection instead of paying for a new one per verification.
+            # gthread workers keep connections alive (the main thread watches idle ones):
+            # a counter's page or a busy client reuses its connection instead of paying
+            # for a new one per verification.
             "worker_class": "gthread", "threads": threads,
             "timeout": 30, "graceful_timeout": 5, "keepalive": 5, "accesslog": None,
             "errorlog": "-", "loglevel": "warning", "proc_name": "elicence-serve",
+            **gunicorn_tls(tls_cert, tls_key),
         }).run()
     finally:
         if follower is not None:
