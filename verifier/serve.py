@@ -18,6 +18,7 @@ from .follower import DEFAULT_INTERVAL, Follower, IndexSync
 from .tls_files import check_tls_option, gunicorn_tls
 
 log = logging.getLogger("elicence.verifier.serve")
+TLS_THREADS = 8  # enough for the pre-opened connections of a few browsers (decision 0071)
 
 
 def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
@@ -41,9 +42,11 @@ def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Worker processes (about one per CPU core).")
-@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Threads per worker. Verification is CPU-bound, so one thread per "
-                   "worker answers fastest; more help clients on slow links that reach the "
+@click.option("--threads", type=click.IntRange(1, 64),
+              help="Threads per worker [default: 1; 8 with --tls-cert]. Verification is "
+                   "CPU-bound, so one thread per worker answers fastest. With TLS, a "
+                   "browser's pre-opened connections each hold a thread until they send a "
+                   "request; more threads also help clients on slow links that reach the "
                    "server without a buffering reverse proxy.")
 @click.option("--sync-interval", type=click.FloatRange(0.5, 3600), default=DEFAULT_INTERVAL,
               show_default=True, help="Seconds between status index syncs from the chain.")
@@ -57,9 +60,9 @@ def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
                    "demo's phones: production terminates TLS at a reverse proxy.")
 @click.option("--tls-key", type=click.Path(dir_okay=False), callback=check_tls_option,
               help="The PEM private key of --tls-cert.")
-def serve_command(host: str, port: int, workers: int, threads: int, sync_interval: float,
-                  no_follow: bool, claims: bool, tls_cert: str | None = None,
-                  tls_key: str | None = None) -> None:
+def serve_command(host: str, port: int, workers: int, threads: int | None,
+                  sync_interval: float, no_follow: bool, claims: bool,
+                  tls_cert: str | None = None, tls_key: str | None = None) -> None:
     """Serve the verification API (/api/v1/...) and the counter page (/verify).
 
     Settings come from ELICENCE_HOME; ELICENCE_RATE_LIMIT (e.g. 600/minute) sets each
@@ -94,6 +97,8 @@ def serve_command(host: str, port: int, workers: int, threads: int, sync_interva
         gc.freeze()  # the app's long-lived objects: not rescanned by every collection
         return app
 
+    if threads is None:
+        threads = TLS_THREADS if tls_cert else 1
     scheme = "https" if tls_cert else "http"
     click.echo(f"Serving the verifier on {scheme}://{host}:{port}/verify ({workers} workers × "
                f"{threads} threads)", err=True)
