@@ -16,7 +16,6 @@ a verifier's lookups p50 ≤ 0.3 ms in total.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -27,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.results_file import write_results
 from chain.connect import connect, get_logs
 from chain.indexer import Indexer
 from chain.node import LocalNode, dev_accounts, free_port
@@ -34,7 +34,6 @@ from chain.records import DRIVING, REVOKED, SUSPENDED, types_mask
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
 
-RESULTS = Path(__file__).resolve().parent / "results" / "chain_index.json"
 BUILD_BAR_S = 120.0
 LOOKUP_BAR_MS = 0.3
 
@@ -63,11 +62,9 @@ def main() -> None:
         (figures["synthetic_store_us_per_event"] + rpc_us) * 1_000_000 / 1e6, 1)
     figures["build_bar_s"] = BUILD_BAR_S
     figures["lookup_bar_ms"] = LOOKUP_BAR_MS
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     for name, value in figures.items():
         print(f"{name:>36}: {value}")
-    print(f"wrote {RESULTS}")
+    write_results("chain_index", figures)
 
 
 def deploy(node: LocalNode) -> tuple[Registry, Registry, int]:

@@ -8,7 +8,6 @@ head slots non-zero so that these cost the same as every later one.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -18,9 +17,9 @@ from web3 import EthereumTesterProvider, Web3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.results_file import write_results
 from chain.solc import EVM_VERSION, OPTIMIZER, load_artifact
 
-RESULTS = Path(__file__).resolve().parent / "results" / "gas.json"
 DRIVING = 1
 REVOKED, SUSPENDED, SUPERSEDED = 1, 2, 4
 FAR_FUTURE = 2**63
@@ -131,24 +130,14 @@ def main() -> None:
         if bar is not None and gas > bar:
             failures.append(label)
         print(f"{label:<{width}}  {gas:>10,}  {verdict}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "backend": "eth-tester (py-evm, default fork)",
-                "compiler": {"evmVersion": EVM_VERSION, "optimizer": OPTIMIZER},
-                "issuedLicences": ISSUED,
-                "gasUsed": rows,
-                "bars": BARS,
-                "barsMissed": failures,
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    print(f"wrote {RESULTS}")
+    write_results("gas", {
+        "backend": "eth-tester (py-evm, default fork)",
+        "compiler": {"evmVersion": EVM_VERSION, "optimizer": OPTIMIZER},
+        "issuedLicences": ISSUED,
+        "gasUsed": rows,
+        "bars": BARS,
+        "barsMissed": failures,
+    })
     if failures:
         raise SystemExit(f"bars missed: {', '.join(failures)}")
 

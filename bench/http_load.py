@@ -41,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-RESULTS = ROOT / "bench" / "results" / "http.json"
+from bench.results_file import write_results  # noqa: E402
+
 RATE_BAR, P99_BAR_MS = 2_000, 10.0
 ROW = {
     "family_name": "欧阳", "given_name": "慧敏", "birth_date": "1988-11-30",
@@ -365,12 +366,8 @@ def main() -> None:
         "meets_p99_bar": opened["p99_ms"] <= P99_BAR_MS
         and set(opened["statuses"]) == {200},
         "cpu_idle_before": round(idle_before, 3),
-        "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
-        "python": sys.version.split()[0],
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results("http", results)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ first batch confirmed on chain. Writes bench/results/issue.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results_file import write_results  # noqa: E402
 from chain.node import free_port  # noqa: E402
 from elicence.sandbox import command_runner, set_up  # noqa: E402
 from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
@@ -160,12 +160,8 @@ def main() -> None:
                   flush=True)
     finally:
         run("node", "stop")
-    report = {"bench": "issue", "cores": os.cpu_count(), "bars": BARS, "runs": results,
-              "index_follow_lag": lag}
-    out = ROOT / "bench" / "results" / "issue.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    write_results("issue", {"bench": "issue", "bars": BARS, "runs": results,
+                            "index_follow_lag": lag})
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Claim values are realistic worst-ish: compound Chinese names, a ~20-character CJ
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import licence
+from bench.results_file import write_results
 from licence._base45 import b45decode
 
 ROW = {
@@ -119,10 +119,7 @@ def main() -> None:
         )
     for name, value in timing.items():
         print(f"{name}: {value:.1f}")
-    out = Path(__file__).resolve().parent / "results" / "qr_size.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "timing": timing}, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_results("qr_size", {"rows": rows, "timing": timing})
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import resource
 import sys
@@ -21,10 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.results_file import write_results
 from issuer.render import LetterData, qr_matrix, render_licence_pdf, render_many, render_qr_png
 from licence import build_batch, load_schema
 
-RESULTS = Path(__file__).resolve().parent / "results" / "render.json"
 ISSUED_AT = 1_767_225_600  # 2026-01-01
 FAMILY = ["欧阳", "司马", "王", "李", "张", "诸葛", "陈", "刘"]
 GIVEN = ["明华", "慧敏", "建国", "晓东", "丽", "子涵", "浩然", "雨桐"]
@@ -92,7 +91,6 @@ def main() -> None:
     figures = {
         "letters": written,
         "workers": options.workers,
-        "cpus": os.cpu_count(),
         "pdf_per_s_pool": rate(written, pooled),
         "load_average_before_pool": round(load, 2),
         "pdf_cpu_ms_in_workers": round(1000 * worker_cpu / written, 2),
@@ -108,8 +106,7 @@ def main() -> None:
     }
     for name, value in figures.items():
         print(f"{name:24} {value}")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    write_results("render", figures)
 
 
 if __name__ == "__main__":

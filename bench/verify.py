@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
-import json
 import os
 import random
 import statistics
@@ -34,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from eth_account import Account
 from web3 import EthereumTesterProvider, Web3
 
+from bench.results_file import write_results
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
 from chain.records import DRIVING, REVOKED, types_mask
@@ -42,7 +42,6 @@ from chain.transactions import WaitPolicy
 from licence import LicenceItem, build_batch, compressed_public_key, load_schema, present
 from verifier import Verifier
 
-RESULTS = Path(__file__).resolve().parent / "results" / "verify.json"
 P50_BAR_MS = 0.3
 RATE_BAR = 4_000
 ROW = {
@@ -182,12 +181,8 @@ def main() -> None:
         "meets_bars_cpu_time": warm["cpu_p50_ms"] <= P50_BAR_MS
         and warm["cpu_per_second"] >= RATE_BAR,
         "meets_bars_wall_time": warm["p50_ms"] <= P50_BAR_MS and warm["per_second"] >= RATE_BAR,
-        "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
-        "python": sys.version.split()[0],
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    write_results("verify", results)
 
 
 if __name__ == "__main__":

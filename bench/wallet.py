@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench.results_file import write_results  # noqa: E402
 from chain.config import load_settings  # noqa: E402
 from chain.node import free_port  # noqa: E402
 from elicence.app import create_app  # noqa: E402
@@ -37,7 +38,6 @@ from licence.qr import decode_text  # noqa: E402
 from tests.wallet.browser import launch, new_phone, open_wallet, serve  # noqa: E402
 from wallet.web import shell_files  # noqa: E402
 
-OUT = ROOT / "bench" / "results" / "wallet.json"
 BARS = {"full": 20, "age18": 15}
 PRESETS = ("full", "age18", "driving")
 TIME_TO_QR = """async () => {
@@ -90,7 +90,7 @@ def main() -> None:
         report["shell"] = shell_size(app)
     finally:
         run("node", "stop")
-    report.update(bench="wallet", cores=os.cpu_count(), bars_qr_version_m=BARS)
+    report.update(bench="wallet", bars_qr_version_m=BARS)
     for preset, figures in report["presets"].items():
         print(f"{preset:>8}: {figures['qr_chars']} chars, {figures['payload_bytes']} B, "
               f"version {figures['qr_version']}-M; tap to QR p50 {figures['p50_ms']} ms, "
@@ -98,9 +98,7 @@ def main() -> None:
     shell = report["shell"]
     print(f"app shell: {shell['files']} files, {shell['bytes']:,} B ({shell['gzip_bytes']:,} B "
           f"gzipped)")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    write_results("wallet", report)
 
 
 def measure(url: str, code: str, samples: int) -> dict:
