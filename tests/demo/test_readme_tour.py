@@ -149,9 +149,15 @@ class Demo:
             self.reader.join(10)
 
     def kill(self) -> None:
+        """After a failure: stop the demo as Ctrl-C would, so that it stops its web apps and
+        node (they run in sessions of their own); force only if it does not stop."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
 
 
 def free_port_pair() -> int:
