@@ -30,9 +30,11 @@ from bench.results_file import write_results
 from chain.connect import connect, get_logs
 from chain.indexer import Indexer
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import DRIVING, REVOKED, SUSPENDED, types_mask
+from chain.records import types_mask
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
+from licence import load_schema
+from licence.vocabulary import StatusCode
 
 BUILD_BAR_S = 120.0
 LOOKUP_BAR_MS = 0.3
@@ -74,7 +76,8 @@ def deploy(node: LocalNode) -> tuple[Registry, Registry, int]:
                                          wait=WaitPolicy(timeout=600))
     registry.propose(registry.action_register_authority(
         f"CN-31-DMV-{deployed.block_number}", "上海市公安局交通管理局",
-        "Shanghai Traffic Police", "CN-31", types_mask(DRIVING), [account.address]))
+        "Shanghai Traffic Police", "CN-31", types_mask(load_schema("driving").code),
+        [account.address]))
     return registry, registry.as_account(account), deployed.block_number
 
 
@@ -83,7 +86,7 @@ def single_ref_events(node: LocalNode, path: Path, count: int) -> dict[str, floa
     registry, dmv, start = deploy(node)
     pending = []
     for _ in range(count):
-        pending.append(dmv.submit_set_status(REVOKED, [os.urandom(16)], gas=120_000))
+        pending.append(dmv.submit_set_status(StatusCode.REVOKED, [os.urandom(16)], gas=120_000))
         if len(pending) >= 64:
             dmv.wait(pending.pop(0))
     for tx_hash in pending:
@@ -130,7 +133,7 @@ def synthetic_events(path: Path, count: int) -> dict[str, float]:
             ref = os.urandom(16)
             head = keccak(head + b"\x01" + bytes(10) + ref)
             data = encode(["uint8", "uint64", "uint16", "bytes", "bytes", "bytes32"],
-                          [REVOKED, 0, 0, ref, b"", head])
+                          [StatusCode.REVOKED, 0, 0, ref, b"", head])
             logs.append({"address": registry.address, "topics": [topic, authority],
                          "data": "0x" + data.hex(), "blockNumber": hex(number),
                          "logIndex": "0x0", "transactionHash": "0x" + os.urandom(32).hex(),
@@ -161,7 +164,7 @@ def run(node: LocalNode, path: Path, options: argparse.Namespace) -> dict[str, o
     rng = random.Random(7)
     roots = [rng.randbytes(16) for _ in range(200)]
     for start in range(0, len(roots), 16):
-        dmv.anchor(DRIVING, 10_000, roots[start:start + 16])
+        dmv.anchor(load_schema("driving").code, 10_000, roots[start:start + 16])
 
     # The chain work: refs in transactions of `per_tx` each, many in flight at once.
     refs = [rng.randbytes(16) for _ in range(options.refs)]
@@ -170,9 +173,9 @@ def run(node: LocalNode, path: Path, options: argparse.Namespace) -> dict[str, o
     for start in range(0, len(refs), options.per_tx):
         chunk = refs[start:start + options.per_tx]
         if start // options.per_tx % 10 == 9:
-            pending.append(dmv.submit_set_status(SUSPENDED, chunk, until=now + 10**7))
+            pending.append(dmv.submit_set_status(StatusCode.SUSPENDED, chunk, until=now + 10**7))
         else:
-            pending.append(dmv.submit_set_status(REVOKED, chunk))
+            pending.append(dmv.submit_set_status(StatusCode.REVOKED, chunk))
         if len(pending) >= 64:
             dmv.wait(pending.pop(0), wait)
     for tx_hash in pending:

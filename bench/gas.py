@@ -19,9 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.results_file import write_results
 from chain.solc import EVM_VERSION, OPTIMIZER, load_artifact
+from licence import load_schema
+from licence.vocabulary import StatusCode
 
-DRIVING = 1
-REVOKED, SUSPENDED, SUPERSEDED = 1, 2, 4
+DRIVING = load_schema("driving").code
+REVOKED, SUSPENDED, SUPERSEDED = StatusCode.REVOKED, StatusCode.SUSPENDED, StatusCode.SUPERSEDED
 FAR_FUTURE = 2**63
 ISSUED = 1_000_000  # refs are drawn at random as if from a million issued licences
 

@@ -59,10 +59,11 @@ def build_home(home: Path, count: int, batch_size: int = 1000) -> list[str]:
     from web3 import EthereumTesterProvider, Web3
 
     from chain.indexer import Indexer
-    from chain.records import DRIVING, REVOKED, types_mask
+    from chain.records import types_mask
     from chain.registry import Registry
     from chain.transactions import WaitPolicy
     from licence import LicenceItem, build_batch, compressed_public_key, load_schema
+    from licence.vocabulary import StatusCode
 
     w3 = Web3(EthereumTesterProvider())
     council, dmv_account = (Account.from_key(hashlib.sha256(f"http-{i}".encode()).digest())
@@ -74,7 +75,7 @@ def build_home(home: Path, count: int, batch_size: int = 1000) -> list[str]:
                                          wait=WaitPolicy(timeout=30.0, poll_interval=0.01))
     registry.propose(registry.action_register_authority(
         "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        types_mask(DRIVING), [dmv_account.address]))
+        types_mask(load_schema("driving").code), [dmv_account.address]))
     dmv = registry.as_account(dmv_account)
     now = int(time.time())
     key = ec.generate_private_key(ec.SECP256R1())
@@ -84,11 +85,11 @@ def build_home(home: Path, count: int, batch_size: int = 1000) -> list[str]:
     for start in range(0, count, batch_size):
         items = [LicenceItem(claims, now - 86_400, now + 365 * 86_400, os.urandom(16))
                  for _ in range(min(batch_size, count - start))]
-        batch = build_batch(1, 1, key, DRIVING, now, items)
-        dmv.anchor(DRIVING, len(items), [r.root for r in batch.roots])
+        batch = build_batch(1, 1, key, load_schema("driving").code, now, items)
+        dmv.anchor(load_schema("driving").code, len(items), [r.root for r in batch.roots])
         licences.extend(batch.licences)
     revoked = random.Random(1).sample(licences, len(licences) // 100)
-    dmv.set_status(REVOKED, [lic.status_ref for lic in revoked], reason=1)
+    dmv.set_status(StatusCode.REVOKED, [lic.status_ref for lic in revoked], reason=1)
     indexer = Indexer(home / "index.sqlite", registry, start_block=deployed.block_number)
     indexer.sync()
     indexer.close()

@@ -36,10 +36,11 @@ from web3 import EthereumTesterProvider, Web3
 from bench.results_file import write_results
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
-from chain.records import DRIVING, REVOKED, types_mask
+from chain.records import types_mask
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
 from licence import LicenceItem, build_batch, compressed_public_key, load_schema, present
+from licence.vocabulary import StatusCode
 from verifier import Verifier
 
 P50_BAR_MS = 0.3
@@ -63,7 +64,7 @@ def setup(options: argparse.Namespace, workdir: Path):  # type: ignore[no-untype
     registry, deployed = Registry.deploy(w3, council, [council.address], 1, wait=wait)
     registry.propose(registry.action_register_authority(
         "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        types_mask(DRIVING), [dmv_account.address]))
+        types_mask(load_schema("driving").code), [dmv_account.address]))
     dmv = registry.as_account(dmv_account)
     now = int(w3.eth.get_block("latest")["timestamp"])
     key = ec.generate_private_key(ec.SECP256R1())
@@ -74,17 +75,17 @@ def setup(options: argparse.Namespace, workdir: Path):  # type: ignore[no-untype
     for _ in range(options.batches):
         items = [LicenceItem(claims, now - 86_400, now + 365 * 86_400, os.urandom(16))
                  for _ in range(options.batch_size)]
-        batch = build_batch(1, 1, key, DRIVING, now, items)
-        dmv.anchor(DRIVING, len(items), [r.root for r in batch.roots])
+        batch = build_batch(1, 1, key, load_schema("driving").code, now, items)
+        dmv.anchor(load_schema("driving").code, len(items), [r.root for r in batch.roots])
         licences.extend(batch.licences)
     issue_seconds = time.perf_counter() - started
     device = ec.generate_private_key(ec.SECP256R1())
-    bound_batch = build_batch(1, 1, key, DRIVING, now, [LicenceItem(
+    bound_batch = build_batch(1, 1, key, load_schema("driving").code, now, [LicenceItem(
         claims, now - 86_400, now + 365 * 86_400, os.urandom(16), compressed_public_key(device))])
-    dmv.anchor(DRIVING, 1, [r.root for r in bound_batch.roots])
+    dmv.anchor(load_schema("driving").code, 1, [r.root for r in bound_batch.roots])
     revoked = random.Random(1).sample(licences, len(licences) // 100)
     for i in range(0, len(revoked), 500):
-        dmv.set_status(REVOKED, [lic.status_ref for lic in revoked[i : i + 500]])
+        dmv.set_status(StatusCode.REVOKED, [lic.status_ref for lic in revoked[i : i + 500]])
     path = workdir / "index.sqlite"
     indexer = Indexer(path, registry, start_block=deployed.block_number)
     indexer.sync(now=now)

@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from licence.errors import ElicenceError
+
 DEFAULT_HOME = "var"
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -21,12 +23,10 @@ _ENV_OVERRIDES = ("rpc_url", "registry_address", "database_url", "confirmations"
                   "public_url")
 
 
-class ConfigError(Exception):
+class ConfigError(ElicenceError):
     """The configuration is missing something or holds a value that cannot be used."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    reason = "config_invalid"
 
 
 @dataclass(frozen=True)

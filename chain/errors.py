@@ -7,19 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from licence.errors import ElicenceError
 
-class ChainError(Exception):
+
+class ChainError(ElicenceError):
     """Base of every error raised by the chain layer."""
 
     reason = "chain_error"
-
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.context = context
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class NodeUnreachable(ChainError):

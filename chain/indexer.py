@@ -25,8 +25,9 @@ from chain.connect import get_logs
 from chain.errors import IndexIntegrityError, ReorgTooDeep
 from chain.index import LicenceIndex
 from chain.index_schema import EVENT_TABLES, SCHEMA_VERSION, create_schema, open_db
-from chain.records import REVOKED, SUPERSEDED, Event
+from chain.records import Event
 from chain.registry import REF_SIZE, Registry
+from licence.vocabulary import StatusCode
 
 ZERO_HEAD = bytes(32)
 
@@ -331,7 +332,7 @@ class Indexer:
             (authority, ev.block_number, ev.log_index, when, tx, status, until, reason, refs,
              successors, head))
         block = ev.block_number
-        if status == SUPERSEDED and successors:
+        if status == StatusCode.SUPERSEDED and successors:
             succ = _split(successors)
             self._status_rows.extend(
                 (authority, ref, status, until, reason, succ[i], block, when)
@@ -376,7 +377,8 @@ class Indexer:
             "INSERT INTO statuses VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (authority, ref) DO UPDATE SET status = excluded.status, "
             "until = excluded.until, reason = excluded.reason, successor = excluded.successor, "
-            f"block = excluded.block, time = excluded.time WHERE statuses.status != {REVOKED}",
+            "block = excluded.block, time = excluded.time "
+            f"WHERE statuses.status != {StatusCode.REVOKED:d}",
             rows,
         )
 

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from licence.errors import ElicenceError
+
 SIGNING = "p256-signing"
 ACCOUNT = "chain-account"
 SECRET = "secret"  # symmetric secrets, e.g. an authority's claim-code secret
@@ -31,13 +33,10 @@ _SCRYPT_N = 2**17  # OWASP minimum for scrypt; about 0.3 s per unlock on one cor
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-class KeystoreError(Exception):
+class KeystoreError(ElicenceError):
     """A key file is missing, unreadable, or the passphrase does not open it."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+    reason = "keystore_error"
 
 
 @dataclass(frozen=True)
@@ -56,18 +55,14 @@ def passphrase_from_env(environ: dict[str, str] | None = None) -> Passphrase:
             value = Path(path).read_bytes().rstrip(b"\r\n")
         except OSError as exc:
             raise KeystoreError(
-                "passphrase_unreadable",
                 f"Cannot read the passphrase file {path} ({exc.strerror}): "
-                "check ELICENCE_PASSPHRASE_FILE.",
-            ) from None
+                "check ELICENCE_PASSPHRASE_FILE.", reason="passphrase_unreadable") from None
     else:
         value = env.get("ELICENCE_PASSPHRASE", "").encode()
     if not value:
         raise KeystoreError(
-            "passphrase_missing",
             "No passphrase for the key store: set ELICENCE_PASSPHRASE_FILE to a file "
-            "holding it (or ELICENCE_PASSPHRASE).",
-        )
+            "holding it (or ELICENCE_PASSPHRASE).", reason="passphrase_missing")
     return Passphrase(value)
 
 
@@ -135,10 +130,8 @@ class Keystore:
     # -- envelope
     def _path(self, kind: str, name: str) -> Path:
         if not _NAME.match(name):
-            raise KeystoreError(
-                "bad_key_name",
-                f"{name!r} cannot name a key file: use letters, digits, '.', '_' or '-'.",
-            )
+            raise KeystoreError(f"{name!r} cannot name a key file: use letters, digits, '.', "
+                                "'_' or '-'.", reason="bad_key_name")
         return self.directory / _FOLDERS[kind] / f"{name}.json"
 
     def _names(self, kind: str) -> list[str]:
@@ -148,9 +141,8 @@ class Keystore:
     def _write(self, kind: str, name: str, secret: bytes, public: dict) -> None:
         path = self._path(kind, name)
         if path.exists():
-            raise KeystoreError(
-                "key_exists", f"A key named {name!r} already exists in {path.parent}."
-            )
+            raise KeystoreError(f"A key named {name!r} already exists in {path.parent}.",
+                                reason="key_exists")
         salt, nonce = os.urandom(16), os.urandom(12)
         header = {"version": 1, "kind": kind, "name": name, "public": public}
         aad = json.dumps(header, sort_keys=True).encode()
@@ -175,17 +167,14 @@ class Keystore:
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise KeystoreError(
-                "key_missing", f"No key named {name!r} in {path.parent}: create it first "
-                "(signing keys: `elicence authority add-key`).",
-            ) from None
+                f"No key named {name!r} in {path.parent}: create it first "
+                "(signing keys: `elicence authority add-key`).", reason="key_missing") from None
         except (OSError, ValueError) as exc:
-            raise KeystoreError(
-                "key_unreadable", f"The key file {path} cannot be read ({exc})."
-            ) from None
+            raise KeystoreError(f"The key file {path} cannot be read ({exc}).",
+                                reason="key_unreadable") from None
         if document.get("version") != 1 or document.get("kind") != kind:
-            raise KeystoreError(
-                "key_unreadable", f"The key file {path} is not an elicence {kind} key."
-            )
+            raise KeystoreError(f"The key file {path} is not an elicence {kind} key.",
+                                reason="key_unreadable")
         return document
 
     def _metadata(self, kind: str, name: str) -> dict:
@@ -205,10 +194,8 @@ class Keystore:
                 json.dumps(header, sort_keys=True).encode(),
             )
         except InvalidTag:
-            raise KeystoreError(
-                "wrong_passphrase",
-                f"The passphrase does not open the key {name!r}: check ELICENCE_PASSPHRASE_FILE.",
-            ) from None
+            raise KeystoreError(f"The passphrase does not open the key {name!r}: check "
+                                "ELICENCE_PASSPHRASE_FILE.", reason="wrong_passphrase") from None
         self._cache[(kind, name)] = secret
         return secret
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-DRIVING, BUSINESS, PROFESSIONAL = 1, 2, 3
-
-REVOKED, SUSPENDED, REINSTATED, SUPERSEDED = 1, 2, 3, 4
-
 
 def types_mask(*licence_types: int) -> int:
     """The accreditation bitmask for licence type codes: bit (1 << code)."""

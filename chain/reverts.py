@@ -10,9 +10,12 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3.exceptions import ContractLogicError
 
 from chain.errors import ContractReverted
+from licence.errors import SchemaError
+from licence.schema import all_schemas, load_schema
+from licence.vocabulary import StatusCode
 
-LICENCE_TYPE_NAMES = {1: "driving", 2: "business", 3: "professional"}
-STATUS_NAMES = {1: "revoked", 2: "suspended", 3: "reinstated", 4: "superseded"}
+_TYPE_CHOICES = ", ".join(f"{s.code} ({s.name})" for s in all_schemas())
+_STATUS_CHOICES = ", ".join(f"{c.value} ({c.name.lower()})" for c in StatusCode)
 
 # One sentence per registry error: what is wrong, and what to do. Placeholders are the
 # error's parameter names (values formatted by `_display`).
@@ -70,8 +73,7 @@ SENTENCES: dict[str, str] = {
         "change its accreditation."
     ),
     "RegistryInvalidLicenceType": (
-        "Licence type {licenceType} is not valid: use 1 (driving), 2 (business) or "
-        "3 (professional)."
+        "Licence type {licenceType} is not valid: use one of " + _TYPE_CHOICES + "."
     ),
     "RegistryKeyUnknown": (
         "Authority {authority} has no signing key {keyId}: check the key number."
@@ -96,8 +98,7 @@ SENTENCES: dict[str, str] = {
         "status 4, none otherwise), got {length} bytes: check the list."
     ),
     "RegistryInvalidStatus": (
-        "Status {status} is not valid: use 1 (revoked), 2 (suspended), 3 (reinstated) or "
-        "4 (superseded)."
+        "Status {status} is not valid: use one of " + _STATUS_CHOICES + "."
     ),
     "RegistryEmptyBatch": "A batch must contain at least one licence: check the licence count.",
     "RegistryInvalidAccount": (
@@ -135,8 +136,11 @@ _ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
 def _display(name: str, value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex() if value else "no data"
-    if name == "licenceType" and value in LICENCE_TYPE_NAMES:
-        return f"{LICENCE_TYPE_NAMES[value]} (type {value})"
+    if name == "licenceType":
+        try:
+            return f"{load_schema(int(value)).name} (type {value})"
+        except SchemaError:
+            pass
     return str(value)
 
 

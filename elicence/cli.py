@@ -26,7 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "reconcile": "issuer.lifecycle_cli:reconcile",
     "purge": "issuer.lifecycle_cli:purge",
     "verify": "verifier.cli:verify_command",
-    "serve": "verifier.serve:serve_command",
+    "serve": "elicence.serve:serve_command",
 }
 
 

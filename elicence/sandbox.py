@@ -52,14 +52,14 @@ def command_runner(env: Mapping[str, str] | None = None, *, echo: bool = False) 
 def set_up(run: Runner, home: Path, node_port: int) -> None:
     """Starts the node and brings the registry to the sandbox state; repeat runs only
     start the node (state is kept in `home`)."""
-    from chain.cli.context import AdminContext
     from chain.config import load_settings
+    from chain.installation import Installation
 
     run("node", "start", "--port", str(node_port))
     if not load_settings(home).registry_address:
         run("registry", "deploy", *[a for m in COUNCIL for a in ("--council", m)],
             "--threshold", "2")
-    registry = AdminContext(load_settings(home)).registry()
+    registry = Installation(load_settings(home)).registry()
     for authority in AUTHORITIES:
         if not registry.authority_by_id(authority["id"]):
             run("authority", "add", authority["id"], "--name-zh", authority["name_zh"],

@@ -13,15 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from issuer.errors import ClaimCodeError
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 LENGTH = 16
-
-
-class ClaimCodeError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def derive(secret: bytes, authority_id: str, status_ref: bytes, generation: int = 0) -> str:

@@ -19,37 +19,34 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from sqlalchemy import select
 
 from issuer.authority import IssuingAuthority
 from issuer.batches import anchor_now
-from issuer.claim_codes import ClaimCodeError, code_hash, normalise
+from issuer.claim_codes import code_hash, normalise
+from issuer.errors import ClaimCodeError, ClaimError
 from issuer.store import (
     Batch,
     BatchRoot,
     BatchState,
     Binding,
     IssuedLicence,
-    LicenceStatus,
     Store,
 )
-from licence import Licence, LicenceItem, build_batch, compressed_public_key, load_schema
+from licence import (
+    Licence,
+    LicenceItem,
+    SignatureError,
+    build_batch,
+    compressed_public_key,
+    load_schema,
+    public_key_from_bytes,
+    verify_device_signature,
+)
+from licence.vocabulary import LicenceState
 
 CHALLENGE_SECONDS = 300
 MESSAGE_LABEL = b"elicence/claim/v1\0"
-
-
-class ClaimError(Exception):
-    """A claim refused; `status` is the HTTP status that fits, `reason` a stable code."""
-
-    def __init__(self, status: int, reason: str, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.status, self.reason, self.message, self.message_zh = (
-            status, reason, message, message_zh)
 
 
 @dataclass(frozen=True)
@@ -74,14 +71,12 @@ class Challenges:
     def check(self, challenge: bytes, now: int) -> None:
         if len(challenge) != 40 or not hmac.compare_digest(
                 challenge[24:], hmac.digest(self._secret, challenge[:24], "sha256")[:16]):
-            raise ClaimError(400, "challenge_invalid",
-                             "The claim challenge is not one this service issued: start the "
-                             "claim again.", "领取验证信息无效，请重新开始领取。")
+            raise ClaimError("The claim challenge is not one this service issued: start the "
+                             "claim again.", reason="challenge_invalid")
         (issued,) = struct.unpack(">Q", challenge[:8])
         if not issued <= now + 5 or now - issued > CHALLENGE_SECONDS:
-            raise ClaimError(400, "challenge_expired",
-                             "The claim challenge has expired: start the claim again.",
-                             "领取验证信息已过期，请重新开始领取。")
+            raise ClaimError("The claim challenge has expired: start the claim again.",
+                             reason="challenge_expired")
 
 
 def claim_message(challenge: bytes, code: str, device_key: bytes) -> bytes:
@@ -91,16 +86,10 @@ def claim_message(challenge: bytes, code: str, device_key: bytes) -> bytes:
 def check_possession(device_key: bytes, signature: bytes, message: bytes) -> None:
     """The wallet holds the private half of `device_key` (ES256, r‖s as WebCrypto signs)."""
     try:
-        public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), device_key)
-        if len(signature) != 64:
-            raise ValueError
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                                   int.from_bytes(signature[32:], "big"))
-        public.verify(der, message, ec.ECDSA(hashes.SHA256()))
-    except (ValueError, InvalidSignature):
-        raise ClaimError(401, "possession_unproven",
-                         "The device could not prove it holds its key: reload the wallet and "
-                         "try again.", "设备未能证明持有密钥，请刷新钱包后重试。") from None
+        verify_device_signature(device_key, signature, message)
+    except SignatureError:
+        raise ClaimError("The device could not prove it holds its key: reload the wallet and "
+                         "try again.", reason="possession_unproven") from None
 
 
 def claim(store: Store, authorities: Callable[[str], IssuingAuthority], *, code: str,
@@ -112,19 +101,16 @@ def claim(store: Store, authorities: Callable[[str], IssuingAuthority], *, code:
         wanted = code_hash(code)
         message = claim_message(challenge, code, device_key)
     except ClaimCodeError as exc:
-        raise ClaimError(400, "claim_code_malformed", exc.message,
-                         "领取码为16位字母和数字，请核对证照函上的领取码。") from None
+        raise ClaimError(exc.message, reason="claim_code_malformed") from None
     check_possession(device_key, signature, message)
     # One canonical form of the key: what the bound copy commits to.
-    device_key = compressed_public_key(
-        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), device_key))
+    device_key = compressed_public_key(public_key_from_bytes(device_key))
     with store.session() as s:
         record = s.scalars(select(IssuedLicence).where(
             IssuedLicence.claim_code_hash == wanted)).first()
         if record is None:
-            raise ClaimError(404, "claim_code_unknown",
-                             "This claim code is not known: check it against your licence "
-                             "letter.", "领取码不存在，请与证照函核对。")
+            raise ClaimError("This claim code is not known: check it against your licence "
+                             "letter.", reason="claim_code_unknown")
         existing = s.scalars(select(Binding).where(Binding.licence_id == record.id,
                                                     Binding.device_key == device_key)).first()
     if existing is not None:  # the same wallet retrying (a lost answer): same copy again
@@ -137,18 +123,14 @@ def claim(store: Store, authorities: Callable[[str], IssuingAuthority], *, code:
 
 def _check_claimable(record: IssuedLicence, now: int) -> None:
     if record.claimed_at is not None:
-        raise ClaimError(410, "claim_code_used",
-                         "This claim code has already been used on another device: ask the "
-                         "issuing authority for a new code.",
-                         "此领取码已在其他设备上使用，请向发证机关申请新的领取码。")
+        raise ClaimError("This claim code has already been used on another device: ask the "
+                         "issuing authority for a new code.", reason="claim_code_used")
     if now > record.claim_expires_at:
-        raise ClaimError(410, "claim_code_expired",
-                         "This claim code has expired: ask the issuing authority for a new "
-                         "code.", "领取码已过期，请向发证机关申请新的领取码。")
-    if record.status != LicenceStatus.ACTIVE or record.encoded is None:
-        raise ClaimError(409, "licence_not_active",
-                         f"This licence is {record.status} and cannot be added to a wallet.",
-                         "该证照当前状态不可领取。")
+        raise ClaimError("This claim code has expired: ask the issuing authority for a new "
+                         "code.", reason="claim_code_expired")
+    if record.status != LicenceState.ACTIVE or record.encoded is None:
+        raise ClaimError(f"This licence is {record.status} and cannot be added to a wallet.",
+                         reason="licence_not_active")
 
 
 def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,

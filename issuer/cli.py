@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
-from chain.cli.context import AdminContext, command_errors, pass_admin
-from issuer.authority import AuthorityError, load_authority
+from chain.cli.context import command_errors, pass_installation
+from chain.installation import Installation
+from issuer.authority import load_authority
 from issuer.pipeline import IssueRequest, IssueSummary, Progress, issue
-from issuer.rows import InputError, input_format
+from issuer.rows import input_format
 from issuer.store import Store, utc_now
-from licence import LicenceError, load_schema
+from licence import load_schema
+from licence.errors import ElicenceError
 
 EXIT_SOME_REJECTED = 3
 SHOWN_PROBLEMS = 50
@@ -59,8 +61,8 @@ class BarProgress(Progress):
               help="Days the holders' claim codes stay usable.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-@pass_admin
-def issue_command(admin: AdminContext, authority_id: str, type_name: str, input_path: Path,
+@pass_installation
+def issue_command(installation: Installation, authority_id: str, type_name: str, input_path: Path,
                   out_dir: Path | None, dry_run: bool, batch_size: int, no_pdf: bool,
                   claim_days: int, workers: int | None, quiet: bool) -> None:
     """Issue licences from an export of rows: validate, sign, anchor, write outputs.
@@ -72,24 +74,21 @@ def issue_command(admin: AdminContext, authority_id: str, type_name: str, input_
     try:
         schema = load_schema(type_name)
         input_format(input_path)
-    except (LicenceError, InputError) as exc:
-        raise click.BadParameter(str(exc)) from None
+    except ElicenceError as exc:
+        raise click.BadParameter(exc.message) from None
     if out_dir is None and not dry_run:
         raise click.UsageError("Name an output folder with --out DIR (or use --dry-run).")
     request = IssueRequest(
         authority_id=authority_id, schema=schema, input_path=input_path,
         out_dir=out_dir or Path("."), batch_size=batch_size, render=not no_pdf,
-        claim_validity_days=claim_days, public_url=admin.settings.public_url,
+        claim_validity_days=claim_days, public_url=installation.settings.public_url,
         **({"workers": workers} if workers else {}))
     progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
     with command_errors():
-        try:
-            authority = load_authority(admin, authority_id, licence_type=schema.code,
-                                       now=utc_now())
-            store = Store.open(admin.settings.store_url)
-            summary = issue(store, authority, request, dry_run_only=dry_run, progress=progress)
-        except (AuthorityError, InputError) as exc:
-            raise click.ClickException(exc.message) from None
+        authority = load_authority(installation, authority_id, licence_type=schema.code,
+                                   now=utc_now())
+        store = Store.open(installation.settings.store_url)
+        summary = issue(store, authority, request, dry_run_only=dry_run, progress=progress)
     _report(summary, dry_run, out_dir)
     if summary.rejected:
         sys.exit(EXIT_SOME_REJECTED)

@@ -25,8 +25,6 @@ from typing import Any
 from sqlalchemy import select
 
 from chain.config import DEFAULT_PUBLIC_URL
-from chain.records import BUSINESS, DRIVING, PROFESSIONAL, REINSTATED, REVOKED, SUPERSEDED
-from chain.records import SUSPENDED as SUSPEND_STATUS
 from issuer import anchoring, status_changes
 from issuer.authority import IssuingAuthority
 from issuer.batches import sign_here
@@ -46,7 +44,6 @@ from issuer.store import (
     BatchState,
     IssuedLicence,
     JobState,
-    LicenceStatus,
     StatusChange,
     Store,
 )
@@ -54,17 +51,16 @@ from issuer.store.models import LifecycleJob
 from issuer.storing import store_batch
 from issuer.validation import CHINA
 from licence import load_schema
+from licence.vocabulary import LicenceState, StatusCode
 
 REVOKE, SUSPEND, REINSTATE, REPLACE, RENEW = "revoke", "suspend", "reinstate", "replace", "renew"
 ACTIONS = (REVOKE, SUSPEND, REINSTATE, REPLACE, RENEW)
 REISSUING = (REPLACE, RENEW)
-STATUS = {REVOKE: REVOKED, SUSPEND: SUSPEND_STATUS, REINSTATE: REINSTATED,
-          REPLACE: SUPERSEDED, RENEW: SUPERSEDED}
+STATUS = {REVOKE: StatusCode.REVOKED, SUSPEND: StatusCode.SUSPENDED,
+          REINSTATE: StatusCode.REINSTATED, REPLACE: StatusCode.SUPERSEDED,
+          RENEW: StatusCode.SUPERSEDED}
 PAST = {REVOKE: "revoked", SUSPEND: "suspended", REINSTATE: "reinstated",
         REPLACE: "replaced", RENEW: "renewed"}
-# A renewal without --until extends the licence by its type's usual term (years), counted
-# from its current expiry date, or from today when it has already expired.
-RENEWAL_YEARS = {DRIVING: 10, BUSINESS: 20, PROFESSIONAL: 5}
 DAY = 86_400
 CLAIM_DAYS = 90  # how long the holders of successors can claim them, as `issue` defaults
 IN_CHUNK = status_changes.IN_CHUNK
@@ -268,20 +264,20 @@ def refusal_for(request: LifecycleRequest, licence: IssuedLicence, *, now: int,
                 unanchored: bool = False) -> tuple[str, str] | None:
     """(reason code, sentence) when `request` cannot apply to `licence`, else None."""
     action = request.action
-    suspended = licence.status == LicenceStatus.SUSPENDED and (licence.suspended_until or 0) > now
+    suspended = licence.status == LicenceState.SUSPENDED and (licence.suspended_until or 0) > now
     if unanchored:
         return ("not_anchored", "its issuance is not finished on chain yet: run the same "
                 "`elicence issue` command again, or `elicence reconcile`, first.")
-    if licence.status == LicenceStatus.REVOKED:
+    if licence.status == LicenceState.REVOKED:
         return ("revoked", "it is revoked, which is final: issue a new licence instead.")
-    if licence.status == LicenceStatus.SUPERSEDED:
+    if licence.status == LicenceState.SUPERSEDED:
         return ("superseded", "it has been superseded by a newer licence, which is the one to "
                 "change.")
     if action == SUSPEND and suspended:
         return ("already_suspended", "it is already suspended until "
                 f"{china_date(licence.suspended_until)}: reinstate it first to set another "
                 "end date.")
-    if action == REINSTATE and licence.status != LicenceStatus.SUSPENDED:
+    if action == REINSTATE and licence.status != LicenceState.SUSPENDED:
         return ("not_suspended", "it is not suspended, so there is nothing to reinstate.")
     if action in REISSUING:
         if suspended:
@@ -359,7 +355,7 @@ def renewal_expiry(old: IssuedLicence, until: int | None, *, now: int) -> dt.dat
         return dt.datetime.fromtimestamp(until, CHINA).date()
     current = dt.date.fromisoformat(old.claims["expiry_date"])
     start = max(current, dt.datetime.fromtimestamp(now, CHINA).date())
-    years = RENEWAL_YEARS.get(old.licence_type, 5)
+    years = load_schema(old.licence_type).renewal_years
     try:
         return start.replace(year=start.year + years)
     except ValueError:  # 29 February
@@ -394,7 +390,7 @@ def _record_supersessions(store: Store, job: LifecycleJob, *, now: int) -> None:
         if not pairs:
             return
         s.add_all(status_changes.new_changes(
-            job.authority_id, SUPERSEDED, [old.status_ref for old, _ in pairs], now=now,
+            job.authority_id, StatusCode.SUPERSEDED, [old.status_ref for old, _ in pairs], now=now,
             job_id=job.id, reason=job.reason, successors=[new.status_ref for _, new in pairs]))
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import click
 
-from chain.cli.context import AdminContext, command_errors, pass_admin
-from issuer.authority import AuthorityError, load_authority
+from chain.cli.context import command_errors, pass_installation
+from chain.installation import Installation
+from issuer.authority import load_authority
 from issuer.lifecycle import (
     RENEW,
     REPLACE,
@@ -56,7 +57,7 @@ def _common(default_reason: str | None) -> Callable:
         ]
         for option in reversed(options):
             fn = option(fn)
-        return pass_admin(fn)
+        return pass_installation(fn)
     return decorate
 
 
@@ -69,17 +70,17 @@ def _reissue_options(fn: Callable) -> Callable:
 
 @click.command("revoke", epilog=EPILOG)
 @_common(default_reason=None)
-def revoke(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+def revoke(installation: Installation, numbers: tuple[str, ...], authority_id: str,
            input_path: Path | None, reason_name: str, case: str | None) -> None:
     """Revoke licences for good (final: a revoked licence cannot be reinstated)."""
-    _run(admin, "revoke", authority_id, numbers, input_path, reason_name, case)
+    _run(installation, "revoke", authority_id, numbers, input_path, reason_name, case)
 
 
 @click.command("suspend", epilog=EPILOG)
 @_common(default_reason=None)
 @click.option("--until", "until_text", required=True, metavar="DATE",
               help="Last day of the suspension (YYYY-MM-DD, China time).")
-def suspend(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+def suspend(installation: Installation, numbers: tuple[str, ...], authority_id: str,
             input_path: Path | None, reason_name: str, case: str | None,
             until_text: str) -> None:
     """Suspend licences until a date; they are valid again after it, or when reinstated."""
@@ -87,26 +88,26 @@ def suspend(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
     if until <= utc_now():
         raise click.BadParameter("the suspension must end in the future.",
                                  param_hint="--until")
-    _run(admin, SUSPEND, authority_id, numbers, input_path, reason_name, case, until=until)
+    _run(installation, SUSPEND, authority_id, numbers, input_path, reason_name, case, until=until)
 
 
 @click.command("reinstate", epilog=EPILOG)
 @_common(default_reason="unspecified")
-def reinstate(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+def reinstate(installation: Installation, numbers: tuple[str, ...], authority_id: str,
               input_path: Path | None, reason_name: str, case: str | None) -> None:
     """End the suspension of licences now."""
-    _run(admin, "reinstate", authority_id, numbers, input_path, reason_name, case)
+    _run(installation, "reinstate", authority_id, numbers, input_path, reason_name, case)
 
 
 @click.command("replace", epilog=EPILOG)
 @_common(default_reason="replaced")
 @_reissue_options
-def replace(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+def replace(installation: Installation, numbers: tuple[str, ...], authority_id: str,
             input_path: Path | None, reason_name: str, case: str | None, out_dir: Path,
             no_pdf: bool) -> None:
     """Issue new licences with the same details for lost or damaged ones; the old ones are
     superseded by them."""
-    _run(admin, REPLACE, authority_id, numbers, input_path, reason_name, case,
+    _run(installation, REPLACE, authority_id, numbers, input_path, reason_name, case,
          out_dir=out_dir, render=not no_pdf)
 
 
@@ -116,16 +117,16 @@ def replace(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
 @click.option("--until", "until_text", metavar="DATE",
               help="New expiry date (YYYY-MM-DD); default: the current one plus the "
                    "licence type's usual term.")
-def renew(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+def renew(installation: Installation, numbers: tuple[str, ...], authority_id: str,
           input_path: Path | None, reason_name: str, case: str | None, out_dir: Path,
           no_pdf: bool, until_text: str | None) -> None:
     """Issue new licences with a later expiry date; the old ones are superseded by them."""
     until = _end_of_day(until_text) if until_text else None
-    _run(admin, RENEW, authority_id, numbers, input_path, reason_name, case, until=until,
+    _run(installation, RENEW, authority_id, numbers, input_path, reason_name, case, until=until,
          out_dir=out_dir, render=not no_pdf)
 
 
-def _run(admin: AdminContext, action: str, authority_id: str, numbers: tuple[str, ...],
+def _run(installation: Installation, action: str, authority_id: str, numbers: tuple[str, ...],
          input_path: Path | None, reason_name: str, case: str | None, *,
          until: int | None = None, out_dir: Path | None = None, render: bool = False) -> None:
     try:
@@ -140,14 +141,11 @@ def _run(admin: AdminContext, action: str, authority_id: str, numbers: tuple[str
     request = LifecycleRequest(action=action, numbers=tuple(wanted), reason=reason,
                                until=until, case=case, out_dir=out_dir)
     with command_errors():
-        try:
-            now = utc_now()
-            authority = load_authority(admin, authority_id, licence_type=None, now=now)
-            store = Store.open(admin.settings.store_url)
-            summary = run(store, authority, request, now=now, render=render,
-                          public_url=admin.settings.public_url)
-        except AuthorityError as exc:
-            raise click.ClickException(exc.message) from None
+        now = utc_now()
+        authority = load_authority(installation, authority_id, licence_type=None, now=now)
+        store = Store.open(installation.settings.store_url)
+        summary = run(store, authority, request, now=now, render=render,
+                      public_url=installation.settings.public_url)
     _report(summary)
     if summary.refused:
         sys.exit(EXIT_SOME_REFUSED)
@@ -176,8 +174,8 @@ def _date(text: str) -> dt.date:
 @click.command("reconcile")
 @click.option("--authority", "authority_id", required=True, metavar="ID",
               help="The authority whose store records to check against the chain.")
-@pass_admin
-def reconcile(admin: AdminContext, authority_id: str) -> None:
+@pass_installation
+def reconcile(installation: Installation, authority_id: str) -> None:
     """Compare the store with the chain and repair what differs: finish interrupted sends,
     and anchor or send again what the chain lost (after a node restart or a reorg).
 
@@ -187,13 +185,10 @@ def reconcile(admin: AdminContext, authority_id: str) -> None:
     from issuer.reconcile import reconcile as run_reconcile
 
     with command_errors():
-        try:
-            now = utc_now()
-            authority = load_authority(admin, authority_id, licence_type=None, now=now)
-            store = Store.open(admin.settings.store_url)
-            report = run_reconcile(store, authority, now=now)
-        except AuthorityError as exc:
-            raise click.ClickException(exc.message) from None
+        now = utc_now()
+        authority = load_authority(installation, authority_id, licence_type=None, now=now)
+        store = Store.open(installation.settings.store_url)
+        report = run_reconcile(store, authority, now=now)
     for line in report.lines:
         click.echo(line)
     click.echo(report.summary())
@@ -206,8 +201,8 @@ def reconcile(admin: AdminContext, authority_id: str) -> None:
 @click.option("--expired-before", "before_text", metavar="DATE",
               help="Purge every licence that expired, or was revoked or superseded, before "
                    "this date (YYYY-MM-DD, not in the future).")
-@pass_admin
-def purge(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
+@pass_installation
+def purge(installation: Installation, numbers: tuple[str, ...], authority_id: str,
           before_text: str | None) -> None:
     """Erase the personal data (claims, licence number) of licences whose retention period
     is over, keeping their status and batch records. Licences still valid are refused.
@@ -215,12 +210,13 @@ def purge(admin: AdminContext, numbers: tuple[str, ...], authority_id: str,
     Works on the store only: nothing is sent to the chain. Exit status 0 done, 3 some
     licences refused, 2 usage error, 1 failure.
     """
-    from issuer.purge import PurgeError, purge_expired, purge_numbers
+    from issuer.errors import PurgeError
+    from issuer.purge import purge_expired, purge_numbers
 
     if bool(numbers) == bool(before_text):
         raise click.UsageError("Give either licence numbers or --expired-before DATE.")
     now = utc_now()
-    store = Store.open(admin.settings.store_url)
+    store = Store.open(installation.settings.store_url)
     if before_text:
         try:
             before = _start_of_day(before_text)

@@ -14,19 +14,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import String, and_, cast, literal, or_, select, update
 
+from issuer.errors import PurgeError
 from issuer.lifecycle import IN_CHUNK, Refusal, china_date
-from issuer.store import IssuedLicence, LicenceStatus, Store
+from issuer.store import IssuedLicence, Store
+from licence.vocabulary import LicenceState
 
 PURGED_PREFIX = "purged-"
-ENDED = (LicenceStatus.REVOKED, LicenceStatus.SUPERSEDED)
+ENDED = (LicenceState.REVOKED, LicenceState.SUPERSEDED)
 
 
-class PurgeError(Exception):
-    reason = "purge_date_in_future"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -41,7 +37,7 @@ class PurgeSummary:
 
 def still_valid(now: int):
     """SQL condition: the licence may still be shown and accepted."""
-    return and_(IssuedLicence.status.in_([LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED]),
+    return and_(IssuedLicence.status.in_([LicenceState.ACTIVE, LicenceState.SUSPENDED]),
                 IssuedLicence.valid_until > now)
 
 
@@ -49,7 +45,8 @@ def purge_expired(store: Store, authority_id: str, *, before: int, now: int) -> 
     """Every licence of the authority that expired, or was revoked or superseded, before
     `before` (a time not in the future)."""
     if before > now:
-        raise PurgeError("The purge date lies in the future: give a date no later than today.")
+        raise PurgeError("The purge date lies in the future: give a date no later than today.",
+                         reason="purge_date_in_future")
     retention_over = or_(
         IssuedLicence.valid_until < before,
         and_(IssuedLicence.status.in_(ENDED), IssuedLicence.status_changed_at < before))
@@ -75,8 +72,8 @@ def purge_numbers(store: Store, authority_id: str, numbers: list[str], *,
         ids = []
         for number in wanted:
             found = versions.get(number)
-            valid = [v for v in found or [] if v.status in (LicenceStatus.ACTIVE,
-                     LicenceStatus.SUSPENDED) and v.valid_until > now]
+            valid = [v for v in found or [] if v.status in (LicenceState.ACTIVE,
+                     LicenceState.SUSPENDED) and v.valid_until > now]
             if not found:
                 summary.refused.append(Refusal(
                     number, "unknown_licence", f"no licence with this number issued by "

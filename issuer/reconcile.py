@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from web3.exceptions import TransactionNotFound
 
-from chain.records import REINSTATED, REVOKED, SUPERSEDED, SUSPENDED
 from issuer import anchoring, lifecycle, status_changes
 from issuer.authority import IssuingAuthority
 from issuer.store import Batch, BatchState, StatusChange, Store
+from licence.vocabulary import StatusCode
 
 NEVER = 1 << 62  # sorts after every block number and nonce
-CHANGE_WORDS = {REVOKED: "revocation", SUSPENDED: "suspension", REINSTATED: "reinstatement",
-                SUPERSEDED: "supersession"}
+CHANGE_WORDS = {StatusCode.REVOKED: "revocation", StatusCode.SUSPENDED: "suspension",
+                StatusCode.REINSTATED: "reinstatement", StatusCode.SUPERSEDED: "supersession"}
 
 Item = Batch | StatusChange
 

@@ -12,13 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-
-class InputError(Exception):
-    """The input file as a whole cannot be read (not one bad row: see RowProblem)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from issuer.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from issuer.claim_codes import derive_with_hash
 from issuer.outputs import Spool, entry_fragment, stem_for
 from issuer.rows import Row, RowProblem
 from issuer.store import Store
-from issuer.storing import BatchOwner, store_batch
+from issuer.storing import BatchOwner, SignedBatch, SignedLicence, store_batch
 from issuer.validation import check_row, number_field
 from licence import LicenceItem, build_batch, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
@@ -41,27 +41,6 @@ class SigningSetup:
 
     def __repr__(self) -> str:  # never print the key
         return f"SigningSetup(authority={self.authority_number}, key={self.key_id})"
-
-
-class SignedLicence(NamedTuple):  # a tuple: ten thousand of them cross a pipe per batch
-    row_number: int
-    licence_number: str
-    status_ref: bytes
-    root_position: int
-    leaf_index: int
-    valid_from: int
-    valid_until: int
-    encoded: bytes  # the full licence as CBOR
-    claim_code_hash: bytes
-
-
-@dataclass(frozen=True)
-class SignedBatch:
-    sequence: int
-    issued_at: int
-    roots: list[tuple[bytes, bytes, bytes]]  # (root, protected header, signature)
-    licences: list[SignedLicence]
-    rejected: list[RowProblem]  # rows of this chunk that failed validation
 
 
 def die_with_parent() -> None:

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chain.errors import ChainError
-from chain.records import REINSTATED, REVOKED, SUPERSEDED, SUSPENDED
 from chain.registry import Registry
-from issuer.store import BatchState, IssuedLicence, LicenceStatus, StatusChange, Store
+from issuer.store import BatchState, IssuedLicence, StatusChange, Store
 from issuer.writeahead import submit_recorded
+from licence.vocabulary import LicenceState, StatusCode
 
 CHUNK = 2_000  # status refs per setStatus call: ~70 kB of calldata and log, well under 30 M gas
 IN_CHUNK = 900  # values per SQL IN (...) list
@@ -106,18 +106,20 @@ def apply(session: Session, change: StatusChange, *, now: int) -> None:
         for licence in session.scalars(select(IssuedLicence).where(
                 IssuedLicence.authority_id == change.authority_id,
                 IssuedLicence.status_ref.in_(refs[part:part + IN_CHUNK]))):
-            if licence.status == LicenceStatus.REVOKED:
+            if licence.status == LicenceState.REVOKED:
                 continue
             licence.status = _STATUS[change.status]
-            licence.suspended_until = change.until if change.status == SUSPENDED else None
-            if change.status == SUPERSEDED:
+            suspended = change.status == StatusCode.SUSPENDED
+            licence.suspended_until = change.until if suspended else None
+            if change.status == StatusCode.SUPERSEDED:
                 licence.superseded_by = successor_ids.get(successor_of[licence.status_ref])
             licence.status_reason = change.reason
             licence.status_changed_at = now
 
 
-_STATUS = {REVOKED: LicenceStatus.REVOKED, SUSPENDED: LicenceStatus.SUSPENDED,
-           REINSTATED: LicenceStatus.ACTIVE, SUPERSEDED: LicenceStatus.SUPERSEDED}
+_STATUS = {StatusCode.REVOKED: LicenceState.REVOKED, StatusCode.SUSPENDED: LicenceState.SUSPENDED,
+           StatusCode.REINSTATED: LicenceState.ACTIVE,
+           StatusCode.SUPERSEDED: LicenceState.SUPERSEDED}
 
 
 def pending_changes(store: Store, authority_id: str,

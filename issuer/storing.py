@@ -5,14 +5,35 @@ connection), and in process for replacements and renewals."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, insert
 
-from issuer.store import Batch, BatchRoot, BatchState, IssuedLicence, LicenceStatus, Store
+from issuer.rows import RowProblem
+from issuer.store import Batch, BatchRoot, BatchState, IssuedLicence, Store
+from licence.vocabulary import LicenceState
 
-if TYPE_CHECKING:
-    from issuer.signing import SignedBatch
+
+class SignedLicence(NamedTuple):  # a tuple: ten thousand of them cross a pipe per batch
+    row_number: int
+    licence_number: str
+    status_ref: bytes
+    root_position: int
+    leaf_index: int
+    valid_from: int
+    valid_until: int
+    encoded: bytes  # the full licence as CBOR
+    claim_code_hash: bytes
+
+
+@dataclass(frozen=True)
+class SignedBatch:
+    sequence: int
+    issued_at: int
+    roots: list[tuple[bytes, bytes, bytes]]  # (root, protected header, signature)
+    licences: list[SignedLicence]
+    rejected: list[RowProblem]  # rows of this chunk that failed validation
 
 
 class BatchOwner(NamedTuple):
@@ -48,7 +69,7 @@ def store_batch(store: Store, owner: BatchOwner, licence_type: int,
              "leaf_index": lic.leaf_index, "encoded": lic.encoded,
              "valid_from": lic.valid_from,
              "valid_until": lic.valid_until, "row_number": lic.row_number,
-             "status": LicenceStatus.ACTIVE.value,
+             "status": LicenceState.ACTIVE.value,
              "replaces": replaces[i] if replaces else None,
              "claim_code_hash": lic.claim_code_hash, "claim_expires_at": claim_expires_at}
             for i, lic in enumerate(signed.licences)])

@@ -4,8 +4,8 @@
     POST /api/v1/claims             {"code", "device_key", "challenge", "signature"} (b64url)
                                     → {"licence": b64url CBOR of the bound copy, ...}
 
-Errors are JSON {"error": {"reason", "message", "message_zh"}} with a fitting status;
-logs name a pseudonymous device-key handle, never a code, a name or a number.
+Routes raise our errors (issuer.errors); the app's web edge answers them. Logs name a
+pseudonymous device-key handle, never a code, a name or a number.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
-from chain.cli.context import AdminContext
 from chain.errors import ChainError
-from issuer.authority import AuthorityError, IssuingAuthority, load_authority
-from issuer.claiming import Challenges, ClaimError, claim, device_key_id
+from chain.installation import Installation
+from issuer.authority import IssuingAuthority, load_authority
+from issuer.claiming import CHALLENGE_SECONDS, Challenges, claim, device_key_id
+from issuer.errors import AuthorityError, ClaimError
 from issuer.store import Store, utc_now
 
 bp = Blueprint("claims", __name__, url_prefix="/api/v1/claims")
@@ -32,8 +33,9 @@ MAX_BODY = 4096
 class ClaimService:
     """What the blueprint needs, opened once per app: store, challenges, authorities."""
 
-    def __init__(self, admin: AdminContext, store: Store, challenge_secret: bytes) -> None:
-        self.admin, self.store = admin, store
+    def __init__(self, installation: Installation, store: Store,
+                 challenge_secret: bytes) -> None:
+        self.installation, self.store = installation, store
         self.challenges = Challenges(challenge_secret)
         self._authorities: dict[str, IssuingAuthority] = {}
         self._lock = threading.Lock()
@@ -42,7 +44,7 @@ class ClaimService:
         with self._lock:  # unlocking keys takes a moment: once per authority per process
             if authority_id not in self._authorities:
                 self._authorities[authority_id] = load_authority(
-                    self.admin, authority_id, licence_type=None, now=utc_now())
+                    self.installation, authority_id, licence_type=None, now=utc_now())
             return self._authorities[authority_id]
 
 
@@ -57,40 +59,36 @@ def _service() -> ClaimService:
 
 def _b64(value: Any, field: str) -> bytes:
     if not isinstance(value, str) or len(value) > 512:
-        raise ClaimError(400, "bad_request", f"The field {field} is missing or not text.",
-                         f"字段 {field} 缺失或格式错误。")
+        raise ClaimError(f"The field {field} is missing or not text.", reason="bad_request",
+                         field=field)
     try:
         return base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_",
                                 validate=True)
     except (binascii.Error, ValueError):
-        raise ClaimError(400, "bad_request", f"The field {field} is not base64url.",
-                         f"字段 {field} 不是 base64url 编码。") from None
-
-
-@bp.errorhandler(ClaimError)
-def _claim_error(exc: ClaimError):
-    return jsonify(error={"reason": exc.reason, "message": exc.message,
-                          "message_zh": exc.message_zh}), exc.status
+        raise ClaimError(f"The field {field} is not base64url.", reason="bad_request",
+                         field=field) from None
 
 
 @bp.post("/challenge")
 def challenge():
     value = _service().challenges.issue(utc_now())
     return jsonify(challenge=base64.urlsafe_b64encode(value).decode().rstrip("="),
-                   expires_in=300)
+                   expires_in=CHALLENGE_SECONDS)
 
 
 @bp.post("")
 def claim_licence():
     if (request.content_length or 0) > MAX_BODY:
-        raise ClaimError(413, "too_large", "The claim request is too large.", "请求过大。")
+        raise ClaimError("The claim request is too large.", reason="too_large",
+                         limit=f"{MAX_BODY // 1024} KiB")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ClaimError(415 if not request.is_json else 400, "bad_request",
-                         "Send the claim as a JSON object.", "请以 JSON 对象提交领取请求。")
+        raise ClaimError("Send the claim as a JSON object.",
+                         reason="unsupported_media_type" if not request.is_json
+                         else "bad_request")
     code = body.get("code")
     if not isinstance(code, str):
-        raise ClaimError(400, "bad_request", "The field code is missing.", "缺少领取码。")
+        raise ClaimError("The field code is missing.", reason="bad_request", field="code")
     device_key = _b64(body.get("device_key"), "device_key")
     service = _service()
     try:
@@ -99,11 +97,9 @@ def claim_licence():
                        signature=_b64(body.get("signature"), "signature"), now=utc_now(),
                        challenges=service.challenges)
     except (ChainError, AuthorityError) as exc:
-        log.warning("claim failed on the chain side: %s", getattr(exc, "reason", "authority"))
-        raise ClaimError(503, "issuer_unavailable",
-                         "The issuing authority cannot anchor the licence right now: try "
-                         "again in a few minutes.", "发证机关暂时无法完成上链，请稍后再试。"
-                         ) from None
+        log.warning("claim failed on the chain side: %s", exc.reason)
+        raise ClaimError("The issuing authority cannot anchor the licence right now: try "
+                         "again in a few minutes.", reason="issuer_unavailable") from None
     log.info("licence %s claimed by device %s", result.licence_id, device_key_id(device_key))
     return jsonify(
         licence=base64.urlsafe_b64encode(result.bound_licence).decode().rstrip("="),

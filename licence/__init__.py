@@ -6,9 +6,11 @@ Pure: no I/O, no chain, no database. See docs/format.md.
 from ._cose import public_key_from_bytes
 from ._hash import device_key_digest
 from .decode import decode_unverified
+from .device import verify_device_signature
 from .errors import (
     ClaimsError,
     DecodeError,
+    ElicenceError,
     ExpiredError,
     FieldError,
     LicenceError,
@@ -26,6 +28,7 @@ __all__ = [
     "Batch",
     "ClaimsError",
     "DecodeError",
+    "ElicenceError",
     "ExpiredError",
     "FieldError",
     "Licence",
@@ -47,4 +50,5 @@ __all__ = [
     "load_schema",
     "present",
     "public_key_from_bytes",
+    "verify_device_signature",
 ]

@@ -1,45 +1,56 @@
 """Typed errors of the licence format.
 
 Every malformed or unacceptable input raises exactly one ``LicenceError`` subclass. The
-``reason`` code is API (add codes, never reuse or rename them); ``message`` is one English
-sentence for people and ``message_zh`` its Chinese twin where we have one.
+root of every elicence error, ``ElicenceError``, lives here because every package depends
+on this one. Messages are English; each surface (the verification result, the web API,
+the wallet) keeps its own catalogue of Chinese sentences by reason code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-# Chinese messages for the reasons a counter clerk or holder is most likely to see.
-_ZH: dict[str, str] = {
-    "prefix_unknown": "二维码不是电子证照，请扫描证照上的二维码。",
-    "text_too_long": "二维码内容过长，不是有效的电子证照。",
-    "base45_invalid": "二维码内容已损坏，请重新扫描。",
-    "zlib_invalid": "二维码内容已损坏，请重新扫描。",
-    "cbor_invalid": "二维码内容已损坏，请重新扫描。",
-    "signature_invalid": "签名无效：该证照不是由登记的机关签发，或已被篡改。",
-    "proof_invalid": "证照与已登记的批次不符，可能已被篡改。",
-    "claims_proof_invalid": "所披露的信息与签发内容不符，可能已被篡改。",
-    "presentation_stale": "动态二维码已过期，请持证人刷新后重新出示。",
-    "presentation_from_future": "动态二维码时间异常，请检查手机时间后重新出示。",
-    "device_signature_invalid": "动态二维码签名无效，请持证人重新出示。",
-    "claims_invalid": "数据有误，请按字段提示改正后重试。",
-}
+from typing import Any
 
 
-class LicenceError(Exception):
-    """Base of every error raised by the ``licence`` package."""
+class ElicenceError(Exception):
+    """Base of every error elicence raises on purpose, in every package.
 
-    reason = "licence_error"
+    ``reason`` is a stable snake_case code for programs (API: add codes, never reuse or
+    rename one); ``message`` one English sentence saying what is wrong and what to do;
+    ``context`` the values involved. Packages subclass it; the command line and the web
+    edge each turn it into their own answer (exit status, HTTP status and JSON document)
+    in one place.
+    """
 
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
+    reason = "error"
+
+    def __init__(self, message: str, *, reason: str | None = None, **context: Any) -> None:
         super().__init__(message)
         if reason is not None:
             self.reason = reason
         self.message = message
+        self.context = context
 
-    @property
-    def message_zh(self) -> str | None:
-        return _ZH.get(self.reason)
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (issuance workers) whatever a subclass's
+        # constructor takes: rebuild from the attributes, not from the constructor.
+        return _rebuild, (type(self), self.message, dict(self.__dict__))
+
+
+def _rebuild(cls: type[ElicenceError], message: str, state: dict[str, Any]) -> ElicenceError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class LicenceError(ElicenceError):
+    """Base of every error raised by the ``licence`` package."""
+
+    reason = "licence_error"
 
     def to_dict(self) -> dict[str, object]:
         return {"reason": self.reason, "message": self.message}

@@ -11,4 +11,7 @@ MAX_CLAIMS = 32  # claims in one schema and in one disclosure
 MAX_PROOF_DEPTH = 20  # batch subtree of at most 2**20 licences
 MAX_SUBTREES = 16  # subtrees (= signed roots) per issuance batch
 MAX_CHALLENGE_BYTES = 16
-FRESHNESS_SECONDS = 60  # a live presentation is accepted within this many seconds of now
+# A live presentation is accepted up to this many seconds after the time it carries, and
+# up to PRESENTATION_CLOCK_SKEW seconds before it (a phone clock running a little fast).
+PRESENTATION_MAX_AGE = 60
+PRESENTATION_CLOCK_SKEW = 30

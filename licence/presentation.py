@@ -23,7 +23,7 @@ from ._cbor import dumps, loads_limited
 from ._hash import device_key_digest
 from .errors import DecodeError, ExpiredError, LicenceError, PresentationError
 from .licence import K_DEVICE, Licence, int_keyed_map
-from .limits import FRESHNESS_SECONDS, MAX_CHALLENGE_BYTES
+from .limits import MAX_CHALLENGE_BYTES, PRESENTATION_CLOCK_SKEW, PRESENTATION_MAX_AGE
 from .qr import PRESENTATION_PREFIX, encode_text
 
 B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE = 1, 2, 3, 4
@@ -52,7 +52,7 @@ class Presentation:
         return encode_text(PRESENTATION_PREFIX, dumps([self.body, self.signature]))
 
     def verify_device(self, now: int, challenge: bytes | None = None) -> None:
-        """Checks binding, the device signature, the challenge and freshness (±60 s of now).
+        """Checks binding, the device signature, the challenge and freshness (`check_time`).
 
         The licence itself (authority signature, proof, status) is checked separately via
         `self.licence.verify_signature(...)` and the verifier's chain checks.
@@ -66,10 +66,18 @@ class Presentation:
             raise PresentationError("The code answers a different challenge; ask the holder "
                                     "to scan this counter's challenge again.",
                                     reason="challenge_mismatch")
-        if self.time < now - FRESHNESS_SECONDS:
-            raise ExpiredError("The live code is older than 60 seconds; ask the holder to "
-                               "refresh it.", reason="presentation_stale")
-        if self.time > now + FRESHNESS_SECONDS:
+        self.check_time(now)
+
+    def check_time(self, now: int, *, max_age: int = PRESENTATION_MAX_AGE,
+                   clock_skew: int = PRESENTATION_CLOCK_SKEW) -> None:
+        """The one freshness rule of live codes: not older than `max_age` seconds, not
+        dated more than `clock_skew` seconds ahead of `now`. Raises ExpiredError."""
+        if self.time < now - max_age:
+            raise ExpiredError(f"The live code is more than {max_age} seconds old (a "
+                               "screenshot?); ask the holder to refresh it.",
+                               reason="presentation_stale", max_age=max_age,
+                               age=now - self.time)
+        if self.time > now + clock_skew:
             raise ExpiredError("The live code is dated in the future; the phone's clock is "
                                "wrong, ask the holder to fix it.",
                                reason="presentation_from_future")

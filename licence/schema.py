@@ -1,8 +1,11 @@
 """Licence types as data: a JSON schema per type under licence/schemas/.
 
-A schema names each claim with its small integer CBOR key, its type, whether it is
-required and whether it may sensibly be disclosed alone, and fixes the shape of the
-per-licence claims tree (see docs/decisions/0004-claim-commitment.md).
+A schema is the one place for every fact about a licence type, read by Python and (served
+as is) by the wallet's JS: its code and names, its renewal term, the disclosure presets
+the wallet offers, and each claim with its small integer CBOR key, its type, whether it is
+required, whether it may sensibly be disclosed alone and, for predicates such as
+`age_over_18`, how it is derived. It also fixes the shape of the per-licence claims tree
+(see docs/decisions/0004-claim-commitment.md). A new licence type is a new file.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ ClaimValue = str | bool | dt.date | list[str]
 Claims = dict[str, ClaimValue]
 Shape = int | tuple["Shape", "Shape"]  # a leaf index, or (left, right)
 
-SCHEMA_NAMES = ("driving", "business", "professional")
 _TYPES = {"text", "date", "bool", "enum", "list", "credit_code"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -59,10 +61,21 @@ class ClaimSpec:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named choice of claims the wallet offers to disclose (e.g. "age over 18 only")."""
+
+    name: str
+    title: Mapping[str, str]
+    claims: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Schema:
     name: str
     code: int
     title: Mapping[str, str]
+    renewal_years: int  # a renewal without an explicit end extends the licence this long
+    presets: tuple[Preset, ...]
     claims: tuple[ClaimSpec, ...]  # in schema (input) order
     leaves: tuple[ClaimSpec, ...]  # in claims-tree leaf order (depth first, left to right)
     shape: Shape  # tree over indexes into `leaves`
@@ -244,28 +257,53 @@ def parse_schema(data: Mapping[str, Any]) -> Schema:
         derived_ok = all(
             by_name[c.derived[ref]].type == "date" and by_name[c.derived[ref]].required
             for c in claims if c.derived is not None for ref in ("birth", "at"))
+        presets = tuple(Preset(p["name"], p["title"], tuple(p["claims"]))
+                        for p in data["presets"])
         ok = (derived_ok and len(by_name) == len(by_key) == len(claims) <= MAX_CLAIMS
               and sorted(c.key for c in leaves) == sorted(by_key)
-              and 0 < int(data["code"]) < 64)
+              and 0 < int(data["code"]) < 64 and 0 < int(data["renewal_years"]) <= 100
+              and all(set(p.claims) <= set(by_name) and p.claims for p in presets))
     except (KeyError, TypeError, ValueError) as exc:
         raise SchemaError(f"The schema is malformed ({exc}).", reason="schema_invalid") from exc
     if not ok:
         raise SchemaError("The schema's claims, keys and tree do not match one to one.",
                           reason="schema_invalid")
     return Schema(name=data["name"], code=data["code"], title=data.get("title", {}),
-                  claims=claims, leaves=tuple(leaves), shape=shape,
-                  by_name=by_name, by_key=by_key)
+                  renewal_years=data["renewal_years"], presets=presets, claims=claims,
+                  leaves=tuple(leaves), shape=shape, by_name=by_name, by_key=by_key)
+
+
+def schema_text(name: str) -> str:
+    """The JSON text of a licence type's schema, as the wallet fetches it."""
+    return resources.files(__package__).joinpath("schemas", f"{name}.json").read_text("utf-8")
 
 
 @cache
 def _load(name: str) -> Schema:
-    text = resources.files(__package__).joinpath("schemas", f"{name}.json").read_text("utf-8")
-    return parse_schema(json.loads(text))
+    schema = parse_schema(json.loads(schema_text(name)))
+    if schema.name != name:
+        raise SchemaError(f"schemas/{name}.json names itself {schema.name!r}: rename one.",
+                          reason="schema_invalid")
+    return schema
+
+
+def _names_by_code() -> tuple[str, ...]:
+    files = resources.files(__package__).joinpath("schemas").iterdir()
+    names = [f.name.removesuffix(".json") for f in files if f.name.endswith(".json")]
+    return tuple(sorted(names, key=lambda n: _load(n).code))
+
+
+# Every licence type this installation knows, in code order: one JSON file each.
+SCHEMA_NAMES: tuple[str, ...] = _names_by_code()
 
 
 @cache
 def _codes() -> dict[int, str]:
     return {_load(n).code: n for n in SCHEMA_NAMES}
+
+
+def all_schemas() -> tuple[Schema, ...]:
+    return tuple(_load(n) for n in SCHEMA_NAMES)
 
 
 def load_schema(name_or_code: str | int) -> Schema:

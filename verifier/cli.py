@@ -15,26 +15,27 @@ from pathlib import Path
 import click
 
 from chain.config import ConfigError, Settings, load_settings
+from licence.vocabulary import Verdict
 
-from .result import UNKNOWN_VERDICT, UNREADABLE, VALID, Verification, to_json
+from .result import Verification, to_json
 from .timefmt import age_text, utc_text
 
 EXIT_VALID, EXIT_NOT_VALID, EXIT_UNREADABLE, EXIT_UNKNOWN = 0, 1, 2, 4
 
 _VERDICT_TEXT = {
-    "valid": ("VALID", "有效"), "revoked": ("REVOKED", "已吊销"),
-    "suspended": ("SUSPENDED", "已暂扣"), "expired": ("EXPIRED", "已过期"),
-    "invalid": ("NOT VALID", "无效"), "unknown": ("CANNOT CONFIRM", "无法确认"),
-    "unreadable": ("UNREADABLE", "无法识别"),
+    Verdict.VALID: ("VALID", "有效"), Verdict.REVOKED: ("REVOKED", "已吊销"),
+    Verdict.SUSPENDED: ("SUSPENDED", "已暂扣"), Verdict.EXPIRED: ("EXPIRED", "已过期"),
+    Verdict.INVALID: ("NOT VALID", "无效"), Verdict.UNKNOWN: ("CANNOT CONFIRM", "无法确认"),
+    Verdict.UNREADABLE: ("UNREADABLE", "无法识别"),
 }
 
 
-def exit_status(verdict: str) -> int:
-    if verdict == VALID:
+def exit_status(verdict: Verdict) -> int:
+    if verdict == Verdict.VALID:
         return EXIT_VALID
-    if verdict == UNKNOWN_VERDICT:
+    if verdict == Verdict.UNKNOWN:
         return EXIT_UNKNOWN
-    if verdict == UNREADABLE:
+    if verdict == Verdict.UNREADABLE:
         return EXIT_UNREADABLE
     return EXIT_NOT_VALID
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from chain.index import BatchInfo, IndexState
 from chain.records import KeyRecord
+from chain.status import IndexFreshness, index_freshness
 from licence import Licence, LicenceError, Presentation, decode_unverified
+from licence.limits import PRESENTATION_CLOCK_SKEW, PRESENTATION_MAX_AGE
 
 from .index_view import IndexView
 
@@ -22,8 +24,8 @@ class Policy:
     """Tunable limits of a verifier installation (seconds)."""
 
     max_staleness: int = 300  # index older than this: status is unknown
-    presentation_max_age: int = 60  # a live code older than this is stale
-    clock_skew: int = 30  # how far in the future a live code's time may be
+    presentation_max_age: int = PRESENTATION_MAX_AGE  # a live code older than this is stale
+    clock_skew: int = PRESENTATION_CLOCK_SKEW  # how far ahead of now a live code may be
 
 
 class Context:
@@ -39,19 +41,16 @@ class Context:
         self._root: bytes | LicenceError | None = None
         self._batch: BatchInfo | object | None = _UNSET
         self._key: KeyRecord | object | None = _UNSET
+        self._freshness: IndexFreshness | None = None
 
     # ------------------------------------------------------------------ index freshness
     @property
-    def index_age(self) -> int | None:
-        """Seconds since the index last caught up with the chain (None: never synced)."""
-        if self.state is None:
-            return None
-        return max(0, self.now - self.state.synced_at)
-
-    @property
-    def index_stale(self) -> bool:
-        age = self.index_age
-        return age is None or age > self.policy.max_staleness
+    def freshness(self) -> IndexFreshness:
+        """Whether the index may answer "not withdrawn" now (chain.status)."""
+        if self._freshness is None:
+            self._freshness = index_freshness(self.state, now=self.now,
+                                              max_age=self.policy.max_staleness)
+        return self._freshness
 
     # ------------------------------------------------------------------ decoding
     def _decode(self) -> Licence | Presentation | LicenceError:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from chain.config import Settings
 from chain.indexer import Indexer
+from chain.installation import Installation
 from chain.registry import Registry
 
 log = logging.getLogger("elicence.verifier.follower")
@@ -69,11 +70,7 @@ class IndexSync:
     @classmethod
     def for_settings(cls, settings: Settings, *, timeout: float = 3.0) -> IndexSync:
         def connect() -> Registry:
-            from chain.connect import connect
-
-            w3 = connect(settings.rpc_url, expected_chain_id=settings.chain_id,
-                         timeout=timeout)
-            return Registry(w3, settings.require_registry())
+            return Installation(settings, timeout=timeout).registry()
 
         return cls(settings.index_path, connect, start_block=settings.registry_block,
                    confirmations=settings.confirmations)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from licence.vocabulary import LicenceState, Outcome, Verdict
+
 # Every error reason the API can answer (reason codes are API: add, never rename).
 ERROR_REASONS = (
     "bad_request", "bad_json", "unsupported_media_type", "too_large", "rate_limited",
@@ -17,7 +19,7 @@ ERROR_REASONS = (
     "method_not_allowed", "internal_error",
 )
 
-VERDICTS = ("valid", "revoked", "suspended", "expired", "invalid", "unknown", "unreadable")
+VERDICTS = tuple(v.value for v in Verdict)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -61,7 +63,7 @@ _SCHEMAS: dict[str, Any] = {
             "reason": {"type": "string", "enum": list(ERROR_REASONS)},
             "message": {"type": "string"}, "message_zh": {"type": "string"}}}}},
     "Check": {"type": "object", "properties": {
-        "name": {"type": "string"}, "result": {"enum": ["pass", "fail", "unknown", "skipped"]},
+        "name": {"type": "string"}, "result": {"enum": [o.value for o in Outcome]},
         "reason": {"type": "string"}, "message": {"type": "string"},
         "message_zh": {"type": "string"}}},
     "AsOf": {"type": ["object", "null"], "properties": {
@@ -87,7 +89,8 @@ _SCHEMAS: dict[str, Any] = {
         "status": {"type": "object", "description": "When revoked, suspended or superseded."},
     }},
     "Status": {"type": "object", "properties": {
-        "status": {"enum": ["active", "revoked", "suspended", "superseded"]},
+        "status": {"enum": [s.value for s in LicenceState]},
+        "status_reason": {"type": "string"},
         "until": {"type": ["integer", "null"]},
         "reason": {"type": ["object", "null"], "properties": {
             "code": {"type": "integer"}, "en": {"type": "string"}, "zh": {"type": "string"}}},

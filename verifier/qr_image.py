@@ -1,36 +1,33 @@
-"""Reading the QR code in a photo or scan of a licence (zxing-cpp)."""
+"""Reading the QR code in a photo or scan of a licence (zxing-cpp): one reader for the
+command line's files and the API's uploads."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+
+from .errors import ImageError
 
 MAX_IMAGE_PIXELS = 40_000_000  # a phone photo is ~12 MP; refuse decompression bombs
 
 
-class ImageError(Exception):
-    """The image cannot be read or holds no QR code; `reason` is a stable code."""
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.reason = reason
-
-
-def read_qr_image(path: str | Path) -> str:
-    """The text of the (first) QR code in the image at `path`."""
+def read_qr_image(source: str | Path | bytes) -> str:
+    """The text of the (first) QR code in an image file (a path) or upload (bytes)."""
     import zxingcpp
     from PIL import Image, UnidentifiedImageError
 
+    named = "The image" if isinstance(source, bytes) else f"The image {source}"
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise ImageError(f"The image {path} is too large; use a photo or scan of at "
-                                 "most 40 megapixels.", "image_too_large")
+                raise ImageError(f"{named} is too large; use a photo or scan of at most 40 "
+                                 "megapixels.", reason="image_too_large")
             barcodes = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.QRCode)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ImageError(f"Cannot read {path} as an image ({type(exc).__name__}); use a PNG "
-                         "or JPEG photo or scan.", "image_unreadable") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError) as exc:
+        raise ImageError(f"{named} cannot be read as an image ({type(exc).__name__}); use a "
+                         "PNG or JPEG photo or scan.") from None
     if not barcodes:
-        raise ImageError(f"No QR code found in {path}; take a sharper, straight photo with the "
-                         "whole code in view.", "qr_not_found")
+        raise ImageError(f"No QR code found in {named.lower()[4:]}; take a sharper, straight "
+                         "photo with the whole code in view.", reason="qr_not_found")
     return barcodes[0].text

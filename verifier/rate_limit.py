@@ -11,12 +11,10 @@ import math
 import threading
 from dataclasses import dataclass
 
+from chain.config import ConfigError
+
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600}
 MAX_CLIENTS = 100_000  # forget idle buckets beyond this many addresses
-
-
-class RateLimitConfigError(ValueError):
-    """A budget like "600/minute" could not be read."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +30,11 @@ class Budget:
             requests = int(count)
             seconds = _PERIODS.get(period.strip().lower()) or int(period)
         except ValueError:
-            raise RateLimitConfigError(
+            raise ConfigError(
                 f"The rate limit {text!r} is not like \"600/minute\": give a whole number of "
                 "requests per second, minute or hour.") from None
         if requests < 1 or seconds < 1:
-            raise RateLimitConfigError(f"The rate limit {text!r} must allow at least one "
+            raise ConfigError(f"The rate limit {text!r} must allow at least one "
                                        "request per period.")
         return cls(requests, seconds)
 
@@ -72,5 +70,6 @@ class RateLimiter:
                          if t + (now - at) * rate < capacity}
 
 
-def retry_after_header(wait: float) -> str:
-    return str(max(1, math.ceil(wait)))
+def retry_after_seconds(wait: float) -> int:
+    """Whole seconds for a Retry-After header: at least 1."""
+    return max(1, math.ceil(wait))

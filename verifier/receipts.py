@@ -22,22 +22,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from licence import LicenceError, public_key_from_bytes
-from licence._cose import verify
+from licence import SignatureError, verify_device_signature
+
+from .errors import ReceiptAuthError
 
 DOMAIN = b"elicence/receipts/v1\x00"
 WORDS = ("list", "delete")
 MAX_CLOCK_SKEW = 120  # seconds between the wallet's and the server's clock
 DEVICE_KEY_BYTES = 33
 MAX_RECEIPTS_PER_DEVICE = 1000  # older ones are dropped: a usage record, not an archive
-
-
-class ReceiptAuthError(Exception):
-    """A receipts request is not signed by the device it names; `reason` is stable."""
-
-    def __init__(self, message: str, message_zh: str, reason: str) -> None:
-        super().__init__(message)
-        self.message, self.message_zh, self.reason = message, message_zh, reason
 
 
 @dataclass(frozen=True)
@@ -85,21 +78,16 @@ def check_request(word: str, device_key: bytes, time: int, signature: bytes, *,
     """Raises ReceiptAuthError unless `signature` by `device_key` covers this request."""
     if len(device_key) != DEVICE_KEY_BYTES or device_key[0] not in (2, 3):
         raise ReceiptAuthError("device_key must be a 33-byte compressed P-256 key.",
-                               "device_key 须为 33 字节压缩格式的 P-256 公钥。",
-                               "device_key_invalid")
+                               reason="device_key_invalid")
     if abs(now - time) > MAX_CLOCK_SKEW:
         raise ReceiptAuthError("The request time is more than 2 minutes from the server's "
                                "clock: set the phone's clock and try again.",
-                               "请求时间与服务器时间相差超过 2 分钟，请校准手机时间后重试。",
-                               "request_time_invalid")
+                               reason="request_time_invalid")
     try:
-        verify(public_key_from_bytes(device_key), signature,
-               signed_message(word, time, device_key))
-    except LicenceError:
+        verify_device_signature(device_key, signature, signed_message(word, time, device_key))
+    except SignatureError:
         raise ReceiptAuthError("The signature does not match the device key: sign the request "
-                               "with the key the licence is bound to.",
-                               "签名与设备公钥不符，请使用证照绑定的设备密钥签名。",
-                               "signature_invalid") from None
+                               "with the key the licence is bound to.") from None
 
 
 class ReceiptStore:

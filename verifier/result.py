@@ -12,22 +12,21 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from licence.vocabulary import Outcome, Verdict
+
 from .reasons import message
 
-PASS, FAIL, UNKNOWN, SKIPPED = "pass", "fail", "unknown", "skipped"
-
-# Verdicts (API: add, never rename).
-VALID, REVOKED, SUSPENDED, EXPIRED = "valid", "revoked", "suspended", "expired"
-INVALID, UNKNOWN_VERDICT, UNREADABLE = "invalid", "unknown", "unreadable"
+# Module-level names for the hot path (an enum attribute lookup costs more than a global).
+PASS, FAIL, UNKNOWN, SKIPPED = Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.SKIPPED
 
 # A failing check's (name, reason) that has its own verdict; other failures are `invalid`,
 # and failures of the checks in _UNREADABLE_CHECKS are `unreadable`.
 _FAIL_VERDICTS = {
-    ("status", "revoked"): REVOKED,
-    ("status", "suspended"): SUSPENDED,
-    ("validity", "expired"): EXPIRED,
+    ("status", "revoked"): Verdict.REVOKED,
+    ("status", "suspended"): Verdict.SUSPENDED,
+    ("validity", "expired"): Verdict.EXPIRED,
     # A phone-bound copy shown as a printed code is readable, just not acceptable so.
-    ("decode", "bound_licence_not_live"): INVALID,
+    ("decode", "bound_licence_not_live"): Verdict.INVALID,
 }
 _UNREADABLE_CHECKS = frozenset({"limits", "decode"})
 
@@ -36,7 +35,7 @@ class CheckResult(NamedTuple):
     """One check's outcome (a NamedTuple: results are made on the hot path)."""
 
     name: str
-    result: str  # pass | fail | unknown | skipped
+    result: Outcome
     reason: str
     details: Mapping[str, Any] = MappingProxyType({})  # values for the message
     # (en, zh) for reasons whose sentence comes from elsewhere (a licence error's message)
@@ -56,7 +55,7 @@ class CheckResult(NamedTuple):
                 "message": en, "message_zh": zh}
 
 
-def verdict_of(results: Sequence[CheckResult]) -> tuple[str, CheckResult | None]:
+def verdict_of(results: Sequence[CheckResult]) -> tuple[Verdict, CheckResult | None]:
     """The verdict and the check that decided it (None when valid).
 
     The first failing check decides; otherwise any unknown (or a check that did not run)
@@ -66,14 +65,15 @@ def verdict_of(results: Sequence[CheckResult]) -> tuple[str, CheckResult | None]
         if r.result == FAIL:
             verdict = _FAIL_VERDICTS.get((r.name, r.reason))
             if verdict is None:
-                verdict = UNREADABLE if r.name in _UNREADABLE_CHECKS else INVALID
+                verdict = Verdict.UNREADABLE if r.name in _UNREADABLE_CHECKS \
+                    else Verdict.INVALID
             return verdict, r
     for r in results:
         if r.result == UNKNOWN or (r.result == SKIPPED and r.reason != "not_applicable"):
-            return UNKNOWN_VERDICT, r
+            return Verdict.UNKNOWN, r
     if not results:
-        return UNKNOWN_VERDICT, None
-    return VALID, None
+        return Verdict.UNKNOWN, None
+    return Verdict.VALID, None
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class AsOf:
 
 @dataclass(frozen=True)
 class Verification:
-    verdict: str
+    verdict: Verdict
     checks: tuple[CheckResult, ...]
     decided_by: CheckResult | None
     presentation: str | None  # "printed" | "live" | None when unreadable
@@ -99,7 +99,7 @@ class Verification:
 
     @property
     def is_valid(self) -> bool:
-        return self.verdict == VALID
+        return self.verdict == Verdict.VALID
 
 
 def json_claims(claims: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,12 +18,10 @@ log = logging.getLogger("elicence.verifier")
 def sync_index(settings: Settings, *, timeout: float = 3.0) -> None:
     """Syncs settings.index_path from the configured registry; raises ChainError (or a
     transport error) when the node or registry cannot be reached."""
-    from chain.connect import connect
     from chain.indexer import Indexer
-    from chain.registry import Registry
+    from chain.installation import Installation
 
-    w3 = connect(settings.rpc_url, expected_chain_id=settings.chain_id, timeout=timeout)
-    registry = Registry(w3, settings.require_registry())
+    registry = Installation(settings, timeout=timeout).registry()
     settings.home.mkdir(parents=True, exist_ok=True)
     indexer = Indexer(settings.index_path, registry, start_block=settings.registry_block,
                       confirmations=settings.confirmations)

@@ -20,12 +20,15 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 
-from chain.config import Settings
-from chain.errors import ContractReverted
+from chain.config import ConfigError, Settings
+from chain.errors import ChainError, ContractReverted
+from chain.installation import Installation
+from licence.schema import SCHEMA_NAMES, schema_text
+
+from .errors import WalletError
 
 STATIC = Path(__file__).resolve().parent / "static"
-SCHEMAS = Path(__file__).resolve().parents[1] / "licence" / "schemas"
-SCHEMA_NAMES = ("driving", "business", "professional")
+KEY_TIMEOUT = 3.0  # seconds: a node that answers slower counts as unavailable
 
 # No third-party origins; no inline script or style; the wallet is never framed.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -48,18 +51,14 @@ class KeyLookup:
     itself works without a node)."""
 
     def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+        self._installation = Installation(settings, timeout=KEY_TIMEOUT)
         self._registry = None
         self._lock = threading.Lock()
 
     def key(self, authority: int, key_id: int) -> dict:
-        from chain.connect import connect
-        from chain.registry import Registry
-
         with self._lock:
             if self._registry is None:
-                self._registry = Registry(connect(self._settings.rpc_url),
-                                          self._settings.registry_address)
+                self._registry = self._installation.registry()
             record = self._registry.key(authority, key_id)
         return {"authority": authority, "key": key_id, "public_key": record.public_key.hex(),
                 "valid_from": record.valid_from, "valid_until": record.valid_until,
@@ -83,7 +82,7 @@ def shell_files() -> tuple[tuple[str, ...], str]:
         digest.update(path.read_bytes())
         urls.append("/wallet/static/" + path.relative_to(STATIC).as_posix())
     for name in SCHEMA_NAMES:
-        digest.update((SCHEMAS / f"{name}.json").read_bytes())
+        digest.update(schema_text(name).encode())
         urls.append(f"/wallet/schemas/{name}.json")
     for name in sorted(served_elsewhere):
         digest.update((STATIC / name).read_bytes())
@@ -126,9 +125,10 @@ def manifest():
 @bp.get("/schemas/<name>.json")
 def schema(name: str):
     if name not in SCHEMA_NAMES:
-        return _error(404, "schema_unknown", "There is no licence schema of that name.",
-                      "没有该名称的证照类型。")
-    return _file(SCHEMAS / f"{name}.json", "application/json")
+        raise WalletError("There is no licence schema of that name.", reason="schema_unknown")
+    response = Response(schema_text(name), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/api/key")
@@ -139,20 +139,17 @@ def authority_key():
         if not (0 < authority < 1 << 32 and 0 < key_id < 1 << 32):
             raise ValueError
     except ValueError:
-        return _error(400, "bad_request", "Give authority and key as positive numbers.",
-                      "请以正整数提供 authority 和 key。")
+        raise WalletError("Give authority and key as positive numbers.") from None
     lookup: KeyLookup = current_app.extensions["elicence.wallet"]
     try:
         found = lookup.key(authority, key_id)
     except ContractReverted:
         found = {"public_key": ""}
-    except Exception:  # node down or misconfigured: the wallet then checks the proof only
-        return _error(503, "key_unavailable", "The authority's key cannot be read from the "
-                      "chain right now; try again later.",
-                      "暂时无法从链上读取发证机关公钥，请稍后再试。")
+    except (ChainError, ConfigError) as exc:  # node down, wrong chain, no registry
+        raise WalletError("The authority's key cannot be read from the chain right now; try "
+                          "again later.", reason="key_unavailable") from exc
     if not found["public_key"].strip("0"):
-        return _error(404, "key_unknown", "The authority has no key with this number.",
-                      "该发证机关没有此编号的公钥。")
+        raise WalletError("The authority has no key with this number.", reason="key_unknown")
     return jsonify(found)
 
 
@@ -161,6 +158,3 @@ def _file(path: Path, mimetype: str) -> Response:
     response.headers["Cache-Control"] = "no-cache"
     return response
 
-
-def _error(status: int, reason: str, message: str, message_zh: str):
-    return jsonify(error={"reason": reason, "message": message, "message_zh": message_zh}), status

@@ -9,15 +9,15 @@ from collections.abc import Callable
 import click
 
 from chain.cli.context import (
-    AdminContext,
     command_errors,
     format_time,
     licence_type_codes,
     licence_type_names,
     parse_time,
-    pass_admin,
+    pass_installation,
     report_proposal,
 )
+from chain.installation import Installation
 from chain.keystore import compressed_public_key
 from chain.records import types_mask
 from chain.registry import Registry
@@ -49,14 +49,14 @@ def authority() -> None:
               help="The authority's chain account (default: a key file named after ID, "
                    "created if missing).")
 @AS_MEMBER
-@pass_admin
-def add(admin: AdminContext, ident: str, name_zh: str, name_en: str, jurisdiction: str,
+@pass_installation
+def add(installation: Installation, ident: str, name_zh: str, name_en: str, jurisdiction: str,
         types: tuple[str, ...], account: str | None, member: str) -> None:
     """Propose registering an authority, e.g. CN-31-DMV."""
     mask = types_mask(*licence_type_codes(types))
     with command_errors():
-        address = admin.address(account or ident, create=True)
-        contract = admin.registry(member)
+        address = installation.address(account or ident, create=True)
+        contract = installation.registry(member)
         action = contract.action_register_authority(
             ident, name_zh, name_en, jurisdiction, mask, [address])
         report_proposal(contract.propose(action), contract.threshold())
@@ -66,37 +66,37 @@ def add(admin: AdminContext, ident: str, name_zh: str, name_en: str, jurisdictio
 @click.argument("ident", metavar="ID")
 @TYPES
 @AS_MEMBER
-@pass_admin
-def accredit(admin: AdminContext, ident: str, types: tuple[str, ...], member: str) -> None:
+@pass_installation
+def accredit(installation: Installation, ident: str, types: tuple[str, ...], member: str) -> None:
     """Propose the complete set of licence types an authority is accredited for."""
     mask = types_mask(*licence_type_codes(types))
-    propose_for(admin, member, ident, lambda r, n: r.action_set_accreditation(n, mask))
+    propose_for(installation, member, ident, lambda r, n: r.action_set_accreditation(n, mask))
 
 
 @authority.command()
 @click.argument("ident", metavar="ID")
 @AS_MEMBER
-@pass_admin
-def suspend(admin: AdminContext, ident: str, member: str) -> None:
+@pass_installation
+def suspend(installation: Installation, ident: str, member: str) -> None:
     """Propose suspending an authority: it can no longer anchor new licences."""
-    propose_for(admin, member, ident, lambda r, n: r.action_suspend_authority(n))
+    propose_for(installation, member, ident, lambda r, n: r.action_suspend_authority(n))
 
 
 @authority.command()
 @click.argument("ident", metavar="ID")
 @AS_MEMBER
-@pass_admin
-def reinstate(admin: AdminContext, ident: str, member: str) -> None:
+@pass_installation
+def reinstate(installation: Installation, ident: str, member: str) -> None:
     """Propose lifting an authority's suspension."""
-    propose_for(admin, member, ident, lambda r, n: r.action_reinstate_authority(n))
+    propose_for(installation, member, ident, lambda r, n: r.action_reinstate_authority(n))
 
 
-def propose_for(admin: AdminContext, member: str, ident: str,
+def propose_for(installation: Installation, member: str, ident: str,
                 action: Callable[[Registry, int], bytes]) -> None:
     """Proposes a change concerning one registered authority, as council `member`."""
     with command_errors():
-        contract = admin.registry(member)
-        number = admin.authority_number(contract, ident)
+        contract = installation.registry(member)
+        number = installation.authority_number(contract, ident)
         report_proposal(contract.propose(action(contract, number)), contract.threshold())
 
 
@@ -105,14 +105,14 @@ def propose_for(admin: AdminContext, member: str, ident: str,
 @click.option("--valid-from", metavar="DATE", help="Start of validity (default: now).")
 @click.option("--valid-until", metavar="DATE", help="End of validity (default: in 5 years).")
 @AS_AUTHORITY
-@pass_admin
-def add_key(admin: AdminContext, ident: str, valid_from: str | None, valid_until: str | None,
+@pass_installation
+def add_key(installation: Installation, ident: str, valid_from: str | None, valid_until: str | None,
             sender: str | None) -> None:
     """Create a P-256 signing key (stored encrypted) and register it on chain."""
     start = parse_time(valid_from)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(start, dt.UTC) + KEY_LIFETIME)
     with command_errors():
-        key_id = register_new_key(admin, ident, start, end, sender)
+        key_id = register_new_key(installation, ident, start, end, sender)
     click.echo(f"Key {key_id} of {ident} registered, valid {format_time(start)} to "
                f"{format_time(end)}; stored encrypted as "
                f"keys/signing/{key_file(ident, key_id)}.json")
@@ -123,8 +123,8 @@ def add_key(admin: AdminContext, ident: str, valid_from: str | None, valid_until
 @click.option("--valid-until", metavar="DATE", help="End of the new key's validity "
                                                     "(default: in 5 years).")
 @AS_AUTHORITY
-@pass_admin
-def rotate_key(admin: AdminContext, ident: str, valid_until: str | None,
+@pass_installation
+def rotate_key(installation: Installation, ident: str, valid_until: str | None,
                sender: str | None) -> None:
     """Register a new signing key and end the validity of the current ones now.
 
@@ -133,11 +133,11 @@ def rotate_key(admin: AdminContext, ident: str, valid_until: str | None,
     now = parse_time(None)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(now, dt.UTC) + KEY_LIFETIME)
     with command_errors():
-        contract = admin.registry(sender or ident)
-        number = admin.authority_number(contract, ident)
+        contract = installation.registry(sender or ident)
+        number = installation.authority_number(contract, ident)
         current = [k for k in _keys(contract, number)
                    if k.valid_from <= now < k.valid_until and not k.compromised_at]
-        key_id = register_new_key(admin, ident, now, end, sender)
+        key_id = register_new_key(installation, ident, now, end, sender)
         for old in current:  # a key must stay valid for at least its first second
             contract.set_key_valid_until(old.key_id, max(now, old.valid_from + 1))
     retired = ", ".join(str(k.key_id) for k in current) or "none"
@@ -151,26 +151,26 @@ def rotate_key(admin: AdminContext, ident: str, valid_until: str | None,
               help="When the key was compromised (default: now). Batches anchored from then "
                    "on are rejected; earlier ones stay valid.")
 @AS_AUTHORITY
-@pass_admin
-def mark_compromised(admin: AdminContext, ident: str, key_id: int, since: str | None,
+@pass_installation
+def mark_compromised(installation: Installation, ident: str, key_id: int, since: str | None,
                      sender: str | None) -> None:
     """Mark a signing key compromised from a point in time."""
     at = parse_time(since)
     with command_errors():
-        contract = admin.registry(sender or ident)
-        admin.authority_number(contract, ident)
+        contract = installation.registry(sender or ident)
+        installation.authority_number(contract, ident)
         contract.mark_key_compromised(key_id, at)
     click.echo(f"Key {key_id} of {ident} marked compromised since {format_time(at)}.")
 
 
 @authority.command()
 @click.argument("ident", metavar="ID")
-@pass_admin
-def show(admin: AdminContext, ident: str) -> None:
+@pass_installation
+def show(installation: Installation, ident: str) -> None:
     """Show an authority's record and signing keys."""
     with command_errors():
-        contract = admin.registry()
-        number = admin.authority_number(contract, ident)
+        contract = installation.registry()
+        number = installation.authority_number(contract, ident)
         record = contract.authority(number)
         keys = _keys(contract, number)
     state = "SUSPENDED" if record.suspended else "active"
@@ -185,11 +185,11 @@ def show(admin: AdminContext, ident: str) -> None:
 
 
 @authority.command("list")
-@pass_admin
-def list_authorities(admin: AdminContext) -> None:
+@pass_installation
+def list_authorities(installation: Installation) -> None:
     """List registered authorities."""
     with command_errors():
-        contract = admin.registry()
+        contract = installation.registry()
         records = [contract.authority(n) for n in range(1, contract.authority_count() + 1)]
     if not records:
         click.echo("No authorities registered yet: propose one with `elicence authority add`.")
@@ -203,20 +203,20 @@ def key_file(ident: str, key_id: int) -> str:
     return f"{ident}-{key_id}"
 
 
-def register_new_key(admin: AdminContext, ident: str, valid_from: int, valid_until: int,
+def register_new_key(installation: Installation, ident: str, valid_from: int, valid_until: int,
                      sender: str | None) -> int:
     """Creates the key file first, then registers its public key, so a registered key
     always has its private half on disk. The key number is predicted from the chain and
     checked against the KeyAdded event."""
-    contract = admin.registry(sender or ident)
-    number = admin.authority_number(contract, ident)
+    contract = installation.registry(sender or ident)
+    number = installation.authority_number(contract, ident)
     expected = contract.authority(number).key_count + 1
     name = key_file(ident, expected)
-    key = admin.keystore.create_signing_key(name)
+    key = installation.keystore.create_signing_key(name)
     try:
         result = contract.add_key(compressed_public_key(key), valid_from, valid_until)
     except Exception:
-        admin.keystore.remove_signing_key(name)
+        installation.keystore.remove_signing_key(name)
         raise
     added = [e.args["keyId"] for e in result.events if e.name == "KeyAdded"]
     if added != [expected]:

@@ -1,108 +1,53 @@
-"""What every admin command needs: settings, key files, the registry client, and one way
-of turning errors into a single sentence and an exit code at the command's edge."""
+"""What every command shares: the installation (chain.installation) passed to it, one way
+of turning our errors into a single sentence and an exit code at the command's edge, and
+the parsing and formatting of the values commands take and print."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from functools import cached_property
 
 import click
-from eth_account.signers.local import LocalAccount
-from eth_utils import is_address, to_checksum_address
 
-from chain.config import ConfigError, Settings, load_settings
-from chain.connect import connect
-from chain.errors import ChainError
-from chain.keystore import Keystore, KeystoreError, passphrase_from_env
-from chain.registry import Registry
-from chain.transactions import FeePolicy, WaitPolicy
+from chain.installation import Installation
+from licence.errors import ElicenceError
 
-
-class AdminContext:
-    """Lazily opens what a command uses, so `--help` and `node status` stay instant."""
-
-    def __init__(self, settings: Settings | None = None) -> None:
-        self._settings = settings
-
-    @cached_property
-    def settings(self) -> Settings:
-        return self._settings or load_settings()
-
-    @cached_property
-    def keystore(self) -> Keystore:
-        return Keystore(self.settings.keys_dir, passphrase_from_env())
-
-    @cached_property
-    def w3(self):
-        return connect(self.settings.rpc_url, expected_chain_id=self.settings.chain_id)
-
-    def account(self, name: str, *, create: bool = False) -> LocalAccount:
-        if create and not self.keystore.has("chain-account", name):
-            return self.keystore.create_account(name)
-        return self.keystore.account(name)
-
-    def address(self, name_or_address: str, *, create: bool = False) -> str:
-        """An address given literally, or the address of a key file by that name."""
-        if is_address(name_or_address):
-            return to_checksum_address(name_or_address)
-        if create and not self.keystore.has("chain-account", name_or_address):
-            return self.keystore.create_account(name_or_address).address
-        return self.keystore.account_address(name_or_address)
-
-    def registry(self, sender: str | None = None) -> Registry:
-        account = self.account(sender) if sender else None
-        return Registry(
-            self.w3,
-            self.settings.require_registry(),
-            account=account,
-            fees=FeePolicy(gas_price=self.settings.gas_price),
-            wait=WaitPolicy(confirmations=self.settings.confirmations),
-        )
-
-    def authority_number(self, registry: Registry, ident: str) -> int:
-        number = registry.authority_by_id(ident)
-        if not number:
-            raise click.ClickException(
-                f"No authority {ident!r} is registered: list them with `elicence authority list`."
-            )
-        return number
-
-
-pass_admin = click.make_pass_decorator(AdminContext, ensure=True)
+# Commands take the installation as their first argument; it opens lazily, so `--help`
+# and `node status` stay instant.
+pass_installation = click.make_pass_decorator(Installation, ensure=True)
 
 
 @contextlib.contextmanager
 def command_errors() -> Iterator[None]:
-    """Our typed errors become one sentence on stderr and exit status 1."""
+    """Our errors become one sentence on stderr and exit status 1."""
     try:
         yield
-    except (ChainError, ConfigError, KeystoreError) as exc:
+    except ElicenceError as exc:
         raise click.ClickException(exc.message) from None
 
 
 def licence_type_codes(names: tuple[str, ...]) -> list[int]:
-    from licence import LicenceError, load_schema
+    from licence import load_schema
 
     codes = []
     for name in names:
         try:
             codes.append(load_schema(name).code)
-        except LicenceError as exc:
-            raise click.BadParameter(str(exc), param_hint="--type") from None
+        except ElicenceError as exc:
+            raise click.BadParameter(exc.message, param_hint="--type") from None
     return codes
 
 
 def licence_type_names(mask: int) -> str:
     from chain.records import mask_types
-    from licence import LicenceError, load_schema
+    from licence import load_schema
 
     names = []
     for code in mask_types(mask):
         try:
             names.append(load_schema(code).name)
-        except LicenceError:
+        except ElicenceError:
             names.append(f"type {code}")
     return ", ".join(names) or "none"
 

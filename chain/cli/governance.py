@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import click
 
-from chain.cli.context import (
-    AdminContext,
-    command_errors,
-    pass_admin,
-    report_proposal,
-)
+from chain.cli.context import command_errors, pass_installation, report_proposal
 from chain.errors import NoContract
+from chain.installation import Installation
 from chain.registry import Registry
 from chain.transactions import FeePolicy, WaitPolicy
 
@@ -33,18 +29,18 @@ def registry() -> None:
 @click.option("--as", "deployer", default="deployer", show_default=True, metavar="NAME",
               help="Key file of the account that sends the deployment (created if missing).")
 @click.option("--replace", is_flag=True, help="Deploy a new registry even if one is configured.")
-@pass_admin
-def deploy(admin: AdminContext, members: tuple[str, ...], threshold: int | None,
+@pass_installation
+def deploy(installation: Installation, members: tuple[str, ...], threshold: int | None,
            deployer: str, replace: bool) -> None:
     """Deploy a registry governed by a council of root authorities."""
     with command_errors():
-        settings = admin.settings
-        if settings.registry_address and not replace and _deployed(admin):
+        settings = installation.settings
+        if settings.registry_address and not replace and _deployed(installation):
             raise click.ClickException(
                 f"A registry is already deployed at {settings.registry_address}: use it, or "
                 "pass --replace to deploy another."
             )
-        addresses = [admin.address(m, create=True) for m in members]
+        addresses = [installation.address(m, create=True) for m in members]
         if len(set(addresses)) != len(addresses):
             raise click.BadParameter("a council member is named twice.", param_hint="--council")
         threshold = threshold or len(addresses) // 2 + 1
@@ -54,13 +50,13 @@ def deploy(admin: AdminContext, members: tuple[str, ...], threshold: int | None,
                 param_hint="--threshold",
             )
         contract, result = Registry.deploy(
-            admin.w3, admin.account(deployer, create=True), addresses, threshold,
+            installation.w3, installation.account(deployer, create=True), addresses, threshold,
             fees=FeePolicy(gas_price=settings.gas_price),
             wait=WaitPolicy(confirmations=settings.confirmations),
         )
         settings.with_values(
             registry_address=contract.address, registry_block=result.block_number,
-            chain_id=admin.w3.eth.chain_id,
+            chain_id=installation.w3.eth.chain_id,
         ).save()
     click.echo(f"Registry deployed at {contract.address} (block {result.block_number}, "
                f"{result.gas_used:,} gas); council of {len(addresses)}, "
@@ -68,23 +64,23 @@ def deploy(admin: AdminContext, members: tuple[str, ...], threshold: int | None,
 
 
 @registry.command()
-@pass_admin
-def show(admin: AdminContext) -> None:
+@pass_installation
+def show(installation: Installation) -> None:
     """Show the configured registry: address, council, threshold, authorities."""
     with command_errors():
-        contract = admin.registry()
+        contract = installation.registry()
         members = contract.council_members()
-        click.echo(f"Registry {contract.address} on chain {admin.w3.eth.chain_id} "
-                   f"(deployed in block {admin.settings.registry_block})")
+        click.echo(f"Registry {contract.address} on chain {installation.w3.eth.chain_id} "
+                   f"(deployed in block {installation.settings.registry_block})")
         click.echo(f"Council ({contract.threshold()} of {len(members)} approvals):")
         for member in members:
             click.echo(f"  {member}")
         click.echo(f"Authorities: {contract.authority_count()}")
 
 
-def _deployed(admin: AdminContext) -> bool:
+def _deployed(installation: Installation) -> bool:
     try:
-        admin.registry()
+        installation.registry()
     except NoContract:
         return False
     return True
@@ -100,9 +96,9 @@ def propose() -> None:
     """Propose a change to the council (the proposer's approval counts)."""
 
 
-def _propose(admin: AdminContext, member: str, build_action) -> None:
+def _propose(installation: Installation, member: str, build_action) -> None:
     with command_errors():
-        contract = admin.registry(member)
+        contract = installation.registry(member)
         result = contract.propose(build_action(contract))
         report_proposal(result, contract.threshold())
 
@@ -110,50 +106,50 @@ def _propose(admin: AdminContext, member: str, build_action) -> None:
 @propose.command("add-member")
 @click.argument("account", metavar="NAME|ADDRESS")
 @AS_MEMBER
-@pass_admin
-def propose_add_member(admin: AdminContext, account: str, member: str) -> None:
+@pass_installation
+def propose_add_member(installation: Installation, account: str, member: str) -> None:
     """Add a council member."""
-    address = admin.address(account, create=True)
-    _propose(admin, member, lambda r: r.action_add_council_member(address))
+    address = installation.address(account, create=True)
+    _propose(installation, member, lambda r: r.action_add_council_member(address))
 
 
 @propose.command("remove-member")
 @click.argument("account", metavar="NAME|ADDRESS")
 @AS_MEMBER
-@pass_admin
-def propose_remove_member(admin: AdminContext, account: str, member: str) -> None:
+@pass_installation
+def propose_remove_member(installation: Installation, account: str, member: str) -> None:
     """Remove a council member (the threshold must stay reachable)."""
-    address = admin.address(account)
-    _propose(admin, member, lambda r: r.action_remove_council_member(address))
+    address = installation.address(account)
+    _propose(installation, member, lambda r: r.action_remove_council_member(address))
 
 
 @propose.command("threshold")
 @click.argument("approvals", type=click.IntRange(1, 255))
 @AS_MEMBER
-@pass_admin
-def propose_threshold(admin: AdminContext, approvals: int, member: str) -> None:
+@pass_installation
+def propose_threshold(installation: Installation, approvals: int, member: str) -> None:
     """Change how many approvals a change needs."""
-    _propose(admin, member, lambda r: r.action_set_threshold(approvals))
+    _propose(installation, member, lambda r: r.action_set_threshold(approvals))
 
 
 @council.command()
 @click.argument("proposal_id", type=click.IntRange(1))
 @AS_MEMBER
-@pass_admin
-def approve(admin: AdminContext, proposal_id: int, member: str) -> None:
+@pass_installation
+def approve(installation: Installation, proposal_id: int, member: str) -> None:
     """Approve a proposal; it is carried out when enough members have approved."""
     with command_errors():
-        contract = admin.registry(member)
+        contract = installation.registry(member)
         report_proposal(contract.approve(proposal_id), contract.threshold())
 
 
 @council.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include proposals already carried out.")
-@pass_admin
-def list_proposals(admin: AdminContext, show_all: bool) -> None:
+@pass_installation
+def list_proposals(installation: Installation, show_all: bool) -> None:
     """List open proposals with what they would do."""
     with command_errors():
-        contract = admin.registry()
+        contract = installation.registry()
         threshold = contract.threshold()
         shown = 0
         for proposal_id in range(1, contract.proposal_count() + 1):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import click
 
-from chain.cli.context import AdminContext, command_errors, pass_admin
+from chain.cli.context import command_errors, pass_installation
 from chain.errors import ChainError
+from chain.installation import Installation
 from chain.node import DEV_CHAIN_ID, LocalNode
 
 
-def local_node(admin: AdminContext, port: int | None = None) -> LocalNode:
-    return LocalNode(admin.settings.node_dir, port=port or admin.settings.node_port)
+def local_node(installation: Installation, port: int | None = None) -> LocalNode:
+    return LocalNode(installation.settings.node_dir, port=port or installation.settings.node_port)
 
 
 @click.group()
@@ -24,40 +25,40 @@ def node() -> None:
 
 @node.command()
 @click.option("--port", type=click.IntRange(1024, 65535), help="Port on 127.0.0.1 (default 8545).")
-@pass_admin
-def start(admin: AdminContext, port: int | None) -> None:
+@pass_installation
+def start(installation: Installation, port: int | None) -> None:
     """Start the node in the background; its chain state survives restarts."""
     with command_errors():
         try:
-            status = local_node(admin, port).start()
+            status = local_node(installation, port).start()
         except ChainError as exc:
             raise click.ClickException(exc.message) from None
         # The local node runs like a permissioned network: zero gas price, so accounts
         # created for council members and authorities need no funds.
-        admin.settings.with_values(
-            rpc_url=status.url, node_port=port or admin.settings.node_port,
+        installation.settings.with_values(
+            rpc_url=status.url, node_port=port or installation.settings.node_port,
             chain_id=DEV_CHAIN_ID, gas_price=0,
         ).save()
     click.echo(f"Node running at {status.url} (pid {status.pid}, block {status.block}).")
 
 
 @node.command()
-@pass_admin
-def stop(admin: AdminContext) -> None:
+@pass_installation
+def stop(installation: Installation) -> None:
     """Stop the node cleanly, writing its state to disk."""
     with command_errors():
-        node_ = local_node(admin)
+        node_ = local_node(installation)
         was_running = node_.status().running
         node_.stop()
     click.echo("Node stopped." if was_running else "The node was not running.")
 
 
 @node.command()
-@pass_admin
-def status(admin: AdminContext) -> None:
+@pass_installation
+def status(installation: Installation) -> None:
     """Say whether the node runs, where, and its latest block."""
     with command_errors():
-        current = local_node(admin).status()
+        current = local_node(installation).status()
     if not current.running:
         click.echo("Node not running: start it with `elicence node start`.")
         raise SystemExit(3)

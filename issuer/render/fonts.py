@@ -15,6 +15,8 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from issuer.errors import RenderError
+
 FONT_PACKAGE = "fonts-wqy-microhei"
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_ENV = "ELICENCE_CJK_FONT"  # another TrueType CJK font (.ttf/.ttc), e.g. off Debian
@@ -22,17 +24,6 @@ FONT_ENV = "ELICENCE_CJK_FONT"  # another TrueType CJK font (.ttf/.ttc), e.g. of
 FONT = "ElicenceSans"  # one face for everything: a second subset costs 20 KB and 3 ms a letter
 
 
-class RenderError(Exception):
-    """A letter or QR image cannot be rendered; `reason` is a stable code (API)."""
-
-    reason = "render_error"
-
-    # `reason` has a default only so that worker processes can pickle the error back.
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if reason is not None:
-            self.reason = reason
 
 
 def font_path() -> Path:

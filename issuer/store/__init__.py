@@ -22,7 +22,6 @@ from issuer.store.models import (
     IssuedLicence,
     Job,
     JobState,
-    LicenceStatus,
     StatusChange,
     utc_now,
 )
@@ -36,7 +35,6 @@ __all__ = [
     "IssuedLicence",
     "Job",
     "JobState",
-    "LicenceStatus",
     "StatusChange",
     "Store",
     "utc_now",

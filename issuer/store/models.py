@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from licence import Licence
+from licence.vocabulary import LicenceState
 
 
 class Base(DeclarativeBase):
@@ -42,13 +43,6 @@ class BatchState(StrEnum):
     SIGNED = "signed"  # licences and signed roots stored; nothing sent yet
     SUBMITTED = "submitted"  # the signed transaction is stored (write-ahead) and sent
     CONFIRMED = "confirmed"  # mined and buried under the configured confirmations
-
-
-class LicenceStatus(StrEnum):
-    ACTIVE = "active"
-    REVOKED = "revoked"
-    SUSPENDED = "suspended"
-    SUPERSEDED = "superseded"
 
 
 class Job(Base):
@@ -121,7 +115,7 @@ class IssuedLicence(Base):
     valid_from: Mapped[int] = mapped_column(BigInteger)
     valid_until: Mapped[int] = mapped_column(BigInteger)
     row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default=LicenceStatus.ACTIVE)
+    status: Mapped[str] = mapped_column(String(16), default=LicenceState.ACTIVE)
     suspended_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status_reason: Mapped[int | None] = mapped_column(Integer, nullable=True)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), nullable=True)

@@ -18,9 +18,10 @@ from web3 import EthereumTesterProvider, Web3
 
 from chain.connect import connect
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import BUSINESS, DRIVING, types_mask
+from chain.records import types_mask
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
+from tests.support.facts import BUSINESS, DRIVING
 
 ACCOUNTS = 8
 # Short waits: every backend here mines at once, so a long wait means a bug.

@@ -11,10 +11,11 @@ from chain.connect import connect
 from chain.errors import NodeControlError, NodeUnreachable, TransactionDropped
 from chain.indexer import Indexer
 from chain.node import LocalNode, free_port
-from chain.records import DRIVING, REVOKED
 from chain.registry import Registry
 from chain.reverts import RevertDecoder
 from chain.transactions import FeePolicy, Sender, WaitPolicy
+from licence.vocabulary import StatusCode
+from tests.support.facts import DRIVING
 
 from .conftest import WAIT, Backend, World, build_world, dev_accounts, ref, start_anvil
 
@@ -76,7 +77,7 @@ def test_node_stopped_mid_run_then_restarted(node: LocalNode, tmp_path: Path) ->
 
     node.start()
     assert world.registry.authority(1).batch_head == anchored.event("BatchAnchored").args["head"]
-    world.dmv.set_status(REVOKED, [ref(7)])  # nonce counter resyncs after the outage
+    world.dmv.set_status(StatusCode.REVOKED, [ref(7)])  # nonce counter resyncs after the outage
     report = indexer.sync()
     assert report.events == 1 and report.reorgs == []
     indexer.check_heads()
@@ -88,7 +89,7 @@ def test_indexer_follows_a_reorg(node: LocalNode, tmp_path: Path) -> None:
     w3 = world.backend.w3
     world.dmv.anchor(DRIVING, 10, [ref(0xA1)])
     orphan = world.dmv.anchor(DRIVING, 20, [ref(0xA2)])
-    world.dmv.set_status(REVOKED, [ref(1)])
+    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])
     indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
     indexer.sync()
     index = indexer.reader()
@@ -122,7 +123,7 @@ def test_indexer_follows_a_chain_that_became_shorter(node: LocalNode, tmp_path: 
     w3 = world.backend.w3
     kept = world.dmv.anchor(DRIVING, 10, [ref(0xA1)])
     world.dmv.anchor(DRIVING, 20, [ref(0xA2)])
-    world.dmv.set_status(REVOKED, [ref(1)])
+    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])
     indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
     indexer.sync()
 

@@ -10,15 +10,9 @@ import pytest
 from chain.errors import ChainError, IndexIntegrityError
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
-from chain.records import (
-    BUSINESS,
-    DRIVING,
-    REINSTATED,
-    REVOKED,
-    SUPERSEDED,
-    SUSPENDED,
-    types_mask,
-)
+from chain.records import types_mask
+from licence.vocabulary import StatusCode
+from tests.support.facts import BUSINESS, DRIVING
 
 from .conftest import World, pubkey, ref
 
@@ -38,12 +32,14 @@ def populate(world: World) -> dict[str, int]:
     world.dmv.mark_key_compromised(2, now + 50)
     anchored = world.dmv.anchor(DRIVING, 300, [ref(0xA1), ref(0xA2)])
     world.amr.anchor(BUSINESS, 5, [ref(0xB1)])
-    world.dmv.set_status(REVOKED, [ref(1), ref(2)], reason=3)
-    world.dmv.set_status(SUSPENDED, [ref(2), ref(3)], until=now + 3_600)  # 2 stays revoked
-    world.dmv.set_status(SUSPENDED, [ref(4)], until=now + 3_600)
-    world.dmv.set_status(REINSTATED, [ref(4)])
-    world.dmv.set_status(SUPERSEDED, [ref(5), ref(6)], successors=[ref(55), ref(66)])
-    world.amr.set_status(REVOKED, [ref(3)])  # same ref, other authority: its own namespace
+    world.dmv.set_status(StatusCode.REVOKED, [ref(1), ref(2)], reason=3)
+    # 2 stays revoked
+    world.dmv.set_status(StatusCode.SUSPENDED, [ref(2), ref(3)], until=now + 3_600)
+    world.dmv.set_status(StatusCode.SUSPENDED, [ref(4)], until=now + 3_600)
+    world.dmv.set_status(StatusCode.REINSTATED, [ref(4)])
+    world.dmv.set_status(StatusCode.SUPERSEDED, [ref(5), ref(6)], successors=[ref(55), ref(66)])
+    # the same ref, another authority: its own namespace
+    world.amr.set_status(StatusCode.REVOKED, [ref(3)])
     widened = world.govern(world.registry.action_set_accreditation(
         1, types_mask(DRIVING, BUSINESS)))
     world.govern(world.registry.action_suspend_authority(2))
@@ -69,16 +65,16 @@ def test_indexer_follows_every_kind_of_event(world: World, tmp_path: Path) -> No
     assert index.batch(ref(0xA2), authority=2) is None
     assert index.batch(ref(0xEE)) is None
 
-    assert index.status(1, ref(1)).status == REVOKED  # type: ignore[union-attr]
+    assert index.status(1, ref(1)).status == StatusCode.REVOKED  # type: ignore[union-attr]
     assert index.status(1, ref(1)).reason == 3  # type: ignore[union-attr]
-    assert index.status(1, ref(2)).status == REVOKED  # type: ignore[union-attr]  (final)
+    assert index.status(1, ref(2)).status == StatusCode.REVOKED  # type: ignore[union-attr]  (final)
     suspended = index.status(1, ref(3))
-    assert suspended is not None and suspended.status == SUSPENDED
+    assert suspended is not None and suspended.status == StatusCode.SUSPENDED
     assert suspended.until == facts["now"] + 3_600
-    assert index.status(1, ref(4)).status == REINSTATED  # type: ignore[union-attr]
+    assert index.status(1, ref(4)).status == StatusCode.REINSTATED  # type: ignore[union-attr]
     assert index.status(1, ref(6)).successor == ref(66)  # type: ignore[union-attr]
-    assert index.status(1, ref(6)).status == SUPERSEDED  # type: ignore[union-attr]
-    assert index.status(2, ref(3)).status == REVOKED  # type: ignore[union-attr]
+    assert index.status(1, ref(6)).status == StatusCode.SUPERSEDED  # type: ignore[union-attr]
+    assert index.status(2, ref(3)).status == StatusCode.REVOKED  # type: ignore[union-attr]
     assert index.status(1, ref(99)) is None
 
     key1, key2 = index.key(1, 1), index.key(1, 2)
@@ -120,13 +116,13 @@ def test_accreditation_and_suspension_as_of_a_time(world: World, tmp_path: Path)
 
 def test_indexer_resumes_where_it_stopped(world: World, tmp_path: Path) -> None:
     path = tmp_path / "index.sqlite"
-    world.dmv.set_status(REVOKED, [ref(1)])
+    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])
     first = make_indexer(world, path)
     assert first.sync().events > 0
     stopped_at = first.next_block
     first.close()
 
-    world.dmv.set_status(REVOKED, [ref(2)])
+    world.dmv.set_status(StatusCode.REVOKED, [ref(2)])
     world.dmv.anchor(DRIVING, 1, [ref(0xC1)])
     second = make_indexer(world, path)
     report = second.sync()
@@ -150,8 +146,8 @@ def test_small_chunks_build_the_same_index(world: World, tmp_path: Path) -> None
 
 
 def test_missing_events_are_an_integrity_error(world: World, tmp_path: Path) -> None:
-    world.dmv.set_status(REVOKED, [ref(1)])
-    world.dmv.set_status(REVOKED, [ref(2)])
+    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])
+    world.dmv.set_status(StatusCode.REVOKED, [ref(2)])
     indexer = make_indexer(world, tmp_path / "index.sqlite")
     indexer.sync()
     indexer.check_heads()
@@ -188,18 +184,18 @@ def test_reader_needs_an_index(tmp_path: Path) -> None:
 def test_rollback_restores_the_status_before_the_fork(world: World, tmp_path: Path) -> None:
     """Rollback is the reorg primitive: statuses return to what older events say."""
     now = world.backend.now()
-    world.dmv.set_status(SUSPENDED, [ref(1)], until=now + 3_600)
+    world.dmv.set_status(StatusCode.SUSPENDED, [ref(1)], until=now + 3_600)
     fork = world.backend.w3.eth.block_number
-    world.dmv.set_status(REVOKED, [ref(1), ref(2)])
+    world.dmv.set_status(StatusCode.REVOKED, [ref(1), ref(2)])
     indexer = make_indexer(world, tmp_path / "index.sqlite")
     indexer.sync()
-    assert indexer.reader().status(1, ref(1)).status == REVOKED  # type: ignore[union-attr]
+    assert indexer.reader().status(1, ref(1)).status == StatusCode.REVOKED  # type: ignore[union-attr]
 
     indexer.rollback(fork)
     index = indexer.reader()
-    assert index.status(1, ref(1)).status == SUSPENDED  # type: ignore[union-attr]
+    assert index.status(1, ref(1)).status == StatusCode.SUSPENDED  # type: ignore[union-attr]
     assert index.status(1, ref(2)) is None
     assert indexer.next_block == fork + 1
     assert indexer.sync().events == 1  # the chain still has the event: read again
-    assert index.status(1, ref(1)).status == REVOKED  # type: ignore[union-attr]
+    assert index.status(1, ref(1)).status == StatusCode.REVOKED  # type: ignore[union-attr]
     indexer.check_heads()

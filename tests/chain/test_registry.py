@@ -7,9 +7,11 @@ from eth_account import Account
 
 from chain.connect import connect
 from chain.errors import ContractReverted, NoContract, TransactionTimeout, WrongChain
-from chain.records import BUSINESS, DRIVING, REVOKED, SUPERSEDED, SUSPENDED, types_mask
+from chain.records import types_mask
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
+from licence.vocabulary import StatusCode
+from tests.support.facts import BUSINESS, DRIVING
 
 from .conftest import WAIT, Backend, World, pubkey, ref
 
@@ -112,21 +114,21 @@ def test_anchor_for_unaccredited_type_is_explained(world: World) -> None:
 
 def test_status_changes_and_council_override(world: World) -> None:
     now = world.backend.now()
-    world.dmv.set_status(SUSPENDED, [ref(1), ref(2)], until=now + 3600, reason=7)
-    superseded = world.dmv.set_status(SUPERSEDED, [ref(3)], successors=[ref(33)])
+    world.dmv.set_status(StatusCode.SUSPENDED, [ref(1), ref(2)], until=now + 3600, reason=7)
+    superseded = world.dmv.set_status(StatusCode.SUPERSEDED, [ref(3)], successors=[ref(33)])
     assert superseded.event("StatusChanged").args["successors"] == ref(33)
-    world.govern(world.registry.action_set_status(1, REVOKED, [ref(4)], reason=9))
+    world.govern(world.registry.action_set_status(1, StatusCode.REVOKED, [ref(4)], reason=9))
 
     with pytest.raises(ContractReverted) as caught:
-        world.dmv.set_status(SUSPENDED, [ref(5)], until=0)
+        world.dmv.set_status(StatusCode.SUSPENDED, [ref(5)], until=0)
     assert caught.value.error == "RegistryInvalidUntil"
     with pytest.raises(ContractReverted) as caught:  # not an authority account
-        world.registry.set_status(REVOKED, [ref(6)])
+        world.registry.set_status(StatusCode.REVOKED, [ref(6)])
     assert caught.value.error == "RegistryUnauthorizedAccount"
 
 
 def test_many_transactions_in_flight_from_one_account(world: World) -> None:
-    hashes = [world.dmv.submit_set_status(REVOKED, [ref(100 + i)]) for i in range(12)]
+    hashes = [world.dmv.submit_set_status(StatusCode.REVOKED, [ref(100 + i)]) for i in range(12)]
     assert len(set(hashes)) == 12
     results = [world.dmv.wait(h) for h in hashes]
     assert all(r.event("StatusChanged").args["refs"] == ref(100 + i)
@@ -134,11 +136,11 @@ def test_many_transactions_in_flight_from_one_account(world: World) -> None:
 
 
 def test_nonce_resyncs_after_another_client_used_the_account(world: World) -> None:
-    world.dmv.set_status(REVOKED, [ref(1)])  # the counter of `world.dmv` is now warm
+    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])  # the counter of `world.dmv` is now warm
     other = Registry(world.backend.w3, world.registry.address,
                      account=world.dmv.account, wait=WAIT)
-    other.set_status(REVOKED, [ref(2)])  # uses the nonce `world.dmv` expects to use next
-    result = world.dmv.set_status(REVOKED, [ref(3)])
+    other.set_status(StatusCode.REVOKED, [ref(2)])  # uses the nonce `world.dmv` expects to use next
+    result = world.dmv.set_status(StatusCode.REVOKED, [ref(3)])
     assert result.event("StatusChanged").args["refs"] == ref(3)
 
 

@@ -12,16 +12,16 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 import licence
-from chain.cli.context import AdminContext
 from chain.config import load_settings
+from chain.installation import Installation
 from chain.keystore import Keystore, passphrase_from_env
-from chain.records import REVOKED, SUPERSEDED, SUSPENDED
 from elicence.cli import main
 from issuer import lifecycle, status_changes
 from issuer.authority import load_authority
 from issuer.samples import BUSINESS_FIELDS, business_rows, write_csv
-from issuer.store import BatchState, IssuedLicence, LicenceStatus, StatusChange, Store
+from issuer.store import BatchState, IssuedLicence, StatusChange, Store
 from issuer.validation import CHINA
+from licence.vocabulary import LicenceState, StatusCode
 
 from ..conftest import Home
 from .test_issue_command import anchored_batches, registry, rows_file
@@ -77,16 +77,17 @@ def test_revoke_suspend_reinstate_reach_chain_and_store(chain_home: Home,
 
     revoke, suspend, reinstate = status_events(chain_home)[before:]
     rows = {r.licence_number: r for r in licences(chain_home, numbers)}
-    assert (revoke["status"], revoke["reason"]) == (REVOKED, 12)
+    assert (revoke["status"], revoke["reason"]) == (StatusCode.REVOKED, 12)
     assert revoke["refs"] == refs([rows[numbers[0]], rows[numbers[1]]])
     assert revoke["successors"] == b"" and revoke["until"] == 0
     end = int(dt.datetime(2099, 6, 30, 23, 59, 59, tzinfo=CHINA).timestamp())
-    assert (suspend["status"], suspend["reason"], suspend["until"]) == (SUSPENDED, 7, end)
+    assert (suspend["status"], suspend["reason"], suspend["until"]) == (
+        StatusCode.SUSPENDED, 7, end)
     assert reinstate["refs"] == rows[numbers[3]].status_ref and reinstate["status"] == 3
 
     assert [rows[n].status for n in numbers] == [
-        LicenceStatus.REVOKED, LicenceStatus.REVOKED, LicenceStatus.SUSPENDED,
-        LicenceStatus.ACTIVE, LicenceStatus.ACTIVE, LicenceStatus.ACTIVE]
+        LicenceState.REVOKED, LicenceState.REVOKED, LicenceState.SUSPENDED,
+        LicenceState.ACTIVE, LicenceState.ACTIVE, LicenceState.ACTIVE]
     assert rows[numbers[0]].status_reason == 12 and rows[numbers[2]].suspended_until == end
     assert rows[numbers[3]].suspended_until is None and rows[numbers[4]].status_reason is None
     with store(chain_home).session() as s:
@@ -158,8 +159,8 @@ def test_rerun_finishes_what_a_crash_left_recorded_but_unsent(chain_home: Home,
     request = lifecycle.LifecycleRequest("revoke", tuple(numbers[:2]), reason=13)
     job = lifecycle._create_job(home_store, authority, request, now=_now())
     (change,) = status_changes.pending_changes(home_store, DMV, job.id)
-    prepared = authority.registry.prepare_set_status(REVOKED, status_changes.split(change.refs),
-                                                     reason=13)
+    prepared = authority.registry.prepare_set_status(
+        StatusCode.REVOKED, status_changes.split(change.refs), reason=13)
     with home_store.session() as s:  # what `submit` records before it sends
         row = s.get(StatusChange, change.id)
         row.state, row.tx_hash, row.raw_tx, row.nonce = (
@@ -200,7 +201,7 @@ def test_replace_issues_same_claims_and_supersedes_the_old(chain_home: Home,
     (anchor,) = anchored_batches(chain_home)[anchors:]
     (event,) = status_events(chain_home)[events:]
     new = {n: current(chain_home, n) for n in numbers[:2]}
-    assert event["status"] == SUPERSEDED and event["reason"] == 1
+    assert event["status"] == StatusCode.SUPERSEDED and event["reason"] == 1
     assert event["refs"] == old[numbers[0]].status_ref + old[numbers[1]].status_ref
     assert event["successors"] == new[numbers[0]].status_ref + new[numbers[1]].status_ref
     for number in numbers[:2]:
@@ -211,8 +212,8 @@ def test_replace_issues_same_claims_and_supersedes_the_old(chain_home: Home,
         assert new[number].claims == old[number].claims
         assert new[number].replaces == old[number].id
         (was,) = [r for r in licences(chain_home, [number]) if r.id == old[number].id]
-        assert (was.status, was.superseded_by) == (LicenceStatus.SUPERSEDED, new[number].id)
-    assert current(chain_home, numbers[2]).status == LicenceStatus.ACTIVE
+        assert (was.status, was.superseded_by) == (LicenceState.SUPERSEDED, new[number].id)
+    assert current(chain_home, numbers[2]).status == LicenceState.ACTIVE
 
     again = chain_home.run(*args)
     assert "2 replaced, 0 refused, 0 transactions (done before; nothing sent)" in again.output
@@ -253,7 +254,7 @@ def test_renew_extends_the_expiry_date(chain_home: Home, tmp_path: Path) -> None
     decoded = licence.decode_unverified(entry["qr"])
     assert decoded.valid_until == renewed.valid_until
     event = status_events(chain_home)[-1]
-    assert (event["status"], event["reason"]) == (SUPERSEDED, 4)
+    assert (event["status"], event["reason"]) == (StatusCode.SUPERSEDED, 4)
 
     result = chain_home.run("renew", "--authority", DMV, numbers[1], "--until", "2027-01-01",
                             "--out", str(out), ok=False)
@@ -271,7 +272,7 @@ def _now() -> int:
 def _authority(home: Home):
     """The authority as the commands load it, for driving the library to a crash state."""
     settings = load_settings(home.path, home.env)
-    admin = AdminContext(settings)
+    admin = Installation(settings)
     admin.__dict__["keystore"] = Keystore(settings.keys_dir, passphrase_from_env(home.env))
     return load_authority(admin, DMV, licence_type=None, now=_now())
 
@@ -296,7 +297,7 @@ def test_thousands_from_a_file_in_chunks_of_2000(chain_home: Home, tmp_path: Pat
     assert [len(e["refs"]) // 16 for e in events] == [status_changes.CHUNK, 1]
     rows = licences(chain_home, numbers)
     assert b"".join(e["refs"] for e in events) == refs(rows)
-    assert {r.status for r in rows} == {LicenceStatus.REVOKED}
+    assert {r.status for r in rows} == {LicenceState.REVOKED}
 
 
 def test_status_reasons_are_stable_and_named() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from chain.records import REVOKED
 from issuer import lifecycle, status_changes
 from issuer.store import Batch, BatchState, StatusChange
+from licence.vocabulary import StatusCode
 
 from ..conftest import Home
 from .test_issue_command import anchored_batches, registry
@@ -52,7 +52,7 @@ def test_lost_blocks_are_anchored_and_sent_again(chain_home: Home, tmp_path: Pat
     assert lines[-1].endswith("2 repairs.")
     assert [a["roots"] for a in anchored_batches(chain_home)] == [batch.roots]
     (event,) = status_events(chain_home)
-    assert (event["refs"], event["status"], event["reason"]) == (change.refs, REVOKED, 2)
+    assert (event["refs"], event["status"], event["reason"]) == (change.refs, StatusCode.REVOKED, 2)
     with store(chain_home).session() as s:
         states = {b.state for b in s.scalars(select(Batch))} | {
             c.state for c in s.scalars(select(StatusChange))}
@@ -90,7 +90,7 @@ def test_unsent_and_stale_transactions_are_finished(chain_home: Home, tmp_path: 
         "revoke", (numbers[0],), reason=12), now=_now())
     (stale,) = status_changes.pending_changes(home_store, DMV, job.id)
     prepared = authority.registry.prepare_set_status(
-        REVOKED, status_changes.split(stale.refs), reason=12)
+        StatusCode.REVOKED, status_changes.split(stale.refs), reason=12)
     with home_store.session() as s:
         row = s.get(StatusChange, stale.id)
         row.state, row.tx_hash, row.raw_tx, row.nonce = (

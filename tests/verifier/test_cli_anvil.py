@@ -13,11 +13,13 @@ from click.testing import CliRunner
 
 from chain.connect import connect
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import DRIVING, REVOKED, types_mask
+from chain.records import types_mask
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
 from elicence.cli import main
 from licence import LicenceItem, build_batch, compressed_public_key, load_schema
+from licence.vocabulary import StatusCode
+from tests.support.facts import DRIVING
 
 from ..licence.licence_testdata import DRIVING_ROW
 from .world import DAY, YEAR, private_key, ref
@@ -63,7 +65,7 @@ def test_cli_syncs_from_a_live_node(node: LocalNode, tmp_path: Path) -> None:
     assert json.loads(first.stdout)["verdict"] == "valid"
     assert (home / "index.sqlite").exists() and first.stderr == ""
 
-    dmv.set_status(REVOKED, [ref("anvil-0")])
+    dmv.set_status(StatusCode.REVOKED, [ref("anvil-0")])
     second = runner.invoke(main, ["verify", batch.licences[0].to_qr()], env=env)
     assert second.exit_code == 1 and second.stdout.startswith("REVOKED")
     assert runner.invoke(main, ["verify", batch.licences[1].to_qr()], env=env).exit_code == 0

@@ -20,15 +20,7 @@ from web3 import EthereumTesterProvider, Web3
 
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
-from chain.records import (
-    BUSINESS,
-    DRIVING,
-    REINSTATED,
-    REVOKED,
-    SUPERSEDED,
-    SUSPENDED,
-    types_mask,
-)
+from chain.records import types_mask
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
 from licence import (
@@ -44,6 +36,8 @@ from licence._cbor import dumps
 from licence._cose import sign
 from licence.licence import K_DEVICE
 from licence.presentation import B_DEVICE_KEY, B_LICENCE, B_TIME, Presentation, _tbs, present
+from licence.vocabulary import StatusCode
+from tests.support.facts import BUSINESS, DRIVING
 
 from ..licence.licence_testdata import DRIVING_ROW, counter_bytes
 
@@ -172,12 +166,13 @@ def build_world(tmp: Path) -> World:
     _keep(world, labels, main.licences)
 
     # Statuses.
-    dmv.set_status(REVOKED, [ref("revoked")], reason=7)
-    dmv.set_status(SUSPENDED, [ref("suspended_until_future")], until=t0 + YEAR)
-    dmv.set_status(SUSPENDED, [ref("suspended_until_past"), ref("reinstated")], until=t0 + 600)
-    dmv.set_status(REINSTATED, [ref("reinstated")])
-    dmv.set_status(SUPERSEDED, [ref("superseded")], successors=[ref("good_2")])
-    amr.set_status(REVOKED, [ref("good")])  # same ref, other authority: not this licence
+    dmv.set_status(StatusCode.REVOKED, [ref("revoked")], reason=7)
+    dmv.set_status(StatusCode.SUSPENDED, [ref("suspended_until_future")], until=t0 + YEAR)
+    dmv.set_status(StatusCode.SUSPENDED, [ref("suspended_until_past"), ref("reinstated")],
+                   until=t0 + 600)
+    dmv.set_status(StatusCode.REINSTATED, [ref("reinstated")])
+    dmv.set_status(StatusCode.SUPERSEDED, [ref("superseded")], successors=[ref("good_2")])
+    amr.set_status(StatusCode.REVOKED, [ref("good")])  # same ref, other authority: not this licence
 
     # Key compromised before its batch was anchored; another compromised after.
     early = build_batch(1, 2, keys["dmv-leaked-early"], DRIVING, t0,

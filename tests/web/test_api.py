@@ -144,14 +144,34 @@ def test_status_endpoint(client: FlaskClient, web_world: World) -> None:
     assert superseded["status"] == "superseded"
     assert superseded["successor"] == ref("good_2").hex()
     good = status("good")
-    assert good == {"status": "active", "until": None, "reason": None, "successor": None,
-                    "status_as_of": good["status_as_of"]}
+    assert good == {"status": "active", "status_reason": "status_active", "until": None,
+                    "reason": None, "successor": None, "status_as_of": good["status_as_of"]}
     assert status("good", authority=2)["status"] == "revoked"  # statuses are per authority
     assert good["status_as_of"]["synced_at"] == web_world.now
     for query in ("", "authority=1", "authority=x&ref=00", f"authority=0&ref={'0' * 32}",
                   f"authority=1&ref={'g' * 32}", f"authority=1&ref={'0' * 30}"):
         answer = client.get(f"/api/v1/status?{query}")
         assert answer.status_code == 400 and error_of(answer)["reason"] == "bad_request"
+
+
+def test_status_endpoint_fails_closed_on_a_stale_index(client: FlaskClient, app,
+                                                      web_world: World) -> None:
+    """The API applies the pipeline's rule: from an index older than max_staleness only a
+    revocation (final) is certain; anything else is unknown, never active."""
+    def status(label: str) -> dict:
+        return client.get(f"/api/v1/status?authority=1&ref={ref(label).hex()}").get_json()
+
+    service = app.extensions["elicence.verifier"]
+    service.clock = lambda: web_world.now + 3600
+    try:
+        assert (status("good")["status"], status("good")["status_reason"]) == (
+            "unknown", "status_index_stale")
+        assert status("suspended_until_future")["status"] == "unknown"
+        assert status("revoked")["status"] == "revoked"
+        verdict = client.post("/api/v1/verify", json={"qr": web_world.qr["good"]}).get_json()
+        assert (verdict["verdict"], verdict["reason"]) == ("unknown", "status_index_stale")
+    finally:
+        service.clock = lambda: web_world.now
 
 
 def test_rate_limit_per_client(web_world: World, tmp_path) -> None:

@@ -21,5 +21,5 @@ class DecodeCheck(Check):
             return self.passed("decoded")
         fallback = None
         if error.reason not in MESSAGES:
-            fallback = (error.message, error.message_zh or "二维码无法识别为电子证照。")
+            fallback = (error.message, "二维码无法识别为电子证照。")
         return self.failed(error.reason, fallback=fallback)

@@ -3,6 +3,8 @@ a small clock skew, and answering this verifier's challenge when it issued one."
 
 from __future__ import annotations
 
+from licence import ExpiredError
+
 from ..context import Context
 from ..result import CheckResult
 from .base import Check
@@ -18,11 +20,11 @@ class FreshnessCheck(Check):
         p = ctx.presentation
         assert p is not None
         policy = ctx.policy
-        if p.time < ctx.now - policy.presentation_max_age:
-            return self.failed("presentation_stale", max_age=policy.presentation_max_age,
-                               age=ctx.now - p.time)
-        if p.time > ctx.now + policy.clock_skew:
-            return self.failed("presentation_from_future")
+        try:
+            p.check_time(ctx.now, max_age=policy.presentation_max_age,
+                         clock_skew=policy.clock_skew)
+        except ExpiredError as exc:
+            return self.failed(exc.reason, **exc.context)
         if ctx.challenge is not None and ctx.challenge != p.challenge:
             return self.failed("challenge_mismatch")
         return self.passed("presentation_fresh", age=max(0, ctx.now - p.time))

@@ -20,7 +20,7 @@ class KeyWindowCheck(Check):
         if batch is None:
             return self.unknown("batch_not_found")
         if key is None:
-            return self.unknown("key_not_indexed") if ctx.index_stale \
+            return self.unknown("key_not_indexed") if not ctx.freshness.fresh \
                 else self.failed("key_unknown")
         at = batch.anchored_at
         if key.compromised_at is not None and at >= key.compromised_at:

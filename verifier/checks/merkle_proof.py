@@ -23,7 +23,7 @@ class MerkleProofCheck(Check):
         if batch is None:
             if ctx.view.batch(root) is not None:
                 return self.failed("root_anchored_by_other_authority")
-            return self.unknown("root_not_indexed") if ctx.index_stale \
+            return self.unknown("root_not_indexed") if not ctx.freshness.fresh \
                 else self.failed("root_not_anchored")
         if batch.licence_type != header.licence_type:
             return self.failed("batch_type_mismatch")

@@ -20,7 +20,7 @@ class SignatureCheck(Check):
     def run(self, ctx: Context) -> CheckResult:
         key = ctx.key
         if key is None:
-            return self.unknown("key_not_indexed") if ctx.index_stale \
+            return self.unknown("key_not_indexed") if not ctx.freshness.fresh \
                 else self.failed("key_unknown")
         licence = ctx.licence
         try:

@@ -1,16 +1,15 @@
-"""The licence's status in the local index, keyed by (authority number, status reference).
-
-Revoked is final, so a revocation found in a stale index is still certain; any other
-answer from an index older than the policy's maximum staleness is unknown.
-"""
+"""The licence's status in the local index, keyed by (authority number, status reference),
+as the shared rule `chain.status.licence_state` reads it (revoked is final; anything else
+from a stale index is unknown)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chain.index import StatusInfo
-from chain.records import REINSTATED, REVOKED, SUPERSEDED, SUSPENDED
+from chain.status import licence_state
 from licence.status_reasons import describe
+from licence.vocabulary import LicenceState
 
 from ..context import Context
 from ..result import CheckResult
@@ -23,26 +22,22 @@ class StatusCheck(Check):
 
     def run(self, ctx: Context) -> CheckResult:
         licence = ctx.licence
-        info = ctx.view.status(licence.header.authority, licence.status_ref)
-        if info is not None and info.status == REVOKED:
-            return self.failed("revoked", since=utc_text(info.block_time),
-                               record=_record("revoked", info), **_why(info))
-        if ctx.state is None:
-            return self.unknown("status_index_empty")
-        if ctx.index_stale:
-            return self.unknown("status_index_stale", age=age_text(ctx.index_age))
-        if info is None:
-            return self.passed("status_active")
-        if info.status == SUSPENDED:
-            if info.until > ctx.now:
-                return self.failed("suspended", until=utc_text(info.until),
-                                   record=_record("suspended", info), **_why(info))
-            return self.passed("suspension_ended")
-        if info.status == SUPERSEDED:
-            return self.failed("superseded", record=_record("superseded", info))
-        if info.status == REINSTATED:
-            return self.passed("status_reinstated")
-        return self.unknown("status_code_unknown", code=info.status)
+        record = ctx.view.status(licence.header.authority, licence.status_ref)
+        answer = licence_state(record, now=ctx.now, freshness=ctx.freshness)
+        state, reason = answer.state, answer.reason
+        if state == LicenceState.ACTIVE:
+            return self.passed(reason)
+        if state == LicenceState.UNKNOWN:
+            if reason == "status_code_unknown":
+                return self.unknown(reason, code=record.status if record else None)
+            return self.unknown(reason, age=age_text(ctx.freshness.age))
+        assert record is not None
+        details: dict[str, Any] = {"record": _record(state, record)}
+        if state == LicenceState.REVOKED:
+            details.update(since=utc_text(record.block_time), **_why(record))
+        elif state == LicenceState.SUSPENDED:
+            details.update(until=utc_text(record.until), **_why(record))
+        return self.failed(reason, **details)
 
 
 def _why(info: StatusInfo) -> dict[str, str]:
@@ -55,6 +50,6 @@ def _record(state: str, info: StatusInfo) -> dict[str, Any]:
     words = describe(info.reason)
     return {"state": state, "reason_code": info.reason, "reason": words.name,
             "reason_en": words.en, "reason_zh": words.zh,
-            "until": info.until if state == "suspended" else None,
+            "until": info.until if state == LicenceState.SUSPENDED else None,
             "successor": info.successor.hex() if info.successor else None,
             "changed_at": info.block_time, "block": info.block_number}

@@ -1,4 +1,5 @@
-"""`elicence serve`: the verifier's API and counter page on gunicorn, with the status follower.
+"""`elicence serve`: the whole web app (verifier API and counter page, wallet, and the
+claim exchange with --claims) on gunicorn, with the verifier's status follower.
 
 The follower runs in gunicorn's main process and writes the index; each worker process
 builds its own app (its own read-only index connection) and never talks to the node.
@@ -12,12 +13,14 @@ from typing import Any
 
 import click
 
-from chain.config import ConfigError, load_settings
+from chain.config import load_settings
+from licence.errors import ElicenceError
+from verifier.follower import DEFAULT_INTERVAL, Follower, IndexSync
+from verifier.web import WebConfig
 
-from .follower import DEFAULT_INTERVAL, Follower, IndexSync
-from .tls_files import check_tls_option, gunicorn_tls
+from .serve_tls import check_tls_option, gunicorn_tls
 
-log = logging.getLogger("elicence.verifier.serve")
+log = logging.getLogger("elicence.serve")
 TLS_THREADS = 8  # enough for the pre-opened connections of a few browsers (decision 0071)
 
 
@@ -72,11 +75,9 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         settings = load_settings()
-        from .web import WebConfig
-
         WebConfig.from_settings(settings)  # refuse a bad rate limit before starting
-    except (ConfigError, ValueError) as exc:
-        raise click.ClickException(getattr(exc, "message", None) or str(exc)) from None
+    except ElicenceError as exc:
+        raise click.ClickException(exc.message) from None
     follower = None
     if not no_follow:
         if settings.registry_address:
@@ -91,7 +92,7 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
     def factory() -> Any:
         import gc
 
-        from elicence.app import create_app
+        from .app import create_app
 
         app = create_app(load_settings(), claims=claims)
         gc.freeze()  # the app's long-lived objects: not rescanned by every collection

@@ -1,0 +1,159 @@
+"""The web edge's one answer to every error: an HTTP status, the JSON error document and
+its headers, for every blueprint of the app (and for the lean verify endpoint, which
+answers before Flask).
+
+    {"error": {"reason": "too_large", "message": "…", "message_zh": "…"}}
+
+Blueprints only raise our errors (ElicenceError subclasses, each with a stable reason and
+one English sentence); the status of each reason and the Chinese sentence for it live
+here, once. A fault of ours (any other exception) is logged and answered as
+`internal_error` (500), never as an HTML page or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from licence.errors import ElicenceError
+
+log = logging.getLogger("elicence.web")
+
+# Reason → HTTP status. Reasons not listed get 400 (a request we refuse), or 503 for chain
+# and configuration trouble (see `http_status`).
+STATUS: Mapping[str, int] = {
+    "bad_request": 400, "bad_json": 400, "image_unreadable": 400, "qr_not_found": 400,
+    "device_key_invalid": 400, "challenge_invalid": 400, "challenge_expired": 400,
+    "claim_code_malformed": 400,
+    "request_time_invalid": 401, "signature_invalid": 401, "possession_unproven": 401,
+    "not_found": 404, "schema_unknown": 404, "key_unknown": 404, "claim_code_unknown": 404,
+    "method_not_allowed": 405,
+    "licence_not_active": 409,
+    "claim_code_used": 410, "claim_code_expired": 410,
+    "too_large": 413, "image_too_large": 413,
+    "unsupported_media_type": 415,
+    "rate_limited": 429,
+    "internal_error": 500,
+    "index_unavailable": 503, "key_unavailable": 503, "issuer_unavailable": 503,
+}
+
+# Reason → the Chinese sentence shown beside `message` ({names} come from the error's
+# context). One catalogue for the whole web API.
+MESSAGES_ZH: Mapping[str, str] = {
+    "bad_request": "请求有误，请按英文提示（message）修改，或参阅 /api/v1/openapi.json。",
+    "bad_json": "请求内容不是有效的 JSON。",
+    "unsupported_media_type":
+        "请以 JSON（application/json）或图片上传（multipart/form-data）提交。",
+    "too_large": "请求过大：最多 {limit}。",
+    "rate_limited": "请求过于频繁，请稍候再试。",
+    "not_found": "此地址无内容。",
+    "method_not_allowed": "此地址不支持该请求方法。",
+    "internal_error": "服务处理请求时出错，请重试或报告。",
+    "index_unavailable": "无法读取状态索引，请稍后再试。",
+    "image_too_large": "图片过大，请使用不超过 4000 万像素的照片。",
+    "image_unreadable": "无法识别该图片，请上传 PNG 或 JPEG 照片。",
+    "qr_not_found": "图片中未找到二维码，请拍摄清晰、端正且完整的二维码。",
+    "device_key_invalid": "device_key 须为 33 字节压缩格式的 P-256 公钥。",
+    "request_time_invalid": "请求时间与服务器时间相差超过 2 分钟，请校准手机时间后重试。",
+    "signature_invalid": "签名与设备公钥不符，请使用证照绑定的设备密钥签名。",
+    "schema_unknown": "没有该名称的证照类型。",
+    "key_unavailable": "暂时无法从链上读取发证机关公钥，请稍后再试。",
+    "key_unknown": "该发证机关没有此编号的公钥。",
+    "challenge_invalid": "领取验证信息无效，请重新开始领取。",
+    "challenge_expired": "领取验证信息已过期，请重新开始领取。",
+    "claim_code_malformed": "领取码为16位字母和数字，请核对证照函上的领取码。",
+    "possession_unproven": "设备未能证明持有密钥，请刷新钱包后重试。",
+    "claim_code_unknown": "领取码不存在，请与证照函核对。",
+    "claim_code_used": "此领取码已在其他设备上使用，请向发证机关申请新的领取码。",
+    "claim_code_expired": "领取码已过期，请向发证机关申请新的领取码。",
+    "licence_not_active": "该证照当前状态不可领取。",
+    "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
+}
+_FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
+
+
+class HttpRefusal(ElicenceError):
+    """What the web server itself refuses before any blueprint (404, 405, 413...)."""
+
+
+_HTTP_REFUSALS = {
+    400: ("bad_request", "The request is malformed: see /api/v1/openapi.json."),
+    404: ("not_found", "There is nothing at this address: see /api/v1/openapi.json for the "
+                       "API."),
+    405: ("method_not_allowed", "This address does not take that method."),
+    413: ("too_large", "The request is too large: send at most 8 MiB."),
+    415: ("unsupported_media_type", "Send JSON (application/json) or an image upload "
+                                    "(multipart/form-data)."),
+}
+
+
+def http_status(exc: ElicenceError) -> int:
+    status = STATUS.get(exc.reason)
+    if status is not None:
+        return status
+    from chain.config import ConfigError
+    from chain.errors import ChainError
+
+    return 503 if isinstance(exc, ChainError | ConfigError) else 400
+
+
+def error_document(exc: ElicenceError) -> dict[str, Any]:
+    status = http_status(exc)
+    template = MESSAGES_ZH.get(exc.reason) or _FALLBACK_ZH[status // 100]
+    return {"error": {"reason": exc.reason, "message": exc.message,
+                      "message_zh": template.format_map(_Blank(exc.context))}}
+
+
+def error_headers(exc: ElicenceError) -> list[tuple[str, str]]:
+    retry_after = exc.context.get("retry_after")
+    return [] if retry_after is None else [("Retry-After", str(retry_after))]
+
+
+def as_error(exc: BaseException) -> ElicenceError:
+    """Any exception as one of ours: werkzeug's HTTP errors by code, the index database
+    failing as index_unavailable, and anything else as internal_error (logged)."""
+    if isinstance(exc, ElicenceError):
+        return exc
+    if isinstance(exc, HTTPException):
+        reason, message = _HTTP_REFUSALS.get(exc.code or 400, _HTTP_REFUSALS[400])
+        return HttpRefusal(message, reason=reason, limit="8 MiB")
+    if isinstance(exc, sqlite3.DatabaseError):
+        log.error("the status index cannot be read (%s)", type(exc).__name__)
+        return HttpRefusal("The status index cannot be read: restart the service with the "
+                           "chain node reachable so it is rebuilt, or delete index.sqlite "
+                           "first if it is damaged.", reason="index_unavailable")
+    log.error("unexpected error answering a request", exc_info=exc)
+    return HttpRefusal("The service failed to handle this request; try again or report it.",
+                       reason="internal_error")
+
+
+def render_error(exc: BaseException) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+    """(status, document, headers) for any exception: what every error answer is made of."""
+    error = as_error(exc)
+    return http_status(error), error_document(error), error_headers(error)
+
+
+def init_app(app: Flask) -> None:
+    """Answers every error of every blueprint with `render_error`."""
+
+    def handle(exc: Exception):
+        if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 400:
+            return exc  # redirects are not errors
+        status, document, headers = render_error(exc)
+        if status == 500:
+            log.error("in %s %s", request.method, request.path)
+        response = jsonify(document)
+        response.headers.extend(headers)
+        return response, status
+
+    app.register_error_handler(Exception, handle)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"

@@ -1,0 +1,51 @@
+"""The words every part of elicence uses for a licence's status, a verification's verdict
+and a check's result: one definition each, shared by Python and (through the API) JS.
+
+All values are API: the integer status codes are written on chain for good and the
+strings appear in JSON documents, logs and the store. Add members, never renumber,
+rename or reuse one.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class StatusCode(IntEnum):
+    """The `status` of the registry's StatusChanged event."""
+
+    REVOKED = 1  # final: indexers ignore later changes
+    SUSPENDED = 2  # until a time in the future
+    REINSTATED = 3  # active again after a suspension
+    SUPERSEDED = 4  # replaced or renewed by a successor licence
+
+
+class LicenceState(StrEnum):
+    """What a licence's status amounts to at a moment (see `chain.status.licence_state`)."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    SUPERSEDED = "superseded"
+    UNKNOWN = "unknown"  # the status cannot be established fresh enough: fail closed
+
+
+class Verdict(StrEnum):
+    """The answer of one verification, as counters show it."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+    UNKNOWN = "unknown"
+    UNREADABLE = "unreadable"
+
+
+class Outcome(StrEnum):
+    """The result of one verification check."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"

@@ -1,0 +1,98 @@
+"""What the verifier's routes share between requests: its settings, the verifier over the
+local index, the usage records, the verification log and the request budget."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from chain.config import ConfigError, Settings
+from chain.errors import ChainError
+from chain.index import LicenceIndex
+
+from ..audit import VerificationLog, installation_salt
+from ..context import Policy
+from ..rate_limit import Budget, RateLimiter
+from ..receipts import Counter, ReceiptStore
+from ..result import Verification
+from ..verification import Verifier
+
+DEFAULT_RATE_LIMIT = "600/minute"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    home: Path
+    index_path: Path
+    counter: Counter
+    rate_limit: Budget | None  # None: no limit
+    policy: Policy
+    follower_interval: float = 3.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings,
+                      env: Mapping[str, str] | None = None) -> WebConfig:
+        """Settings' `extra` (config.json) first, then ELICENCE_* environment variables.
+        Raises ConfigError for a value that cannot be used."""
+        env = os.environ if env is None else env
+
+        def value(name: str, default: str) -> str:
+            return env.get(f"ELICENCE_{name.upper()}") or str(settings.extra.get(name) or
+                                                              default)
+
+        limit = value("rate_limit", DEFAULT_RATE_LIMIT)
+        staleness = value("max_staleness", "300")
+        if not staleness.isdigit() or int(staleness) < 1:
+            raise ConfigError(f"ELICENCE_MAX_STALENESS must be a whole number of seconds, not "
+                              f"{staleness!r}.")
+        return cls(settings.home, settings.index_path,
+                   Counter(value("counter_id", Counter.id),
+                           value("counter_name_zh", Counter.name_zh),
+                           value("counter_name_en", Counter.name_en)),
+                   None if limit.strip().lower() == "off" else Budget.parse(limit),
+                   Policy(max_staleness=int(staleness)))
+
+
+class VerifierService:
+    def __init__(self, config: WebConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.receipts = ReceiptStore(config.home / "receipts.sqlite")
+        self.limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
+        self.log = VerificationLog(config.home / "verifications.jsonl",
+                                   installation_salt(config.home), config.counter.id)
+        self._lock = threading.Lock()  # the verifier's caches are not shared across threads
+        self._index: LicenceIndex | None = None
+        self._verifier: Verifier | None = None
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def _current(self) -> Verifier:
+        # The index appears on the follower's first sync: open it as soon as it exists.
+        if self._verifier is None or (self._index is None and self.config.index_path.exists()):
+            try:
+                self._index = LicenceIndex(self.config.index_path)
+            except ChainError:
+                self._index = None
+            self._verifier = Verifier(self._index, policy=self.config.policy, log=self.log)
+        return self._verifier
+
+    def verify(self, text: str, challenge: bytes | None) -> Verification:
+        with self._lock:
+            return self._current().verify(text, now=self.now(), challenge=challenge)
+
+    def index(self) -> LicenceIndex | None:
+        with self._lock:
+            self._current()
+            return self._index
+
+    def close(self) -> None:
+        self.receipts.close()
+        self.log.close()
+        if self._index is not None:
+            self._index.close()

@@ -1,0 +1,44 @@
+"""GET /api/v1/status?authority=N&ref=hex32: a licence's status from the local index, by
+the same rule as the verification pipeline (chain.status.licence_state)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from chain.status import index_freshness, licence_state
+from licence.status_reasons import describe
+from licence.vocabulary import LicenceState
+
+from ..errors import IndexUnavailable, RequestError
+from .blueprint import bp, service
+
+
+@bp.get("/api/v1/status")
+def status():
+    try:
+        authority = int(request.args.get("authority", ""))
+        ref = bytes.fromhex(request.args.get("ref", ""))
+    except ValueError:
+        authority, ref = 0, b""
+    if not 1 <= authority < 2**32 or len(ref) != 16:
+        raise RequestError("Give authority (the authority's number) and ref (the licence's "
+                           "32-hex-digit status reference).")
+    verifier = service()
+    index = verifier.index()
+    state = None if index is None else index.as_of()
+    if index is None or state is None:
+        raise IndexUnavailable("The status index is not synced yet: try again in a minute.")
+    info = index.status(authority, ref)
+    now = verifier.now()
+    answer = licence_state(info, now=now, freshness=index_freshness(
+        state, now=now, max_age=verifier.config.policy.max_staleness))
+    reason = None if info is None else describe(info.reason)
+    return jsonify(
+        status=answer.state,
+        status_reason=answer.reason,
+        until=info.until if answer.state == LicenceState.SUSPENDED else None,
+        reason=None if reason is None else {"code": reason.code, "en": reason.en,
+                                            "zh": reason.zh},
+        successor=None if info is None or not info.successor else info.successor.hex(),
+        status_as_of={"block": state.block_number, "time": state.block_time,
+                      "synced_at": state.synced_at})

@@ -1,0 +1,121 @@
+"""POST /api/v1/verify: the request every scan at every counter makes.
+
+A JSON body is answered by `JsonVerifyEndpoint` in front of Flask (without Flask's
+contexts, routing and response objects the server spends about half the CPU on it:
+docs/decisions/0070-lean-verify-endpoint.md); it keeps the API's contract, with the same
+body limits, error answers (the app's `render_error`), budget and headers. Image uploads
+(multipart) go through the Flask route below.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import jsonify, request
+
+from licence import LicenceError, Presentation, decode_unverified
+from licence.vocabulary import Verdict
+
+from ..errors import RequestError
+from ..qr_image import read_qr_image
+from ..result import Verification, to_json
+from .blueprint import API_HEADERS, bp, service, spend_budget
+from .bodies import b64_field, parse_json_body
+from .service import VerifierService
+
+VERIFY_PATH = "/api/v1/verify"
+
+# (status, document, headers) for any exception: the app's one way of answering errors.
+ErrorRenderer = Callable[[BaseException], tuple[int, dict[str, Any], list[tuple[str, str]]]]
+
+
+def verification_document(verifier: VerifierService, body: Mapping[str, Any]
+                          ) -> dict[str, Any]:
+    """The answer to {"qr": text[, "challenge": b64url]}."""
+    text = body.get("qr")
+    if not isinstance(text, str):
+        raise RequestError("The field qr (the scanned text) is missing or not text.",
+                           field="qr")
+    challenge = b64_field(body, "challenge") if "challenge" in body else None
+    return _verify_text(verifier, text, challenge)
+
+
+def _verify_text(verifier: VerifierService, text: str, challenge: bytes | None
+                 ) -> dict[str, Any]:
+    text = text.strip()
+    verification = verifier.verify(text, challenge)
+    if verification.verdict != Verdict.UNREADABLE and text.startswith("ELP1:"):
+        _record_receipt(verifier, text, verification)
+    return to_json(verification)
+
+
+@bp.post(VERIFY_PATH)
+def verify():
+    # JSON bodies never reach Flask: JsonVerifyEndpoint answers them.
+    if request.mimetype != "multipart/form-data":
+        raise RequestError("Send a JSON object (application/json) or an image upload "
+                           "(multipart/form-data).", reason="unsupported_media_type")
+    return jsonify(_verify_text(service(), _text_from_upload(), None))
+
+
+def _text_from_upload() -> str:
+    text = request.form.get("qr")
+    if text is not None:
+        return text
+    image = request.files.get("image")
+    if image is None:
+        raise RequestError("Upload the photo in the field image (or send the text in the "
+                           "field qr).", field="image")
+    return read_qr_image(image.read())
+
+
+class JsonVerifyEndpoint:
+    """WSGI middleware answering POST /api/v1/verify with a JSON body before Flask."""
+
+    def __init__(self, app: Callable[..., Any], verifier: VerifierService,
+                 render_error: ErrorRenderer) -> None:
+        self.app = app
+        self.verifier = verifier
+        self.render_error = render_error
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") != VERIFY_PATH or environ.get("REQUEST_METHOD") != "POST" \
+                or environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() \
+                != "application/json":
+            return self.app(environ, start_response)
+        status, extra_headers = 200, []
+        try:
+            spend_budget(self.verifier, environ.get("REMOTE_ADDR"))
+            length = environ.get("CONTENT_LENGTH", "")
+            length = int(length) if length.isdigit() else None
+            if length is None and not environ.get("wsgi.input_terminated"):
+                length = 0  # no length and a server that does not end the stream: no body
+            stream = environ["wsgi.input"]
+            body = parse_json_body("application/json", length, lambda most: stream.read(
+                length if length is not None else most))
+            document = verification_document(self.verifier, body)
+        except Exception as exc:  # every error answered as the app answers it
+            status, document, extra_headers = self.render_error(exc)
+        payload = json.dumps(document, ensure_ascii=False, separators=(",", ":"),
+                             sort_keys=True).encode() + b"\n"  # as Flask's jsonify
+        start_response(f"{status} {HTTPStatus(status).phrase}", [
+            ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+            *API_HEADERS, *extra_headers])
+        return [payload]
+
+
+def _record_receipt(verifier: VerifierService, text: str, v: Verification) -> None:
+    try:
+        shown = decode_unverified(text)
+    except LicenceError:
+        return
+    if not isinstance(shown, Presentation):
+        return
+    verifier.receipts.add(
+        shown.device_key, time=verifier.now(), counter=verifier.config.counter,
+        licence_type=None if v.licence_type is None else v.licence_type["name"],
+        authority=None if v.authority is None else v.authority["id"],
+        disclosed=sorted(v.claims or shown.licence.claims), verdict=v.verdict)
