@@ -33,7 +33,7 @@ from chain.config import load_settings  # noqa: E402
 from chain.node import free_port  # noqa: E402
 from elicence.app import create_app  # noqa: E402
 from elicence.sandbox import command_runner, set_up  # noqa: E402
-from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
+from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
 from licence.qr import decode_text  # noqa: E402
 from tests.wallet.browser import launch, new_phone, open_wallet, serve  # noqa: E402
 from wallet.web import shell_files  # noqa: E402

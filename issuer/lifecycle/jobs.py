@@ -25,11 +25,10 @@ from typing import Any
 from sqlalchemy import select
 
 from chain.config import DEFAULT_PUBLIC_URL
-from issuer import anchoring, status_changes
 from issuer.authority import IssuingAuthority
-from issuer.batches import sign_here
-from issuer.letters import LetterContext, render_letters
-from issuer.outputs import (
+from issuer.issue.batches import batch_owner, sign_here
+from issuer.issue.letters import LetterContext, render_letters
+from issuer.issue.outputs import (
     STORED_COLUMNS,
     BatchOutputs,
     ReportWriter,
@@ -37,7 +36,11 @@ from issuer.outputs import (
     StoredLicence,
     batch_report_lines,
 )
-from issuer.rows import Row
+from issuer.issue.rows import Row
+from issuer.issue.saving import store_batch
+from issuer.issue.validation import CHINA
+from issuer.lifecycle import status_changes
+from issuer.sending import anchoring
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -48,8 +51,6 @@ from issuer.store import (
     Store,
 )
 from issuer.store.models import LifecycleJob
-from issuer.storing import store_batch
-from issuer.validation import CHINA
 from licence import load_schema
 from licence.vocabulary import LicenceState, StatusCode
 
@@ -319,7 +320,7 @@ def _anchor_successors(store: Store, authority: IssuingAuthority, job: Lifecycle
         # Row numbers: the place in the request, which names the output files.
         rows = [Row(place[old.id], successor_values(old, job, now=now)) for old in olds]
         signed = sign_here(authority, licence_type, rows, now)
-        store_batch(store, authority.owner, licence_type, signed, expires,
+        store_batch(store, batch_owner(authority), licence_type, signed, expires,
                     replaces=[old.id for old in olds])
     with store.session() as s:
         batch_ids = {lic.batch_id for lic in _successors(s, job.targets)}
