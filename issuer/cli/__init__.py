@@ -1,2 +1,3 @@
-"""The issuer's commands, loaded lazily by `elicence.cli`: `issue` (issue) and the
-lifecycle commands (lifecycle). Only modules here import Click."""
+"""The issuer's command-line modules, the only ones in issuer/ that import Click: `issue`
+(issue), the lifecycle commands (lifecycle), loaded lazily by `elicence.cli`, and
+`scripts/sample-csv` (samples)."""

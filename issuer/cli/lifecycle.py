@@ -18,14 +18,14 @@ from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
 from issuer.authority import load_authority
 from issuer.issue.validation import valid_until
-from issuer.lifecycle.jobs import (
+from issuer.lifecycle.jobs import run
+from issuer.lifecycle.request import (
     RENEW,
     REPLACE,
     SUSPEND,
     LifecycleRequest,
     LifecycleSummary,
     read_numbers,
-    run,
 )
 from issuer.store import Store, utc_now
 from licence.status_reasons import REASONS, UnknownStatusReason, status_reason

@@ -20,6 +20,7 @@ from issuer.authority import load_authority
 from issuer.issue.samples import BUSINESS_FIELDS, business_rows, write_csv
 from issuer.issue.validation import CHINA
 from issuer.lifecycle import jobs, status_changes
+from issuer.lifecycle.request import LifecycleRequest
 from issuer.store import BatchState, IssuedLicence, StatusChange, Store
 from licence.vocabulary import LicenceState, StatusCode
 
@@ -156,7 +157,7 @@ def test_rerun_finishes_what_a_crash_left_recorded_but_unsent(chain_home: Home,
     authority = _authority(chain_home)
     before = len(status_events(chain_home))
 
-    request = jobs.LifecycleRequest("revoke", tuple(numbers[:2]), reason=13)
+    request = LifecycleRequest("revoke", tuple(numbers[:2]), reason=13)
     job = jobs._create_job(home_store, authority, request, now=_now())
     (change,) = status_changes.pending_changes(home_store, DMV, job.id)
     prepared = authority.registry.prepare_set_status(
@@ -168,7 +169,7 @@ def test_rerun_finishes_what_a_crash_left_recorded_but_unsent(chain_home: Home,
     assert [r.status for r in licences(chain_home, numbers[:2])] == ["active", "active"]
 
     # A second request sent (behind the first one's nonce) but never confirmed.
-    sent = jobs.LifecycleRequest("revoke", (numbers[2],), reason=13)
+    sent = LifecycleRequest("revoke", (numbers[2],), reason=13)
     job2 = jobs._create_job(home_store, authority, sent, now=_now())
     (change2,) = status_changes.pending_changes(home_store, DMV, job2.id)
     status_changes.submit(home_store, authority.registry, change2)
@@ -229,7 +230,7 @@ def test_replace_issues_same_claims_and_supersedes_the_old(chain_home: Home,
         assert (tmp_path / "again" / entry["png"]).read_bytes().startswith(b"\x89PNG")
 
     # Killed right after the request was recorded: the same command finishes it, once.
-    request = jobs.LifecycleRequest("replace", (numbers[2],), reason=3,
+    request = LifecycleRequest("replace", (numbers[2],), reason=3,
                                          out_dir=tmp_path / "crashed")
     jobs._create_job(store(chain_home), _authority(chain_home), request, now=_now())
     result = chain_home.run("replace", "--authority", DMV, numbers[2], "--reason", "damaged",
