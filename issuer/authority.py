@@ -12,7 +12,6 @@ from chain.keystore import ACCOUNT, SECRET, SIGNING
 from chain.records import AuthorityRecord, KeyRecord
 from chain.registry import Registry
 from issuer.errors import AuthorityError
-from issuer.storing import BatchOwner
 
 
 @dataclass(frozen=True)
@@ -27,10 +26,6 @@ class IssuingAuthority:
     @property
     def number(self) -> int:
         return self.record.number
-
-    @property
-    def owner(self) -> BatchOwner:
-        return BatchOwner(self.id, self.record.number, self.key.key_id)
 
 
 def load_authority(installation: Installation, authority_id: str, *, licence_type: int | None,

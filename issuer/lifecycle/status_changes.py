@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from chain.errors import ChainError
 from chain.registry import Registry
+from issuer.sending.writeahead import submit_recorded
 from issuer.store import BatchState, IssuedLicence, StatusChange, Store
-from issuer.writeahead import submit_recorded
 from licence.vocabulary import LicenceState, StatusCode
 
 CHUNK = 2_000  # status refs per setStatus call: ~70 kB of calldata and log, well under 30 M gas
