@@ -59,6 +59,7 @@ class AdminContext:
             account=account,
             fees=FeePolicy(gas_price=self.settings.gas_price),
             wait=WaitPolicy(confirmations=self.settings.confirmations),
+            nonce_locks=self.settings.home / "locks",  # one nonce discipline per home
         )
 
     def authority_number(self, registry: Registry, ident: str) -> int:
