@@ -57,6 +57,12 @@ class Settings:
         return self.home / "node"
 
     @property
+    def locks_dir(self) -> Path:
+        """One lock file per chain account: every process of this installation takes a
+        nonce under it (chain/nonce_lock.py)."""
+        return self.home / "locks"
+
+    @property
     def index_path(self) -> Path:
         return self.home / "index.sqlite"
 

@@ -76,6 +76,7 @@ class Installation:
             account=self.account(sender) if sender else None,
             fees=FeePolicy(gas_price=self.settings.gas_price),
             wait=WaitPolicy(confirmations=self.settings.confirmations),
+            nonce_locks=self.settings.locks_dir,
         )
 
     # ------------------------------------------------------------------ accounts

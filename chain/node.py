@@ -9,12 +9,14 @@ hold anything of value.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from chain.errors import NodeControlError
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_CHAIN_ID = 31337
 ANVIL = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "anvil"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,24 @@ def dev_accounts(count: int = 10, mnemonic: str = DEV_MNEMONIC) -> list[LocalAcc
         Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}")
         for i in range(count)
     ]
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` making the kernel send the child SIGTERM when the process starting
+    it ends, however it ends (SIGKILL included); None where there is no such signal (not
+    Linux). The signal follows the starting *thread*: start such children from the main
+    thread. The child calls only what the parent prepared (no imports after fork)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before prctl: nobody will signal
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 def free_port() -> int:
@@ -70,7 +91,11 @@ class LocalNode:
         block_time: float | None = None,
         extra_args: Sequence[str] = (),
         anvil: str | Path = ANVIL,
+        attached: bool = False,
     ) -> None:
+        """`attached`: the node stops (SIGTERM: state written) when the process starting
+        it ends, however it ends (Linux) — the demo's node; `elicence node start` leaves
+        it detached, to be stopped with `elicence node stop`."""
         self.state_dir = Path(state_dir)
         self.port = port
         self.chain_id = chain_id
@@ -78,6 +103,7 @@ class LocalNode:
         self.block_time = block_time
         self.extra_args = tuple(extra_args)  # more anvil flags, e.g. ("--block-time", "1")
         self.anvil = Path(anvil)
+        self.attached = attached
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -128,10 +154,11 @@ class LocalNode:
             command += ["--block-time", f"{self.block_time:g}"]
         command += self.extra_args
         with open(self.log_file, "ab") as log:
-            # Own session: the node outlives `elicence node start` and ignores its Ctrl-C.
+            # Own session: the node ignores the terminal's Ctrl-C (its starter stops it in
+            # order) and, unless attached, outlives `elicence node start`.
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=die_with_parent() if self.attached else None,
             )
         self.pid_file.write_text(f"{self._process.pid}\n")
         deadline = time.monotonic() + timeout

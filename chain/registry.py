@@ -11,7 +11,9 @@ changes are proposed as calldata built by the `action_*` helpers:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -66,7 +68,11 @@ class Registry:
         fees: FeePolicy | None = None,
         wait: WaitPolicy | None = None,
         check_code: bool = True,
+        nonce_locks: Path | None = None,
     ) -> None:
+        """`nonce_locks`: the directory of per-account lock files shared by every process
+        of the installation (its home/locks), so they never choose the same nonce; None
+        keeps the discipline within this process only (chain.nonce_lock)."""
         self.w3 = w3
         self.address = to_checksum_address(address)
         self.artifact = artifact or load_registry_artifact()
@@ -77,6 +83,7 @@ class Registry:
         self.fees = fees or FeePolicy()
         self.wait_policy = wait or WaitPolicy()
         self.account = account
+        self.nonce_locks = nonce_locks
         # Shared by every `as_account` view so each account keeps one nonce counter.
         self._senders: dict[str, Sender] = {}
         if check_code and not w3.eth.get_code(self.address):
@@ -108,6 +115,7 @@ class Registry:
         sender = Sender(
             w3, account, RevertDecoder(artifact["abi"]),
             fees=options.get("fees"), wait=options.get("wait"),
+            nonce_locks=options.get("nonce_locks"),
         )
         code = bytes.fromhex(artifact["bytecode"].removeprefix("0x"))
         args = abi_encode(["address[]", "uint8"], [list(council), threshold])
@@ -266,6 +274,10 @@ class Registry:
         return self._sender().prepare(
             self.address, self._status_data(status, refs, until, reason, successors))
 
+    def sending(self) -> AbstractContextManager[None]:
+        """Holds the account from `prepare_*` until `send_raw` (see Sender.sending)."""
+        return self._sender().sending()
+
     def send_raw(self, raw: bytes, nonce: int | None = None) -> str:
         return self._sender().send_raw(raw, nonce)
 
@@ -344,7 +356,7 @@ class Registry:
         sender = self._senders.get(self.account.address)
         if sender is None:
             sender = Sender(self.w3, self.account, self.reverts, fees=self.fees,
-                            wait=self.wait_policy)
+                            wait=self.wait_policy, nonce_locks=self.nonce_locks)
             self._senders[self.account.address] = sender
         return sender
 

@@ -1,14 +1,17 @@
 """Signing transactions locally and sending them raw, many in flight from one account.
 
 Production nodes hold no accounts, so nothing here uses eth_sendTransaction: each
-transaction is signed by a LocalAccount and sent with eth_sendRawTransaction.
+transaction is signed by a LocalAccount and sent with eth_sendRawTransaction. Nonces follow
+one discipline per account (chain.nonce_lock): chosen from the node's pending count while
+holding the account's lock, which is kept until the node has the transaction.
 """
 
 from __future__ import annotations
 
-import threading
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -26,6 +29,7 @@ from chain.errors import (
     TransactionFailed,
     TransactionTimeout,
 )
+from chain.nonce_lock import nonce_lock
 from chain.reverts import RevertDecoder, revert_data
 
 # How nodes say a nonce was already used (geth/anvil, Besu, eth-tester).
@@ -62,10 +66,13 @@ class WaitPolicy:
 
 
 class Sender:
-    """Sends transactions from one local account with a local nonce counter.
+    """Sends transactions from one local account, many in flight.
 
-    Thread-safe: nonces are handed out under a lock so many transactions can be in flight.
-    On "nonce too low" (another client used the account) the counter resyncs from the node.
+    A nonce is chosen while holding the account's lock (`sending()`): the node's pending
+    count, or one past the last nonce this sender signed when the node has not seen that
+    one yet (write-ahead: signed and recorded, then sent). With `nonce_locks` (a directory,
+    the installation's home/locks) the lock is shared by every process using it, so the
+    claim server and the command line never choose the same nonce.
     """
 
     def __init__(
@@ -76,13 +83,14 @@ class Sender:
         *,
         fees: FeePolicy | None = None,
         wait: WaitPolicy | None = None,
+        nonce_locks: Path | None = None,
     ) -> None:
         self.w3 = w3
         self.account = account
         self.decoder = decoder
         self.fees = fees or FeePolicy()
         self.wait_policy = wait or WaitPolicy()
-        self._lock = threading.Lock()
+        self.nonce_locks = nonce_locks
         self._next_nonce: int | None = None
         self._chain_id: int | None = None
 
@@ -91,41 +99,51 @@ class Sender:
         return self.account.address
 
     # ------------------------------------------------------------------ sending
+    def sending(self) -> AbstractContextManager[None]:
+        """Holds the account from choosing a nonce until the node has the transaction:
+        wrap prepare → record → send_raw in it (write-ahead). `submit` takes it itself.
+        Re-entrant within a thread."""
+        return nonce_lock(self.nonce_locks, self.address).held()
+
     def prepare(self, to: str, data: bytes) -> PreparedTx:
         """Estimates, prices and signs a transaction without sending it, so the caller can
-        store it first (write-ahead) and send the very same bytes again after a crash."""
+        store it first (write-ahead) and send the very same bytes again after a crash.
+        Call it inside `sending()` and send before leaving, or another sender may take its
+        nonce."""
         tx: dict[str, Any] = {"from": self.address, "to": to, "data": data, "value": 0}
         tx["gas"] = self._estimate(tx)
         tx.update(self._fee_fields())
         tx["chainId"] = self._get_chain_id()
         del tx["from"]
-        with self._lock:
-            # Another process may have sent from this account since: never reuse its nonce.
-            pending = self.w3.eth.get_transaction_count(self.address, "pending")
-            if self._next_nonce is None or pending > self._next_nonce:
-                self._next_nonce = pending
+        with self.sending():
             nonce = self._take_nonce()
         signed = self.account.sign_transaction({**tx, "nonce": nonce})
         return PreparedTx(bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex(), nonce)
 
     def send_raw(self, raw: bytes, nonce: int | None = None) -> str:
-        """Sends a prepared transaction; sending one the node already has is not an error.
-        Raises NonceUsed when its nonce went to another transaction meanwhile."""
-        try:
-            return "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex()
-        except Exception as exc:
-            text = str(exc).lower()
-            if "already known" in text or "already imported" in text:
-                return "0x" + bytes(self.w3.keccak(raw)).hex()
-            self._next_nonce = None
-            if any(s in text for s in _STALE_NONCE):
-                raise NonceUsed(-1 if nonce is None else nonce) from exc
-            if isinstance(exc, Web3RPCError):
-                raise NodeError(
-                    f"The node refused the transaction ({exc}): check the account's balance "
-                    "and the network's gas settings.",
-                ) from exc
-            raise
+        """Sends a prepared transaction; sending one the node already has, or has mined, is
+        not an error. Raises NonceUsed when its nonce went to another transaction."""
+        tx_hash = "0x" + bytes(self.w3.keccak(raw)).hex()
+        with self.sending():
+            try:
+                return "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex()
+            except Exception as exc:
+                text = str(exc).lower()
+                if "already known" in text or "already imported" in text:
+                    return tx_hash
+                self._next_nonce = None
+                if any(s in text for s in _STALE_NONCE):
+                    # Another process resending our recorded bytes (recovery) may have got
+                    # them mined first: then the nonce went to this very transaction.
+                    if self._known(tx_hash):
+                        return tx_hash
+                    raise NonceUsed(-1 if nonce is None else nonce) from exc
+                if isinstance(exc, Web3RPCError):
+                    raise NodeError(
+                        f"The node refused the transaction ({exc}): check the account's "
+                        "balance and the network's gas settings.",
+                    ) from exc
+                raise
 
     def mined_nonce(self) -> int:
         """How many of this account's transactions are mined (the next nonce to be mined)."""
@@ -147,7 +165,7 @@ class Sender:
         tx["chainId"] = self._get_chain_id()
         del tx["from"]
         for attempt in range(2):
-            with self._lock:
+            with self.sending():
                 nonce = self._take_nonce()
                 signed = self.account.sign_transaction({**tx, "nonce": nonce})
                 try:
@@ -159,6 +177,7 @@ class Sender:
                     text = str(exc).lower()
                     if "already known" in text:
                         return "0x" + bytes(signed.hash).hex()
+                    # Only a sender outside this installation's lock can take our nonce.
                     if attempt == 0 and any(s in text for s in _STALE_NONCE):
                         continue
                     if isinstance(exc, Web3RPCError):
@@ -228,10 +247,11 @@ class Sender:
         return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip}
 
     def _take_nonce(self) -> int:
-        if self._next_nonce is None:
-            self._next_nonce = self.w3.eth.get_transaction_count(self.address, "pending")
-        nonce = self._next_nonce
-        self._next_nonce += 1
+        """The next nonce; only while holding `sending()`. The node's pending count covers
+        what every sender has sent; the local count what this one signed and not sent yet."""
+        pending = int(self.w3.eth.get_transaction_count(self.address, "pending"))
+        nonce = pending if self._next_nonce is None else max(pending, self._next_nonce)
+        self._next_nonce = nonce + 1
         return nonce
 
     def _get_chain_id(self) -> int:

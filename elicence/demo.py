@@ -5,10 +5,16 @@ demo doubles as a walk-through. State lives in ELICENCE_HOME (default ./var); a 
 run reuses it and is ready in seconds; `--reset` starts from scratch. Only 127.0.0.1
 listens, unless `--lan` also serves phones on the same network over HTTPS (elicence/tls.py,
 docs/decisions/0065-demo-tls.md).
+
+Its node and web apps live exactly as long as the demo (docs/decisions/0086): started
+attached (the kernel stops them when the demo ends, even killed), recorded in pid files
+that a restart checks and clears, and stopped on Ctrl-C whether or not anyone still reads
+the demo's output (`scripts/demo | tee demo.log`: tee ends first).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -30,9 +36,14 @@ from pathlib import Path
 import click
 
 from chain.config import home_dir, load_settings
+from chain.errors import ChainError
+from chain.node import LocalNode, die_with_parent
+from elicence.home_lock import hold_home, lock_path
+from elicence.pid_file import PidFile
 from elicence.sandbox import AUTHORITIES, command_runner, set_up
 from elicence.tls import DemoTls, ensure_certificates, serve_ca_certificate
 from elicence.tls import lan_address as route_address
+from elicence.unfailing_output import Unfailing
 
 run = command_runner(echo=True)
 
@@ -105,14 +116,16 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
 
 class WebApp:
     """`elicence serve` (gunicorn, with the claim exchange) in its own process group,
-    stopped with the demo. The loopback one also runs the status follower; the LAN one
-    serves HTTPS (`tls`) and reads the index the first one keeps current."""
+    stopped with the demo, and by the kernel if the demo dies. The loopback one also runs
+    the status follower; the LAN one serves HTTPS (`tls`) and reads the index the first
+    one keeps current."""
 
     def __init__(self, port: int, host: str = "127.0.0.1", tls: DemoTls | None = None) -> None:
         self.host = host
         self.port = port
         self.tls = tls
         self.process: subprocess.Popen[bytes] | None = None
+        self.pid_file: PidFile | None = None
 
     @property
     def url(self) -> str:
@@ -136,6 +149,12 @@ class WebApp:
             return False
 
     def start(self, log: Path, timeout: float = 60) -> None:
+        """Starts it, logging to `log`, recorded in the pid file beside it; first stops the
+        one a killed demo of this home may have left."""
+        pid_file = PidFile(log.with_suffix(".pid"))
+        if pid_file.stop():
+            click.echo(f"Stopped the web app an earlier demo left running (it held "
+                       f"{pid_file.path}).", err=True)
         if not port_free(self.port, self.host):
             raise click.ClickException(
                 f"Port {self.port} on {self.host} is in use: stop what uses it, or run "
@@ -144,7 +163,10 @@ class WebApp:
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "elicence", *self.args()], stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=die_with_parent())
+        pid_file.record(self.process.pid)
+        self.pid_file = pid_file
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -162,6 +184,9 @@ class WebApp:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        if self.pid_file is not None:
+            self.pid_file.path.unlink(missing_ok=True)
 
 
 def lan_host(lan: bool, address: str | None) -> str | None:
@@ -211,47 +236,91 @@ def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: i
     web app; run until Ctrl-C."""
     home = home_dir()
     address = lan_host(lan, lan_address)
-    if reset and home.exists():
-        run("node", "stop")
-        shutil.rmtree(home)
-        click.echo(f"Removed {home}.", err=True)
-    ensure_passphrase(home)
-    stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+    existed = home.exists()
+    lock = hold_home(home)
+    try:
+        if reset and existed:
+            run("node", "stop")
+            empty(home, keep=lock_path(home))
+            click.echo(f"Removed the state in {home}.", err=True)
+        ensure_passphrase(home)
+        run_until_stopped(home, port, address, lan_port)
+    finally:
+        os.close(lock)
+
+
+def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int) -> None:
+    """Starts everything, waits for Ctrl-C (SIGINT, SIGTERM or SIGHUP), then stops what it
+    started; each stop runs even when an earlier one fails. Before it is ready a signal
+    interrupts the start where it is."""
+    starting, stopping = threading.Event(), threading.Event()
+    starting.set()
+
+    def on_signal(*_: object) -> None:
+        stopping.set()
+        if starting.is_set():
+            starting.clear()
+            raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     web = WebApp(port)
     phone = WebApp(lan_port, address, ensure_certificates(home, [address])) if address else None
-    ca_server = None
+    with contextlib.ExitStack() as started:
+        started.callback(run, "node", "stop")
+        try:
+            chain_port = node_port(home)  # once: 8545 is no longer free after the start
+            start_node(home, chain_port)
+            set_up(run, home, chain_port)
+            # Letters print where to claim and verify: where this demo's holders reach it.
+            load_settings(home).with_values(public_url=(phone or web).url).save()
+            out = home / "demo-out"
+            picked = issue_demo_licences(out)
+            started.callback(web.stop)
+            web.start(home / "web.log")
+            facts = demo_facts(home, web, picked)
+            if phone is not None and phone.tls is not None:
+                started.callback(phone.stop)
+                phone.start(home / "web-lan.log")
+                ca_server = start_ca_download(phone.host, lan_port + 1, phone.tls.ca_cert)
+                started.callback(ca_server.server_close)
+                started.callback(ca_server.shutdown)
+                facts.update({
+                    "lan_wallet_url": f"{phone.url}/wallet/",
+                    "lan_counter_url": f"{phone.url}/verify",
+                    "ca_cert": str(phone.tls.ca_cert),
+                    "ca_cert_url": f"http://{phone.host}:{lan_port + 1}/ca.crt",
+                    "ca_fingerprint": phone.tls.ca_fingerprint()})
+            (home / "demo.json").write_text(
+                json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            starting.clear()  # ready: a signal now only ends the wait below
+            click.echo(ready_block(home, facts))
+            sys.stdout.flush()
+            stopping.wait()
+        finally:
+            starting.clear()  # stopping: a further signal must not cut the stops short
+            click.echo("\nStopping…", err=True)
+
+
+def start_node(home: Path, port: int) -> None:
+    """Starts the node attached to this demo, so that it ends with the demo however the
+    demo ends; `elicence node start` (in set_up) then finds it running and records it. A
+    node an earlier run left running is kept (stopped with this demo on Ctrl-C)."""
+    node = LocalNode(load_settings(home).node_dir, port=port, attached=True)
     try:
-        set_up(run, home, node_port(home))
-        # Letters print where to claim and verify: where this demo's holders reach it.
-        load_settings(home).with_values(public_url=(phone or web).url).save()
-        out = home / "demo-out"
-        picked = issue_demo_licences(out)
-        web.start(home / "web.log")
-        facts = demo_facts(home, web, picked)
-        if phone is not None and phone.tls is not None:
-            phone.start(home / "web-lan.log")
-            ca_server = start_ca_download(phone.host, lan_port + 1, phone.tls.ca_cert)
-            facts.update({
-                "lan_wallet_url": f"{phone.url}/wallet/", "lan_counter_url": f"{phone.url}/verify",
-                "ca_cert": str(phone.tls.ca_cert),
-                "ca_cert_url": f"http://{phone.host}:{lan_port + 1}/ca.crt",
-                "ca_fingerprint": phone.tls.ca_fingerprint()})
-        (home / "demo.json").write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n",
-                                        encoding="utf-8")
-        click.echo(ready_block(home, facts))
-        sys.stdout.flush()
-        stopping.wait()
-    finally:
-        click.echo("\nStopping…", err=True)
-        if ca_server is not None:
-            ca_server.shutdown()
-            ca_server.server_close()
-        if phone is not None:
-            phone.stop()
-        web.stop()
-        run("node", "stop")
+        node.start()
+    except ChainError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def empty(home: Path, keep: Path) -> None:
+    for child in home.iterdir():
+        if child == keep:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def start_ca_download(host: str, port: int, ca_cert: Path):
@@ -319,6 +388,10 @@ def ready_block(home: Path, facts: dict) -> str:
 
 
 def main() -> None:
+    if sys.stdout is not None:
+        sys.stdout = Unfailing(sys.stdout)  # type: ignore[assignment]
+    if sys.stderr is not None:
+        sys.stderr = Unfailing(sys.stderr)  # type: ignore[assignment]
     demo(prog_name="scripts/demo")
 
 

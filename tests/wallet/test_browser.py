@@ -77,6 +77,27 @@ def counter_shows_valid_live(browser: Browser, tmp_path: Path, base: str, qr_tex
         counter.close()
 
 
+def test_status_revoked_is_said_plainly_on_the_card(chain_home: Home, app, server: Server,
+                                                    browser: Browser, issued: list[dict]) -> None:
+    if "elicence.verifier" not in app.extensions:
+        pytest.skip("the verifier's status API is not part of this app")
+    from verifier.sync import sync_index
+
+    context = new_phone(browser)
+    page = open_wallet(context, f"{server.url}/wallet/")
+    claim(page, issued[2]["claim_code"])
+    chain_home.run("revoke", "--authority", "CN-31-DMV", issued[2]["licence_number"],
+                   "--reason", "fraud")
+    sync_index(load_settings(chain_home.path, chain_home.env))
+    page.reload()
+    page.wait_for_selector("#cards li[data-status=revoked]")
+    card = page.locator("#cards li").first
+    assert "已吊销" in card.inner_text() and "不能再使用" in card.inner_text()
+    assert card.locator("button.present").is_disabled()
+    screenshot(page, "06-revoked")
+    context.close()
+
+
 def test_claim_present_verify_receipt_and_offline(chain_home: Home, app, server: Server,
                                                   browser: Browser, issued: list[dict],
                                                   tmp_path: Path) -> None:
@@ -286,26 +307,4 @@ def test_live_code_renews_every_30_seconds_with_a_countdown(chain_home: Home, se
     assert 30 <= second.time - first.time <= 32
     page.click("#present-stop")
     assert page.is_hidden("#qr-box")
-    context.close()
-
-# Last: the first claim after another process (the CLI) sent a transaction from the
-# authority's account fails once with "nonce too low" (reported to chain/issuer).
-def test_status_revoked_is_said_plainly_on_the_card(chain_home: Home, app, server: Server,
-                                                    browser: Browser, issued: list[dict]) -> None:
-    if "elicence.verifier" not in app.extensions:
-        pytest.skip("the verifier's status API is not part of this app")
-    from verifier.sync import sync_index
-
-    context = new_phone(browser)
-    page = open_wallet(context, f"{server.url}/wallet/")
-    claim(page, issued[2]["claim_code"])
-    chain_home.run("revoke", "--authority", "CN-31-DMV", issued[2]["licence_number"],
-                   "--reason", "fraud")
-    sync_index(load_settings(chain_home.path, chain_home.env))
-    page.reload()
-    page.wait_for_selector("#cards li[data-status=revoked]")
-    card = page.locator("#cards li").first
-    assert "已吊销" in card.inner_text() and "不能再使用" in card.inner_text()
-    assert card.locator("button.present").is_disabled()
-    screenshot(page, "06-revoked")
     context.close()
