@@ -38,7 +38,7 @@ import click
 from chain.config import home_dir, load_settings
 from chain.errors import ChainError
 from chain.node import LocalNode, die_with_parent
-from elicence.home_lock import hold_home, lock_path
+from elicence.home_lock import HomeBusy, hold_home, lock_path
 from elicence.pid_file import PidFile
 from elicence.sandbox import AUTHORITIES, command_runner, set_up
 from elicence.tls import DemoTls, ensure_certificates, serve_ca_certificate
@@ -237,7 +237,10 @@ def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: i
     home = home_dir()
     address = lan_host(lan, lan_address)
     existed = home.exists()
-    lock = hold_home(home)
+    try:
+        lock = hold_home(home)
+    except HomeBusy as exc:
+        raise click.ClickException(exc.message) from None
     try:
         if reset and existed:
             run("node", "stop")

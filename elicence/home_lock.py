@@ -9,7 +9,11 @@ import fcntl
 import os
 from pathlib import Path
 
-import click
+from licence.errors import ElicenceError
+
+
+class HomeBusy(ElicenceError):
+    reason = "demo_running"
 
 
 def lock_path(home: Path) -> Path:
@@ -26,9 +30,9 @@ def hold_home(home: Path) -> int:
     except BlockingIOError:
         holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
         os.close(fd)
-        raise click.ClickException(
+        raise HomeBusy(
             f"Another scripts/demo (pid {holder}) is running on {home}: stop it with Ctrl-C "
-            "in its terminal, or give this one another ELICENCE_HOME.") from None
+            "in its terminal, or give this one another ELICENCE_HOME.", pid=holder) from None
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     return fd
