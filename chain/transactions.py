@@ -139,10 +139,7 @@ class Sender:
                         return tx_hash
                     raise NonceUsed(-1 if nonce is None else nonce) from exc
                 if isinstance(exc, Web3RPCError):
-                    raise NodeError(
-                        f"The node refused the transaction ({exc}): check the account's "
-                        "balance and the network's gas settings.",
-                    ) from exc
+                    raise _node_refused(exc) from exc
                 raise
 
     def mined_nonce(self) -> int:
@@ -181,10 +178,7 @@ class Sender:
                     if attempt == 0 and any(s in text for s in _STALE_NONCE):
                         continue
                     if isinstance(exc, Web3RPCError):
-                        raise NodeError(
-                            f"The node refused the transaction ({exc}): check the account's "
-                            "balance and the network's gas settings.",
-                        ) from exc
+                        raise _node_refused(exc) from exc
                     raise
         raise AssertionError("unreachable")
 
@@ -287,3 +281,8 @@ class Sender:
             if not isinstance(exc, Web3RPCError | ValueError):
                 raise
         return TransactionFailed(tx_hash, receipt["blockNumber"])
+
+
+def _node_refused(exc: Web3RPCError) -> NodeError:
+    return NodeError(f"The node refused the transaction ({exc}): check the account's "
+                     "balance and the network's gas settings.")
