@@ -20,10 +20,10 @@ from sqlalchemy import select
 from chain.config import load_settings
 from chain.keystore import Keystore, Passphrase
 from chain.nonce_lock import NonceLock, NonceLockTimeout
-from chain.records import DRIVING
 from chain.registry import Registry
 from elicence.app import create_app
 from issuer.store import Batch, BatchState, StatusChange, Store
+from tests.support.facts import DRIVING
 
 from ..conftest import Home
 from ..issuer.test_claims import wallet_claim
@@ -42,9 +42,10 @@ import os, sys, time
 from pathlib import Path
 from chain.connect import connect
 from chain.node import dev_accounts
-from chain.records import DRIVING
 from chain.registry import Registry
+from licence import load_schema
 
+DRIVING = load_schema("driving").code
 url, address, account, locks, prepared_file, go_file = sys.argv[1:]
 registry = Registry(connect(url), address, account=dev_accounts(8)[int(account)],
                     nonce_locks=Path(locks))
@@ -270,12 +271,13 @@ def test_a_change_another_process_sent_is_not_signed_a_second_time(
     """A command finishing a job it took for a crashed run's (its owner is still running)
     finds the change already submitted under the account's lock: it signs nothing, so the
     revocation is carried out once."""
-    from issuer import lifecycle, status_changes
+    from issuer.lifecycle import jobs, status_changes
+    from issuer.lifecycle.request import LifecycleRequest
 
     store = Store.open(load_settings(chain_home.path, chain_home.env).store_url)
     ours, theirs = _authority(chain_home), _authority(chain_home)  # two processes' views
     events = len(status_events(chain_home))
-    job = lifecycle._create_job(store, ours, lifecycle.LifecycleRequest(
+    job = jobs._create_job(store, ours, LifecycleRequest(
         "revoke", (issued[19]["licence_number"],), reason=1), now=_now())
     (change,) = status_changes.pending_changes(store, DMV, job.id)
     (their_copy,) = status_changes.pending_changes(store, DMV, job.id)
