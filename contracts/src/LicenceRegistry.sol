@@ -37,7 +37,6 @@ contract LicenceRegistry is ILicenceRegistry {
 
     uint8 private constant REVOKED = 1;
     uint8 private constant SUSPENDED = 2;
-    uint8 private constant REINSTATED = 3;
     uint8 private constant SUPERSEDED = 4;
     uint8 private constant BATCH_WITHDRAWN = 5;
 
