@@ -51,12 +51,12 @@ def test_panic_string_and_unknown_reverts() -> None:
     assert decoder.decode(None).reason == "reverted"
 
 
-STATUS_TYPES = ["uint8", "uint64", "uint16", "bytes", "bytes", "bytes32"]
+STATUS_TYPES = ["uint8", "uint64", "uint8", "bytes", "bytes", "bytes32"]
 
 
 @given(
     authority=st.integers(0, 2**32 - 1), status=st.integers(0, 255),
-    until=st.integers(0, 2**64 - 1), reason=st.integers(0, 2**16 - 1),
+    until=st.integers(0, 2**64 - 1), reason=st.integers(0, 2**8 - 1),
     refs=st.binary(max_size=200), successors=st.binary(max_size=200),
     head=st.binary(min_size=32, max_size=32), hex_form=st.booleans(),
 )
@@ -76,7 +76,7 @@ def test_fast_event_decoding_matches_the_abi(
     assert event is not None and event.name == "StatusChanged"
     assert (event.block_number, event.log_index) == (5, 2)
     assert event.args == {"authority": authority, "status": status, "until": until,
-                          "reason": reason, "refs": refs, "successors": successors,
+                          "reasonClass": reason, "refs": refs, "successors": successors,
                           "head": head}
 
 

@@ -14,6 +14,7 @@ from .world import (
     ANCHOR,
     BUSINESS,
     COUNCIL_WITHDRAWN,
+    DRIVING,
     FAR_FUTURE,
     JIANGSU,
     KEYS,
@@ -21,7 +22,6 @@ from .world import (
     REVOKED,
     SHANGHAI,
     STATUS,
-    DRIVING,
     World,
     compressed_key,
     refs,
@@ -82,7 +82,8 @@ def _type(item: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("name", ONLY_SELF)
-def test_only_self_functions_refuse_every_direct_caller(world: World, name: str, caller: str) -> None:
+def test_only_self_functions_refuse_every_direct_caller(world: World, name: str,
+                                                        caller: str) -> None:
     account = CALLERS[caller](world)
     fn = world.registry.functions[name](*ONLY_SELF[name](world))
     error = world.reverts(fn, account)
@@ -91,7 +92,8 @@ def test_only_self_functions_refuse_every_direct_caller(world: World, name: str,
 
 @pytest.mark.parametrize("caller", ["council member", "random account"])
 @pytest.mark.parametrize("name", ROLE_ONLY)
-def test_role_functions_refuse_accounts_of_no_authority(world: World, name: str, caller: str) -> None:
+def test_role_functions_refuse_accounts_of_no_authority(world: World, name: str,
+                                                       caller: str) -> None:
     account = CALLERS[caller](world)
     role, args = ROLE_ONLY[name]
     error = world.reverts(world.registry.functions[name](*args(world)), account)
@@ -109,7 +111,8 @@ def test_role_functions_succeed_for_the_account_holding_the_role(world: World, n
 
 @pytest.mark.parametrize("holder", [ANCHOR, STATUS, KEYS])
 @pytest.mark.parametrize("name", ROLE_ONLY)
-def test_role_functions_refuse_the_authoritys_other_roles(world: World, name: str, holder: int) -> None:
+def test_role_functions_refuse_the_authoritys_other_roles(world: World, name: str,
+                                                         holder: int) -> None:
     role, args = ROLE_ONLY[name]
     if holder == role:
         return

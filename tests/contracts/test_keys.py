@@ -63,15 +63,6 @@ def test_validity_can_only_be_shortened_and_not_into_the_past(world: World) -> N
         assert error == Reverted("RegistryInvalidKeyWindow", (0, until))
 
 
-def test_validity_may_end_in_the_current_block(world: World) -> None:
-    fns = world.registry.functions
-    world.advance(10)
-    now = world.latest_timestamp() + 10
-    world.advance(10)  # the next block has time `now`
-    world.send(fns.setKeyValidUntil(1, now), world.dmv.keys)
-    assert fns.key(1, 1).call()[2] == now
-
-
 def test_a_suspended_authority_may_still_shorten_and_compromise_keys(world: World) -> None:
     world.govern("suspendAuthority", 1, 0)
     fns = world.registry.functions

@@ -234,7 +234,8 @@ def decode_error(registry: Contract, data: bytes) -> Reverted:
     raise AssertionError(f"revert data {data.hex()} is no registry error")
 
 
-def deploy(w3: Web3, council: list[str], threshold: int, sender: str, dev: bool = False) -> Contract:
+def deploy(w3: Web3, council: list[str], threshold: int, sender: str,
+           dev: bool = False) -> Contract:
     artifact = load_artifact("LicenceRegistry")
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
     receipt = w3.eth.wait_for_transaction_receipt(
