@@ -21,8 +21,8 @@ import rlp
 from eth_keys import keys
 
 EXTRA_VANITY = bytes(32)
-# Room for the registry's deployment (~4.8 M gas) and for ~30 of its largest calls (a
-# supersession of 256 licences, ~0.3 M gas) per block; far below what would let one
+# Room for the registry's deployment (~4.8 M gas) and for ~28 of its largest calls (a
+# supersession of 256 licences, 0.35 M gas) per block; far below what would let one
 # sender stall the validators. See docs/decisions/0113-caps-and-permissioning.md.
 BLOCK_GAS_LIMIT = 10_000_000
 # Besu genesis fork keys up to the registry's EVM version, all active from the start.
