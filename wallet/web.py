@@ -6,7 +6,8 @@ server side holds no wallet data.
     GET /wallet/                      the app shell (index.html)
     GET /wallet/sw.js                 service worker, with the shell list and its version
     GET /wallet/manifest.webmanifest  installable app manifest
-    GET /wallet/schemas/<name>.json   licence schemas (claim names, keys, titles, tree)
+    GET /wallet/schemas/index.json    the licence types: name, code and title of each
+    GET /wallet/schemas/<name>.json   licence schemas (claim names, keys, titles, tree, presets)
     GET /wallet/api/key?authority=N&key=K   an authority's registered public key (chain data)
 """
 
@@ -23,7 +24,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from chain.config import ConfigError, Settings
 from chain.errors import ChainError, ContractReverted
 from chain.installation import Installation
-from licence.schema import SCHEMA_NAMES, schema_text
+from licence.schema import SCHEMA_NAMES, all_schemas, schema_text
 
 from .errors import WalletError
 
@@ -81,12 +82,22 @@ def shell_files() -> tuple[tuple[str, ...], str]:
     for path in files:
         digest.update(path.read_bytes())
         urls.append("/wallet/static/" + path.relative_to(STATIC).as_posix())
+    digest.update(schema_index().encode())
+    urls.append("/wallet/schemas/index.json")
     for name in SCHEMA_NAMES:
         digest.update(schema_text(name).encode())
         urls.append(f"/wallet/schemas/{name}.json")
     for name in sorted(served_elsewhere):
         digest.update((STATIC / name).read_bytes())
     return tuple(urls), digest.hexdigest()[:16]
+
+
+@cache
+def schema_index() -> str:
+    """The licence types this installation knows, in code order, as the wallet lists them
+    (each type's claims and presets are in its own schema file)."""
+    types = [{"name": s.name, "code": s.code, "title": dict(s.title)} for s in all_schemas()]
+    return json.dumps({"types": types}, ensure_ascii=False)
 
 
 @bp.after_request
@@ -120,6 +131,13 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     return _file(STATIC / "manifest.webmanifest", "application/manifest+json")
+
+
+@bp.get("/schemas/index.json")  # a fixed rule: it wins over <name>.json below
+def schemas_index():
+    response = Response(schema_index(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/schemas/<name>.json")

@@ -6,66 +6,30 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 import licence
 from chain.config import load_settings
-from elicence.app import create_app
 from licence.errors import ExpiredError
 
 from ..conftest import Home
-from ..issuer.test_issue_command import registry, rows_file
+from ..issuer.test_issue_command import registry
 from .browser import (
     Server,
-    launch,
     new_phone,
     open_wallet,
     present,
     read_canvas,
     screenshot,
     serious_violations,
-    serve,
     wait_for_service_worker,
 )
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    tmp = tmp_path_factory.mktemp("wallet")
-    chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
-                   str(rows_file(tmp, 6, start=7000)), "--out", str(tmp / "out"), "--no-pdf")
-    return json.loads((tmp / "out" / "report.json").read_text(encoding="utf-8"))["licences"]
-
-
-@pytest.fixture(scope="module")
-def app(chain_home: Home):
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in chain_home.env.items():
-            patch.setenv(name, value)
-        patch.setenv("ELICENCE_RATE_LIMIT", "off")
-        yield create_app(load_settings(chain_home.path, chain_home.env))
-
-
-@pytest.fixture
-def server(app) -> Iterator[Server]:
-    running = serve(app)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def authority_key(chain_home: Home, presented: licence.Presentation):

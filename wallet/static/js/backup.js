@@ -1,12 +1,19 @@
 // Passphrase-encrypted backups of the licences (not of the device key, which cannot leave
 // the browser): PBKDF2-SHA-256 → AES-256-GCM, all in WebCrypto. Format in docs/wallet.md.
 
-import { b64url, unb64url } from "./format.js";
+import { b64url, isB64url, unb64url } from "./format.js";
 
 const subtle = globalThis.crypto.subtle;
 export const BACKUP_FORMAT = "elicence-wallet-backup";
 const ITERATIONS = 600000; // OWASP 2023 figure for PBKDF2-HMAC-SHA256
 export const MIN_PASSPHRASE = 8;
+
+/** The file is not a backup this wallet can read, or the passphrase does not open it. */
+export class BackupError extends Error {
+  constructor() {
+    super("backup_invalid");
+  }
+}
 
 async function aesKey(passphrase, salt, iterations) {
   const base = await subtle.importKey("raw", new TextEncoder().encode(passphrase), "PBKDF2",
@@ -29,20 +36,42 @@ export async function encryptBackup(records, passphrase, now) {
   });
 }
 
-/** Decrypts a backup file's text; throws Error("backup_invalid") on any mismatch. */
+/** Decrypts a backup file's text into its licence records; BackupError when the file is
+ * not a version 1 backup, the passphrase is wrong or the file was altered. */
 export async function decryptBackup(text, passphrase) {
+  const file = parseJson(text);
+  if (!isBackupFile(file)) throw new BackupError();
+  const key = await aesKey(passphrase, unb64url(file.kdf.salt), file.kdf.iterations);
+  let plain;
   try {
-    const file = JSON.parse(text);
-    if (file.format !== BACKUP_FORMAT || file.version !== 1) throw new Error("format");
-    const iterations = file.kdf.iterations;
-    if (!(Number.isInteger(iterations) && iterations >= 100000 && iterations <= 10000000)) {
-      throw new Error("kdf");
-    }
-    const key = await aesKey(passphrase, unb64url(file.kdf.salt), iterations);
-    const plain = await subtle.decrypt({ name: "AES-GCM", iv: unb64url(file.cipher.iv) }, key,
+    plain = await subtle.decrypt({ name: "AES-GCM", iv: unb64url(file.cipher.iv) }, key,
       unb64url(file.data));
-    return JSON.parse(new TextDecoder().decode(plain)).licences;
-  } catch {
-    throw new Error("backup_invalid");
+  } catch (e) {
+    // AES-GCM's one refusal (OperationError): wrong passphrase, or the file was altered.
+    if (e instanceof DOMException) throw new BackupError();
+    throw e;
   }
+  const content = parseJson(new TextDecoder().decode(plain));
+  const records = content?.licences;
+  if (!Array.isArray(records)
+    || !records.every((r) => typeof r?.id === "string" && isB64url(r.cbor))) {
+    throw new BackupError();
+  }
+  return records;
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new BackupError();
+    throw e;
+  }
+}
+
+function isBackupFile(file) {
+  const iterations = file?.kdf?.iterations;
+  return file?.format === BACKUP_FORMAT && file.version === 1
+    && Number.isInteger(iterations) && iterations >= 100000 && iterations <= 10000000
+    && isB64url(file.kdf.salt) && isB64url(file.cipher?.iv) && isB64url(file.data);
 }

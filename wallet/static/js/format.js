@@ -1,12 +1,14 @@
 // The elicence credential format in the browser (docs/format.md): deterministic CBOR,
 // base45, the claims tree and its multiproofs, leaf and batch hashing, and ELP1 live
 // presentations signed with the WebCrypto device key. Mirrors the Python `licence`
-// package byte for byte; tests/wallet/test_format_js.py cross-checks the two.
+// package byte for byte; tests/wallet/test_format_js.py cross-checks the two. Decoding
+// untrusted bytes with the format's limits is decode.js; the local checks are verify.js.
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
 
 export const NODE_BYTES = 16;
+export const LICENCE_PREFIX = "ELC1:";
 export const PRESENTATION_PREFIX = "ELP1:";
 const PRESENTATION_CONTEXT = utf8.encode("elicence/presentation/v1");
 const LICENCE_CONTEXT = utf8.encode("elicence/licence-root/v1");
@@ -53,22 +55,29 @@ export function b64url(bytes) {
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/** Whether `text` is base64url without padding, as the API sends bytes. */
+export function isB64url(text) {
+  return typeof text === "string" && /^[A-Za-z0-9_-]*$/.test(text) && text.length % 4 !== 1;
+}
+
 export function unb64url(text) {
   const s = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
 // ------------------------------------------------------------------ CBOR (RFC 8949 §4.2.1)
-// Data model: integers as numbers, bstr as Uint8Array, tstr as string, arrays, Map for maps
-// (integer keys), booleans and null. Nothing else occurs in the format.
+// Data model: integers as numbers (BigInt beyond 2^53, so every 64-bit value survives a
+// round trip), bstr as Uint8Array, tstr as string, arrays, Map for maps (integer keys),
+// booleans and null. Nothing else occurs in the format.
 
 function head(major, n) {
   const m = major << 5;
-  if (n < 24) return Uint8Array.of(m | n);
-  if (n < 0x100) return Uint8Array.of(m | 24, n);
-  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
+  if (n < 24) return Uint8Array.of(m | Number(n));
+  if (n < 0x100) return Uint8Array.of(m | 24, Number(n));
+  if (n < 0x10000) return Uint8Array.of(m | 25, Number(n) >> 8, Number(n) & 0xff);
   if (n < 0x100000000) {
-    return Uint8Array.of(m | 26, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+    const v = Number(n);
+    return Uint8Array.of(m | 26, (v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
   }
   const out = new Uint8Array(9);
   out[0] = m | 27;
@@ -91,6 +100,11 @@ export function cborEncode(value) {
     if (!Number.isSafeInteger(value)) throw new FormatError("CBOR: integers only", "cbor_invalid");
     return value >= 0 ? head(0, value) : head(1, -1 - value);
   }
+  if (typeof value === "bigint") {
+    const n = value >= 0n ? value : -1n - value;
+    if (n >= 1n << 64n) throw new FormatError("CBOR: integers of 64 bits only", "cbor_invalid");
+    return head(value >= 0n ? 0 : 1, n);
+  }
   if (typeof value === "string") {
     const b = utf8.encode(value);
     return concat(head(3, b.length), b);
@@ -107,37 +121,54 @@ export function cborEncode(value) {
 
 export function cborDecode(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const utf8d = new TextDecoder("utf-8", { fatal: true });
+  // ignoreBOM keeps a leading U+FEFF in the text, as the CBOR bytes have it.
+  const utf8d = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let pos = 0;
   const fail = () => {
     throw new FormatError("The licence data is not valid CBOR.", "cbor_invalid");
   };
+  function text(b) {
+    try {
+      return utf8d.decode(b);
+    } catch (e) {
+      if (e instanceof TypeError) fail(); // the decoder's one error: bytes that are not UTF-8
+      throw e;
+    }
+  }
   function item(depth) {
     if (pos >= bytes.length || depth > 8) fail();
     const first = bytes[pos++];
     const major = first >> 5;
     const info = first & 31;
-    let n;
-    if (info < 24) n = info;
-    else if (info === 24) n = bytes[pos];
-    else if (info === 25) n = view.getUint16(pos);
-    else if (info === 26) n = view.getUint32(pos);
-    else if (info === 27) n = Number(view.getBigUint64(pos));
-    else fail();
-    if (info >= 24) pos += 1 << (info - 24);
-    if (pos > bytes.length) fail();
+    let n = info;
+    if (info >= 28) fail();
+    if (info >= 24) {
+      const size = 1 << (info - 24);
+      if (pos + size > bytes.length) fail();
+      if (info === 24) n = bytes[pos];
+      else if (info === 25) n = view.getUint16(pos);
+      else if (info === 26) n = view.getUint32(pos);
+      else {
+        const big = view.getBigUint64(pos);
+        n = big > BigInt(Number.MAX_SAFE_INTEGER) ? big : Number(big);
+      }
+      pos += size;
+    }
     switch (major) {
       case 0: return n;
-      case 1: return -1 - n;
+      case 1: return typeof n === "bigint" ? -1n - n : -1 - n;
       case 2:
       case 3: {
-        if (pos + n > bytes.length) fail();
+        if (typeof n === "bigint" || pos + n > bytes.length) fail();
         const b = bytes.slice(pos, pos + n);
         pos += n;
-        return major === 2 ? b : utf8d.decode(b);
+        return major === 2 ? b : text(b);
       }
-      case 4: return Array.from({ length: n }, () => item(depth + 1));
+      case 4:
+        if (typeof n === "bigint" || n > bytes.length - pos) fail();
+        return Array.from({ length: n }, () => item(depth + 1));
       case 5: {
+        if (typeof n === "bigint" || 2 * n > bytes.length - pos) fail();
         const m = new Map();
         for (let i = 0; i < n; i++) m.set(item(depth + 1), item(depth + 1));
         return m;
@@ -168,6 +199,37 @@ export function base45(bytes) {
   if (bytes.length % 2) {
     const n = bytes[bytes.length - 1];
     out += B45[n % 45] + B45[Math.floor(n / 45)];
+  }
+  return out;
+}
+
+/** Base45 text to bytes; FormatError base45_invalid for a broken length, a character
+ * outside the alphabet or a group over its range (licence/_base45.py). */
+export function base45Decode(text) {
+  const outside = () => new FormatError("The QR text contains a character or group outside "
+    + "base45; scan the code again.", "base45_invalid");
+  if (text.length % 3 === 1) {
+    throw new FormatError("The QR text has a broken length; scan the code again.",
+      "base45_invalid");
+  }
+  const digit = (i) => {
+    const d = B45.indexOf(text[i]);
+    if (d < 0) throw outside();
+    return d;
+  };
+  const out = new Uint8Array(Math.floor(text.length / 3) * 2 + (text.length % 3 ? 1 : 0));
+  let at = 0;
+  for (let i = 0; i < text.length; i += 3) {
+    if (i + 2 < text.length) {
+      const n = digit(i) + 45 * digit(i + 1) + 2025 * digit(i + 2);
+      if (n > 0xffff) throw outside();
+      out[at++] = n >> 8;
+      out[at++] = n & 0xff;
+    } else {
+      const n = digit(i) + 45 * digit(i + 1);
+      if (n > 0xff) throw outside();
+      out[at++] = n;
+    }
   }
   return out;
 }
@@ -233,6 +295,31 @@ export async function claimsRoot(schema, claims, seed) {
   return treeHash(schema.tree, await leafDigests(schema, claims, seed));
 }
 
+/**
+ * The claims root from disclosed digests (Map name → digest) and the multiproof's nodes
+ * (licence/claims_tree.py root_from_multiproof): claims_proof_invalid unless the proof has
+ * exactly the nodes the tree's shape calls for.
+ */
+export async function rootFromMultiproof(schema, disclosed, nodes) {
+  let used = 0;
+  async function walk(node) {
+    if (!hasDisclosed(node, disclosed)) {
+      if (used >= nodes.length) {
+        throw new FormatError("The claims proof is missing nodes.", "claims_proof_invalid");
+      }
+      return nodes[used++];
+    }
+    if (typeof node === "string") return disclosed.get(node);
+    const left = await walk(node[0]);
+    return h(dom(DOMAIN.claimNode), left, await walk(node[1]));
+  }
+  const root = await walk(schema.tree);
+  if (used !== nodes.length) {
+    throw new FormatError("The claims proof has extra nodes.", "claims_proof_invalid");
+  }
+  return root;
+}
+
 /** Hashes of the maximal subtrees without a disclosed leaf, depth first, left to right. */
 export async function multiproof(schema, digests, disclosed) {
   const out = [];
@@ -277,18 +364,6 @@ export async function rootFromProof(leaf, index, size, packed) {
   return node;
 }
 
-/** The protected header's fields: {authority, keyId, licenceType, issuedAt, subtreeSize}. */
-export function rootHeader(protectedBytes) {
-  const m = cborDecode(protectedBytes);
-  const p = m.get(-65537);
-  if (m.get(1) !== -7 || !(p instanceof Map)) {
-    throw new FormatError("The licence's signed header is malformed.", "header_invalid");
-  }
-  const kid = m.get(4);
-  return { authority: p.get(1), keyId: kid.reduce((n, b) => n * 256 + b, 0),
-    licenceType: p.get(2), issuedAt: p.get(3), subtreeSize: p.get(4) };
-}
-
 // ------------------------------------------------------------------ keys and signatures
 
 /** 33-byte compressed SEC1 form of a WebCrypto P-256 public key. */
@@ -306,8 +381,18 @@ export async function es256Sign(privateKey, message) {
   return new Uint8Array(await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, message));
 }
 
-async function es256Verify(publicKey, signature, message) {
+export async function es256Verify(publicKey, signature, message) {
   return subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, message);
+}
+
+/** What the authority signs: Sig_structure over the subtree root (docs/format.md §6). */
+export function licenceSigStructure(protectedBytes, subtreeRoot) {
+  return cborEncode(["Signature1", protectedBytes, LICENCE_CONTEXT, subtreeRoot]);
+}
+
+/** What the device signs in a live presentation: Sig_structure over the body bytes. */
+export function presentationSigStructure(bodyBytes) {
+  return cborEncode(["Signature1", new Uint8Array(0), PRESENTATION_CONTEXT, bodyBytes]);
 }
 
 /** Imports a 33- or 65-byte SEC1 P-256 public key (authority keys come compressed). */
@@ -316,38 +401,6 @@ export function importPublicKey(sec1) {
 }
 
 // ------------------------------------------------------------------ licences
-
-/**
- * Verifies a bound full licence (the claim answer) as far as the wallet can alone: claims
- * root from the seed, leaf with our device digest, batch proof to the signed subtree root,
- * and, when `authorityKey` is given, the authority's signature over that root.
- * Returns {header, subtreeRoot}; throws FormatError with a reason code.
- */
-export async function verifyBoundLicence(lic, schema, ownCompressedKey, authorityKey = null) {
-  for (const k of [K.protected, K.signature, K.index, K.proof, K.statusRef, K.validFrom,
-    K.validUntil, K.claims, K.seed, K.device]) {
-    if (!lic.has(k)) throw new FormatError("The licence lacks required fields.", "structure_invalid");
-  }
-  const header = rootHeader(lic.get(K.protected));
-  if (header.licenceType !== schema.code) {
-    throw new FormatError("The licence type does not match its schema.", "structure_invalid");
-  }
-  const device = await deviceDigest(ownCompressedKey);
-  if (!equalBytes(device, lic.get(K.device))) {
-    throw new FormatError("The licence is bound to another device key.", "device_key_mismatch");
-  }
-  const root = await claimsRoot(schema, lic.get(K.claims), lic.get(K.seed));
-  const leaf = await leafHash(lic, root, device);
-  const subtreeRoot = await rootFromProof(leaf, lic.get(K.index), header.subtreeSize,
-    lic.get(K.proof));
-  if (authorityKey) {
-    const tbs = cborEncode(["Signature1", lic.get(K.protected), LICENCE_CONTEXT, subtreeRoot]);
-    if (!(await es256Verify(authorityKey, lic.get(K.signature), tbs))) {
-      throw new FormatError("The authority's signature does not match.", "signature_invalid");
-    }
-  }
-  return { header, subtreeRoot };
-}
 
 /**
  * A licence map disclosing only `names` (null: everything, sent with the seed), without
@@ -388,8 +441,7 @@ export async function presentationText(lic, schema, names, privateKey, ownCompre
     [B.deviceKey, ownCompressedKey], [B.time, now]]);
   if (challenge && challenge.length) body.set(B.challenge, challenge);
   const bodyBytes = cborEncode(body);
-  const tbs = cborEncode(["Signature1", new Uint8Array(0), PRESENTATION_CONTEXT, bodyBytes]);
-  const signature = await es256Sign(privateKey, tbs);
+  const signature = await es256Sign(privateKey, presentationSigStructure(bodyBytes));
   return PRESENTATION_PREFIX + base45(cborEncode([bodyBytes, signature]));
 }
 

@@ -1,4 +1,5 @@
-// The wallet's words in Chinese and English. Claim titles come from the schemas.
+// The wallet's words in Chinese and English. Licence type, claim and preset titles come
+// from the schemas.
 
 const TEXT = {
   zh: {
@@ -10,13 +11,13 @@ const TEXT = {
     claim_help: "输入发证机关证照函上的16位领取码。证照将绑定到本手机的设备密钥，该密钥无法导出。",
     claim_code: "领取码", claim_button: "领取", claim_working: "正在领取，请稍候……",
     claim_bad_code: "领取码为16位字母和数字，例如 K7Q2-9XHM-3PWD-T8VN，请核对后重新输入。",
-    claim_done: "已添加：{what}。本地校验通过。", claim_done_unsigned: "已添加：{what}。结构和证明校验通过（暂时无法读取发证机关公钥，签名将由核验方检查）。",
+    claim_done: "已添加：{what}。本地校验通过。",
+    claim_unchecked: "{reason} 证照未保存：无法核对发证机关签名的证照不能保存。领取码在本手机上仍然有效，请稍后再试。",
     claim_offline: "没有网络连接：领取证照需要联网，请联网后再试。",
     claim_failed: "发证机关返回的证照未通过本地校验（{reason}），未保存。请重新领取或联系发证机关。",
     present: "出示", remove: "删除", remove_confirm: "从本手机删除此证照？",
     present_title: "出示证照", choose_what: "选择对方可以看到的内容", choose_claims: "选择项目",
-    preset_full: "完整证照", preset_age18: "仅“年满18周岁”", preset_driving: "准驾车型和有效期",
-    preset_custom: "自定义",
+    preset_full: "完整证照", preset_custom: "自定义",
     sees: "对方将看到：{items}。以及：证照由{authority}签发、当前有效。其他信息不会显示。",
     sees_nothing: "请至少选择一项。",
     show_code: "显示二维码", stop: "停止出示",
@@ -44,7 +45,7 @@ const TEXT = {
     import_done: "已导入 {n} 个证照。", import_bad: "无法解密：口令错误或文件已损坏。请检查后重试。",
     import_no_file: "请先选择备份文件。",
     online: "", offline: "离线模式：可以查看和出示证照；领取、状态和用证记录需要联网。",
-    error: "出错了：{message}",
+    error: "出错了：{message}", unexpected: "服务器的回答不符合预期，请稍后再试。",
   },
   en: {
     skip: "Skip to main content", title: "eLicence wallet", display_settings: "Display settings",
@@ -57,14 +58,13 @@ const TEXT = {
     claim_code: "Claim code", claim_button: "Claim", claim_working: "Claiming, please wait…",
     claim_bad_code: "A claim code has 16 letters and digits, like K7Q2-9XHM-3PWD-T8VN: check it and type it again.",
     claim_done: "Added: {what}. Checked on this phone.",
-    claim_done_unsigned: "Added: {what}. Structure and proof checked (the authority's key could not be read now; counters check the signature).",
+    claim_unchecked: "{reason} The licence was not saved: a licence whose authority signature cannot be checked is not kept. The claim code still works on this phone: try again later.",
     claim_offline: "No connection: claiming needs the network, try again when online.",
     claim_failed: "The licence from the authority failed the check on this phone ({reason}) and was not saved. Claim again or contact the authority.",
     present: "Present", remove: "Remove", remove_confirm: "Remove this licence from this phone?",
     present_title: "Present a licence", choose_what: "Choose what the counter may see",
     choose_claims: "Choose items",
-    preset_full: "Full licence", preset_age18: "Age over 18 only",
-    preset_driving: "Driving classes and validity", preset_custom: "Custom choice",
+    preset_full: "Full licence", preset_custom: "Custom choice",
     sees: "The counter will see: {items}. And that the licence was issued by {authority} and is currently valid. Nothing else is shown.",
     sees_nothing: "Choose at least one item.",
     show_code: "Show QR code", stop: "Stop presenting",
@@ -100,6 +100,7 @@ const TEXT = {
     import_no_file: "Choose a backup file first.",
     online: "", offline: "Offline: you can view and present licences; claiming, status and the usage record need the network.",
     error: "Something went wrong: {message}",
+    unexpected: "The server answered something unexpected; try again later.",
   },
 };
 

@@ -1,0 +1,80 @@
+// 我的证照 / My licences: a card per stored licence, its status as last seen, refreshed
+// from the status API when online.
+
+import * as f from "../format.js";
+import { expecting, getJson } from "../api.js";
+import { ownKey } from "../device.js";
+import { isoDate, localTime, nowSeconds } from "../display.js";
+import { $, el } from "../dom.js";
+import { pick, t } from "../i18n.js";
+import { licences } from "../store.js";
+import { holderName, readRecord } from "../stored.js";
+import { startPresent } from "./present.js";
+
+const LONG_TERM = 32503680000; // 3000-01-01: a validity end this late reads "long-term"
+
+export async function renderCards() {
+  await ownKey();
+  const list = (await licences.all()).sort((a, b) => a.claimedAt - b.claimedAt);
+  $("cards").replaceChildren(...list.map(card));
+  $("no-licences").hidden = list.length > 0;
+}
+
+function card(record) {
+  const d = readRecord(record);
+  const status = record.status?.status || "unknown";
+  const checked = record.status?.checkedAt
+    ? t("status_checked", { time: localTime(record.status.checkedAt) }) : t("status_never");
+  const until = d.lic.get(f.K.validUntil);
+  const headingId = `card-${record.id.replace(/[^a-zA-Z0-9]/g, "")}`;
+  const title = pick(d.schema.title);
+  let alert = null;
+  if (status === "revoked") alert = t("alert_revoked");
+  if (status === "superseded") alert = t("alert_superseded");
+  if (status === "suspended") {
+    alert = t("alert_suspended", { until: record.status.until ? isoDate(record.status.until) : "—" });
+  }
+  const reason = record.status?.reason ? pick(record.status.reason) : "";
+  return el("li", { class: "card", "data-id": record.id, "data-status": status },
+    el("article", { "aria-labelledby": headingId },
+      el("h3", { id: headingId, text: title }),
+      el("dl", {},
+        el("dt", { text: t("holder") }), el("dd", { text: holderName(d) }),
+        el("dt", { text: t("authority") }), el("dd", { text: record.authorityId }),
+        el("dt", { text: t("valid") }),
+        el("dd", { text: `${isoDate(d.lic.get(f.K.validFrom))} – ${until >= LONG_TERM ? t("until_long") : isoDate(until)}` }),
+        el("dt", { text: t("status") }),
+        el("dd", {}, el("span", { class: `badge ${status}`, text: t(`st_${status}`) }), checked)),
+      alert ? el("p", { class: "alert", role: "alert", text: reason ? `${alert} ${reason}` : alert }) : null,
+      d.boundHere ? null : el("p", { class: "muted", text: t("not_bound_here") }),
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "primary present", "aria-label": `${t("present")}: ${title}`,
+          ...(d.boundHere && status !== "revoked" ? {} : { disabled: "" }),
+          onclick: () => startPresent(record.id), text: t("present") }),
+        el("button", { type: "button", class: "danger", "aria-label": `${t("remove")}: ${title}`,
+          onclick: () => removeLicence(record.id), text: t("remove") }))));
+}
+
+async function removeLicence(id) {
+  if (!window.confirm(t("remove_confirm"))) return;
+  await licences.remove(id);
+  await renderCards();
+}
+
+const isStatus = (b) => typeof b.status === "string";
+
+/** Asks the status API about each licence; a licence whose status cannot be read now
+ * (offline, an error answer) keeps the status as last seen, with its time. */
+export async function refreshStatuses() {
+  if (!navigator.onLine) return;
+  for (const record of await licences.all()) {
+    const answer = expecting(await getJson(
+      `/api/v1/status?authority=${record.authorityNumber}&ref=${record.statusRef}`), isStatus);
+    if (answer.kind !== "ok") continue;
+    const s = answer.body;
+    record.status = { status: s.status, until: s.until ?? null, reason: s.reason ?? null,
+      successor: s.successor ?? null, asOf: s.status_as_of ?? null, checkedAt: nowSeconds() };
+    await licences.put(record);
+  }
+  await renderCards();
+}
