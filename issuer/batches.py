@@ -26,6 +26,6 @@ def sign_here(authority: IssuingAuthority, licence_type: int, rows: list[Row],
 
 def anchor_now(store: Store, authority: IssuingAuthority, batch: Batch) -> Batch:
     """Anchors one stored batch and waits for its confirmations."""
-    anchoring.submit(store, authority.registry, batch)
+    anchoring.submit(store, authority.registry, batch, authority.region_for(batch.licence_type))
     anchoring.confirm(store, authority.registry, batch)
     return batch

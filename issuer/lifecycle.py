@@ -142,7 +142,7 @@ def resend_pending(store: Store, authority: IssuingAuthority) -> None:
     anchoring.resume_submitted(store, registry, [
         b for b in anchoring.pending_batches(store, authority.id)
         if b.state == BatchState.SUBMITTED and b.job_id is None])
-    status_changes.resume_submitted(store, registry, [
+    status_changes.resume_submitted(store, authority.status, [
         c for c in status_changes.pending_changes(store, authority.id)
         if c.state == BatchState.SUBMITTED])
 
@@ -164,7 +164,7 @@ def finish_job(store: Store, authority: IssuingAuthority, job: LifecycleJob, *, 
         sent += _anchor_successors(store, authority, job, now=now)
         _record_supersessions(store, job, now=now)
     sent += status_changes.send_all(
-        store, authority.registry, status_changes.pending_changes(store, authority.id, job.id),
+        store, authority.status, status_changes.pending_changes(store, authority.id, job.id),
         now=now)
     out = out_dir or (Path(job.out_dir) if job.out_dir else None)
     if job.action in REISSUING and out is not None:
@@ -331,7 +331,7 @@ def _anchor_successors(store: Store, authority: IssuingAuthority, job: Lifecycle
                                [b for b in batches if b.state == BatchState.SUBMITTED])
     for batch in batches:
         if batch.state == BatchState.SIGNED:
-            anchoring.submit(store, registry, batch)
+            anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
             sent += 1
     for batch in batches:
         if batch.state != BatchState.CONFIRMED:

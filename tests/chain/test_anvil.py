@@ -86,7 +86,7 @@ def test_node_stopped_mid_run_then_restarted(node: LocalNode, tmp_path: Path) ->
 
     node.start()
     assert world.registry.authority(1).batch_head == anchored.event("BatchAnchored").args["head"]
-    world.dmv_status.set_status(StatusCode.REVOKED, [ref(7)])  # nonce counter resyncs after the outage
+    world.dmv_status.set_status(StatusCode.REVOKED, [ref(7)])  # the nonce counter resyncs
     report = indexer.sync()
     assert report.events == 1 and report.reorgs == []
     indexer.check_heads()

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from chain.errors import ChainError, IndexIntegrityError
-from chain.index import LicenceIndex
+from chain.index import LicenceIndex, SuspensionInfo
 from chain.indexer import Indexer
-from chain.index import SuspensionInfo
 from chain.records import AccountRecord, Scope, types_mask
 from licence.vocabulary import ReasonClass, Role, StatusCode
 from tests.support.facts import BUSINESS, DRIVING

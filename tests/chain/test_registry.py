@@ -184,7 +184,8 @@ def test_status_changes_and_council_override(world: World) -> None:
 
 
 def test_many_transactions_in_flight_from_one_account(world: World) -> None:
-    hashes = [world.dmv_status.submit_set_status(StatusCode.REVOKED, [ref(100 + i)]) for i in range(12)]
+    hashes = [world.dmv_status.submit_set_status(StatusCode.REVOKED, [ref(100 + i)])
+              for i in range(12)]
     assert len(set(hashes)) == 12
     results = [world.dmv_status.wait(h) for h in hashes]
     assert all(r.event("StatusChanged").args["refs"] == ref(100 + i)
