@@ -25,6 +25,7 @@ from chain.registry import Registry
 from licence.vocabulary import Role
 
 KEY_LIFETIME = dt.timedelta(days=5 * 365)
+ROTATION_MARGIN = 30  # seconds: a rotation's transaction is mined well within this
 
 SCOPES = click.option("--scope", "scopes", multiple=True, required=True, metavar="TYPE:REGION",
                       help="A licence type and the GB/T 2260 region prefix it may be issued "
@@ -171,7 +172,8 @@ def add_key(installation: Installation, ident: str, valid_from: str | None, vali
 @pass_installation
 def rotate_key(installation: Installation, ident: str, valid_until: str | None,
                sender: str | None) -> None:
-    """Register a new signing key and end the validity of the current ones now.
+    """Register a new signing key and end the validity of the current ones (within half a
+    minute, once the chain has recorded the change).
 
     Licences anchored while an old key was valid stay valid.
     """
@@ -183,8 +185,12 @@ def rotate_key(installation: Installation, ident: str, valid_until: str | None,
         current = [k for k in _keys(contract, number)
                    if k.valid_from <= now < k.valid_until and not k.compromised_at]
         key_id = register_new_key(installation, ident, now, end, sender)
+        # The keys account may not end a validity before the block that records it (only
+        # the council may), so the old keys end a short margin after the chain's time.
+        chain_now = int(installation.w3.eth.get_block("latest")["timestamp"])
+        end_old = max(now, chain_now) + ROTATION_MARGIN
         for old in current:  # a key must stay valid for at least its first second
-            contract.set_key_valid_until(old.key_id, max(now, old.valid_from + 1))
+            contract.set_key_valid_until(old.key_id, max(end_old, old.valid_from + 1))
     retired = ", ".join(str(k.key_id) for k in current) or "none"
     click.echo(f"Key {key_id} of {ident} now signs; retired key(s): {retired}.")
 
