@@ -135,7 +135,7 @@ def test_status_endpoint(client: FlaskClient, web_world: World) -> None:
         return answer.get_json()
 
     revoked = status("revoked")
-    assert revoked["status"] == "revoked" and revoked["reason"]["code"] == 7
+    assert revoked["status"] == "revoked" and revoked["reason"]["code"] == 4
     assert revoked["reason"]["zh"] == "累积记分达到上限"
     suspended = status("suspended_until_future")
     assert suspended["status"] == "suspended" and suspended["until"] > web_world.now
