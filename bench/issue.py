@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench.results_file import write_results  # noqa: E402
 from chain.node import free_port  # noqa: E402
 from elicence.sandbox import command_runner, set_up  # noqa: E402
-from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
+from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
 
 BARS = {"licences_per_s": 10_000, "seconds_for_1m": 120, "peak_memory_mib": 1024}
 

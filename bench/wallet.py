@@ -28,14 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench.browser import launch, open_phone, serving  # noqa: E402
 from bench.results_file import write_results  # noqa: E402
 from chain.config import load_settings  # noqa: E402
 from chain.node import free_port  # noqa: E402
 from elicence.app import create_app  # noqa: E402
 from elicence.sandbox import command_runner, set_up  # noqa: E402
-from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
+from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
 from licence.qr import decode_text  # noqa: E402
-from tests.wallet.browser import launch, new_phone, open_wallet, serve  # noqa: E402
 from wallet.web import shell_files  # noqa: E402
 
 BARS = {"full": 20, "age18": 15}
@@ -82,11 +82,8 @@ def main() -> None:
             "claim_code"]
         os.environ.update(env)
         app = create_app(load_settings(home, env))
-        server = serve(app)
-        try:
-            report = measure(server.url, code, args.samples)
-        finally:
-            server.stop()
+        with serving(app) as url:
+            report = measure(url, code, args.samples)
         report["shell"] = shell_size(app)
     finally:
         run("node", "stop")
@@ -104,8 +101,7 @@ def main() -> None:
 def measure(url: str, code: str, samples: int) -> dict:
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        context = new_phone(browser)
-        page = open_wallet(context, f"{url}/wallet/#claim={code}")
+        page = open_phone(browser, f"{url}/wallet/#claim={code}")
         page.click("#claim-submit")
         page.wait_for_selector("#claim-status.good")
         page.click("[data-view=licences]")

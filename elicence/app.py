@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flas
     web_errors.init_app(app)
 
     if claims:
-        from issuer import web as issuer_web
+        from issuer.claims import web as issuer_web
         from issuer.store import Store
 
         installation = Installation(settings)

@@ -16,7 +16,6 @@ from chain.keystore import ACCOUNT, SECRET, SIGNING
 from chain.records import AuthorityRecord, KeyRecord
 from chain.registry import Registry
 from issuer.errors import AuthorityError
-from issuer.storing import BatchOwner
 from licence.vocabulary import Role
 
 
@@ -56,11 +55,6 @@ class IssuingAuthority:
                                  "the council adds one with `elicence authority scope`.",
                                  reason="authority_not_accredited")
         return regions[0]
-
-    @property
-    def owner(self) -> BatchOwner:
-        return BatchOwner(self.id, self.record.number, self.key.key_id)
-
 
 def load_authority(installation: Installation, authority_id: str, *, licence_type: int | None,
                    now: int, account: str | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from issuer.claim_codes import ALPHABET, ClaimCodeError, code_hash, derive, normalise
+from issuer.claims.codes import ALPHABET, ClaimCodeError, code_hash, derive, normalise
 
 SECRET = bytes(range(32))
 
@@ -37,7 +37,7 @@ def test_malformed_codes_are_refused_with_advice(typed: str) -> None:
 
 
 def test_derived_together_matches_derived_apart() -> None:
-    from issuer.claim_codes import derive_with_hash
+    from issuer.claims.codes import derive_with_hash
 
     code, digest = derive_with_hash(SECRET, "CN-31-DMV", b"\x07" * 16)
     assert code == derive(SECRET, "CN-31-DMV", b"\x07" * 16)

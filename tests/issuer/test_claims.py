@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import licence
 from chain.config import load_settings
 from elicence.app import create_app
-from issuer.claim_codes import ClaimCodeError
-from issuer.claiming import claim_message
+from issuer.claims.codes import ClaimCodeError
+from issuer.claims.exchange import claim_message
 from licence._cose import sign
 
 from ..conftest import Home

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv
+from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 
 from ..conftest import Home
 from .test_issue_command import anchored_batches

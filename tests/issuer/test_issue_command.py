@@ -12,7 +12,7 @@ import licence
 from chain.config import load_settings
 from chain.connect import connect
 from chain.registry import Registry
-from issuer.samples import DRIVING_FIELDS, driving_rows, write_csv
+from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 
 from ..conftest import Home
 
@@ -143,7 +143,7 @@ def test_business_licences_with_letters_including_long_term(chain_home: Home,
                                                             tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from issuer.samples import BUSINESS_FIELDS, business_rows
+    from issuer.issue.samples import BUSINESS_FIELDS, business_rows
 
     rows = list(business_rows(4, seed=61))
     rows[0]["expiry_date"] = ""  # long-term (长期)

@@ -16,11 +16,12 @@ from chain.config import load_settings
 from chain.installation import Installation
 from chain.keystore import Keystore, passphrase_from_env
 from elicence.cli import main
-from issuer import lifecycle, status_changes
 from issuer.authority import load_authority
-from issuer.samples import BUSINESS_FIELDS, business_rows, write_csv
+from issuer.issue.samples import BUSINESS_FIELDS, business_rows, write_csv
+from issuer.issue.validation import CHINA
+from issuer.lifecycle import jobs, status_changes
+from issuer.lifecycle.request import LifecycleRequest
 from issuer.store import BatchState, IssuedLicence, StatusChange, Store
-from issuer.validation import CHINA
 from licence.vocabulary import LicenceState, ReasonClass, Role, StatusCode
 
 from ..conftest import Home
@@ -158,8 +159,8 @@ def test_rerun_finishes_what_a_crash_left_recorded_but_unsent(chain_home: Home,
     authority = _authority(chain_home)
     before = len(status_events(chain_home))
 
-    request = lifecycle.LifecycleRequest("revoke", tuple(numbers[:2]), reason=13)
-    job = lifecycle._create_job(home_store, authority, request, now=_now())
+    request = LifecycleRequest("revoke", tuple(numbers[:2]), reason=13)
+    job = jobs._create_job(home_store, authority, request, now=_now())
     (change,) = status_changes.pending_changes(home_store, DMV, job.id)
     prepared = authority.status.prepare_set_status(
         StatusCode.REVOKED, status_changes.split(change.refs),
@@ -171,8 +172,8 @@ def test_rerun_finishes_what_a_crash_left_recorded_but_unsent(chain_home: Home,
     assert [r.status for r in licences(chain_home, numbers[:2])] == ["active", "active"]
 
     # A second request sent (behind the first one's nonce) but never confirmed.
-    sent = lifecycle.LifecycleRequest("revoke", (numbers[2],), reason=13)
-    job2 = lifecycle._create_job(home_store, authority, sent, now=_now())
+    sent = LifecycleRequest("revoke", (numbers[2],), reason=13)
+    job2 = jobs._create_job(home_store, authority, sent, now=_now())
     (change2,) = status_changes.pending_changes(home_store, DMV, job2.id)
     status_changes.submit(home_store, authority.status, change2)
     assert authority.status.receipt(change2.tx_hash) is None  # waits for the first nonce
@@ -232,9 +233,9 @@ def test_replace_issues_same_claims_and_supersedes_the_old(chain_home: Home,
         assert (tmp_path / "again" / entry["png"]).read_bytes().startswith(b"\x89PNG")
 
     # Killed right after the request was recorded: the same command finishes it, once.
-    request = lifecycle.LifecycleRequest("replace", (numbers[2],), reason=3,
+    request = LifecycleRequest("replace", (numbers[2],), reason=3,
                                          out_dir=tmp_path / "crashed")
-    lifecycle._create_job(store(chain_home), _authority(chain_home), request, now=_now())
+    jobs._create_job(store(chain_home), _authority(chain_home), request, now=_now())
     result = chain_home.run("replace", "--authority", DMV, numbers[2], "--reason", "damaged",
                             "--out", str(tmp_path / "crashed"), "--no-pdf")
     assert "1 replaced, 0 refused, 2 transactions (resumed)" in result.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from chain.config import load_settings
-from issuer.purge import PurgeError, purge_expired
+from issuer.lifecycle.purge import PurgeError, purge_expired
 from issuer.store import IssuedLicence
 
 from ..conftest import Home

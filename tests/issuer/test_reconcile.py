@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from issuer import lifecycle, status_changes
+from issuer.lifecycle import jobs, status_changes
+from issuer.lifecycle.request import LifecycleRequest
 from issuer.store import Batch, BatchState, StatusChange
 from licence.vocabulary import StatusCode
 
@@ -87,7 +88,7 @@ def test_unsent_and_stale_transactions_are_finished(chain_home: Home, tmp_path: 
     before = len(status_events(chain_home))
     # A revocation recorded with its signed transaction, then killed before sending; and
     # meanwhile the account used that nonce for something else.
-    job = lifecycle._create_job(home_store, authority, lifecycle.LifecycleRequest(
+    job = jobs._create_job(home_store, authority, LifecycleRequest(
         "revoke", (numbers[0],), reason=12), now=_now())
     (stale,) = status_changes.pending_changes(home_store, DMV, job.id)
     prepared = authority.status.prepare_set_status(
@@ -98,7 +99,7 @@ def test_unsent_and_stale_transactions_are_finished(chain_home: Home, tmp_path: 
             BatchState.SUBMITTED, prepared.tx_hash, prepared.raw, prepared.nonce)
     _use_nonce(authority.status, prepared.nonce)
     # A suspension recorded but killed before its transaction was even signed.
-    job2 = lifecycle._create_job(home_store, authority, lifecycle.LifecycleRequest(
+    job2 = jobs._create_job(home_store, authority, LifecycleRequest(
         "suspend", (numbers[1],), reason=8, until=_now() + 86_400), now=_now())
     (unsent,) = status_changes.pending_changes(home_store, DMV, job2.id)
 

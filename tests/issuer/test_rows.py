@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from issuer.rows import InputError, read_rows
+from issuer.issue.rows import InputError, read_rows
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

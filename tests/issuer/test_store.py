@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 
-from issuer.rows import Row
-from issuer.samples import driving_rows
-from issuer.signing import SigningSetup, init_worker, sign_batch
+from issuer.issue.rows import Row
+from issuer.issue.samples import driving_rows
+from issuer.issue.saving import BatchOwner, store_batch
+from issuer.issue.signing import SigningSetup, init_worker, sign_batch
 from issuer.store import Batch, BatchRoot, BatchState, IssuedLicence, Store
-from issuer.storing import BatchOwner, store_batch
 
 POSTGRES = os.environ.get("ELICENCE_TEST_POSTGRES_URL")
 
@@ -96,7 +96,7 @@ def test_status_refs_are_unique_per_authority(store: Store) -> None:
 
 
 def test_already_issued_numbers_are_found_on_every_database(store: Store) -> None:
-    from issuer.pipeline import IssueRequest, already_issued_query
+    from issuer.issue.pipeline import IssueRequest, already_issued_query
     from licence import load_schema
 
     batch = signed(5, start=300)

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 import licence
 from chain.config import load_settings
@@ -19,6 +19,7 @@ from licence.errors import ExpiredError
 from ..conftest import Home
 from ..issuer.test_issue_command import registry
 from .browser import (
+    TIMEOUT_MS,
     Server,
     new_phone,
     open_wallet,
@@ -264,13 +265,21 @@ def test_live_code_renews_every_30_seconds_with_a_countdown(chain_home: Home, se
     page.wait_for_selector("body[data-ready=true]")
     claim(page, issued[4]["claim_code"])
     page.click("[data-view=licences]")
+    # From here the page's time moves only when the test moves it, so a busy machine cannot
+    # turn "30" into "29" before the test reads the countdown.
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)
     first = licence.decode_unverified(present(page, "driving"))
     assert set(first.licence.claims) == {"vehicle_classes", "expiry_date"}
-    assert "30" in page.text_content("#countdown")
+    countdown = page.locator("#countdown")
+    expect(countdown).to_contain_text("30", timeout=TIMEOUT_MS)
     page.clock.run_for(10_000)
-    assert "20" in page.text_content("#countdown")
+    expect(countdown).to_contain_text("20", timeout=TIMEOUT_MS)
     page.clock.run_for(21_000)
-    page.wait_for_function(f"document.getElementById('qr').dataset.qr !== {first.to_qr()!r}")
+    # Renewing signs with WebCrypto, which finishes after run_for returns: wait for the new
+    # code by polling the attribute from Playwright (the page's CSP forbids string
+    # predicates in page.wait_for_function once its first evaluation fails).
+    expect(page.locator("#qr")).not_to_have_attribute("data-qr", first.to_qr(),
+                                                      timeout=TIMEOUT_MS)
     page_now = int(page.evaluate("Date.now()") / 1000)  # the page's (installed) clock
     second = check_live(chain_home, page.get_attribute("#qr", "data-qr"),
                         {"vehicle_classes", "expiry_date"}, now=page_now)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from ..verifier.world import World
@@ -49,8 +50,9 @@ def test_live_code_and_unknown(playwright, served: tuple[str, Flask], web_world:
         page.goto(f"{base}/verify")
         page.locator('#result[data-verdict="valid"]').wait_for(timeout=WAIT_MS)  # camera
         paste(page, web_world.live("bound", disclose=["age_over_18"]))
-        page.wait_for_function("document.querySelector('#presentation').textContent"
-                               ".includes('绑定')", timeout=WAIT_MS)
+        # Polled from Playwright: a string predicate in page.wait_for_function needs eval,
+        # which the page's CSP refuses whenever the first evaluation does not already pass.
+        expect(page.locator("#presentation")).to_contain_text("绑定", timeout=WAIT_MS)
         assert page.locator("#result").get_attribute("data-verdict") == "valid"
         assert page.locator("#claims").inner_text().split() == ["年满18周岁", "是"]
         page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)

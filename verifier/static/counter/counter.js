@@ -161,7 +161,7 @@
       answer = await response.json();
       const date = Date.parse(response.headers.get("Date") || "");
       at = Number.isNaN(date) ? null : Math.round(date / 1000);
-    } catch (err) {
+    } catch {
       answer = null;
     }
     if (mine !== latest) return; // a newer scan or paste has taken over
@@ -211,7 +211,7 @@
       status.dataset.i18n = "camera_on";
       status.textContent = t("camera_on");
       setInterval(scanFrame, SCAN_EVERY_MS);
-    } catch (err) {
+    } catch {
       status.dataset.i18n = "camera_off";
       status.textContent = t("camera_off");
     }

@@ -455,7 +455,7 @@ export async function receiptsRequest(word, privateKey, ownCompressedKey, now) {
     signature: b64url(await es256Sign(privateKey, message)) };
 }
 
-/** The claim message of issuer/claiming.py: label, challenge, normalised code, device key. */
+/** The claim message of issuer/claims/exchange.py: label, challenge, normalised code, device key. */
 export function claimMessage(challenge, code, deviceKey) {
   return concat(utf8.encode("elicence/claim/v1\0"), challenge, Uint8Array.of(0),
     utf8.encode(normaliseCode(code)), Uint8Array.of(0), deviceKey);

@@ -1,5 +1,5 @@
 // 添加证照 / Add licence: claim code + device key + proof of possession → a licence bound
-// to this wallet (issuer/claiming.py), stored only after every check on this phone passed,
+// to this wallet (issuer/claims/exchange.py), stored only after every check on this phone passed,
 // the authority's signature included. A claim whose signature cannot be checked now is
 // not stored: claiming again later with the same code returns the same bound copy.
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from web3.exceptions import TransactionNotFound
 
-from issuer import anchoring, lifecycle, status_changes
 from issuer.authority import IssuingAuthority
+from issuer.lifecycle import jobs, status_changes
+from issuer.sending import anchoring
 from issuer.store import Batch, BatchState, StatusChange, Store
 from licence.vocabulary import StatusCode
 
@@ -104,8 +105,8 @@ def reconcile(store: Store, authority: IssuingAuthority, *, now: int) -> Reconci
             else:
                 status_changes.confirm(store, status, item, now=now)
 
-    for job in lifecycle.unfinished_jobs(store, authority.id):
-        lifecycle.finish_job(store, authority, job, now=now, render=False)
+    for job in jobs.unfinished_jobs(store, authority.id):
+        jobs.finish_job(store, authority, job, now=now, render=False)
         report.add(f"{job.action} request {job.id}: finished"
                    + (f" (report in {job.out_dir})." if job.out_dir else "."))
     return report

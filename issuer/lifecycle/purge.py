@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, and_, cast, literal, or_, select, update
 
 from issuer.errors import PurgeError
-from issuer.lifecycle import IN_CHUNK, Refusal, china_date
+from issuer.lifecycle.request import Refusal
+from issuer.lifecycle.resolving import china_date
+from issuer.lifecycle.status_changes import IN_CHUNK
 from issuer.store import IssuedLicence, Store
 from licence.vocabulary import LicenceState
 

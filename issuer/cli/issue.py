@@ -10,8 +10,8 @@ import click
 from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
 from issuer.authority import load_authority
-from issuer.pipeline import IssueRequest, IssueSummary, Progress, issue
-from issuer.rows import input_format
+from issuer.issue.pipeline import IssueRequest, IssueSummary, Progress, issue
+from issuer.issue.rows import input_format
 from issuer.store import Store, utc_now
 from licence import load_schema
 from licence.errors import ElicenceError

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from issuer.claim_codes import derive
-from issuer.rows import RowProblem
+from issuer.claims.codes import derive
+from issuer.issue.rows import RowProblem
 from issuer.store import IssuedLicence
 from licence import load_schema
 from licence.qr import LICENCE_PREFIX, encode_text

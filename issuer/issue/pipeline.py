@@ -24,11 +24,10 @@ from typing import Any
 from sqlalchemy import select
 
 from chain.config import DEFAULT_PUBLIC_URL
-from issuer import anchoring
 from issuer.authority import IssuingAuthority
-from issuer.batches import signing_setup
-from issuer.letters import LetterContext, render_letters
-from issuer.outputs import (
+from issuer.issue.batches import signing_setup
+from issuer.issue.letters import LetterContext, render_letters
+from issuer.issue.outputs import (
     STORED_COLUMNS,
     BatchOutputs,
     ReportWriter,
@@ -39,8 +38,10 @@ from issuer.outputs import (
     complete_line,
     write_rejected,
 )
-from issuer.rows import InputFacts, Row, RowProblem, read_rows, scan_input
-from issuer.signing import StoredBatch, fewer_collections, sign_and_store, start_worker
+from issuer.issue.rows import InputFacts, Row, RowProblem, read_rows, scan_input
+from issuer.issue.signing import StoredBatch, fewer_collections, sign_and_store, start_worker
+from issuer.issue.validation import Deduper, Validation, validate_chunk
+from issuer.sending import anchoring
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -51,7 +52,6 @@ from issuer.store import (
     Store,
     utc_now,
 )
-from issuer.validation import Deduper, Validation, validate_chunk
 from licence import Schema
 
 DAY = 86_400

@@ -8,10 +8,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from issuer.claim_codes import derive
-from issuer.outputs import StoredLicence, stem_for
+from issuer.claims.codes import derive
+from issuer.issue.outputs import StoredLicence, stem_for
+from issuer.issue.validation import CHINA, LONG_TERM
 from issuer.render import LetterData, render_licence_pdf, render_qr_png
-from issuer.validation import CHINA, LONG_TERM
 from licence import Licence, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
 

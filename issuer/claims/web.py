@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from chain.errors import ChainError
 from chain.installation import Installation
 from issuer.authority import IssuingAuthority, load_authority
-from issuer.claiming import CHALLENGE_SECONDS, Challenges, claim, device_key_id
+from issuer.claims.exchange import CHALLENGE_SECONDS, Challenges, claim, device_key_id
 from issuer.errors import AuthorityError, ClaimError
 from issuer.store import Store, utc_now
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from chain.errors import ChainError
 from chain.registry import Registry
+from issuer.sending.writeahead import submit_recorded
 from issuer.store import Batch, BatchState, Store
-from issuer.writeahead import submit_recorded
 
 
 class AnchorMismatch(ChainError):

@@ -17,17 +17,17 @@ import click
 from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
 from issuer.authority import load_authority
-from issuer.lifecycle import (
+from issuer.issue.validation import valid_until
+from issuer.lifecycle.jobs import run
+from issuer.lifecycle.request import (
     RENEW,
     REPLACE,
     SUSPEND,
     LifecycleRequest,
     LifecycleSummary,
     read_numbers,
-    run,
 )
 from issuer.store import Store, utc_now
-from issuer.validation import valid_until
 from licence.status_reasons import REASONS, UnknownStatusReason, status_reason
 from licence.vocabulary import Role
 
@@ -184,7 +184,7 @@ def reconcile(installation: Installation, authority_id: str) -> None:
     Run it while no other command of this authority is running. Exit status 0 when all
     is in order (repaired or not), 1 on failure.
     """
-    from issuer.reconcile import reconcile as run_reconcile
+    from issuer.lifecycle.reconcile import reconcile as run_reconcile
 
     with command_errors():
         now = utc_now()
@@ -214,7 +214,7 @@ def purge(installation: Installation, numbers: tuple[str, ...], authority_id: st
     licences refused, 2 usage error, 1 failure.
     """
     from issuer.errors import PurgeError
-    from issuer.purge import purge_expired, purge_numbers
+    from issuer.lifecycle.purge import purge_expired, purge_numbers
 
     if bool(numbers) == bool(before_text):
         raise click.UsageError("Give either licence numbers or --expired-before DATE.")

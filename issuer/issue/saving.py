@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, insert
 
-from issuer.rows import RowProblem
+from issuer.issue.rows import RowProblem
 from issuer.store import Batch, BatchRoot, BatchState, IssuedLicence, Store
 from licence.vocabulary import LicenceState
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from issuer.authority import IssuingAuthority
-from issuer.batches import anchor_now
-from issuer.claim_codes import code_hash, normalise
+from issuer.claims.codes import code_hash, normalise
 from issuer.errors import ClaimCodeError, ClaimError
+from issuer.sending import anchoring
 from issuer.store import (
     Batch,
     BatchRoot,
@@ -150,7 +150,9 @@ def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
         s.flush()
         s.add(BatchRoot(batch_id=batch.id, position=0, root=signed_root.root,
                         protected=signed_root.protected, signature=signed_root.signature))
-    anchor_now(store, authority, batch)  # released only once anchored and confirmed
+    # Released only once anchored and confirmed.
+    anchoring.submit(store, authority.registry, batch, authority.region_for(batch.licence_type))
+    anchoring.confirm(store, authority.registry, batch)
     with store.session() as s:
         s.add(Binding(licence_id=record.id, device_key=device_key, batch_id=batch.id,
                       encoded=encoded, created_at=now))

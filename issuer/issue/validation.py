@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from issuer.rows import Row, RowProblem
+from issuer.issue.rows import Row, RowProblem
 from licence import ClaimsError, Schema
 
 # Licence validity ends at the end of its expiry date in China Standard Time (UTC+8).

@@ -17,12 +17,12 @@ from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from issuer.claim_codes import derive_with_hash
-from issuer.outputs import Spool, entry_fragment, stem_for
-from issuer.rows import Row, RowProblem
+from issuer.claims.codes import derive_with_hash
+from issuer.issue.outputs import Spool, entry_fragment, stem_for
+from issuer.issue.rows import Row, RowProblem
+from issuer.issue.saving import BatchOwner, SignedBatch, SignedLicence, store_batch
+from issuer.issue.validation import check_row, number_field
 from issuer.store import Store
-from issuer.storing import BatchOwner, SignedBatch, SignedLicence, store_batch
-from issuer.validation import check_row, number_field
 from licence import LicenceItem, build_batch, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from chain.errors import ChainError
 from chain.registry import MAX_REFS, Registry
+from issuer.sending.writeahead import submit_recorded
 from issuer.store import BatchState, IssuedLicence, StatusChange, Store
-from issuer.writeahead import submit_recorded
 from licence.status_reasons import public_class
 from licence.vocabulary import LicenceState, StatusCode
 
