@@ -136,7 +136,7 @@ def test_status_endpoint(client: FlaskClient, web_world: World) -> None:
 
     revoked = status("revoked")
     assert revoked["status"] == "revoked" and revoked["reason"]["code"] == 4
-    assert revoked["reason"]["zh"] == "累积记分达到上限"
+    assert revoked["reason"]["zh"] == "发证机关撤销"  # the public class only
     suspended = status("suspended_until_future")
     assert suspended["status"] == "suspended" and suspended["until"] > web_world.now
     assert status("suspended_until_past")["status"] == "active"  # the suspension ended
