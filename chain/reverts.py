@@ -53,7 +53,7 @@ SENTENCES: dict[str, str] = {
         "is still wanted."
     ),
     "RegistryNotProposer": (
-        "Only the member who proposed {proposalId} may cancel it, not {account}."
+        "{account} did not propose {proposalId}: only its proposer may cancel it."
     ),
     "RegistryInvalidLifetime": (
         "A proposal may stay open at most {max} seconds, not {lifetime}: choose a shorter "
