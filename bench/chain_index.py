@@ -30,11 +30,11 @@ from bench.results_file import write_results
 from chain.connect import connect, get_logs
 from chain.indexer import Indexer
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import types_mask
-from chain.registry import Registry
+from chain.records import Scope
+from chain.registry import MAX_REFS, Registry
 from chain.transactions import WaitPolicy
 from licence import load_schema
-from licence.vocabulary import StatusCode
+from licence.vocabulary import Role, StatusCode
 
 BUILD_BAR_S = 120.0
 LOOKUP_BAR_MS = 0.3
@@ -43,7 +43,7 @@ LOOKUP_BAR_MS = 0.3
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--refs", type=int, default=1_000_000)
-    parser.add_argument("--per-tx", type=int, default=1_000)
+    parser.add_argument("--per-tx", type=int, default=MAX_REFS)
     parser.add_argument("--lookups", type=int, default=20_000)
     parser.add_argument("--single", type=int, default=3_000)
     parser.add_argument("--synthetic", type=int, default=1_000_000)
@@ -72,12 +72,12 @@ def main() -> None:
 def deploy(node: LocalNode) -> tuple[Registry, Registry, int]:
     w3 = connect(node.url)
     council, account = dev_accounts(2)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1,
+    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True,
                                          wait=WaitPolicy(timeout=600))
     registry.propose(registry.action_register_authority(
         f"CN-31-DMV-{deployed.block_number}", "上海市公安局交通管理局",
-        "Shanghai Traffic Police", "CN-31", types_mask(load_schema("driving").code),
-        [account.address]))
+        "Shanghai Traffic Police", "CN-31", scopes=[Scope(load_schema("driving").code, "31")],
+        accounts=[(account.address, Role.ANCHOR | Role.STATUS | Role.KEYS)]))
     return registry, registry.as_account(account), deployed.block_number
 
 
@@ -120,7 +120,7 @@ def synthetic_events(path: Path, count: int) -> dict[str, float]:
     (council,) = dev_accounts(1)
     w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": council.address,
                              "value": 10**20})
-    registry, _ = Registry.deploy(w3, council, [council.address], 1)
+    registry, _ = Registry.deploy(w3, council, [council.address], 1, dev=True)
     topic = "0x" + registry.events.topic("StatusChanged").hex()
     authority = "0x" + (1).to_bytes(32, "big").hex()
     indexer = Indexer(path, registry, start_block=0)
@@ -131,8 +131,8 @@ def synthetic_events(path: Path, count: int) -> dict[str, float]:
         logs, times = [], {}
         for number in range(first + 1, min(first + chunk, count) + 1):
             ref = os.urandom(16)
-            head = keccak(head + b"\x01" + bytes(10) + ref)
-            data = encode(["uint8", "uint64", "uint16", "bytes", "bytes", "bytes32"],
+            head = keccak(head + b"\x01" + bytes(9) + ref)  # status, until, reason class
+            data = encode(["uint8", "uint64", "uint8", "bytes", "bytes", "bytes32"],
                           [StatusCode.REVOKED, 0, 0, ref, b"", head])
             logs.append({"address": registry.address, "topics": [topic, authority],
                          "data": "0x" + data.hex(), "blockNumber": hex(number),
@@ -164,7 +164,7 @@ def run(node: LocalNode, path: Path, options: argparse.Namespace) -> dict[str, o
     rng = random.Random(7)
     roots = [rng.randbytes(16) for _ in range(200)]
     for start in range(0, len(roots), 16):
-        dmv.anchor(load_schema("driving").code, 10_000, roots[start:start + 16])
+        dmv.anchor(load_schema("driving").code, "31", 10_000, roots[start:start + 16])
 
     # The chain work: refs in transactions of `per_tx` each, many in flight at once.
     refs = [rng.randbytes(16) for _ in range(options.refs)]

@@ -59,11 +59,11 @@ def build_home(home: Path, count: int, batch_size: int = 1000) -> list[str]:
     from web3 import EthereumTesterProvider, Web3
 
     from chain.indexer import Indexer
-    from chain.records import types_mask
-    from chain.registry import Registry
+    from chain.records import Scope
+    from chain.registry import MAX_REFS, Registry
     from chain.transactions import WaitPolicy
     from licence import LicenceItem, build_batch, compressed_public_key, load_schema
-    from licence.vocabulary import StatusCode
+    from licence.vocabulary import Role, StatusCode
 
     w3 = Web3(EthereumTesterProvider())
     council, dmv_account = (Account.from_key(hashlib.sha256(f"http-{i}".encode()).digest())
@@ -71,11 +71,12 @@ def build_home(home: Path, count: int, batch_size: int = 1000) -> list[str]:
     for account in (council, dmv_account):
         w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": account.address,
                                  "value": 10**21})
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1,
+    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True,
                                          wait=WaitPolicy(timeout=30.0, poll_interval=0.01))
     registry.propose(registry.action_register_authority(
         "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        types_mask(load_schema("driving").code), [dmv_account.address]))
+        scopes=[Scope(load_schema("driving").code, "31")],
+        accounts=[(dmv_account.address, Role.ANCHOR | Role.STATUS | Role.KEYS)]))
     dmv = registry.as_account(dmv_account)
     now = int(time.time())
     key = ec.generate_private_key(ec.SECP256R1())
@@ -86,10 +87,12 @@ def build_home(home: Path, count: int, batch_size: int = 1000) -> list[str]:
         items = [LicenceItem(claims, now - 86_400, now + 365 * 86_400, os.urandom(16))
                  for _ in range(min(batch_size, count - start))]
         batch = build_batch(1, 1, key, load_schema("driving").code, now, items)
-        dmv.anchor(load_schema("driving").code, len(items), [r.root for r in batch.roots])
+        dmv.anchor(load_schema("driving").code, "31", len(items), [r.root for r in batch.roots])
         licences.extend(batch.licences)
     revoked = random.Random(1).sample(licences, len(licences) // 100)
-    dmv.set_status(StatusCode.REVOKED, [lic.status_ref for lic in revoked], reason=1)
+    for i in range(0, len(revoked), MAX_REFS):
+        dmv.set_status(StatusCode.REVOKED, [lic.status_ref for lic in revoked[i:i + MAX_REFS]],
+                       reason_class=1)
     indexer = Indexer(home / "index.sqlite", registry, start_block=deployed.block_number)
     indexer.sync()
     indexer.close()

@@ -36,11 +36,11 @@ from web3 import EthereumTesterProvider, Web3
 from bench.results_file import write_results
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
-from chain.records import types_mask
-from chain.registry import Registry
+from chain.records import Scope
+from chain.registry import MAX_REFS, Registry
 from chain.transactions import WaitPolicy
 from licence import LicenceItem, build_batch, compressed_public_key, load_schema, present
-from licence.vocabulary import StatusCode
+from licence.vocabulary import Role, StatusCode
 from verifier import Verifier
 
 P50_BAR_MS = 0.3
@@ -61,10 +61,11 @@ def setup(options: argparse.Namespace, workdir: Path):  # type: ignore[no-untype
         w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": account.address,
                                  "value": 10**21})
     wait = WaitPolicy(timeout=30.0, poll_interval=0.01)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, wait=wait)
+    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=wait)
     registry.propose(registry.action_register_authority(
         "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        types_mask(load_schema("driving").code), [dmv_account.address]))
+        scopes=[Scope(load_schema("driving").code, "31")],
+        accounts=[(dmv_account.address, Role.ANCHOR | Role.STATUS | Role.KEYS)]))
     dmv = registry.as_account(dmv_account)
     now = int(w3.eth.get_block("latest")["timestamp"])
     key = ec.generate_private_key(ec.SECP256R1())
@@ -76,16 +77,17 @@ def setup(options: argparse.Namespace, workdir: Path):  # type: ignore[no-untype
         items = [LicenceItem(claims, now - 86_400, now + 365 * 86_400, os.urandom(16))
                  for _ in range(options.batch_size)]
         batch = build_batch(1, 1, key, load_schema("driving").code, now, items)
-        dmv.anchor(load_schema("driving").code, len(items), [r.root for r in batch.roots])
+        dmv.anchor(load_schema("driving").code, "31", len(items), [r.root for r in batch.roots])
         licences.extend(batch.licences)
     issue_seconds = time.perf_counter() - started
     device = ec.generate_private_key(ec.SECP256R1())
     bound_batch = build_batch(1, 1, key, load_schema("driving").code, now, [LicenceItem(
         claims, now - 86_400, now + 365 * 86_400, os.urandom(16), compressed_public_key(device))])
-    dmv.anchor(load_schema("driving").code, 1, [r.root for r in bound_batch.roots])
+    dmv.anchor(load_schema("driving").code, "31", 1, [r.root for r in bound_batch.roots])
     revoked = random.Random(1).sample(licences, len(licences) // 100)
-    for i in range(0, len(revoked), 500):
-        dmv.set_status(StatusCode.REVOKED, [lic.status_ref for lic in revoked[i : i + 500]])
+    for i in range(0, len(revoked), MAX_REFS):
+        dmv.set_status(StatusCode.REVOKED,
+                       [lic.status_ref for lic in revoked[i : i + MAX_REFS]])
     path = workdir / "index.sqlite"
     indexer = Indexer(path, registry, start_block=deployed.block_number)
     indexer.sync(now=now)

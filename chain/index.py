@@ -5,6 +5,13 @@
     state = index.status(batch.authority, ref) # StatusInfo | None (None: never changed)
     key = index.key(authority, key_id)         # KeyRecord | None
     index.as_of()                              # how fresh the answers are
+
+What a verifier needs for scopes and council decisions (docs/decisions/0111-index-for-scopes.md):
+    index.scopes_at(authority, when)           # the (type, region) scopes held at a time
+    index.scope_changes(authority)             # every change, removals with grace dates
+    index.suspension_at(authority, when)       # SuspensionInfo (since, grace) | None
+    index.suspensions(authority)               # the history, with grace dates
+    index.withdrawn_batch(authority, root)     # WithdrawnBatch | None
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from pathlib import Path
 
 from chain.errors import ChainError
 from chain.index_schema import open_db
-from chain.records import KeyRecord
+from chain.records import AccountRecord, KeyRecord, Scope, types_mask
+from licence.vocabulary import Role
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class BatchInfo:
     root: bytes
     authority: int
     licence_type: int
+    region: str  # the scope the batch was issued under ('' = nationwide)
     count: int
     anchored_at: int
     block_number: int
@@ -46,10 +55,35 @@ class StatusInfo:
     ref: bytes
     status: int  # 1 revoked, 2 suspended until `until`, 3 reinstated, 4 superseded
     until: int
-    reason: int
+    reason_class: int  # licence.vocabulary.ReasonClass
     successor: bytes | None
     block_number: int
     block_time: int
+
+
+@dataclass(frozen=True)
+class ScopeChange:
+    licence_type: int
+    region: str
+    enabled: bool
+    grace_until: int  # for a removal: licences anchored under it before stay valid until then
+    time: int  # block time of the change
+    block_number: int
+
+
+@dataclass(frozen=True)
+class SuspensionInfo:
+    since: int  # block time the (still running) suspension began
+    grace_until: int  # licences anchored before `since` stay valid (with a warning) until then
+
+
+@dataclass(frozen=True)
+class WithdrawnBatch:
+    authority: int
+    root: bytes
+    reason_class: int
+    time: int
+    block_number: int
 
 
 @dataclass(frozen=True)
@@ -59,13 +93,19 @@ class IndexedAuthority:
     name_zh: str
     name_en: str
     jurisdiction: str
-    accredited_types: int  # current bitmask
+    scopes: tuple[Scope, ...]  # held now
     suspended: bool
-    accounts: tuple[str, ...]  # currently enabled accounts
+    grace_until: int  # of the current suspension
+    accounts: tuple[tuple[str, Role], ...]  # current role accounts
     registered_at: int  # block time
 
+    @property
+    def accredited_types(self) -> int:
+        """Bitmask of the licence types some current scope covers."""
+        return types_mask(*(s.licence_type for s in self.scopes))
+
     def accredited_for(self, licence_type: int) -> bool:
-        return bool(self.accredited_types >> licence_type & 1)
+        return any(s.licence_type == licence_type for s in self.scopes)
 
 
 class LicenceIndex:
@@ -97,8 +137,8 @@ class LicenceIndex:
     # ------------------------------------------------------------------ licences
     def batch(self, root: bytes, authority: int | None = None) -> BatchInfo | None:
         """The first anchoring of `root` (by `authority` when given)."""
-        sql = ("SELECT root, authority, licence_type, count, anchored_at, block, time, tx "
-               "FROM batches WHERE root = ?")
+        sql = ("SELECT root, authority, licence_type, region, count, anchored_at, block, time, "
+               "tx FROM batches WHERE root = ?")
         args: tuple[object, ...] = (root,)
         if authority is not None:
             sql += " AND authority = ?"
@@ -109,10 +149,23 @@ class LicenceIndex:
     def status(self, authority: int, ref: bytes) -> StatusInfo | None:
         """The current status of a licence; None when it never changed (active)."""
         row = self._db.execute(
-            "SELECT authority, ref, status, until, reason, successor, block, time "
+            "SELECT authority, ref, status, until, reason_class, successor, block, time "
             "FROM statuses WHERE authority = ? AND ref = ?", (authority, ref),
         ).fetchone()
         return None if row is None else StatusInfo(*row)
+
+    def withdrawn_batch(self, authority: int, root: bytes) -> WithdrawnBatch | None:
+        """The council's withdrawal of the batch anchored by `authority` under `root`."""
+        row = self._db.execute(
+            "SELECT authority, root, reason_class, time, block FROM withdrawn_batches "
+            "WHERE authority = ? AND root = ?", (authority, root)).fetchone()
+        return None if row is None else WithdrawnBatch(row[0], bytes(row[1]), *row[2:])
+
+    def withdrawn_batches(self, authority: int) -> list[WithdrawnBatch]:
+        rows = self._db.execute(
+            "SELECT authority, root, reason_class, time, block FROM withdrawn_batches "
+            "WHERE authority = ? ORDER BY block, log_index", (authority,)).fetchall()
+        return [WithdrawnBatch(r[0], bytes(r[1]), *r[2:]) for r in rows]
 
     # ------------------------------------------------------------------ authorities
     def key(self, authority: int, key_id: int) -> KeyRecord | None:
@@ -128,12 +181,15 @@ class LicenceIndex:
             "AND valid_until IS NOT NULL ORDER BY block DESC, log_index DESC LIMIT 1",
             (authority, key_id),
         ).fetchone()
+        # The newest mark is in force: the council may move it or clear it (0).
         compromised = self._db.execute(
-            "SELECT MIN(compromised_at) FROM key_changes WHERE authority = ? AND key_id = ?",
+            "SELECT compromised_at FROM key_changes WHERE authority = ? AND key_id = ? "
+            "AND compromised_at IS NOT NULL ORDER BY block DESC, log_index DESC LIMIT 1",
             (authority, key_id),
-        ).fetchone()[0]
+        ).fetchone()
         return KeyRecord(authority, key_id, bytes(public_key), valid_from,
-                         newest[0] if newest else valid_until, compromised)
+                         newest[0] if newest else valid_until,
+                         compromised[0] or None if compromised else None)
 
     def keys(self, authority: int) -> list[KeyRecord]:
         ids = self._db.execute(
@@ -162,29 +218,64 @@ class LicenceIndex:
         ).fetchall()
         return [self._authority(row) for row in rows]
 
+    def scope_changes(self, number: int) -> list[ScopeChange]:
+        """Every scope change of the authority, oldest first (removals carry grace dates)."""
+        rows = self._db.execute(
+            "SELECT licence_type, region, enabled, grace_until, time, block FROM scopes "
+            "WHERE authority = ? ORDER BY block, log_index", (number,)).fetchall()
+        return [ScopeChange(t, r, bool(e), g, time, b) for t, r, e, g, time, b in rows]
+
+    def scopes_at(self, number: int, when: int) -> tuple[Scope, ...]:
+        """The scopes the authority held at unix time `when`."""
+        held: dict[Scope, bool] = {}
+        for change in self.scope_changes(number):
+            if change.time > when:
+                break
+            held[Scope(change.licence_type, change.region)] = change.enabled
+        return tuple(sorted(scope for scope, enabled in held.items() if enabled))
+
     def accreditation_at(self, number: int, when: int) -> int:
-        """The accreditation bitmask in force at unix time `when` (0 before registration)."""
-        row = self._db.execute(
-            "SELECT types FROM accreditations WHERE authority = ? AND time <= ? "
-            "ORDER BY block DESC, log_index DESC LIMIT 1", (number, when),
-        ).fetchone()
-        return row[0] if row else 0
+        """Bitmask of the licence types some scope covered at unix time `when` (0 before
+        registration)."""
+        return types_mask(*(s.licence_type for s in self.scopes_at(number, when)))
+
+    def suspensions(self, number: int) -> list[tuple[int, bool, int]]:
+        """(block time, suspended, grace_until) of every suspension change, oldest first."""
+        return [(t, bool(s), g) for t, s, g in self._db.execute(
+            "SELECT time, suspended, grace_until FROM suspensions WHERE authority = ? "
+            "ORDER BY block, log_index", (number,))]
+
+    def suspension_at(self, number: int, when: int) -> SuspensionInfo | None:
+        """The suspension in force at unix time `when`, if any: when it began and the grace
+        date in force then."""
+        since: int | None = None
+        grace = 0
+        for time_, suspended, grace_until in self.suspensions(number):
+            if time_ > when:
+                break
+            if not suspended:
+                since = None
+            else:
+                since = time_ if since is None else since
+                grace = grace_until
+        return None if since is None else SuspensionInfo(since, grace)
 
     def suspended_at(self, number: int, when: int) -> bool:
         """Whether the authority was suspended at unix time `when`."""
+        return self.suspension_at(number, when) is not None
+
+    def account(self, address: str) -> AccountRecord | None:
+        """The authority an account currently acts for and its roles, if any."""
         row = self._db.execute(
-            "SELECT suspended FROM suspensions WHERE authority = ? AND time <= ? "
-            "ORDER BY block DESC, log_index DESC LIMIT 1", (number, when),
+            "SELECT authority, roles FROM accounts WHERE account = ? "
+            "ORDER BY block DESC, log_index DESC LIMIT 1", (address,),
         ).fetchone()
-        return bool(row and row[0])
+        return AccountRecord(row[0], Role(row[1])) if row and row[1] else None
 
     def authority_of(self, account: str) -> int | None:
         """The authority an account currently acts for, if any."""
-        row = self._db.execute(
-            "SELECT authority, enabled FROM accounts WHERE account = ? "
-            "ORDER BY block DESC, log_index DESC LIMIT 1", (account,),
-        ).fetchone()
-        return row[0] if row and row[1] else None
+        record = self.account(account)
+        return record.authority if record else None
 
     # ------------------------------------------------------------------ council
     def council(self) -> list[str]:
@@ -203,37 +294,39 @@ class LicenceIndex:
         return row[0] if row else 0
 
     def proposal(self, proposal_id: int) -> dict[str, object] | None:
+        """A proposal with the approvers that count now: current members who approved after
+        they last joined the council."""
         row = self._db.execute(
-            "SELECT id, proposer, action, block, time FROM proposals WHERE id = ?",
+            "SELECT id, proposer, action, block, time, expires_at FROM proposals WHERE id = ?",
             (proposal_id,),
         ).fetchone()
         if row is None:
             return None
         approvers = [r[0] for r in self._db.execute(
-            "SELECT member FROM approvals WHERE id = ? ORDER BY block, log_index",
-            (proposal_id,))]
+            "SELECT a.member FROM approvals a WHERE a.id = ? AND EXISTS ("
+            " SELECT 1 FROM council c WHERE c.account = a.member AND c.member = 1"
+            " AND (c.block < a.block OR (c.block = a.block AND c.log_index < a.log_index))"
+            " AND NOT EXISTS (SELECT 1 FROM council d WHERE d.account = c.account"
+            "  AND (d.block > c.block OR (d.block = c.block AND d.log_index > c.log_index))))"
+            " ORDER BY a.block, a.log_index", (proposal_id,))]
         executed = self._db.execute(
             "SELECT time FROM executions WHERE id = ?", (proposal_id,)).fetchone()
+        cancelled = self._db.execute(
+            "SELECT time FROM cancellations WHERE id = ?", (proposal_id,)).fetchone()
         return {
             "id": row[0], "proposer": row[1], "action": bytes(row[2]), "block": row[3],
-            "time": row[4], "approvers": approvers,
+            "time": row[4], "expires_at": row[5], "approvers": approvers,
             "executed_at": executed[0] if executed else None,
+            "cancelled_at": cancelled[0] if cancelled else None,
         }
 
     # ------------------------------------------------------------------ helpers
     def _authority(self, row: sqlite3.Row | tuple[object, ...]) -> IndexedAuthority:
         number, ident, name_zh, name_en, jurisdiction, registered_at = row
-        types = self._db.execute(
-            "SELECT types FROM accreditations WHERE authority = ? "
-            "ORDER BY block DESC, log_index DESC LIMIT 1", (number,),
-        ).fetchone()
-        suspended = self._db.execute(
-            "SELECT suspended FROM suspensions WHERE authority = ? "
-            "ORDER BY block DESC, log_index DESC LIMIT 1", (number,),
-        ).fetchone()
+        suspension = self.suspension_at(int(number), 2**63)  # type: ignore[call-overload]
         accounts = self._db.execute(
-            "SELECT account FROM accounts a WHERE authority = ? AND enabled = 1 AND NOT EXISTS ("
-            " SELECT 1 FROM accounts b WHERE b.account = a.account AND "
+            "SELECT account, roles FROM accounts a WHERE authority = ? AND roles != 0 AND NOT "
+            "EXISTS (SELECT 1 FROM accounts b WHERE b.account = a.account AND "
             " (b.block > a.block OR (b.block = a.block AND b.log_index > a.log_index)))"
             " ORDER BY block, log_index", (number,),
         ).fetchall()
@@ -241,8 +334,9 @@ class LicenceIndex:
             number=int(number),  # type: ignore[call-overload]
             id=str(ident), name_zh=str(name_zh), name_en=str(name_en),
             jurisdiction=str(jurisdiction),
-            accredited_types=types[0] if types else 0,
-            suspended=bool(suspended and suspended[0]),
-            accounts=tuple(a[0] for a in accounts),
+            scopes=self.scopes_at(int(number), 2**63),  # type: ignore[call-overload]
+            suspended=suspension is not None,
+            grace_until=suspension.grace_until if suspension else 0,
+            accounts=tuple((a, Role(r)) for a, r in accounts),
             registered_at=int(registered_at),  # type: ignore[call-overload]
         )

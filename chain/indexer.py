@@ -25,7 +25,7 @@ from chain.connect import get_logs
 from chain.errors import IndexIntegrityError, ReorgTooDeep
 from chain.index import LicenceIndex
 from chain.index_schema import EVENT_TABLES, SCHEMA_VERSION, create_schema, open_db
-from chain.records import Event
+from chain.records import Event, decode_region
 from chain.registry import REF_SIZE, Registry
 from licence.vocabulary import StatusCode
 
@@ -187,7 +187,8 @@ class Indexer:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             orphaned = self.db.execute(
-                "SELECT authority, refs FROM status_events WHERE block > ?", (fork_block,)
+                "SELECT authority, refs FROM status_events WHERE block > ? AND status != ?",
+                (fork_block, StatusCode.BATCH_WITHDRAWN),
             ).fetchall()
             for table in EVENT_TABLES:
                 self.db.execute(f"DELETE FROM {table} WHERE block > ?", (fork_block,))
@@ -210,8 +211,9 @@ class Indexer:
             self.db.executemany("DELETE FROM statuses WHERE authority = ? AND ref = ?",
                                 [(authority, r) for r in refs])
             events = self.db.execute(
-                "SELECT status, until, reason, refs, successors, block, time FROM status_events "
-                "WHERE authority = ? ORDER BY block, log_index", (authority,))
+                "SELECT status, until, reason_class, refs, successors, block, time "
+                "FROM status_events WHERE authority = ? AND status != ? "
+                "ORDER BY block, log_index", (authority, StatusCode.BATCH_WITHDRAWN))
             for status, until, reason, packed, successors, block, when in events:
                 succ = _split(successors)
                 rows = [
@@ -269,22 +271,24 @@ class Indexer:
              ev.block_number, self._time(ev)),
         )
 
-    def _on_AccreditationChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO accreditations VALUES (?, ?, ?, ?, ?)",
-                        (a["authority"], a["newTypes"], ev.block_number, ev.log_index,
+    def _on_ScopeChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO scopes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (a["authority"], a["licenceType"], decode_region(a["region"]),
+                         int(a["enabled"]), a["graceUntil"], ev.block_number, ev.log_index,
                          self._time(ev)))
 
     def _on_AuthoritySuspended(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO suspensions VALUES (?, 1, ?, ?, ?)",
-                        (a["authority"], ev.block_number, ev.log_index, self._time(ev)))
+        self.db.execute("INSERT INTO suspensions VALUES (?, 1, ?, ?, ?, ?)",
+                        (a["authority"], a["graceUntil"], ev.block_number, ev.log_index,
+                         self._time(ev)))
 
     def _on_AuthorityReinstated(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO suspensions VALUES (?, 0, ?, ?, ?)",
+        self.db.execute("INSERT INTO suspensions VALUES (?, 0, 0, ?, ?, ?)",
                         (a["authority"], ev.block_number, ev.log_index, self._time(ev)))
 
     def _on_AuthorityAccountSet(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
         self.db.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?)",
-                        (a["account"], a["authority"], int(a["enabled"]), ev.block_number,
+                        (a["account"], a["authority"], a["roles"], ev.block_number,
                          ev.log_index))
 
     def _on_KeyAdded(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
@@ -293,38 +297,39 @@ class Indexer:
                          a["validUntil"], ev.block_number))
 
     def _on_KeyValidUntilChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO key_changes VALUES (?, ?, ?, NULL, ?, ?)",
+        self.db.execute("INSERT INTO key_changes VALUES (?, ?, ?, NULL, ?, ?, ?)",
                         (a["authority"], a["keyId"], a["newValidUntil"], ev.block_number,
-                         ev.log_index))
+                         ev.log_index, self._time(ev)))
 
-    def _on_KeyCompromised(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO key_changes VALUES (?, ?, NULL, ?, ?, ?)",
+    def _on_KeyCompromiseSet(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO key_changes VALUES (?, ?, NULL, ?, ?, ?, ?)",
                         (a["authority"], a["keyId"], a["compromisedAt"], ev.block_number,
-                         ev.log_index))
+                         ev.log_index, self._time(ev)))
 
     def _on_BatchAnchored(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
         authority, roots = a["authority"], a["roots"]
         head = keccak(
-            self._head(authority, "batch") + a["licenceType"].to_bytes(1, "big")
+            self._head(authority, "batch") + a["licenceType"].to_bytes(1, "big") + a["region"]
             + a["count"].to_bytes(4, "big") + a["anchoredAt"].to_bytes(8, "big") + roots
         )
         self._check_emitted(authority, "batch", head, a["head"], ev)
         when = self._time(ev)
-        self.db.execute("INSERT INTO batch_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (authority, ev.block_number, ev.log_index, a["licenceType"], a["count"],
-                         a["anchoredAt"], tx, head))
+        region = decode_region(a["region"])
+        self.db.execute("INSERT INTO batch_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (authority, ev.block_number, ev.log_index, a["licenceType"], region,
+                         a["count"], a["anchoredAt"], tx, head))
         self.db.executemany(
-            "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(root, authority, a["licenceType"], a["count"], a["anchoredAt"], ev.block_number,
-              ev.log_index, when, tx) for root in _split(roots)],
+            "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(root, authority, a["licenceType"], region, a["count"], a["anchoredAt"],
+              ev.block_number, ev.log_index, when, tx) for root in _split(roots)],
         )
 
     def _on_StatusChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
         authority, refs, successors = a["authority"], a["refs"], a["successors"]
-        status, until, reason = a["status"], a["until"], a["reason"]
+        status, until, reason = a["status"], a["until"], a["reasonClass"]
         head = keccak(
             self._head(authority, "status") + status.to_bytes(1, "big")
-            + until.to_bytes(8, "big") + reason.to_bytes(2, "big") + refs + successors
+            + until.to_bytes(8, "big") + reason.to_bytes(1, "big") + refs + successors
         )
         self._check_emitted(authority, "status", head, a["head"], ev)
         when = self._time(ev)
@@ -332,7 +337,11 @@ class Indexer:
             (authority, ev.block_number, ev.log_index, when, tx, status, until, reason, refs,
              successors, head))
         block = ev.block_number
-        if status == StatusCode.SUPERSEDED and successors:
+        if status == StatusCode.BATCH_WITHDRAWN:  # refs are batch roots: final for the batch
+            self.db.executemany(
+                "INSERT OR IGNORE INTO withdrawn_batches VALUES (?, ?, ?, ?, ?, ?)",
+                [(authority, root, reason, block, ev.log_index, when) for root in _split(refs)])
+        elif status == StatusCode.SUPERSEDED and successors:
             succ = _split(successors)
             self._status_rows.extend(
                 (authority, ref, status, until, reason, succ[i], block, when)
@@ -345,11 +354,11 @@ class Indexer:
             )
 
     def _on_CouncilMemberAdded(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO council VALUES (?, 1, ?, ?)",
-                        (a["account"], ev.block_number, ev.log_index))
+        self.db.execute("INSERT INTO council VALUES (?, 1, ?, ?, ?)",
+                        (a["account"], a["generation"], ev.block_number, ev.log_index))
 
     def _on_CouncilMemberRemoved(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO council VALUES (?, 0, ?, ?)",
+        self.db.execute("INSERT INTO council VALUES (?, 0, 0, ?, ?)",
                         (a["account"], ev.block_number, ev.log_index))
 
     def _on_ThresholdChanged(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
@@ -357,12 +366,17 @@ class Indexer:
                         (a["newThreshold"], ev.block_number, ev.log_index))
 
     def _on_ProposalCreated(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?)",
-                        (a["proposalId"], a["proposer"], a["action"], ev.block_number,
-                         self._time(ev), tx))
+        self.db.execute("INSERT INTO proposals VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (a["proposalId"], a["proposer"], a["action"], a["expiresAt"],
+                         ev.block_number, self._time(ev), tx))
+
+    def _on_ProposalCancelled(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
+        self.db.execute("INSERT INTO cancellations VALUES (?, ?, ?)",
+                        (a["proposalId"], ev.block_number, self._time(ev)))
 
     def _on_ProposalApproved(self, ev: Event, a: dict[str, Any], tx: bytes) -> None:
-        self.db.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?)",
+        # A member re-added after removal approves again: keep the newest approval.
+        self.db.execute("INSERT OR REPLACE INTO approvals VALUES (?, ?, ?, ?, ?)",
                         (a["proposalId"], a["member"], a["approvals"], ev.block_number,
                          ev.log_index))
 
@@ -376,7 +390,8 @@ class Indexer:
         self.db.executemany(
             "INSERT INTO statuses VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (authority, ref) DO UPDATE SET status = excluded.status, "
-            "until = excluded.until, reason = excluded.reason, successor = excluded.successor, "
+            "until = excluded.until, reason_class = excluded.reason_class, "
+            "successor = excluded.successor, "
             "block = excluded.block, time = excluded.time "
             f"WHERE statuses.status != {StatusCode.REVOKED:d}",
             rows,

@@ -3,9 +3,16 @@
 Writes are signed by the client's LocalAccount (see chain.transactions). Governance
 changes are proposed as calldata built by the `action_*` helpers:
 
-    action = registry.action_register_authority("CN-31-DMV", "上海市公安局交通管理局", ...)
+    action = registry.action_register_authority(
+        "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
+        scopes=[Scope(DRIVING, "31")],
+        accounts=[(anchor_addr, Role.ANCHOR), (status_addr, Role.STATUS), (keys_addr, Role.KEYS)])
     result = registry.propose(action)                      # proposal id in the result
     registry.as_account(second_member).approve(result.proposal_id)
+
+Role-account writes (anchor, set_status, add_key…) must be sent from an account holding
+that role (docs/decisions/0110-roles-and-bounded-powers.md); the registry refuses others
+with RegistryMissingRole, decoded into a sentence naming the role.
 """
 
 from __future__ import annotations
@@ -24,12 +31,23 @@ from web3 import Web3
 from chain.connect import connect
 from chain.errors import ChainError, NoContract
 from chain.events import EventDecoder
-from chain.records import AuthorityRecord, KeyRecord, ProposalRecord, TxResult
+from chain.records import (
+    AccountRecord,
+    AuthorityRecord,
+    KeyRecord,
+    ProposalRecord,
+    Scope,
+    TxResult,
+    decode_region,
+    encode_region,
+)
 from chain.reverts import RevertDecoder, revert_data
 from chain.transactions import FeePolicy, PreparedTx, Sender, WaitPolicy
+from licence.vocabulary import ReasonClass, Role, StatusCode
 
 REF_SIZE = 16  # status references, successors and batch roots are 16 bytes
-MAX_ROOTS = 16
+MAX_ROOTS = 16  # per anchor (LicenceRegistry.MAX_ROOTS)
+MAX_REFS = 256  # per status change (LicenceRegistry.MAX_REFS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,14 @@ def pack16(values: Sequence[bytes], what: str) -> bytes:
                 f"Each {what} must be exactly 16 bytes, got {len(value)}: check the input.",
             )
     return b"".join(values)
+
+
+def _check_refs(refs: Sequence[bytes]) -> None:
+    if not 1 <= len(refs) <= MAX_REFS:
+        raise ChainError(
+            f"A status change names 1 to {MAX_REFS} references, got {len(refs)}: send it in "
+            "parts.",
+        )
 
 
 class Registry:
@@ -108,9 +134,12 @@ class Registry:
         account: LocalAccount,
         council: Sequence[str],
         threshold: int,
+        *,
+        dev: bool = False,
         **options: Any,
     ) -> tuple[Registry, TxResult]:
-        """Deploys a registry with `council` members and an M-of-N `threshold`."""
+        """Deploys a registry with `council` members and an M-of-N `threshold` (at least 2
+        and more than half the council, unless `dev`: a single-machine set-up)."""
         artifact = options.pop("artifact", None) or load_registry_artifact()
         sender = Sender(
             w3, account, RevertDecoder(artifact["abi"]),
@@ -118,7 +147,7 @@ class Registry:
             nonce_locks=options.get("nonce_locks"),
         )
         code = bytes.fromhex(artifact["bytecode"].removeprefix("0x"))
-        args = abi_encode(["address[]", "uint8"], [list(council), threshold])
+        args = abi_encode(["address[]", "uint8", "bool"], [list(council), threshold, dev])
         receipt = sender.send(None, code + args)
         registry = cls(w3, receipt["contractAddress"], account=account, artifact=artifact,
                        **options)
@@ -140,9 +169,15 @@ class Registry:
         return [to_checksum_address(a) for a in self._call("councilMembers")]
 
     def proposal(self, proposal_id: int) -> ProposalRecord:
-        proposer, action, approvals, executed = self._call("proposal", proposal_id)
+        proposer, action, approvals, executed, cancelled, created, expires = self._call(
+            "proposal", proposal_id)
         return ProposalRecord(proposal_id, to_checksum_address(proposer), bytes(action),
-                              int(approvals), bool(executed))
+                              int(approvals), bool(executed), bool(cancelled), int(created),
+                              int(expires))
+
+    def dev(self) -> bool:
+        """Whether this is a dev deployment (threshold rule relaxed to 1 <= M <= N)."""
+        return bool(self._call("dev"))
 
     def is_council_member(self, account: str) -> bool:
         return bool(self._call("isCouncilMember", to_checksum_address(account)))
@@ -160,15 +195,27 @@ class Registry:
     def authority_count(self) -> int:
         return int(self._call("authorityCount"))
 
-    def authority_of(self, account: str) -> int:
-        """The authority number an account acts for; 0 when none."""
-        return int(self._call("authorityOf", to_checksum_address(account)))
+    def authority_account(self, account: str) -> AccountRecord:
+        """The authority an account acts for (0: none) and the roles it holds there."""
+        number, roles = self._call("authorityAccount", to_checksum_address(account))
+        return AccountRecord(int(number), Role(int(roles)))
 
     def authority(self, number: int, block: int | str = "latest") -> AuthorityRecord:
         values = self._call("authority", number, block=block)
-        ident, name_zh, name_en, jurisdiction, types, suspended, keys, bhead, shead = values
-        return AuthorityRecord(number, ident, name_zh, name_en, jurisdiction, int(types),
-                               bool(suspended), int(keys), bytes(bhead), bytes(shead))
+        ident, name_zh, name_en, jurisdiction, suspended, grace, keys, bhead, shead = values
+        return AuthorityRecord(number, ident, name_zh, name_en, jurisdiction, bool(suspended),
+                               int(grace), int(keys), bytes(bhead), bytes(shead),
+                               self.scopes(number, block=block))
+
+    def scopes(self, number: int, block: int | str = "latest") -> tuple[Scope, ...]:
+        """The (licence type, region) scopes the authority holds now."""
+        return tuple(Scope(int(t), decode_region(r))
+                     for t, r in self._call("scopes", number, block=block))
+
+    def scope(self, number: int, licence_type: int, region: str) -> tuple[bool, int]:
+        """(enabled, grace date given when it was last removed) of one scope."""
+        enabled, grace = self._call("scope", number, licence_type, encode_region(region))
+        return bool(enabled), int(grace)
 
     def key(self, authority: int, key_id: int) -> KeyRecord:
         public_key, valid_from, valid_until, compromised_at = self._call("key", authority, key_id)
@@ -176,13 +223,18 @@ class Registry:
                          int(compromised_at) or None)
 
     # ------------------------------------------------------------------ governance
-    def propose(self, action: bytes) -> ProposalResult:
-        """Proposes (and approves) `action`; executes at once when the threshold is 1."""
-        return self._proposal_result(self._send("propose", action))
+    def propose(self, action: bytes, *, lifetime: int = 0) -> ProposalResult:
+        """Proposes (and approves) `action`; it expires after `lifetime` seconds (0: the
+        registry's default of 7 days; at most 30 days)."""
+        return self._proposal_result(self._send("propose", action, lifetime))
 
     def approve(self, proposal_id: int) -> ProposalResult:
         result = self._proposal_result(self._send("approve", proposal_id))
         return ProposalResult(**{**result.__dict__, "proposal_id": proposal_id})
+
+    def cancel(self, proposal_id: int) -> TxResult:
+        """Withdraws a proposal this account made."""
+        return self._send("cancel", proposal_id)
 
     def action_add_council_member(self, account: str) -> bytes:
         return self._encode("addCouncilMember", to_checksum_address(account))
@@ -199,24 +251,36 @@ class Registry:
         name_zh: str,
         name_en: str,
         jurisdiction: str,
-        accredited_types: int,
-        accounts: Sequence[str] = (),
+        *,
+        scopes: Sequence[Scope] = (),
+        accounts: Sequence[tuple[str, Role]] = (),
     ) -> bytes:
-        return self._encode("registerAuthority", id, name_zh, name_en, jurisdiction,
-                            accredited_types, [to_checksum_address(a) for a in accounts])
+        """Registers an authority with its scopes and role accounts (address, roles)."""
+        return self._encode(
+            "registerAuthority", id, name_zh, name_en, jurisdiction,
+            [scope.encoded() for scope in scopes],
+            [(to_checksum_address(a), int(roles)) for a, roles in accounts])
 
-    def action_set_accreditation(self, authority: int, accredited_types: int) -> bytes:
-        return self._encode("setAccreditation", authority, accredited_types)
+    def action_set_scope(self, authority: int, scope: Scope, enabled: bool, *,
+                         grace_until: int = 0) -> bytes:
+        """Adds a scope, or removes it: licences anchored under it before the removal stay
+        valid (with a warning) until `grace_until`, then are invalid."""
+        licence_type, region = scope.encoded()
+        return self._encode("setScope", authority, licence_type, region, enabled,
+                            0 if enabled else grace_until)
 
-    def action_suspend_authority(self, authority: int) -> bytes:
-        return self._encode("suspendAuthority", authority)
+    def action_suspend_authority(self, authority: int, *, grace_until: int = 0) -> bytes:
+        """Suspends an authority: licences it anchored before stay valid (with a warning)
+        until `grace_until`, then are invalid while the suspension lasts."""
+        return self._encode("suspendAuthority", authority, grace_until)
 
     def action_reinstate_authority(self, authority: int) -> bytes:
         return self._encode("reinstateAuthority", authority)
 
-    def action_set_authority_account(self, authority: int, account: str, enabled: bool) -> bytes:
+    def action_set_authority_account(self, authority: int, account: str, roles: Role) -> bytes:
+        """Gives `account` exactly `roles` for the authority; Role(0) removes it."""
         return self._encode("setAuthorityAccount", authority, to_checksum_address(account),
-                            enabled)
+                            int(roles))
 
     def action_set_status(
         self,
@@ -225,42 +289,63 @@ class Registry:
         refs: Sequence[bytes],
         *,
         until: int = 0,
-        reason: int = 0,
+        reason_class: int = ReasonClass.COUNCIL_WITHDRAWN,
         successors: Sequence[bytes] = (),
     ) -> bytes:
-        return self._encode("councilSetStatus", authority, status, until, reason,
+        """The council changes the status of any authority's licences."""
+        _check_refs(refs)
+        return self._encode("councilSetStatus", authority, status, until, reason_class,
                             pack16(refs, "status reference"), pack16(successors, "successor"))
 
-    def action_mark_key_compromised(self, authority: int, key_id: int, at: int) -> bytes:
-        return self._encode("councilMarkKeyCompromised", authority, key_id, at)
+    def action_withdraw_batches(self, authority: int, roots: Sequence[bytes]) -> bytes:
+        """The council withdraws whole batches of an authority, named by their anchored roots:
+        every licence under them is invalid from then on."""
+        _check_refs(roots)
+        return self._encode("councilSetStatus", authority, StatusCode.BATCH_WITHDRAWN, 0,
+                            ReasonClass.COUNCIL_WITHDRAWN, pack16(roots, "batch root"), b"")
 
-    # ------------------------------------------------------------------ authority accounts
+    def action_set_key_compromised(self, authority: int, key_id: int, at: int) -> bytes:
+        """Marks a key compromised from `at` (may be in the past); 0 clears a mistaken mark."""
+        return self._encode("councilSetKeyCompromised", authority, key_id, at)
+
+    def action_set_key_valid_until(self, authority: int, key_id: int, valid_until: int) -> bytes:
+        """Ends a key's validity at any time after its start, past included (or back again)."""
+        return self._encode("councilSetKeyValidUntil", authority, key_id, valid_until)
+
+    # ------------------------------------------------------------------ role accounts
     def add_key(self, public_key: bytes, valid_from: int, valid_until: int) -> TxResult:
-        """Registers a signing key; the new key id is in `result.event("KeyAdded")`."""
+        """KEYS. Registers a signing key; the new key id is in `result.event("KeyAdded")`."""
         return self._send("addKey", public_key, valid_from, valid_until)
 
     def set_key_valid_until(self, key_id: int, valid_until: int) -> TxResult:
+        """KEYS. Shortens a key's validity to `valid_until`, no earlier than now."""
         return self._send("setKeyValidUntil", key_id, valid_until)
 
-    def mark_key_compromised(self, key_id: int, at: int) -> TxResult:
-        return self._send("markKeyCompromised", key_id, at)
+    def mark_key_compromised(self, key_id: int) -> TxResult:
+        """KEYS. Stops trusting a key from the current block on (back-dating is the
+        council's: action_set_key_compromised)."""
+        return self._send("markKeyCompromised", key_id)
 
-    def anchor(self, licence_type: int, count: int, roots: Sequence[bytes]) -> TxResult:
-        """Anchors one batch: 1..16 subtree roots of 16 bytes covering `count` licences."""
-        return self.wait(self.submit_anchor(licence_type, count, roots))
+    def anchor(self, licence_type: int, region: str, count: int,
+               roots: Sequence[bytes]) -> TxResult:
+        """ANCHOR. Anchors one batch issued under the scope (licence_type, region): 1..16
+        subtree roots of 16 bytes covering `count` licences."""
+        return self.wait(self.submit_anchor(licence_type, region, count, roots))
 
     def submit_anchor(
-        self, licence_type: int, count: int, roots: Sequence[bytes], *, gas: int | None = None,
+        self, licence_type: int, region: str, count: int, roots: Sequence[bytes], *,
+        gas: int | None = None,
     ) -> str:
         """Like `anchor` without waiting: returns the tx hash for `wait`. A given `gas`
         skips estimation (bulk jobs)."""
-        return self._sender().submit(self.address, self._anchor_data(licence_type, count, roots),
-                                     gas=gas)
+        return self._sender().submit(
+            self.address, self._anchor_data(licence_type, region, count, roots), gas=gas)
 
-    def prepare_anchor(self, licence_type: int, count: int, roots: Sequence[bytes]) -> PreparedTx:
+    def prepare_anchor(self, licence_type: int, region: str, count: int,
+                       roots: Sequence[bytes]) -> PreparedTx:
         """A signed, unsent anchor transaction (see Sender.prepare: write-ahead)."""
-        return self._sender().prepare(self.address,
-                                      self._anchor_data(licence_type, count, roots))
+        return self._sender().prepare(
+            self.address, self._anchor_data(licence_type, region, count, roots))
 
     def prepare_set_status(
         self,
@@ -268,11 +353,11 @@ class Registry:
         refs: Sequence[bytes],
         *,
         until: int = 0,
-        reason: int = 0,
+        reason_class: int = ReasonClass.OTHER,
         successors: Sequence[bytes] = (),
     ) -> PreparedTx:
         return self._sender().prepare(
-            self.address, self._status_data(status, refs, until, reason, successors))
+            self.address, self._status_data(status, refs, until, reason_class, successors))
 
     def sending(self) -> AbstractContextManager[None]:
         """Holds the account from `prepare_*` until `send_raw` (see Sender.sending)."""
@@ -295,12 +380,14 @@ class Registry:
         refs: Sequence[bytes],
         *,
         until: int = 0,
-        reason: int = 0,
+        reason_class: int = ReasonClass.OTHER,
         successors: Sequence[bytes] = (),
     ) -> TxResult:
-        """Changes the status of the caller's licences (1 revoked, 2 suspended until
-        `until`, 3 reinstated, 4 superseded by `successors`, one per ref)."""
-        return self.wait(self.submit_set_status(status, refs, until=until, reason=reason,
+        """STATUS. Changes the status of up to MAX_REFS of the caller's licences
+        (1 revoked, 2 suspended until `until`, 3 reinstated, 4 superseded by `successors`,
+        one per ref) with one public reason class."""
+        return self.wait(self.submit_set_status(status, refs, until=until,
+                                                reason_class=reason_class,
                                                 successors=successors))
 
     def submit_set_status(
@@ -309,29 +396,33 @@ class Registry:
         refs: Sequence[bytes],
         *,
         until: int = 0,
-        reason: int = 0,
+        reason_class: int = ReasonClass.OTHER,
         successors: Sequence[bytes] = (),
         gas: int | None = None,
     ) -> str:
         """Like `set_status` without waiting; a given `gas` skips estimation."""
         return self._sender().submit(
-            self.address, self._status_data(status, refs, until, reason, successors), gas=gas)
+            self.address, self._status_data(status, refs, until, reason_class, successors),
+            gas=gas)
 
     def wait(self, tx_hash: str, wait: WaitPolicy | None = None) -> TxResult:
         """Waits for a transaction sent with a `submit_*` method."""
         return self._result(self._sender().wait(tx_hash, wait))
 
     # ------------------------------------------------------------------ internals
-    def _anchor_data(self, licence_type: int, count: int, roots: Sequence[bytes]) -> bytes:
+    def _anchor_data(self, licence_type: int, region: str, count: int,
+                     roots: Sequence[bytes]) -> bytes:
         if not 1 <= len(roots) <= MAX_ROOTS:
             raise ChainError(
                 f"A batch has 1 to {MAX_ROOTS} roots, got {len(roots)}: split the batch.",
             )
-        return self._encode("anchor", licence_type, count, pack16(roots, "batch root"))
+        return self._encode("anchor", licence_type, encode_region(region), count,
+                            pack16(roots, "batch root"))
 
-    def _status_data(self, status: int, refs: Sequence[bytes], until: int, reason: int,
+    def _status_data(self, status: int, refs: Sequence[bytes], until: int, reason_class: int,
                      successors: Sequence[bytes]) -> bytes:
-        return self._encode("setStatus", status, until, reason,
+        _check_refs(refs)
+        return self._encode("setStatus", status, until, reason_class,
                             pack16(refs, "status reference"), pack16(successors, "successor"))
 
     def _encode(self, function: str, *args: Any) -> bytes:

@@ -12,10 +12,11 @@ from web3.exceptions import ContractLogicError
 from chain.errors import ContractReverted
 from licence.errors import SchemaError
 from licence.schema import all_schemas, load_schema
-from licence.vocabulary import StatusCode
+from licence.vocabulary import ReasonClass, Role, StatusCode
 
 _TYPE_CHOICES = ", ".join(f"{s.code} ({s.name})" for s in all_schemas())
 _STATUS_CHOICES = ", ".join(f"{c.value} ({c.name.lower()})" for c in StatusCode)
+_CLASS_CHOICES = ", ".join(f"{c.value} ({c.name.lower()})" for c in ReasonClass)
 
 # One sentence per registry error: what is wrong, and what to do. Placeholders are the
 # error's parameter names (values formatted by `_display`).
@@ -29,8 +30,8 @@ SENTENCES: dict[str, str] = {
         "instead."
     ),
     "RegistryInvalidThreshold": (
-        "Threshold {threshold} is impossible with {members} council member(s): choose a value "
-        "from 1 to the number of members."
+        "Threshold {threshold} is not allowed with {members} council member(s): it must be at "
+        "least 2 and more than half the council (raise the threshold before adding members)."
     ),
     "RegistryCouncilMemberExists": "Account {account} is already a council member: nothing to add.",
     "RegistryCouncilMemberUnknown": (
@@ -43,6 +44,20 @@ SENTENCES: dict[str, str] = {
     ),
     "RegistryProposalAlreadyExecuted": (
         "Proposal {proposalId} has already been executed: nothing more to approve."
+    ),
+    "RegistryProposalExpired": (
+        "Proposal {proposalId} expired at {expiresAt}: propose the change again."
+    ),
+    "RegistryProposalCancelled": (
+        "Proposal {proposalId} was cancelled by its proposer: propose the change again if it "
+        "is still wanted."
+    ),
+    "RegistryNotProposer": (
+        "{account} did not propose {proposalId}: only its proposer may cancel it."
+    ),
+    "RegistryInvalidLifetime": (
+        "A proposal may stay open at most {max} seconds, not {lifetime}: choose a shorter "
+        "lifetime."
     ),
     "RegistryProposalFailed": (
         "Proposal {proposalId} reached its approvals but its action failed ({returnData}): "
@@ -64,13 +79,21 @@ SENTENCES: dict[str, str] = {
     "RegistryAccountTaken": (
         "Account {account} already belongs to authority {authority}: use a different account."
     ),
-    "RegistryUnauthorizedAccount": (
-        "Account {account} may not act for authority {authority}: ask the council to enable "
-        "this account."
+    "RegistryMissingRole": (
+        "Account {account} does not hold the {role} role {authority}: send this with the "
+        "authority's {role} account (--as ID-{role}), or ask the council to assign the role."
     ),
-    "RegistryTypeNotAccredited": (
-        "Authority {authority} is not accredited for {licenceType} licences: ask the council to "
-        "change its accreditation."
+    "RegistryInvalidRoles": (
+        "Roles {roles} are not valid: combine anchor (1), status (2) and keys (4), or 0 to "
+        "remove the account."
+    ),
+    "RegistryScopeNotAccredited": (
+        "Authority {authority} is not accredited for {licenceType} licences in region "
+        "{region}: use one of its scopes, or ask the council to add this one."
+    ),
+    "RegistryInvalidRegion": (
+        "Region {region} is not a division code prefix: use 2, 4 or 6 digits of a GB/T 2260 "
+        "code, or none for nationwide."
     ),
     "RegistryInvalidLicenceType": (
         "Licence type {licenceType} is not valid: use one of " + _TYPE_CHOICES + "."
@@ -84,14 +107,28 @@ SENTENCES: dict[str, str] = {
     ),
     "RegistryInvalidKeyWindow": (
         "Key validity from {validFrom} until {validUntil} is not allowed: the end must be after "
-        "the start (and, when shortening, before the current end)."
+        "the start (and, when an authority shortens it, no earlier than now and before the "
+        "current end; earlier ends are the council's)."
     ),
     "RegistryKeyAlreadyCompromised": (
         "Key {keyId} of authority {authority} is already marked compromised from "
-        "{compromisedAt}: a new mark may only move that time earlier."
+        "{compromisedAt}: only the council can change that mark."
     ),
     "RegistryInvalidRoots": (
-        "Batch roots must be 1 to 16 packed 16-byte roots, not {length} bytes: check the batch."
+        "Batch roots must be packed 16-byte roots, not {length} bytes: check the batch."
+    ),
+    "RegistryTooManyRoots": (
+        "A batch may have at most {max} roots, not {count}: split the batch."
+    ),
+    "RegistryTooManyRefs": (
+        "A status change may name at most {max} licences, not {count}: send it in parts."
+    ),
+    "RegistryInvalidReasonClass": (
+        "Reason class {reasonClass} is not valid: use one of " + _CLASS_CHOICES + "."
+    ),
+    "RegistryCouncilOnly": (
+        "Status {status} with reason class {reasonClass} is the council's to use: an authority "
+        "revokes with its own reason classes, and the council withdraws through a proposal."
     ),
     "RegistryInvalidRefs": (
         "Status references must be packed 16-byte values (successors: one per reference for "
@@ -110,10 +147,6 @@ SENTENCES: dict[str, str] = {
     ),
     "RegistryInvalidAuthorityId": (
         "Authority id {id!r} is not allowed: use a non-empty id such as CN-31-DMV."
-    ),
-    "RegistryInvalidCompromisedAt": (
-        "Compromise time {compromisedAt} is not allowed: give the unix time from which the "
-        "key must no longer be trusted."
     ),
     "RegistryInvalidKeyPrefix": (
         "A signing key must start with 0x02 or 0x03 (compressed SEC1), not {prefix}: export "
@@ -134,6 +167,16 @@ _ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
 
 
 def _display(name: str, value: Any) -> str:
+    if name == "region" and isinstance(value, bytes):
+        digits = value.rstrip(b"\0")
+        if not digits:
+            return "nationwide"
+        return digits.decode("ascii") if digits.isdigit() else "0x" + value.hex()
+    if name == "role":
+        try:
+            return (Role(int(value)).name or str(value)).lower()
+        except ValueError:
+            return str(value)
     if isinstance(value, bytes):
         return "0x" + value.hex() if value else "no data"
     if name == "licenceType":
@@ -169,6 +212,9 @@ class RevertDecoder:
             }
             template = SENTENCES.get(name, name + " ({args}): check the transaction's values.")
             shown = {n: _display(n, v) for n, v in args.items()}
+            if name == "RegistryMissingRole":
+                number = args["authority"]
+                shown["authority"] = f"for authority {number}" if number else "for any authority"
             if "{args}" in template:
                 shown = {"args": ", ".join(f"{k}={v}" for k, v in shown.items())}
             return ContractReverted(template.format(**shown), error=name, args=args)

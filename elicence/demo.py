@@ -351,7 +351,7 @@ def demo_facts(home: Path, web: WebApp, picked: dict[str, dict]) -> dict:
         "qr_revoked": picked["revoked"]["qr"],
         "qr_suspended": picked["suspended"]["qr"],
         "authorities": [{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
-                                           "types")} for a in AUTHORITIES],
+                                           "scopes")} for a in AUTHORITIES],
     }
 
 

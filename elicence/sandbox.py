@@ -1,7 +1,8 @@
 """A complete local registry on real parts, for the demo, the tests and the benchmarks:
 an anvil node in ELICENCE_HOME, the registry with a council of three root authorities
-(2-of-3), and two accredited authorities of two provinces with signing keys — set up by
-running the same `elicence` commands an operator types."""
+(2-of-3), and two accredited authorities of two provinces, each with an anchor, a status
+and a keys account (key files `<ID>-anchor`, `<ID>-status`, `<ID>-keys`) and a signing
+key — set up by running the same `elicence` commands an operator types."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ COUNCIL = ("council-1", "council-2", "council-3")
 AUTHORITIES = (
     {"id": "CN-31-DMV", "name_zh": "上海市公安局交通警察总队",
      "name_en": "Shanghai Municipal Traffic Police", "jurisdiction": "CN-31",
-     "types": ("driving",)},
+     "scopes": ("driving:31",)},
     {"id": "CN-32-AMR", "name_zh": "江苏省市场监督管理局",
      "name_en": "Jiangsu Administration for Market Regulation", "jurisdiction": "CN-32",
-     "types": ("business",)},
+     "scopes": ("business:32",)},
 )
 
 Runner = Callable[..., None]
@@ -64,7 +65,7 @@ def set_up(run: Runner, home: Path, node_port: int) -> None:
         if not registry.authority_by_id(authority["id"]):
             run("authority", "add", authority["id"], "--name-zh", authority["name_zh"],
                 "--name-en", authority["name_en"], "--jurisdiction", authority["jurisdiction"],
-                *[a for t in authority["types"] for a in ("--type", t)], "--as", COUNCIL[0])
+                *[a for t in authority["scopes"] for a in ("--scope", t)], "--as", COUNCIL[0])
             run("council", "approve", str(registry.proposal_count()), "--as", COUNCIL[1])
         number = registry.authority_by_id(authority["id"])
         if registry.authority(number).key_count == 0:

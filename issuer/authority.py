@@ -1,5 +1,9 @@
 """What an authority needs at hand to issue: its number on chain, the signing key in force,
-its chain account (through the registry client) and its claim-code secret."""
+its role accounts (through registry clients) and its claim-code secret.
+
+Each job opens only the role accounts it needs (docs/decisions/0110-roles-and-bounded-
+powers.md): issuance and the claim server the anchor account (`<ID>-anchor`), lifecycle
+jobs also the status account (`<ID>-status`)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,12 @@ from chain.keystore import ACCOUNT, SECRET, SIGNING
 from chain.records import AuthorityRecord, KeyRecord
 from chain.registry import Registry
 from issuer.errors import AuthorityError
+from licence.vocabulary import Role
+
+
+def role_account(authority_id: str, role: Role) -> str:
+    """The key file name of an authority's role account, e.g. CN-31-DMV-anchor."""
+    return f"{authority_id}-{(role.name or '').lower()}"
 
 
 @dataclass(frozen=True)
@@ -21,16 +31,37 @@ class IssuingAuthority:
     key: KeyRecord
     signing_key: ec.EllipticCurvePrivateKey
     claim_secret: bytes
-    registry: Registry  # sends as the authority's account
+    registry: Registry  # sends as the authority's anchor account
+    status_registry: Registry | None = None  # its status account, when the job changes status
 
     @property
     def number(self) -> int:
         return self.record.number
 
+    @property
+    def status(self) -> Registry:
+        """The client sending as the status account (loaded with roles=ANCHOR|STATUS)."""
+        if self.status_registry is None:
+            raise AuthorityError(f"{self.id}'s status account was not loaded for this job.",
+                                 reason="status_account_missing")
+        return self.status_registry
+
+    def region_for(self, licence_type: int) -> str:
+        """The region a batch of `licence_type` is declared under: the authority's scope for
+        the type (the widest when it holds several). Each licence's own region comes later."""
+        regions = sorted(self.record.regions_for(licence_type), key=len)
+        if not regions:
+            raise AuthorityError(f"{self.id} holds no scope for licence type {licence_type}: "
+                                 "the council adds one with `elicence authority scope`.",
+                                 reason="authority_not_accredited")
+        return regions[0]
 
 def load_authority(installation: Installation, authority_id: str, *, licence_type: int | None,
-                   now: int, account: str | None = None) -> IssuingAuthority:
-    """Loads the authority and checks it can issue `licence_type` now."""
+                   now: int, account: str | None = None,
+                   roles: Role = Role.ANCHOR) -> IssuingAuthority:
+    """Loads the authority and checks it can issue `licence_type` now. `account` names the
+    anchor account's key file (default `<ID>-anchor`); with Role.STATUS in `roles` the status
+    account `<ID>-status` is opened too."""
     reader = installation.registry()
     number = reader.authority_by_id(authority_id)
     if not number:
@@ -42,25 +73,38 @@ def load_authority(installation: Installation, authority_id: str, *, licence_typ
                              "licences until it is reinstated.", reason="authority_suspended")
     if licence_type is not None and not record.accredited_for(licence_type):
         raise AuthorityError(f"{authority_id} is not accredited for this licence type: the "
-                             "council accredits types with `elicence authority accredit`.",
+                             "council adds scopes with `elicence authority scope`.",
                              reason="authority_not_accredited")
     key = current_key(installation, reader, record, now)
-    account_name = account or authority_id
-    # Each key file takes a deliberately slow derivation to open: open all three at once.
-    installation.keystore.unlock([(ACCOUNT, account_name),
+    names = {Role.ANCHOR: account or role_account(authority_id, Role.ANCHOR)}
+    if roles & Role.STATUS:
+        names[Role.STATUS] = role_account(authority_id, Role.STATUS)
+    # Each key file takes a deliberately slow derivation to open: open them all at once.
+    installation.keystore.unlock([*((ACCOUNT, name) for name in names.values()),
                                   (SIGNING, f"{authority_id}-{key.key_id}"),
                                   (SECRET, f"{authority_id}-claim-codes")])
-    registry = installation.registry(account_name)
-    if registry.authority_of(registry.account.address) != number:
-        raise AuthorityError(f"The account in keys/accounts/{account_name}.json does not act "
-                             f"for {authority_id}: use that authority's own account.",
-                             reason="account_not_authority")
+    clients = {role: _role_client(installation, authority_id, number, role, name)
+               for role, name in names.items()}
     return IssuingAuthority(
         id=authority_id, record=record, key=key,
         signing_key=installation.keystore.signing_key(f"{authority_id}-{key.key_id}"),
         claim_secret=installation.keystore.secret(f"{authority_id}-claim-codes", create=True),
-        registry=registry,
+        registry=clients[Role.ANCHOR], status_registry=clients.get(Role.STATUS),
     )
+
+
+def _role_client(installation: Installation, authority_id: str, number: int, role: Role,
+                 name: str) -> Registry:
+    """A client sending as key file `name`, which must hold `role` for the authority."""
+    registry = installation.registry(name)
+    held = registry.authority_account(registry.account.address)  # type: ignore[union-attr]
+    if held.authority != number or not held.roles & role:
+        role_name = (role.name or "").lower()
+        raise AuthorityError(f"The account in keys/accounts/{name}.json does not hold the "
+                             f"{role_name} role of {authority_id}: use {authority_id}'s "
+                             f"{role_name} account, or ask the council to assign it.",
+                             reason="account_not_authority")
+    return registry
 
 
 def current_key(installation: Installation, registry: Registry, record: AuthorityRecord,

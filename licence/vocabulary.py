@@ -8,7 +8,7 @@ rename or reuse one.
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import IntEnum, IntFlag, StrEnum
 
 
 class StatusCode(IntEnum):
@@ -18,6 +18,29 @@ class StatusCode(IntEnum):
     SUSPENDED = 2  # until a time in the future
     REINSTATED = 3  # active again after a suspension
     SUPERSEDED = 4  # replaced or renewed by a successor licence
+    BATCH_WITHDRAWN = 5  # council only: the refs are batch roots; final for the whole batch
+
+
+class ReasonClass(IntEnum):
+    """The public `reasonClass` of a StatusChanged event. Only these coarse classes go on
+    the shared chain; precise reasons (court order, medical, fraud…) stay in the issuer's
+    store (licence.status_reasons maps each onto its class)."""
+
+    OTHER = 0
+    LOST_OR_STOLEN = 1
+    REPLACED = 2
+    SURRENDERED = 3
+    WITHDRAWN = 4  # by the issuing authority
+    COUNCIL_WITHDRAWN = 5  # by the council; the registry refuses it from authorities
+
+
+class Role(IntFlag):
+    """What an authority's account may do on the registry (a bitmask; one account may
+    hold several). The claim server holds only ANCHOR."""
+
+    ANCHOR = 1  # anchor batches
+    STATUS = 2  # revoke, suspend, reinstate, supersede licences
+    KEYS = 4  # add keys, shorten a key's validity, mark a key compromised from now on
 
 
 class LicenceState(StrEnum):

@@ -1,5 +1,6 @@
-"""`elicence authority …`: register and accredit issuing authorities (council proposals),
-and manage an authority's signing keys (sent by the authority's own account)."""
+"""`elicence authority …`: register issuing authorities with their (licence type, region)
+scopes and role accounts, suspend them (council proposals), and manage an authority's
+signing keys (sent by the authority's keys account, `<ID>-keys` by default)."""
 
 from __future__ import annotations
 
@@ -10,28 +11,33 @@ import click
 
 from chain.cli.context import (
     command_errors,
+    format_scope,
     format_time,
-    licence_type_codes,
-    licence_type_names,
+    parse_scope,
     parse_time,
     pass_installation,
     report_proposal,
+    role_account,
 )
 from chain.installation import Installation
 from chain.keystore import compressed_public_key
-from chain.records import types_mask
 from chain.registry import Registry
+from licence.vocabulary import Role
 
 KEY_LIFETIME = dt.timedelta(days=5 * 365)
+ROTATION_MARGIN = 30  # seconds: a rotation's transaction is mined well within this
 
-TYPES = click.option("--type", "types", multiple=True, required=True, metavar="TYPE",
-                     help="Licence type the authority may issue (driving, business, "
-                          "professional). Repeat for several.")
+SCOPES = click.option("--scope", "scopes", multiple=True, required=True, metavar="TYPE:REGION",
+                      help="A licence type and the GB/T 2260 region prefix it may be issued "
+                           "in, e.g. driving:31 (Shanghai), business:3201 (Nanjing), "
+                           "professional: (nationwide). Repeat for several.")
 AS_MEMBER = click.option("--as", "member", required=True, metavar="NAME",
                          help="Council member's key file that proposes the change.")
-AS_AUTHORITY = click.option("--as", "sender", metavar="NAME",
-                            help="Key file of the authority's chain account "
-                                 "(default: the authority id).")
+AS_KEYS = click.option("--as", "sender", metavar="NAME",
+                       help="Key file of the authority's keys account (default: ID-keys).")
+GRACE = click.option("--grace-until", metavar="DATE",
+                     help="Licences already issued stay valid (with a warning) until then; "
+                          "default: invalid at once.")
 
 
 @click.group()
@@ -44,42 +50,82 @@ def authority() -> None:
 @click.option("--name-zh", required=True, help="Display name in Chinese.")
 @click.option("--name-en", required=True, help="Display name in English.")
 @click.option("--jurisdiction", required=True, help="Jurisdiction code, e.g. CN-31.")
-@TYPES
-@click.option("--account", metavar="NAME|ADDRESS",
-              help="The authority's chain account (default: a key file named after ID, "
-                   "created if missing).")
+@SCOPES
+@click.option("--account-anchor", metavar="NAME|ADDRESS",
+              help="The account that anchors batches, the only one the claim server holds "
+                   "(default: key file ID-anchor, created if missing).")
+@click.option("--account-status", metavar="NAME|ADDRESS",
+              help="The account that revokes, suspends and supersedes licences "
+                   "(default: key file ID-status, created if missing).")
+@click.option("--account-keys", metavar="NAME|ADDRESS",
+              help="The account that registers and retires signing keys "
+                   "(default: key file ID-keys, created if missing).")
 @AS_MEMBER
 @pass_installation
 def add(installation: Installation, ident: str, name_zh: str, name_en: str, jurisdiction: str,
-        types: tuple[str, ...], account: str | None, member: str) -> None:
-    """Propose registering an authority, e.g. CN-31-DMV."""
-    mask = types_mask(*licence_type_codes(types))
+        scopes: tuple[str, ...], account_anchor: str | None, account_status: str | None,
+        account_keys: str | None, member: str) -> None:
+    """Propose registering an authority, e.g. CN-31-DMV, with its scopes and role accounts."""
+    parsed = [parse_scope(text) for text in scopes]
+    given = {Role.ANCHOR: account_anchor, Role.STATUS: account_status, Role.KEYS: account_keys}
     with command_errors():
-        address = installation.address(account or ident, create=True)
+        accounts = [(installation.address(name or role_account(ident, role), create=True), role)
+                    for role, name in given.items()]
         contract = installation.registry(member)
         action = contract.action_register_authority(
-            ident, name_zh, name_en, jurisdiction, mask, [address])
+            ident, name_zh, name_en, jurisdiction, scopes=parsed, accounts=accounts)
         report_proposal(contract.propose(action), contract.threshold())
 
 
 @authority.command()
 @click.argument("ident", metavar="ID")
-@TYPES
+@click.argument("scope", metavar="TYPE:REGION")
+@click.option("--remove", is_flag=True, help="Withdraw the scope instead of adding it.")
+@GRACE
 @AS_MEMBER
 @pass_installation
-def accredit(installation: Installation, ident: str, types: tuple[str, ...], member: str) -> None:
-    """Propose the complete set of licence types an authority is accredited for."""
-    mask = types_mask(*licence_type_codes(types))
-    propose_for(installation, member, ident, lambda r, n: r.action_set_accreditation(n, mask))
+def scope(installation: Installation, ident: str, scope: str, remove: bool,
+          grace_until: str | None, member: str) -> None:
+    """Propose adding a (licence type, region) scope, or removing one with --remove."""
+    parsed = parse_scope(scope)
+    if grace_until and not remove:
+        raise click.BadParameter("a grace date only applies with --remove.",
+                                 param_hint="--grace-until")
+    grace = parse_time(grace_until) if grace_until else 0
+    propose_for(installation, member, ident,
+                lambda r, n: r.action_set_scope(n, parsed, not remove, grace_until=grace))
+
+
+@authority.command("set-account")
+@click.argument("ident", metavar="ID")
+@click.argument("account", metavar="NAME|ADDRESS")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["anchor", "status", "keys"]),
+              help="A role the account holds from now on (repeat; none: remove the account).")
+@AS_MEMBER
+@pass_installation
+def set_account(installation: Installation, ident: str, account: str, roles: tuple[str, ...],
+                member: str) -> None:
+    """Propose giving an account exactly these roles for an authority (none: remove it)."""
+    wanted = Role(0)
+    for name in roles:
+        wanted |= Role[name.upper()]
+    with command_errors():
+        address = installation.address(account, create=bool(roles))
+    propose_for(installation, member, ident,
+                lambda r, n: r.action_set_authority_account(n, address, wanted))
 
 
 @authority.command()
 @click.argument("ident", metavar="ID")
+@GRACE
 @AS_MEMBER
 @pass_installation
-def suspend(installation: Installation, ident: str, member: str) -> None:
-    """Propose suspending an authority: it can no longer anchor new licences."""
-    propose_for(installation, member, ident, lambda r, n: r.action_suspend_authority(n))
+def suspend(installation: Installation, ident: str, grace_until: str | None, member: str) -> None:
+    """Propose suspending an authority: it can no longer anchor or add keys; licences it
+    issued before stay valid (with a warning) until --grace-until, then are invalid."""
+    grace = parse_time(grace_until) if grace_until else 0
+    propose_for(installation, member, ident,
+                lambda r, n: r.action_suspend_authority(n, grace_until=grace))
 
 
 @authority.command()
@@ -104,7 +150,7 @@ def propose_for(installation: Installation, member: str, ident: str,
 @click.argument("ident", metavar="ID")
 @click.option("--valid-from", metavar="DATE", help="Start of validity (default: now).")
 @click.option("--valid-until", metavar="DATE", help="End of validity (default: in 5 years).")
-@AS_AUTHORITY
+@AS_KEYS
 @pass_installation
 def add_key(installation: Installation, ident: str, valid_from: str | None, valid_until: str | None,
             sender: str | None) -> None:
@@ -122,24 +168,29 @@ def add_key(installation: Installation, ident: str, valid_from: str | None, vali
 @click.argument("ident", metavar="ID")
 @click.option("--valid-until", metavar="DATE", help="End of the new key's validity "
                                                     "(default: in 5 years).")
-@AS_AUTHORITY
+@AS_KEYS
 @pass_installation
 def rotate_key(installation: Installation, ident: str, valid_until: str | None,
                sender: str | None) -> None:
-    """Register a new signing key and end the validity of the current ones now.
+    """Register a new signing key and end the validity of the current ones (within half a
+    minute, once the chain has recorded the change).
 
     Licences anchored while an old key was valid stay valid.
     """
     now = parse_time(None)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(now, dt.UTC) + KEY_LIFETIME)
     with command_errors():
-        contract = installation.registry(sender or ident)
+        contract = installation.registry(sender or role_account(ident, Role.KEYS))
         number = installation.authority_number(contract, ident)
         current = [k for k in _keys(contract, number)
                    if k.valid_from <= now < k.valid_until and not k.compromised_at]
         key_id = register_new_key(installation, ident, now, end, sender)
+        # The keys account may not end a validity before the block that records it (only
+        # the council may), so the old keys end a short margin after the chain's time.
+        chain_now = int(installation.w3.eth.get_block("latest")["timestamp"])
+        end_old = max(now, chain_now) + ROTATION_MARGIN
         for old in current:  # a key must stay valid for at least its first second
-            contract.set_key_valid_until(old.key_id, max(now, old.valid_from + 1))
+            contract.set_key_valid_until(old.key_id, max(end_old, old.valid_from + 1))
     retired = ", ".join(str(k.key_id) for k in current) or "none"
     click.echo(f"Key {key_id} of {ident} now signs; retired key(s): {retired}.")
 
@@ -147,19 +198,20 @@ def rotate_key(installation: Installation, ident: str, valid_until: str | None,
 @authority.command("mark-compromised")
 @click.argument("ident", metavar="ID")
 @click.option("--key", "key_id", type=click.IntRange(1), required=True, help="Key number.")
-@click.option("--since", metavar="TIME",
-              help="When the key was compromised (default: now). Batches anchored from then "
-                   "on are rejected; earlier ones stay valid.")
-@AS_AUTHORITY
+@AS_KEYS
 @pass_installation
-def mark_compromised(installation: Installation, ident: str, key_id: int, since: str | None,
+def mark_compromised(installation: Installation, ident: str, key_id: int,
                      sender: str | None) -> None:
-    """Mark a signing key compromised from a point in time."""
-    at = parse_time(since)
+    """Stop trusting a signing key from now on (batches anchored earlier stay valid).
+
+    A compromise that began earlier is the council's to record:
+    elicence council mark-compromised ID --key N --since TIME.
+    """
     with command_errors():
-        contract = installation.registry(sender or ident)
+        contract = installation.registry(sender or role_account(ident, Role.KEYS))
         installation.authority_number(contract, ident)
-        contract.mark_key_compromised(key_id, at)
+        result = contract.mark_key_compromised(key_id)
+    at = result.event("KeyCompromiseSet").args["compromisedAt"]
     click.echo(f"Key {key_id} of {ident} marked compromised since {format_time(at)}.")
 
 
@@ -173,11 +225,12 @@ def show(installation: Installation, ident: str) -> None:
         number = installation.authority_number(contract, ident)
         record = contract.authority(number)
         keys = _keys(contract, number)
-    state = "SUSPENDED" if record.suspended else "active"
+    state = (f"SUSPENDED, earlier licences valid until {format_time(record.grace_until)}"
+             if record.suspended else "active")
     click.echo(f"{record.id} (#{number}, {state})")
     click.echo(f"  {record.name_zh} / {record.name_en}")
-    click.echo(f"  jurisdiction {record.jurisdiction}; accredited for "
-               f"{licence_type_names(record.accredited_types)}")
+    click.echo(f"  jurisdiction {record.jurisdiction}; scopes "
+               f"{', '.join(format_scope(s) for s in record.scopes) or 'none'}")
     for k in keys:
         flag = f", COMPROMISED since {format_time(k.compromised_at)}" if k.compromised_at else ""
         click.echo(f"  key {k.key_id}: {k.public_key.hex()} valid {format_time(k.valid_from)} "
@@ -195,8 +248,8 @@ def list_authorities(installation: Installation) -> None:
         click.echo("No authorities registered yet: propose one with `elicence authority add`.")
     for r in records:
         state = " SUSPENDED" if r.suspended else ""
-        click.echo(f"{r.id:<14} {r.jurisdiction:<8} {licence_type_names(r.accredited_types):<24} "
-                   f"{r.name_en}{state}")
+        scopes = ", ".join(format_scope(s) for s in r.scopes) or "no scope"
+        click.echo(f"{r.id:<14} {r.jurisdiction:<8} {scopes:<24} {r.name_en}{state}")
 
 
 def key_file(ident: str, key_id: int) -> str:
@@ -208,7 +261,7 @@ def register_new_key(installation: Installation, ident: str, valid_from: int, va
     """Creates the key file first, then registers its public key, so a registered key
     always has its private half on disk. The key number is predicted from the chain and
     checked against the KeyAdded event."""
-    contract = installation.registry(sender or ident)
+    contract = installation.registry(sender or role_account(ident, Role.KEYS))
     number = installation.authority_number(contract, ident)
     expected = contract.authority(number).key_count + 1
     name = key_file(ident, expected)

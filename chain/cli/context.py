@@ -11,7 +11,9 @@ from collections.abc import Iterator
 import click
 
 from chain.installation import Installation
+from chain.records import Scope
 from licence.errors import ElicenceError
+from licence.vocabulary import Role
 
 # Commands take the installation as their first argument; it opens lazily, so `--help`
 # and `node status` stay instant.
@@ -39,17 +41,36 @@ def licence_type_codes(names: tuple[str, ...]) -> list[int]:
     return codes
 
 
-def licence_type_names(mask: int) -> str:
-    from chain.records import mask_types
+def role_account(ident: str, role: Role) -> str:
+    """The default key file of an authority's role account, e.g. CN-31-DMV-anchor."""
+    return f"{ident}-{(role.name or '').lower()}"
+
+
+def parse_scope(text: str) -> Scope:
+    """`driving:31` → Scope(1, "31"); `professional:` is nationwide."""
+    from chain.records import encode_region
+
+    name, sep, region = text.partition(":")
+    if not sep:
+        raise click.BadParameter(
+            f"{text!r} is no scope: write TYPE:REGION, e.g. driving:31 (or driving: for "
+            "nationwide).", param_hint="--scope")
+    (code,) = licence_type_codes((name,))
+    try:
+        encode_region(region)
+    except ElicenceError as exc:
+        raise click.BadParameter(exc.message, param_hint="--scope") from None
+    return Scope(code, region)
+
+
+def format_scope(scope: Scope) -> str:
     from licence import load_schema
 
-    names = []
-    for code in mask_types(mask):
-        try:
-            names.append(load_schema(code).name)
-        except ElicenceError:
-            names.append(f"type {code}")
-    return ", ".join(names) or "none"
+    try:
+        name = load_schema(scope.licence_type).name
+    except ElicenceError:
+        name = f"type {scope.licence_type}"
+    return f"{name}:{scope.region or '(nationwide)'}"
 
 
 def parse_time(value: str | None, *, default: dt.datetime | None = None) -> int:

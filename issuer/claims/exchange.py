@@ -151,7 +151,7 @@ def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
         s.add(BatchRoot(batch_id=batch.id, position=0, root=signed_root.root,
                         protected=signed_root.protected, signature=signed_root.signature))
     # Released only once anchored and confirmed.
-    anchoring.submit(store, authority.registry, batch)
+    anchoring.submit(store, authority.registry, batch, authority.region_for(batch.licence_type))
     anchoring.confirm(store, authority.registry, batch)
     with store.session() as s:
         s.add(Binding(licence_id=record.id, device_key=device_key, batch_id=batch.id,

@@ -29,6 +29,7 @@ from issuer.lifecycle.request import (
 )
 from issuer.store import Store, utc_now
 from licence.status_reasons import REASONS, UnknownStatusReason, status_reason
+from licence.vocabulary import Role
 
 EXIT_SOME_REFUSED = 3
 REASON_NAMES = ", ".join(r.name for r in REASONS)
@@ -142,7 +143,8 @@ def _run(installation: Installation, action: str, authority_id: str, numbers: tu
                                until=until, case=case, out_dir=out_dir)
     with command_errors():
         now = utc_now()
-        authority = load_authority(installation, authority_id, licence_type=None, now=now)
+        authority = load_authority(installation, authority_id, licence_type=None, now=now,
+                                   roles=Role.ANCHOR | Role.STATUS)
         store = Store.open(installation.settings.store_url)
         summary = run(store, authority, request, now=now, render=render,
                       public_url=installation.settings.public_url)
@@ -186,7 +188,8 @@ def reconcile(installation: Installation, authority_id: str) -> None:
 
     with command_errors():
         now = utc_now()
-        authority = load_authority(installation, authority_id, licence_type=None, now=now)
+        authority = load_authority(installation, authority_id, licence_type=None, now=now,
+                                   roles=Role.ANCHOR | Role.STATUS)
         store = Store.open(installation.settings.store_url)
         report = run_reconcile(store, authority, now=now)
     for line in report.lines:

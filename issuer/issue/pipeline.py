@@ -240,10 +240,10 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
     # Batches a crash left behind go first, in nonce order, before any new nonce is used.
     waiting = [b for b in stored.values() if b.state == BatchState.SUBMITTED]
     for batch in anchoring.resume_submitted(store, registry, waiting):
-        anchoring.submit(store, registry, batch)
+        anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
     for batch in stored.values():
         if batch.state == BatchState.SIGNED:
-            anchoring.submit(store, registry, batch)
+            anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
     in_flight = [b for b in stored.values() if b.state == BatchState.SUBMITTED]
     expires = utc_now() + request.claim_validity_days * DAY
 
@@ -268,7 +268,7 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
         if result.batch_id is not None:
             with store.session() as s:
                 batch = s.get(Batch, result.batch_id)
-            anchoring.submit(store, registry, batch)
+            anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
             in_flight.append(batch)
         in_flight = [b for b in in_flight if not anchoring.try_confirm(store, registry, b)]
         tick(result.count + len(result.rejected))

@@ -68,7 +68,7 @@ def resend_pending(store: Store, authority: IssuingAuthority) -> None:
     anchoring.resume_submitted(store, registry, [
         b for b in anchoring.pending_batches(store, authority.id)
         if b.state == BatchState.SUBMITTED and b.job_id is None])
-    status_changes.resume_submitted(store, registry, [
+    status_changes.resume_submitted(store, authority.status, [
         c for c in status_changes.pending_changes(store, authority.id)
         if c.state == BatchState.SUBMITTED])
 
@@ -90,7 +90,7 @@ def finish_job(store: Store, authority: IssuingAuthority, job: LifecycleJob, *, 
         sent += anchor_successors(store, authority, job, now=now)
         record_supersessions(store, job, now=now)
     sent += status_changes.send_all(
-        store, authority.registry, status_changes.pending_changes(store, authority.id, job.id),
+        store, authority.status, status_changes.pending_changes(store, authority.id, job.id),
         now=now)
     out = out_dir or (Path(job.out_dir) if job.out_dir else None)
     if job.action in REISSUING and out is not None:

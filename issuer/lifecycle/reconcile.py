@@ -54,8 +54,10 @@ class ReconcileReport:
 
 
 def reconcile(store: Store, authority: IssuingAuthority, *, now: int) -> ReconcileReport:
+    """Needs the authority loaded with its anchor and status accounts: batches are sent by
+    the one, status changes by the other."""
     report = ReconcileReport()
-    registry = authority.registry
+    anchor, status = authority.registry, authority.status
     with store.session() as s:
         batches = list(s.scalars(select(Batch).where(Batch.authority_id == authority.id)
                                  .order_by(Batch.id)))
@@ -72,11 +74,11 @@ def reconcile(store: Store, authority: IssuingAuthority, *, now: int) -> Reconci
         _key(i) for i in [*batches, *changes] if i.state == BatchState.SIGNED and i.tx_hash}
     submitted = [i for i in [*batches, *changes]
                  if i.state == BatchState.SUBMITTED and _key(i) not in repaired]
-    unmined = [i for i in submitted if registry.receipt(i.tx_hash) is None]
+    unmined = [i for i in submitted if _client(authority, i).receipt(i.tx_hash) is None]
     stale = {_key(i) for i in [
-        *anchoring.resume_submitted(store, registry,
+        *anchoring.resume_submitted(store, anchor,
                                     [i for i in submitted if isinstance(i, Batch)]),
-        *status_changes.resume_submitted(store, registry,
+        *status_changes.resume_submitted(store, status,
                                          [i for i in submitted if isinstance(i, StatusChange)])]}
     for item in unmined:
         repaired.add(_key(item))
@@ -92,16 +94,16 @@ def reconcile(store: Store, authority: IssuingAuthority, *, now: int) -> Reconci
         if _key(item) not in repaired:
             report.add(f"{_name(item)}: was never sent; sent now.")
         if isinstance(item, Batch):
-            anchoring.submit(store, registry, item)
+            anchoring.submit(store, anchor, item, authority.region_for(item.licence_type))
         else:
-            status_changes.submit(store, registry, item)
+            status_changes.submit(store, status, item)
 
     for item in [*batches, *changes]:
         if item.state == BatchState.SUBMITTED:
             if isinstance(item, Batch):
-                anchoring.confirm(store, registry, item)
+                anchoring.confirm(store, anchor, item)
             else:
-                status_changes.confirm(store, registry, item, now=now)
+                status_changes.confirm(store, status, item, now=now)
 
     for job in jobs.unfinished_jobs(store, authority.id):
         jobs.finish_job(store, authority, job, now=now, render=False)
@@ -110,10 +112,14 @@ def reconcile(store: Store, authority: IssuingAuthority, *, now: int) -> Reconci
     return report
 
 
+def _client(authority: IssuingAuthority, item: Item):
+    """The role account that sends this kind of item."""
+    return authority.registry if isinstance(item, Batch) else authority.status
+
+
 def _check_confirmed(store: Store, authority: IssuingAuthority, item: Item,
                      report: ReconcileReport, waiting: list[Item]) -> None:
-    registry = authority.registry
-    receipt = registry.receipt(item.tx_hash)
+    receipt = _client(authority, item).receipt(item.tx_hash)
     if receipt is not None:
         if receipt.block_number != item.block_number:
             _set(store, item, block_number=receipt.block_number)

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chain.errors import ChainError
-from chain.registry import Registry
+from chain.registry import MAX_REFS, Registry
 from issuer.sending.writeahead import submit_recorded
 from issuer.store import BatchState, IssuedLicence, StatusChange, Store
+from licence.status_reasons import public_class
 from licence.vocabulary import LicenceState, StatusCode
 
-CHUNK = 2_000  # status refs per setStatus call: ~70 kB of calldata and log, well under 30 M gas
+CHUNK = MAX_REFS  # status refs per setStatus call: the registry's cap
 IN_CHUNK = 900  # values per SQL IN (...) list
 
 
@@ -48,8 +49,10 @@ def new_changes(authority_id: str, status: int, refs: list[bytes], *, now: int,
 
 def submit(store: Store, registry: Registry, change: StatusChange) -> None:
     """SIGNED → SUBMITTED (see writeahead.submit_recorded)."""
+    # The store keeps the precise reason; the chain gets its public class only.
     submit_recorded(store, registry, change, lambda: registry.prepare_set_status(
-        change.status, split(change.refs), until=change.until, reason=change.reason,
+        change.status, split(change.refs), until=change.until,
+        reason_class=public_class(change.reason),
         successors=split(change.successors)))
 
 

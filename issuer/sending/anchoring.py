@@ -23,10 +23,11 @@ class AnchorMismatch(ChainError):
     reason = "anchor_mismatch"
 
 
-def submit(store: Store, registry: Registry, batch: Batch) -> None:
-    """SIGNED → SUBMITTED (see writeahead.submit_recorded)."""
+def submit(store: Store, registry: Registry, batch: Batch, region: str) -> None:
+    """SIGNED → SUBMITTED (see writeahead.submit_recorded), declared under the authority's
+    scope (batch's licence type, `region`)."""
     submit_recorded(store, registry, batch, lambda: registry.prepare_anchor(
-        batch.licence_type, batch.count, _split(batch.roots)))
+        batch.licence_type, region, batch.count, _split(batch.roots)))
 
 
 def resume_submitted(store: Store, registry: Registry, batches: Iterable[Batch]) -> list[Batch]:

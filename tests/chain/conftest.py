@@ -18,12 +18,13 @@ from web3 import EthereumTesterProvider, Web3
 
 from chain.connect import connect
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import types_mask
+from chain.records import Scope
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
+from licence.vocabulary import Role
 from tests.support.facts import BUSINESS, DRIVING
 
-ACCOUNTS = 8
+ACCOUNTS = 10
 # Short waits: every backend here mines at once, so a long wait means a bug.
 WAIT = WaitPolicy(timeout=20.0, poll_interval=0.02)
 
@@ -78,14 +79,19 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
 @dataclass
 class World:
-    """A deployed registry: council of 3 (2-of-3), a DMV (driving) and an AMR (business)."""
+    """A deployed registry: council of 3 (2-of-3), a DMV (driving in region 31) and an AMR
+    (business in region 32), each acting through an anchor, a status and a keys account."""
 
     backend: Backend
     registry: Registry  # sends as council member 0
     deploy_block: int
     council: list[LocalAccount]
-    dmv: Registry  # authority 1's account
-    amr: Registry  # authority 2's account
+    dmv_anchor: Registry  # authority 1's role accounts
+    dmv_status: Registry
+    dmv_keys: Registry
+    amr_anchor: Registry  # authority 2's
+    amr_status: Registry
+    amr_keys: Registry
 
     def govern(self, action: bytes) -> int:
         """Proposes and approves an action with two council members; returns its id."""
@@ -96,19 +102,24 @@ class World:
         return proposal.proposal_id
 
 
+def role_accounts(accounts: list[LocalAccount]) -> list[tuple[str, Role]]:
+    return [(a.address, r) for a, r in zip(accounts, (Role.ANCHOR, Role.STATUS, Role.KEYS),
+                                             strict=True)]
+
+
 def build_world(backend: Backend) -> World:
     council = backend.accounts[:3]
     registry, deployed = Registry.deploy(
         backend.w3, council[0], [a.address for a in council], 2, wait=WAIT)
-    dmv_account, amr_account = backend.accounts[3], backend.accounts[4]
+    dmv, amr = backend.accounts[3:6], backend.accounts[6:9]
     world = World(backend, registry, deployed.block_number, council,
-                  registry.as_account(dmv_account), registry.as_account(amr_account))
+                  *(registry.as_account(a) for a in dmv), *(registry.as_account(a) for a in amr))
     world.govern(registry.action_register_authority(
         "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        types_mask(DRIVING), [dmv_account.address]))
+        scopes=[Scope(DRIVING, "31")], accounts=role_accounts(dmv)))
     world.govern(registry.action_register_authority(
-        "CN-11-AMR", "北京市市场监督管理局", "Beijing Market Regulation", "CN-11",
-        types_mask(BUSINESS), [amr_account.address]))
+        "CN-32-AMR", "江苏省市场监督管理局", "Jiangsu Market Regulation", "CN-32",
+        scopes=[Scope(BUSINESS, "32")], accounts=role_accounts(amr)))
     return world
 
 

@@ -17,7 +17,16 @@ from chain.transactions import FeePolicy, Sender, WaitPolicy
 from licence.vocabulary import StatusCode
 from tests.support.facts import DRIVING
 
-from .conftest import WAIT, Backend, World, build_world, dev_accounts, ref, start_anvil
+from .conftest import (
+    ACCOUNTS,
+    WAIT,
+    Backend,
+    World,
+    build_world,
+    dev_accounts,
+    ref,
+    start_anvil,
+)
 
 pytestmark = [pytest.mark.anvil, pytest.mark.timeout(120)]
 
@@ -30,7 +39,7 @@ def node(tmp_path: Path) -> LocalNode:
 
 
 def anvil_world(node: LocalNode) -> World:
-    return build_world(Backend("anvil", connect(node.url), dev_accounts(8), node))
+    return build_world(Backend("anvil", connect(node.url), dev_accounts(ACCOUNTS), node))
 
 
 def test_start_status_stop(node: LocalNode) -> None:
@@ -57,7 +66,7 @@ def test_port_in_use_is_reported(node: LocalNode, tmp_path: Path) -> None:
 
 def test_node_stopped_mid_run_then_restarted(node: LocalNode, tmp_path: Path) -> None:
     world = anvil_world(node)
-    anchored = world.dmv.anchor(DRIVING, 42, [ref(0xA1)])
+    anchored = world.dmv_anchor.anchor(DRIVING, "31", 42, [ref(0xA1)])
     indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
     indexer.sync()
 
@@ -71,13 +80,13 @@ def test_node_stopped_mid_run_then_restarted(node: LocalNode, tmp_path: Path) ->
     with pytest.raises(NodeUnreachable):
         indexer.sync()
     with pytest.raises(NodeUnreachable):
-        world.dmv.anchor(DRIVING, 1, [ref(0xA2)])
+        world.dmv_anchor.anchor(DRIVING, "31", 1, [ref(0xA2)])
     # The index still answers while the node is away.
     assert indexer.reader().batch(ref(0xA1)) is not None
 
     node.start()
     assert world.registry.authority(1).batch_head == anchored.event("BatchAnchored").args["head"]
-    world.dmv.set_status(StatusCode.REVOKED, [ref(7)])  # nonce counter resyncs after the outage
+    world.dmv_status.set_status(StatusCode.REVOKED, [ref(7)])  # the nonce counter resyncs
     report = indexer.sync()
     assert report.events == 1 and report.reorgs == []
     indexer.check_heads()
@@ -87,19 +96,19 @@ def test_node_stopped_mid_run_then_restarted(node: LocalNode, tmp_path: Path) ->
 def test_indexer_follows_a_reorg(node: LocalNode, tmp_path: Path) -> None:
     world = anvil_world(node)
     w3 = world.backend.w3
-    world.dmv.anchor(DRIVING, 10, [ref(0xA1)])
-    orphan = world.dmv.anchor(DRIVING, 20, [ref(0xA2)])
-    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])
+    world.dmv_anchor.anchor(DRIVING, "31", 10, [ref(0xA1)])
+    orphan = world.dmv_anchor.anchor(DRIVING, "31", 20, [ref(0xA2)])
+    world.dmv_status.set_status(StatusCode.REVOKED, [ref(1)])
     indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
     indexer.sync()
     index = indexer.reader()
     assert index.batch(ref(0xA2)) is not None and index.status(1, ref(1)) is not None
 
     # Replace the last two blocks: the new branch anchors 0xB2 from the orphan's nonce.
-    account = world.dmv.account
+    account = world.dmv_anchor.account
     replacement = account.sign_transaction({  # type: ignore[union-attr]
         "to": world.registry.address,
-        "data": world.registry._encode("anchor", DRIVING, 30, ref(0xB2)),
+        "data": world.registry._encode("anchor", DRIVING, b"31\0\0\0\0", 30, ref(0xB2)),
         "gas": 300_000, "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9,
         "nonce": w3.eth.get_transaction(orphan.tx_hash)["nonce"],  # type: ignore[arg-type]
         "chainId": w3.eth.chain_id, "value": 0,
@@ -121,9 +130,9 @@ def test_indexer_follows_a_reorg(node: LocalNode, tmp_path: Path) -> None:
 def test_indexer_follows_a_chain_that_became_shorter(node: LocalNode, tmp_path: Path) -> None:
     world = anvil_world(node)
     w3 = world.backend.w3
-    kept = world.dmv.anchor(DRIVING, 10, [ref(0xA1)])
-    world.dmv.anchor(DRIVING, 20, [ref(0xA2)])
-    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])
+    kept = world.dmv_anchor.anchor(DRIVING, "31", 10, [ref(0xA1)])
+    world.dmv_anchor.anchor(DRIVING, "31", 20, [ref(0xA2)])
+    world.dmv_status.set_status(StatusCode.REVOKED, [ref(1)])
     indexer = Indexer(tmp_path / "index.sqlite", world.registry, start_block=world.deploy_block)
     indexer.sync()
 
@@ -145,7 +154,7 @@ def test_free_gas_network_needs_no_funds(node: LocalNode) -> None:
     pauper = Account.create()  # holds no ether at all
     assert w3.eth.get_balance(pauper.address) == 0
     registry, deployed = Registry.deploy(
-        w3, pauper, [pauper.address], 1, fees=FeePolicy(gas_price=0), wait=WAIT)
+        w3, pauper, [pauper.address], 1, dev=True, fees=FeePolicy(gas_price=0), wait=WAIT)
     assert deployed.gas_used > 0
     assert registry.propose(registry.action_set_threshold(1)).executed
     assert w3.eth.get_balance(pauper.address) == 0

@@ -12,7 +12,7 @@ from eth_account import Account
 from eth_keys import keys
 from web3 import EthereumTesterProvider, Web3
 
-from chain.besu import FORKS_BY_TIME
+from chain.besu import BLOCK_GAS_LIMIT, FORKS_BY_TIME
 from chain.registry import Registry
 from chain.solc import load_artifact
 from elicence.cli import main
@@ -55,6 +55,8 @@ def test_node_configs_and_permissions_agree(tmp_path: Path) -> None:
         assert sorted(config["bootnodes"]) == sorted(a for a in allow if a != allow[index])
         assert config["min-gas-price"] == 0 and config["rpc-http-host"] == "127.0.0.1"
         assert config["permissions-nodes-config-file-enabled"] is True
+        assert config["permissions-accounts-config-file-enabled"] is True
+        assert config["target-gas-limit"] == BLOCK_GAS_LIMIT
 
 
 def test_the_registry_runs_on_the_configured_evm(tmp_path: Path) -> None:
@@ -67,8 +69,23 @@ def test_the_registry_runs_on_the_configured_evm(tmp_path: Path) -> None:
     deployer = Account.create()
     w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": deployer.address,
                              "value": 10**20})
-    registry, _ = Registry.deploy(w3, deployer, [deployer.address], 1)
-    assert registry.threshold() == 1
+    second = Account.create()
+    registry, deployed = Registry.deploy(w3, deployer, [deployer.address, second.address], 2)
+    assert registry.threshold() == 2
+    assert deployed.gas_used < BLOCK_GAS_LIMIT == int(genesis["gasLimit"], 16)
+
+
+COUNCIL = "0x" + "11" * 20
+ANCHOR = "0x" + "22" * 20
+
+
+def test_only_the_listed_accounts_may_send(tmp_path: Path) -> None:
+    out = generate(tmp_path, "--account", COUNCIL, "--account", ANCHOR, "--account", COUNCIL)
+    allow = tomllib.loads((out / "permissions_config.toml").read_text())["accounts-allowlist"]
+    assert allow == [Web3.to_checksum_address(COUNCIL), Web3.to_checksum_address(ANCHOR)]
+    bad = CliRunner().invoke(main, ["network", "besu-config", "--out", str(tmp_path / "y"),
+                                    "--account", "CN-31-DMV-anchor"])
+    assert bad.exit_code == 2 and "is not an account address" in bad.output
 
 
 def test_refuses_to_overwrite_or_mismatched_hosts(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from chain.reverts import SENTENCES, RevertDecoder
 ABI: list[dict[str, Any]] = load_registry_artifact()["abi"]
 ERRORS = [e for e in ABI if e["type"] == "error"]
 SAMPLE = {"address": "0x" + "ab" * 20, "bool": True, "string": "CN-31-DMV", "bytes": b"\x01\x02",
-          "bytes1": b"\x04", "bytes4": b"\xde\xad\xbe\xef", "bytes32": b"\x11" * 32}
+          "bytes1": b"\x04", "bytes4": b"\xde\xad\xbe\xef", "bytes6": b"3201\0\0",
+          "bytes32": b"\x11" * 32}
 
 
 def sample(kind: str) -> Any:
@@ -38,6 +39,8 @@ def test_every_registry_error_has_a_sentence(error: dict[str, Any]) -> None:
     for param in error["inputs"]:  # the values involved are shown
         if param["type"].startswith("uint"):
             assert "7" in text
+        if param["type"] == "bytes6":
+            assert "3201" in text
 
 
 def test_panic_string_and_unknown_reverts() -> None:
@@ -51,12 +54,12 @@ def test_panic_string_and_unknown_reverts() -> None:
     assert decoder.decode(None).reason == "reverted"
 
 
-STATUS_TYPES = ["uint8", "uint64", "uint16", "bytes", "bytes", "bytes32"]
+STATUS_TYPES = ["uint8", "uint64", "uint8", "bytes", "bytes", "bytes32"]
 
 
 @given(
     authority=st.integers(0, 2**32 - 1), status=st.integers(0, 255),
-    until=st.integers(0, 2**64 - 1), reason=st.integers(0, 2**16 - 1),
+    until=st.integers(0, 2**64 - 1), reason=st.integers(0, 2**8 - 1),
     refs=st.binary(max_size=200), successors=st.binary(max_size=200),
     head=st.binary(min_size=32, max_size=32), hex_form=st.booleans(),
 )
@@ -65,7 +68,7 @@ def test_fast_event_decoding_matches_the_abi(
     head: bytes, hex_form: bool,
 ) -> None:
     topic = event_signature_to_log_topic(
-        "StatusChanged(uint32,uint8,uint64,uint16,bytes,bytes,bytes32)")
+        "StatusChanged(uint32,uint8,uint64,uint8,bytes,bytes,bytes32)")
     data = encode(STATUS_TYPES, [status, until, reason, refs, successors, head])
     topics = [topic, authority.to_bytes(32, "big")]
     log: dict[str, Any] = {"topics": topics, "data": data, "blockNumber": 5, "logIndex": 2}
@@ -76,7 +79,7 @@ def test_fast_event_decoding_matches_the_abi(
     assert event is not None and event.name == "StatusChanged"
     assert (event.block_number, event.log_index) == (5, 2)
     assert event.args == {"authority": authority, "status": status, "until": until,
-                          "reason": reason, "refs": refs, "successors": successors,
+                          "reasonClass": reason, "refs": refs, "successors": successors,
                           "head": head}
 
 
@@ -85,10 +88,16 @@ def test_addresses_and_strings_decode() -> None:
     member = "0x" + "ab" * 20
     log = {"topics": [decoder.topic("AuthorityAccountSet"), (3).to_bytes(32, "big"),
                       bytes(12) + bytes.fromhex(member[2:])],
-           "data": encode(["bool"], [True]), "blockNumber": 1, "logIndex": 0}
+           "data": encode(["uint8", "uint8"], [0, 6]), "blockNumber": 1, "logIndex": 0}
     event = decoder.decode(log)
     assert event is not None and event.args == {
-        "authority": 3, "account": "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB", "enabled": True}
+        "authority": 3, "account": "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB", "oldRoles": 0,
+        "roles": 6}
+    scope = decoder.decode({
+        "topics": [decoder.topic("ScopeChanged"), (3).to_bytes(32, "big")],
+        "data": encode(["uint8", "bytes6", "bool", "uint64"], [1, b"3201\0\0", False, 9]),
+        "blockNumber": 1, "logIndex": 0})
+    assert scope is not None and scope.args["region"] == b"3201\0\0"
     registered = decoder.decode({
         "topics": [decoder.topic("AuthorityRegistered"), (1).to_bytes(32, "big")],
         "data": encode(["string"] * 4,

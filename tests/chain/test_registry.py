@@ -6,11 +6,11 @@ import pytest
 from eth_account import Account
 
 from chain.connect import connect
-from chain.errors import ContractReverted, NoContract, TransactionTimeout, WrongChain
-from chain.records import types_mask
+from chain.errors import ChainError, ContractReverted, NoContract, TransactionTimeout, WrongChain
+from chain.records import AccountRecord, Scope
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
-from licence.vocabulary import StatusCode
+from licence.vocabulary import ReasonClass, Role, StatusCode
 from tests.support.facts import BUSINESS, DRIVING
 
 from .conftest import WAIT, Backend, World, pubkey, ref
@@ -24,23 +24,27 @@ def test_deploy_reads_council_and_threshold(world: World) -> None:
     assert registry.threshold() == 2
     assert registry.authority_count() == 2
     assert registry.is_council_member(world.council[2].address)
-    assert not registry.is_council_member(world.dmv.account.address)  # type: ignore[union-attr]
+    assert not registry.is_council_member(world.dmv_anchor.account.address)  # type: ignore[union-attr]
+    assert registry.dev() is False
 
 
 def test_governance_needs_two_of_three(world: World) -> None:
     registry = world.registry
-    proposal = registry.propose(registry.action_set_accreditation(1, types_mask(DRIVING, BUSINESS)))
+    proposal = registry.propose(registry.action_set_scope(1, Scope(BUSINESS, "31"), True))
     assert not proposal.executed
-    assert registry.authority(1).accredited_types == types_mask(DRIVING)
+    assert registry.authority(1).scopes == (Scope(DRIVING, "31"),)
     record = registry.proposal(proposal.proposal_id)
-    assert (record.proposer, record.approvals, record.executed) == (
-        world.council[0].address, 1, False)
+    assert (record.proposer, record.approvals, record.executed, record.cancelled) == (
+        world.council[0].address, 1, False, False)
+    assert record.expires_at - record.created_at == 7 * 86_400
+    assert record.open_at(record.created_at)
 
     approved = registry.as_account(world.council[2]).approve(proposal.proposal_id)
     assert approved.executed and approved.proposal_id == proposal.proposal_id
     assert [e.name for e in approved.events] == [
-        "ProposalApproved", "AccreditationChanged", "ProposalExecuted"]
+        "ProposalApproved", "ScopeChanged", "ProposalExecuted"]
     assert registry.authority(1).accredited_for(BUSINESS)
+    assert registry.scope(1, BUSINESS, "31") == (True, 0)
 
     with pytest.raises(ContractReverted) as caught:
         registry.as_account(world.council[1]).approve(proposal.proposal_id)
@@ -51,9 +55,33 @@ def test_governance_needs_two_of_three(world: World) -> None:
 
 def test_only_council_members_may_propose(world: World) -> None:
     with pytest.raises(ContractReverted) as caught:
-        world.dmv.propose(world.registry.action_suspend_authority(2))
+        world.dmv_anchor.propose(world.registry.action_suspend_authority(2))
     assert caught.value.error == "RegistryNotCouncilMember"
-    assert world.dmv.account.address in str(caught.value)  # type: ignore[union-attr]
+    assert world.dmv_anchor.account.address in str(caught.value)  # type: ignore[union-attr]
+
+
+def test_the_proposer_cancels_a_proposal(world: World) -> None:
+    registry = world.registry
+    proposal = registry.propose(registry.action_suspend_authority(2), lifetime=3_600)
+    record = registry.proposal(proposal.proposal_id)
+    assert record.expires_at - record.created_at == 3_600
+    registry.cancel(proposal.proposal_id)
+    assert registry.proposal(proposal.proposal_id).cancelled
+    with pytest.raises(ContractReverted) as caught:
+        registry.as_account(world.council[1]).approve(proposal.proposal_id)
+    assert caught.value.error == "RegistryProposalCancelled"
+    assert "was cancelled by its proposer" in str(caught.value)
+
+
+def test_a_minority_threshold_is_refused_outside_dev(backend: Backend) -> None:
+    council = backend.accounts[:3]
+    with pytest.raises(ContractReverted) as caught:
+        Registry.deploy(backend.w3, council[0], [a.address for a in council], 1, wait=WAIT)
+    assert caught.value.error == "RegistryInvalidThreshold"
+    assert "at least 2 and more than half the council" in str(caught.value)
+    dev, _ = Registry.deploy(backend.w3, council[0], [council[0].address], 1, dev=True,
+                             wait=WAIT)
+    assert dev.dev() and dev.threshold() == 1
 
 
 def test_authority_record_and_accounts(world: World) -> None:
@@ -62,8 +90,9 @@ def test_authority_record_and_accounts(world: World) -> None:
         "CN-31-DMV", "Shanghai Traffic Police", "CN-31")
     assert record.name_zh == "上海市公安局交通管理局"
     assert record.accredited_for(DRIVING) and not record.accredited_for(BUSINESS)
-    assert world.registry.authority_of(world.amr.account.address) == 2  # type: ignore[union-attr]
-    assert world.registry.authority_by_id("CN-11-AMR") == 2
+    assert world.registry.authority_account(world.amr_status.account.address) == (  # type: ignore[union-attr]
+        AccountRecord(2, Role.STATUS))
+    assert world.registry.authority_by_id("CN-32-AMR") == 2
 
     with pytest.raises(ContractReverted) as caught:
         world.registry.authority(9)
@@ -73,27 +102,47 @@ def test_authority_record_and_accounts(world: World) -> None:
 
 def test_keys_add_shorten_and_compromise(world: World) -> None:
     now = world.backend.now()
-    added = world.dmv.add_key(pubkey(1), now - 10, now + 1000)
+    added = world.dmv_keys.add_key(pubkey(1), now - 10, now + 1000)
     key_id = added.event("KeyAdded").args["keyId"]
     assert key_id == 1
-    world.dmv.set_key_valid_until(key_id, now + 500)
-    world.dmv.mark_key_compromised(key_id, now + 100)
+    world.dmv_keys.set_key_valid_until(key_id, now + 500)
+    marked = world.dmv_keys.mark_key_compromised(key_id)
+    at = marked.event("KeyCompromiseSet").args["compromisedAt"]
     key = world.registry.key(1, key_id)
     assert (key.public_key, key.valid_from, key.valid_until, key.compromised_at) == (
-        pubkey(1), now - 10, now + 500, now + 100)
+        pubkey(1), now - 10, now + 500, at)
 
     with pytest.raises(ContractReverted) as caught:
-        world.dmv.mark_key_compromised(key_id, now + 200)  # may only move earlier
+        world.dmv_keys.mark_key_compromised(key_id)
     assert caught.value.error == "RegistryKeyAlreadyCompromised"
+    assert "only the council can change that mark" in str(caught.value)
     with pytest.raises(ContractReverted) as caught:
-        world.dmv.add_key(b"\x04" + bytes(32), now, now + 1000)
+        world.dmv_keys.add_key(b"\x04" + bytes(32), now, now + 1000)
     assert caught.value.error == "RegistryInvalidKeyPrefix"
     assert "0x04" in str(caught.value)
+    # The council back-dates a compromise, and clears a mistaken one.
+    world.govern(world.registry.action_set_key_compromised(1, key_id, now - 5))
+    assert world.registry.key(1, key_id).compromised_at == now - 5
+    world.govern(world.registry.action_set_key_compromised(1, key_id, 0))
+    assert world.registry.key(1, key_id).compromised_at is None
+
+
+def test_a_wrong_role_is_refused_with_the_role_it_needs(world: World) -> None:
+    with pytest.raises(ContractReverted) as caught:
+        world.dmv_anchor.set_status(StatusCode.REVOKED, [ref(1)])
+    assert caught.value.error == "RegistryMissingRole"
+    address = world.dmv_anchor.account.address  # type: ignore[union-attr]
+    assert str(caught.value) == (
+        f"Account {address} does not hold the status role for authority 1: send this with the "
+        "authority's status account (--as ID-status), or ask the council to assign the role.")
+    with pytest.raises(ContractReverted) as caught:
+        world.registry.anchor(DRIVING, "31", 1, [ref(1)])
+    assert "does not hold the anchor role for any authority" in str(caught.value)
 
 
 def test_anchor_emits_batch_and_advances_head(world: World) -> None:
     before = world.registry.authority(1).batch_head
-    result = world.dmv.anchor(DRIVING, 10_000, [ref(i) for i in range(16)])
+    result = world.dmv_anchor.anchor(DRIVING, "31", 10_000, [ref(i) for i in range(16)])
     event = result.event("BatchAnchored")
     assert event.args["authority"] == 1 and event.args["count"] == 10_000
     assert event.args["roots"] == b"".join(ref(i) for i in range(16))
@@ -102,62 +151,70 @@ def test_anchor_emits_batch_and_advances_head(world: World) -> None:
     assert after == event.args["head"] != before
 
 
-def test_anchor_for_unaccredited_type_is_explained(world: World) -> None:
+def test_anchor_outside_scope_is_explained(world: World) -> None:
     with pytest.raises(ContractReverted) as caught:
-        world.dmv.anchor(BUSINESS, 1, [ref(1)])
-    assert caught.value.error == "RegistryTypeNotAccredited"
-    assert caught.value.args_by_name == {"authority": 1, "licenceType": BUSINESS}
+        world.dmv_anchor.anchor(DRIVING, "32", 1, [ref(1)])
+    assert caught.value.error == "RegistryScopeNotAccredited"
     assert str(caught.value) == (
-        "Authority 1 is not accredited for business (type 2) licences: ask the council to "
-        "change its accreditation.")
+        "Authority 1 is not accredited for driving (type 1) licences in region 32: use one of "
+        "its scopes, or ask the council to add this one.")
 
 
 def test_status_changes_and_council_override(world: World) -> None:
     now = world.backend.now()
-    world.dmv.set_status(StatusCode.SUSPENDED, [ref(1), ref(2)], until=now + 3600, reason=7)
-    superseded = world.dmv.set_status(StatusCode.SUPERSEDED, [ref(3)], successors=[ref(33)])
+    world.dmv_status.set_status(StatusCode.SUSPENDED, [ref(1), ref(2)], until=now + 3600,
+                                reason_class=ReasonClass.OTHER)
+    superseded = world.dmv_status.set_status(StatusCode.SUPERSEDED, [ref(3)],
+                                             successors=[ref(33)],
+                                             reason_class=ReasonClass.REPLACED)
     assert superseded.event("StatusChanged").args["successors"] == ref(33)
-    world.govern(world.registry.action_set_status(1, StatusCode.REVOKED, [ref(4)], reason=9))
+    world.govern(world.registry.action_set_status(1, StatusCode.REVOKED, [ref(4)]))
+    world.dmv_anchor.anchor(DRIVING, "31", 5, [ref(50)])
+    world.govern(world.registry.action_withdraw_batches(1, [ref(50)]))
 
     with pytest.raises(ContractReverted) as caught:
-        world.dmv.set_status(StatusCode.SUSPENDED, [ref(5)], until=0)
+        world.dmv_status.set_status(StatusCode.SUSPENDED, [ref(5)], until=0)
     assert caught.value.error == "RegistryInvalidUntil"
-    with pytest.raises(ContractReverted) as caught:  # not an authority account
-        world.registry.set_status(StatusCode.REVOKED, [ref(6)])
-    assert caught.value.error == "RegistryUnauthorizedAccount"
+    with pytest.raises(ContractReverted) as caught:
+        world.dmv_status.set_status(StatusCode.REVOKED, [ref(5)],
+                                    reason_class=ReasonClass.COUNCIL_WITHDRAWN)
+    assert caught.value.error == "RegistryCouncilOnly"
+    with pytest.raises(ChainError, match="1 to 256 references"):
+        world.dmv_status.set_status(StatusCode.REVOKED, [ref(i) for i in range(257)])
 
 
 def test_many_transactions_in_flight_from_one_account(world: World) -> None:
-    hashes = [world.dmv.submit_set_status(StatusCode.REVOKED, [ref(100 + i)]) for i in range(12)]
+    hashes = [world.dmv_status.submit_set_status(StatusCode.REVOKED, [ref(100 + i)])
+              for i in range(12)]
     assert len(set(hashes)) == 12
-    results = [world.dmv.wait(h) for h in hashes]
+    results = [world.dmv_status.wait(h) for h in hashes]
     assert all(r.event("StatusChanged").args["refs"] == ref(100 + i)
                for i, r in enumerate(results))
 
 
 def test_nonce_resyncs_after_another_client_used_the_account(world: World) -> None:
-    world.dmv.set_status(StatusCode.REVOKED, [ref(1)])  # the counter of `world.dmv` is now warm
+    world.dmv_status.set_status(StatusCode.REVOKED, [ref(1)])  # its nonce counter is now warm
     other = Registry(world.backend.w3, world.registry.address,
-                     account=world.dmv.account, wait=WAIT)
-    other.set_status(StatusCode.REVOKED, [ref(2)])  # uses the nonce `world.dmv` expects to use next
-    result = world.dmv.set_status(StatusCode.REVOKED, [ref(3)])
+                     account=world.dmv_status.account, wait=WAIT)
+    other.set_status(StatusCode.REVOKED, [ref(2)])  # takes the nonce the first expects next
+    result = world.dmv_status.set_status(StatusCode.REVOKED, [ref(3)])
     assert result.event("StatusChanged").args["refs"] == ref(3)
 
 
 def test_waiting_for_more_confirmations_than_blocks_times_out(world: World) -> None:
-    tx_hash = world.dmv.submit_anchor(DRIVING, 1, [ref(1)])
+    tx_hash = world.dmv_anchor.submit_anchor(DRIVING, "31", 1, [ref(1)])
     with pytest.raises(TransactionTimeout) as caught:
-        world.dmv.wait(tx_hash, WaitPolicy(confirmations=5, timeout=0.5))
+        world.dmv_anchor.wait(tx_hash, WaitPolicy(confirmations=5, timeout=0.5))
     assert caught.value.reason == "tx_timeout"
     assert "did not reach 5 confirmation(s)" in str(caught.value)
-    assert world.dmv.wait(tx_hash, WaitPolicy(confirmations=1)).block_number > 0
+    assert world.dmv_anchor.wait(tx_hash, WaitPolicy(confirmations=1)).block_number > 0
 
 
 def test_waits_for_the_confirmation_depth(world: World) -> None:
-    tx_hash = world.dmv.submit_anchor(DRIVING, 1, [ref(1)])
-    mined = world.dmv.wait(tx_hash)
-    world.amr.anchor(BUSINESS, 1, [ref(2)])  # one more block on top
-    deep = world.dmv.wait(tx_hash, WaitPolicy(confirmations=2, timeout=5))
+    tx_hash = world.dmv_anchor.submit_anchor(DRIVING, "31", 1, [ref(1)])
+    mined = world.dmv_anchor.wait(tx_hash)
+    world.amr_anchor.anchor(BUSINESS, "32", 1, [ref(2)])  # one more block on top
+    deep = world.dmv_anchor.wait(tx_hash, WaitPolicy(confirmations=2, timeout=5))
     assert deep.block_number == mined.block_number
     assert world.backend.w3.eth.block_number - deep.block_number + 1 >= 2
 

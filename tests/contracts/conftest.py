@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_tester import EthereumTester, PyEVMBackend
 from web3 import EthereumTesterProvider, Web3
 
-from .world import World, build_world
+from .world import ACCOUNTS, World, build_world
 
 ANVIL = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "anvil"
 
@@ -31,7 +32,8 @@ def anvil_web3() -> Iterator[Web3]:
         pytest.fail(f"{ANVIL} is missing: run scripts/bootstrap to install the npm tools.")
     port = _free_port()
     node = subprocess.Popen(
-        [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent"],
+        [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent",
+         "--accounts", str(ACCOUNTS)],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -57,7 +59,9 @@ def anvil_web3() -> Iterator[Web3]:
 def _world(request: pytest.FixtureRequest) -> World:
     if request.param == "anvil":
         return build_world(request.getfixturevalue("anvil_web3"))
-    return build_world(Web3(EthereumTesterProvider()))
+    genesis = PyEVMBackend.generate_genesis_state(num_accounts=ACCOUNTS)
+    tester = EthereumTester(PyEVMBackend(genesis_state=genesis))
+    return build_world(Web3(EthereumTesterProvider(tester)))
 
 
 @pytest.fixture

@@ -17,23 +17,31 @@ from web3.exceptions import ContractCustomError
 from chain.solc import load_artifact
 
 DRIVING, BUSINESS, PROFESSIONAL = 1, 2, 3
-REVOKED, SUSPENDED, REINSTATED, SUPERSEDED = 1, 2, 3, 4
+REVOKED, SUSPENDED, REINSTATED, SUPERSEDED, BATCH_WITHDRAWN = 1, 2, 3, 4, 5
+OTHER, LOST_OR_STOLEN, REPLACED, SURRENDERED, WITHDRAWN, COUNCIL_WITHDRAWN = range(6)
+ANCHOR, STATUS, KEYS = 1, 2, 4
+DAY = 86_400
 FAR_FUTURE = 2**63  # a unix time no test reaches
+ACCOUNTS = 20
 AUTHORITY_FIELDS = (
     "id",
     "nameZh",
     "nameEn",
     "jurisdiction",
-    "accreditedTypes",
     "suspended",
+    "graceUntil",
     "keyCount",
     "batchHead",
     "statusHead",
 )
 
 
-def types_mask(*codes: int) -> int:
-    return sum(1 << code for code in codes)
+def region(code: str) -> bytes:
+    """A GB/T 2260 prefix as the registry's bytes6: ASCII digits, zero-padded."""
+    return code.encode().ljust(6, b"\0")
+
+
+SHANGHAI, JIANGSU, NANJING, NATIONWIDE = region("31"), region("32"), region("3201"), region("")
 
 
 def compressed_key(seed: int = 1, prefix: int = 2) -> bytes:
@@ -52,20 +60,33 @@ class Reverted:
     args: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class Roles:
+    """One authority's role accounts."""
+
+    anchor: str
+    status: str
+    keys: str
+
+    def by_role(self, role: int) -> str:
+        return {ANCHOR: self.anchor, STATUS: self.status, KEYS: self.keys}[role]
+
+
 @dataclass
 class World:
     """The deployed registry and who is who.
 
-    council: three members, threshold 2. authority 1 (CN-31-DMV, driving) acts through
-    `dmv`; authority 2 (CN-11-AMR, business) acts through `amr`; `stranger` has no role.
-    Each authority has signing key 1.
+    council: three members, threshold 2 (not a dev deployment). Authority 1 (CN-31-DMV,
+    driving in region 31) acts through `dmv.anchor`, `dmv.status`, `dmv.keys`; authority 2
+    (CN-32-AMR, business in region 32) through `amr.*`; `stranger` has no role. Each
+    authority has signing key 1.
     """
 
     w3: Web3
     registry: Contract
     council: list[str]
-    dmv: str
-    amr: str
+    dmv: Roles
+    amr: Roles
     stranger: str
     spare: list[str]
 
@@ -115,18 +136,25 @@ class World:
         return self.registry.functions.proposalCount().call() + 1
 
     def govern(self, name: str, *args: Any) -> Any:
-        """Runs an onlySelf call through the council (propose + one approval)."""
+        """Runs an onlySelf call through the council (propose + threshold - 1 approvals)."""
         fns = self.registry.functions
         proposal_id = self.next_proposal()
-        self.send(fns.propose(self.action(name, *args)), self.council[0])
-        return self.send(fns.approve(proposal_id), self.council[1])
+        members = fns.councilMembers().call()
+        receipt = self.send(fns.propose(self.action(name, *args), 0), members[0])
+        for member in members[1:fns.threshold().call()]:
+            receipt = self.send(fns.approve(proposal_id), member)
+        return receipt
 
     def govern_reverts(self, name: str, *args: Any) -> Reverted:
         """Proposes an action whose execution must fail; returns the action's own error."""
         fns = self.registry.functions
         proposal_id = self.next_proposal()
-        self.send(fns.propose(self.action(name, *args)), self.council[0])
-        failed = self.reverts(fns.approve(proposal_id), self.council[1])
+        members = fns.councilMembers().call()
+        self.send(fns.propose(self.action(name, *args), 0), members[0])
+        threshold = fns.threshold().call()
+        for member in members[1:threshold - 1]:
+            self.send(fns.approve(proposal_id), member)
+        failed = self.reverts(fns.approve(proposal_id), members[threshold - 1])
         assert failed.name == "RegistryProposalFailed"
         assert failed.args[0] == proposal_id
         return decode_error(self.registry, failed.args[1])
@@ -149,6 +177,15 @@ class World:
 
     def latest_timestamp(self) -> int:
         return self.w3.eth.get_block("latest").timestamp
+
+    def advance(self, seconds: int) -> None:
+        """Makes the next block `seconds` later than the latest (test-only RPC)."""
+        target = self.latest_timestamp() + seconds
+        if isinstance(self.w3.provider, EthereumTesterProvider):
+            self.w3.provider.ethereum_tester.time_travel(target)
+        else:
+            self.w3.provider.make_request("evm_setNextBlockTimestamp", [target])
+            self.w3.provider.make_request("evm_mine", [])
 
     def authority(self, number: int) -> dict[str, Any]:
         values = self.registry.functions.authority(number).call()
@@ -197,19 +234,27 @@ def decode_error(registry: Contract, data: bytes) -> Reverted:
     raise AssertionError(f"revert data {data.hex()} is no registry error")
 
 
-def deploy(w3: Web3, council: list[str], threshold: int, sender: str) -> Contract:
+def deploy(w3: Web3, council: list[str], threshold: int, sender: str,
+           dev: bool = False) -> Contract:
     artifact = load_artifact("LicenceRegistry")
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
     receipt = w3.eth.wait_for_transaction_receipt(
-        factory.constructor(council, threshold).transact({"from": sender})
+        factory.constructor(council, threshold, dev).transact({"from": sender})
     )
     assert receipt.status == 1
     return w3.eth.contract(address=receipt.contractAddress, abi=artifact["abi"])
 
 
+def role_accounts(roles: Roles) -> list[tuple[str, int]]:
+    return [(roles.anchor, ANCHOR), (roles.status, STATUS), (roles.keys, KEYS)]
+
+
 def build_world(w3: Web3) -> World:
     accounts = list(w3.eth.accounts)
-    council, (dmv, amr, stranger), spare = accounts[:3], accounts[3:6], accounts[6:]
+    assert len(accounts) >= ACCOUNTS
+    council = accounts[:3]
+    dmv, amr = Roles(*accounts[3:6]), Roles(*accounts[6:9])
+    stranger, spare = accounts[9], accounts[10:]
     registry = deploy(w3, council, 2, council[0])
     world = World(w3, registry, council, dmv, amr, stranger, spare)
     world.govern(
@@ -218,29 +263,32 @@ def build_world(w3: Web3) -> World:
         "上海市公安局交通警察总队",
         "Shanghai Traffic Police",
         "CN-31",
-        types_mask(DRIVING),
-        [dmv],
+        [(DRIVING, SHANGHAI)],
+        role_accounts(dmv),
     )
     world.govern(
         "registerAuthority",
-        "CN-11-AMR",
-        "北京市市场监督管理局",
-        "Beijing Administration for Market Regulation",
-        "CN-11",
-        types_mask(BUSINESS),
-        [amr],
+        "CN-32-AMR",
+        "江苏省市场监督管理局",
+        "Jiangsu Administration for Market Regulation",
+        "CN-32",
+        [(BUSINESS, JIANGSU)],
+        role_accounts(amr),
     )
     fns = registry.functions
-    world.send(fns.addKey(compressed_key(1), 0, FAR_FUTURE), dmv)
-    world.send(fns.addKey(compressed_key(2), 0, FAR_FUTURE), amr)
+    world.send(fns.addKey(compressed_key(1), 0, FAR_FUTURE), dmv.keys)
+    world.send(fns.addKey(compressed_key(2), 0, FAR_FUTURE), amr.keys)
     return world
 
 
-def batch_head(head: bytes, licence_type: int, count: int, anchored_at: int, roots: bytes) -> bytes:
+def batch_head(
+    head: bytes, licence_type: int, region_: bytes, count: int, anchored_at: int, roots: bytes
+) -> bytes:
     """The interface's batchHead formula, recomputed off chain."""
     return keccak(
         head
         + licence_type.to_bytes(1, "big")
+        + region_
         + count.to_bytes(4, "big")
         + anchored_at.to_bytes(8, "big")
         + roots
@@ -248,14 +296,14 @@ def batch_head(head: bytes, licence_type: int, count: int, anchored_at: int, roo
 
 
 def status_head(
-    head: bytes, status: int, until: int, reason: int, refs: bytes, successors: bytes
+    head: bytes, status: int, until: int, reason_class: int, refs: bytes, successors: bytes
 ) -> bytes:
     """The interface's statusHead formula, recomputed off chain."""
     return keccak(
         head
         + status.to_bytes(1, "big")
         + until.to_bytes(8, "big")
-        + reason.to_bytes(2, "big")
+        + reason_class.to_bytes(1, "big")
         + refs
         + successors
     )

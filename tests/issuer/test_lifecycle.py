@@ -22,7 +22,7 @@ from issuer.issue.validation import CHINA
 from issuer.lifecycle import jobs, status_changes
 from issuer.lifecycle.request import LifecycleRequest
 from issuer.store import BatchState, IssuedLicence, StatusChange, Store
-from licence.vocabulary import LicenceState, StatusCode
+from licence.vocabulary import LicenceState, ReasonClass, Role, StatusCode
 
 from ..conftest import Home
 from .test_issue_command import anchored_batches, registry, rows_file
@@ -78,12 +78,14 @@ def test_revoke_suspend_reinstate_reach_chain_and_store(chain_home: Home,
 
     revoke, suspend, reinstate = status_events(chain_home)[before:]
     rows = {r.licence_number: r for r in licences(chain_home, numbers)}
-    assert (revoke["status"], revoke["reason"]) == (StatusCode.REVOKED, 12)
+    # The chain gets the public class (fraud → withdrawn); the store keeps the precise reason.
+    assert (revoke["status"], revoke["reasonClass"]) == (
+        StatusCode.REVOKED, ReasonClass.WITHDRAWN)
     assert revoke["refs"] == refs([rows[numbers[0]], rows[numbers[1]]])
     assert revoke["successors"] == b"" and revoke["until"] == 0
     end = int(dt.datetime(2099, 6, 30, 23, 59, 59, tzinfo=CHINA).timestamp())
-    assert (suspend["status"], suspend["reason"], suspend["until"]) == (
-        StatusCode.SUSPENDED, 7, end)
+    assert (suspend["status"], suspend["reasonClass"], suspend["until"]) == (
+        StatusCode.SUSPENDED, ReasonClass.WITHDRAWN, end)
     assert reinstate["refs"] == rows[numbers[3]].status_ref and reinstate["status"] == 3
 
     assert [rows[n].status for n in numbers] == [
@@ -160,8 +162,9 @@ def test_rerun_finishes_what_a_crash_left_recorded_but_unsent(chain_home: Home,
     request = LifecycleRequest("revoke", tuple(numbers[:2]), reason=13)
     job = jobs._create_job(home_store, authority, request, now=_now())
     (change,) = status_changes.pending_changes(home_store, DMV, job.id)
-    prepared = authority.registry.prepare_set_status(
-        StatusCode.REVOKED, status_changes.split(change.refs), reason=13)
+    prepared = authority.status.prepare_set_status(
+        StatusCode.REVOKED, status_changes.split(change.refs),
+        reason_class=ReasonClass.WITHDRAWN)
     with home_store.session() as s:  # what `submit` records before it sends
         row = s.get(StatusChange, change.id)
         row.state, row.tx_hash, row.raw_tx, row.nonce = (
@@ -172,13 +175,13 @@ def test_rerun_finishes_what_a_crash_left_recorded_but_unsent(chain_home: Home,
     sent = LifecycleRequest("revoke", (numbers[2],), reason=13)
     job2 = jobs._create_job(home_store, authority, sent, now=_now())
     (change2,) = status_changes.pending_changes(home_store, DMV, job2.id)
-    status_changes.submit(home_store, authority.registry, change2)
-    assert authority.registry.receipt(change2.tx_hash) is None  # waits for the first nonce
+    status_changes.submit(home_store, authority.status, change2)
+    assert authority.status.receipt(change2.tx_hash) is None  # waits for the first nonce
 
     result = chain_home.run("revoke", "--authority", DMV, *numbers[:2], "--reason",
                             "administrative")
     assert "(resumed)" in result.output
-    assert authority.registry.receipt(prepared.tx_hash) is not None
+    assert authority.status.receipt(prepared.tx_hash) is not None
     new = status_events(chain_home)[before:]
     assert [e["refs"] for e in new] == [change.refs, change2.refs]
     assert [r.status for r in licences(chain_home, numbers[:3])] == ["revoked"] * 3
@@ -202,7 +205,7 @@ def test_replace_issues_same_claims_and_supersedes_the_old(chain_home: Home,
     (anchor,) = anchored_batches(chain_home)[anchors:]
     (event,) = status_events(chain_home)[events:]
     new = {n: current(chain_home, n) for n in numbers[:2]}
-    assert event["status"] == StatusCode.SUPERSEDED and event["reason"] == 1
+    assert event["status"] == StatusCode.SUPERSEDED and event["reasonClass"] == 1
     assert event["refs"] == old[numbers[0]].status_ref + old[numbers[1]].status_ref
     assert event["successors"] == new[numbers[0]].status_ref + new[numbers[1]].status_ref
     for number in numbers[:2]:
@@ -255,7 +258,8 @@ def test_renew_extends_the_expiry_date(chain_home: Home, tmp_path: Path) -> None
     decoded = licence.decode_unverified(entry["qr"])
     assert decoded.valid_until == renewed.valid_until
     event = status_events(chain_home)[-1]
-    assert (event["status"], event["reason"]) == (StatusCode.SUPERSEDED, 4)
+    assert (event["status"], event["reasonClass"]) == (
+        StatusCode.SUPERSEDED, ReasonClass.REPLACED)
 
     result = chain_home.run("renew", "--authority", DMV, numbers[1], "--until", "2027-01-01",
                             "--out", str(out), ok=False)
@@ -275,7 +279,8 @@ def _authority(home: Home):
     settings = load_settings(home.path, home.env)
     admin = Installation(settings)
     admin.__dict__["keystore"] = Keystore(settings.keys_dir, passphrase_from_env(home.env))
-    return load_authority(admin, DMV, licence_type=None, now=_now())
+    return load_authority(admin, DMV, licence_type=None, now=_now(),
+                          roles=Role.ANCHOR | Role.STATUS)
 
 
 @pytest.mark.parametrize("command", ["revoke", "suspend", "reinstate", "replace", "renew",

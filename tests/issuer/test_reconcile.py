@@ -53,7 +53,8 @@ def test_lost_blocks_are_anchored_and_sent_again(chain_home: Home, tmp_path: Pat
     assert lines[-1].endswith("2 repairs.")
     assert [a["roots"] for a in anchored_batches(chain_home)] == [batch.roots]
     (event,) = status_events(chain_home)
-    assert (event["refs"], event["status"], event["reason"]) == (change.refs, StatusCode.REVOKED, 2)
+    assert (event["refs"], event["status"], event["reasonClass"]) == (
+        change.refs, StatusCode.REVOKED, 1)
     with store(chain_home).session() as s:
         states = {b.state for b in s.scalars(select(Batch))} | {
             c.state for c in s.scalars(select(StatusChange))}
@@ -90,13 +91,13 @@ def test_unsent_and_stale_transactions_are_finished(chain_home: Home, tmp_path: 
     job = jobs._create_job(home_store, authority, LifecycleRequest(
         "revoke", (numbers[0],), reason=12), now=_now())
     (stale,) = status_changes.pending_changes(home_store, DMV, job.id)
-    prepared = authority.registry.prepare_set_status(
-        StatusCode.REVOKED, status_changes.split(stale.refs), reason=12)
+    prepared = authority.status.prepare_set_status(
+        StatusCode.REVOKED, status_changes.split(stale.refs), reason_class=4)
     with home_store.session() as s:
         row = s.get(StatusChange, stale.id)
         row.state, row.tx_hash, row.raw_tx, row.nonce = (
             BatchState.SUBMITTED, prepared.tx_hash, prepared.raw, prepared.nonce)
-    chain_home.run("authority", "add-key", DMV)  # mined with that nonce
+    _use_nonce(authority.status, prepared.nonce)
     # A suspension recorded but killed before its transaction was even signed.
     job2 = jobs._create_job(home_store, authority, LifecycleRequest(
         "suspend", (numbers[1],), reason=8, until=_now() + 86_400), now=_now())
@@ -109,7 +110,16 @@ def test_unsent_and_stale_transactions_are_finished(chain_home: Home, tmp_path: 
     assert f"revoke request {job.id}: finished." in lines
     events = status_events(chain_home)[before:]
     assert [e["refs"] for e in events] == [stale.refs, unsent.refs]
-    assert authority.registry.receipt(prepared.tx_hash) is None
+    assert authority.status.receipt(prepared.tx_hash) is None
     assert [current(chain_home, n).status for n in numbers] == [
         "revoked", "suspended", "active"]
     assert reconcile(chain_home)[-1].endswith("nothing to repair.")
+
+
+def _use_nonce(client, nonce: int) -> None:
+    """Mines some other transaction of the same account with `nonce` (a transfer to itself)."""
+    account, w3 = client.account, client.w3
+    signed = account.sign_transaction({
+        "to": account.address, "value": 0, "gas": 21_000, "nonce": nonce,
+        "gasPrice": client.fees.gas_price or 0, "chainId": w3.eth.chain_id})
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))

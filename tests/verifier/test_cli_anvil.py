@@ -13,12 +13,12 @@ from click.testing import CliRunner
 
 from chain.connect import connect
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import types_mask
+from chain.records import Scope
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
 from elicence.cli import main
 from licence import LicenceItem, build_batch, compressed_public_key, load_schema
-from licence.vocabulary import StatusCode
+from licence.vocabulary import Role, StatusCode
 from tests.support.facts import DRIVING
 
 from ..licence.licence_testdata import DRIVING_ROW
@@ -41,10 +41,11 @@ def test_cli_syncs_from_a_live_node(node: LocalNode, tmp_path: Path) -> None:
     w3 = connect(node.url)
     council, dmv_account = dev_accounts(2)
     wait = WaitPolicy(timeout=20.0, poll_interval=0.02)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, wait=wait)
+    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=wait)
     registry.propose(registry.action_register_authority(
         "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        types_mask(DRIVING), [dmv_account.address]))
+        scopes=[Scope(DRIVING, "31")],
+        accounts=[(dmv_account.address, Role.ANCHOR | Role.STATUS | Role.KEYS)]))
     dmv = registry.as_account(dmv_account)
     now = int(time.time())
     key = private_key("anvil-dmv")
@@ -52,7 +53,7 @@ def test_cli_syncs_from_a_live_node(node: LocalNode, tmp_path: Path) -> None:
     claims = load_schema("driving").validate(DRIVING_ROW)
     batch = build_batch(1, 1, key, DRIVING, now, [
         LicenceItem(claims, now - DAY, now + YEAR, ref(f"anvil-{i}")) for i in range(3)])
-    dmv.anchor(DRIVING, 3, [r.root for r in batch.roots])
+    dmv.anchor(DRIVING, "31", 3, [r.root for r in batch.roots])
 
     home = tmp_path / "home"
     env = {"ELICENCE_HOME": str(home), "ELICENCE_RPC_URL": node.url,

@@ -20,7 +20,7 @@ from web3 import EthereumTesterProvider, Web3
 
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
-from chain.records import types_mask
+from chain.records import Scope
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
 from licence import (
@@ -36,7 +36,7 @@ from licence._cbor import dumps
 from licence._cose import sign
 from licence.licence import K_DEVICE
 from licence.presentation import B_DEVICE_KEY, B_LICENCE, B_TIME, Presentation, _tbs, present
-from licence.vocabulary import StatusCode
+from licence.vocabulary import ReasonClass, Role, StatusCode
 from tests.support.facts import BUSINESS, DRIVING
 
 from ..licence.licence_testdata import DRIVING_ROW, counter_bytes
@@ -127,16 +127,21 @@ def _keep(world: World, labels: list[str], licences: list[Licence]) -> None:
             world.qr[label] = licence.to_qr()
 
 
+ALL_ROLES = Role.ANCHOR | Role.STATUS | Role.KEYS
+
+
 def build_world(tmp: Path) -> World:
     w3 = Web3(EthereumTesterProvider())
     council, dmv_account, amr_account, vector_account = _accounts(w3, 4)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, wait=WAIT)
+    # A one-member dev council, and one account per authority holding all three roles:
+    # this world tests verification, not the registry's powers (tests/contracts does).
+    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=WAIT)
     registry.propose(registry.action_register_authority(
         "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        types_mask(DRIVING), [dmv_account.address]))
+        scopes=[Scope(DRIVING, "31")], accounts=[(dmv_account.address, ALL_ROLES)]))
     registry.propose(registry.action_register_authority(
         "CN-11-AMR", "北京市市场监督管理局", "Beijing Market Regulation", "CN-11",
-        types_mask(BUSINESS), [amr_account.address]))
+        scopes=[Scope(BUSINESS, "11")], accounts=[(amr_account.address, ALL_ROLES)]))
     dmv, amr = registry.as_account(dmv_account), registry.as_account(amr_account)
     t0 = int(w3.eth.get_block("latest")["timestamp"])
     world = World(w3, registry, deployed.block_number, dmv, amr, tmp / "index.sqlite",
@@ -162,11 +167,11 @@ def build_world(tmp: Path) -> World:
         overrides={"expired": (t0 - YEAR, t0 + 500), "not_yet_valid": (t0 + 30 * DAY,
                                                                      t0 + YEAR)}),
         random_bytes=randomness)
-    dmv.anchor(DRIVING, len(labels), _roots(main))
+    dmv.anchor(DRIVING, "31", len(labels), _roots(main))
     _keep(world, labels, main.licences)
 
     # Statuses.
-    dmv.set_status(StatusCode.REVOKED, [ref("revoked")], reason=7)
+    dmv.set_status(StatusCode.REVOKED, [ref("revoked")], reason_class=ReasonClass.WITHDRAWN)
     dmv.set_status(StatusCode.SUSPENDED, [ref("suspended_until_future")], until=t0 + YEAR)
     dmv.set_status(StatusCode.SUSPENDED, [ref("suspended_until_past"), ref("reinstated")],
                    until=t0 + 600)
@@ -181,13 +186,12 @@ def build_world(tmp: Path) -> World:
     late = build_batch(1, 3, keys["dmv-leaked-late"], DRIVING, t0,
                        _items(world, ["key_compromised_after_anchoring"], **window),
                        random_bytes=randomness)
-    dmv.anchor(DRIVING, 1, _roots(late))
-    mark_early = world.chain_time()
-    dmv.mark_key_compromised(2, mark_early)
+    dmv.anchor(DRIVING, "31", 1, _roots(late))
+    dmv.mark_key_compromised(2)  # from this block on
     world.advance(10)
-    dmv.anchor(DRIVING, 1, _roots(early))
+    dmv.anchor(DRIVING, "31", 1, _roots(early))
     world.advance(10)
-    dmv.mark_key_compromised(3, world.chain_time())
+    dmv.mark_key_compromised(3)
     _keep(world, ["key_compromised_before_anchoring"], early.licences)
     _keep(world, ["key_compromised_after_anchoring"], late.licences)
 
@@ -195,13 +199,13 @@ def build_world(tmp: Path) -> World:
     future = build_batch(1, 5, keys["dmv-future"], DRIVING, t0,
                          _items(world, ["key_not_yet_valid_at_anchoring"], **window),
                          random_bytes=randomness)
-    dmv.anchor(DRIVING, 1, _roots(future))
+    dmv.anchor(DRIVING, "31", 1, _roots(future))
     _keep(world, ["key_not_yet_valid_at_anchoring"], future.licences)
     short = build_batch(1, 4, keys["dmv-short"], DRIVING, t0,
                         _items(world, ["key_expired_at_anchoring"], **window),
                         random_bytes=randomness)
     world.advance(200)
-    dmv.anchor(DRIVING, 1, _roots(short))
+    dmv.anchor(DRIVING, "31", 1, _roots(short))
     _keep(world, ["key_expired_at_anchoring"], short.licences)
 
     # Signed but never anchored; signed under a key id nobody registered.
@@ -212,7 +216,7 @@ def build_world(tmp: Path) -> World:
     unknown_key = build_batch(1, 9, keys["dmv-1"], DRIVING, t0,
                               _items(world, ["unregistered_key_id"], **window),
                               random_bytes=randomness)
-    dmv.anchor(DRIVING, 1, _roots(unknown_key))
+    dmv.anchor(DRIVING, "31", 1, _roots(unknown_key))
     _keep(world, ["unregistered_key_id"], unknown_key.licences)
 
     # AMR signs driving licences: one root anchored by the DMV (another authority's root),
@@ -222,9 +226,9 @@ def build_world(tmp: Path) -> World:
         foreign = build_batch(2, 1, keys["amr-1"], DRIVING, t0,
                               _items(world, [label], **window), random_bytes=randomness)
         if anchor_as == "dmv":
-            dmv.anchor(DRIVING, 1, _roots(foreign))
+            dmv.anchor(DRIVING, "31", 1, _roots(foreign))
         else:
-            amr.anchor(BUSINESS, 1, _roots(foreign))
+            amr.anchor(BUSINESS, "11", 1, _roots(foreign))
         _keep(world, [label], foreign.licences)
 
     # A valid licence with one claim changed after signing.
@@ -247,25 +251,25 @@ def anchor_vectors(world: World, account: LocalAccount) -> None:
     status = json.loads((VECTORS / "status" / "revoked.json").read_text(encoding="utf-8"))
     world.registry.propose(world.registry.action_register_authority(
         "CN-44-DMV", "广东省公安厅交通管理局", "Guangdong Traffic Police", "CN-44",
-        types_mask(DRIVING), [account.address]))
+        scopes=[Scope(DRIVING, "44")], accounts=[(account.address, ALL_ROLES)]))
     authority = world.registry.as_account(account)
     issued_at = status["expected"]["issued_at"]
     authority.add_key(bytes.fromhex(status["authority_public_key"]), issued_at - DAY,
                       world.t0 + 10 * YEAR)
     roots = [bytes.fromhex(r) for r in status["anchored_roots"]]
-    authority.anchor(DRIVING, 37, roots)
+    authority.anchor(DRIVING, "44", 37, roots)
     # The presentation vectors' bound licence comes from a batch whose roots the vectors do
     # not list: recompute its root from a vector and anchor that.
     live = json.loads((VECTORS / "valid" / "presentation_age_over_18.json").read_text(
         encoding="utf-8"))
     bound = decode_unverified(live["qr"])
     assert isinstance(bound, Presentation)
-    authority.anchor(DRIVING, bound.licence.header.subtree_size,
+    authority.anchor(DRIVING, "44", bound.licence.header.subtree_size,
                      [bound.licence.subtree_root()])
     event = status["status_event"]
     refs = bytes.fromhex(event["refs"])
     authority.set_status(event["status"], [refs[i : i + 16] for i in range(0, len(refs), 16)],
-                         until=event["until"], reason=event["reason"])
+                         until=event["until"], reason_class=event["reason"])
 
 
 def live_with_wrong_device_key(world: World) -> str:

@@ -38,7 +38,8 @@ def test_verify_answers_the_cli_document(client: FlaskClient, web_world: World) 
         assert answer.get_json() == json.loads(json.dumps(expected)), name
         assert answer.get_json()["verdict"] == verdict
     revoked = client.post("/api/v1/verify", json={"qr": web_world.qr["revoked"]}).get_json()
-    assert revoked["status"]["reason_code"] == 7 and revoked["reason"] == "revoked"
+    assert revoked["status"]["reason_code"] == 4 and revoked["reason"] == "revoked"
+    assert revoked["status"]["reason"] == "withdrawn"  # the public class, never the cause
     tampered = client.post("/api/v1/verify", json={"qr": web_world.qr["tampered_claim"]})
     assert tampered.get_json()["reason"] == "signature_invalid"
     assert tampered.get_json()["claims"] == {}
@@ -134,8 +135,8 @@ def test_status_endpoint(client: FlaskClient, web_world: World) -> None:
         return answer.get_json()
 
     revoked = status("revoked")
-    assert revoked["status"] == "revoked" and revoked["reason"]["code"] == 7
-    assert revoked["reason"]["zh"] == "累积记分达到上限"
+    assert revoked["status"] == "revoked" and revoked["reason"]["code"] == 4
+    assert revoked["reason"]["zh"] == "发证机关撤销"  # the public class only
     suspended = status("suspended_until_future")
     assert suspended["status"] == "suspended" and suspended["until"] > web_world.now
     assert status("suspended_until_past")["status"] == "active"  # the suspension ended

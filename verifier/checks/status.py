@@ -8,7 +8,7 @@ from typing import Any
 
 from chain.index import StatusInfo
 from chain.status import licence_state
-from licence.status_reasons import describe
+from licence.status_reasons import describe_class
 from licence.vocabulary import LicenceState
 
 from ..context import Context
@@ -41,14 +41,14 @@ class StatusCheck(Check):
 
 
 def _why(info: StatusInfo) -> dict[str, str]:
-    words = describe(info.reason)
+    words = describe_class(info.reason_class)
     return {"why": words.en, "why_zh": words.zh}
 
 
 def _record(state: str, info: StatusInfo) -> dict[str, Any]:
     """The status block of the verification result (no personal data: chain facts only)."""
-    words = describe(info.reason)
-    return {"state": state, "reason_code": info.reason, "reason": words.name,
+    words = describe_class(info.reason_class)
+    return {"state": state, "reason_code": info.reason_class, "reason": words.name,
             "reason_en": words.en, "reason_zh": words.zh,
             "until": info.until if state == LicenceState.SUSPENDED else None,
             "successor": info.successor.hex() if info.successor else None,

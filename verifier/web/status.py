@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from chain.status import index_freshness, licence_state
-from licence.status_reasons import describe
+from licence.status_reasons import describe_class
 from licence.vocabulary import LicenceState
 
 from ..errors import IndexUnavailable, RequestError
@@ -32,7 +32,7 @@ def status():
     now = verifier.now()
     answer = licence_state(info, now=now, freshness=index_freshness(
         state, now=now, max_age=verifier.config.policy.max_staleness))
-    reason = None if info is None else describe(info.reason)
+    reason = None if info is None else describe_class(info.reason_class)
     return jsonify(
         status=answer.state,
         status_reason=answer.reason,
