@@ -50,7 +50,7 @@ url, address, account, locks, prepared_file, go_file = sys.argv[1:]
 registry = Registry(connect(url), address, account=dev_accounts(8)[int(account)],
                     nonce_locks=Path(locks))
 with registry.sending():
-    prepared = registry.prepare_anchor(DRIVING, 1, [(1).to_bytes(16, "big")])
+    prepared = registry.prepare_anchor(DRIVING, "31", 1, [(1).to_bytes(16, "big")])
     Path(prepared_file + ".part").write_text(str(prepared.nonce))
     os.replace(prepared_file + ".part", prepared_file)
     deadline = time.monotonic() + 60
@@ -73,7 +73,7 @@ def nonce_of(world: World, tx_hash: str) -> int:
 
 
 def dmv_client(world: World, locks: Path | None) -> Registry:
-    """The DMV's account as another client (another process would have its own)."""
+    """The DMV's anchor account as another client (another process would have its own)."""
     return Registry(world.backend.w3, world.registry.address, account=world.backend.accounts[3],
                     wait=WAIT, nonce_locks=locks)
 
@@ -92,7 +92,7 @@ def test_a_prepared_nonce_is_not_taken_by_another_process_before_it_is_sent(
         held_nonce = int(prepared_file.read_text())
         results: list = []
         cli = threading.Thread(target=lambda: results.append(
-            dmv_client(world, locks).anchor(DRIVING, 1, [ref(2)])))
+            dmv_client(world, locks).anchor(DRIVING, "31", 1, [ref(2)])))
         cli.start()
         cli.join(GRACE)  # without the lock it would take the held nonce now
         go.touch()
@@ -115,7 +115,7 @@ def test_clients_and_threads_of_one_process_share_the_account(world: World) -> N
 
     def hold() -> None:
         with holder.sending():
-            prepared = holder.prepare_anchor(DRIVING, 1, [ref(1)])
+            prepared = holder.prepare_anchor(DRIVING, "31", 1, [ref(1)])
             prepared_event.set()
             go.wait(BOUND)
             sent.append(holder.send_raw(prepared.raw, prepared.nonce))
@@ -125,7 +125,7 @@ def test_clients_and_threads_of_one_process_share_the_account(world: World) -> N
     assert prepared_event.wait(BOUND)
     results: list = []
     second = threading.Thread(target=lambda: results.append(
-        other.anchor(DRIVING, 1, [ref(2)])))
+        other.anchor(DRIVING, "31", 1, [ref(2)])))
     second.start()
     second.join(GRACE)
     go.set()
@@ -142,7 +142,7 @@ def test_resending_our_own_mined_transaction_is_not_a_used_nonce(world: World) -
     one)."""
     dmv = dmv_client(world, None)
     with dmv.sending():
-        prepared = dmv.prepare_anchor(DRIVING, 1, [ref(3)])
+        prepared = dmv.prepare_anchor(DRIVING, "31", 1, [ref(3)])
     world.backend.w3.eth.send_raw_transaction(prepared.raw)  # "the other process"
     dmv.wait(prepared.tx_hash)
     assert dmv.send_raw(prepared.raw, prepared.nonce) == prepared.tx_hash
@@ -197,11 +197,15 @@ def unfinished(chain_home: Home) -> list[str]:
 
 
 @pytest.mark.anvil
-def test_claims_and_commands_sending_at_once_all_succeed(chain_home: Home, app,
-                                                         issued: list[dict]) -> None:
-    """Two command-line processes revoke while two wallets claim, all from CN-31-DMV's
-    account: every claim and every command succeeds at its first try, everything is
-    mined and nothing is left half-sent."""
+def test_claims_and_commands_sending_at_once_all_succeed(
+        chain_home: Home, app, issued: list[dict],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """While two wallets claim, one command-line process issues a batch (all three send
+    from CN-31-DMV's anchor account) and two more revoke (both from its status account):
+    every claim and every command succeeds at its first try, everything is mined and
+    nothing is left half-sent."""
+    tmp = tmp_path_factory.mktemp("more")
+    rows = rows_file(tmp, 3, start=32_000)
     anchors, events = len(anchored_batches(chain_home)), len(status_events(chain_home))
     revoking = [[issued[i]["licence_number"] for i in (0, 1)],
                 [issued[i]["licence_number"] for i in (2, 3)]]
@@ -210,10 +214,14 @@ def test_claims_and_commands_sending_at_once_all_succeed(chain_home: Home, app,
     claims: list[tuple[int, dict]] = []
     commands_done = threading.Event()
 
-    def operator(numbers: list[str]) -> None:
+    def revoker(numbers: list[str]) -> None:
         for number in numbers:
             runs.append(cli(chain_home, "revoke", "--authority", "CN-31-DMV", number,
                             "--reason", "lost"))
+
+    def issuer() -> None:
+        runs.append(cli(chain_home, "issue", "--authority", "CN-31-DMV", "--type", "driving",
+                        "--input", str(rows), "--out", str(tmp / "out"), "--no-pdf"))
 
     def wallet(mine: list[str]) -> None:
         client = app.test_client()
@@ -223,46 +231,49 @@ def test_claims_and_commands_sending_at_once_all_succeed(chain_home: Home, app,
             if commands_done.is_set():
                 return
 
-    operators = [threading.Thread(target=operator, args=(n,)) for n in revoking]
+    commands = [threading.Thread(target=revoker, args=(n,)) for n in revoking]
+    commands.append(threading.Thread(target=issuer))
     wallets = [threading.Thread(target=wallet, args=(codes[i::2],)) for i in (0, 1)]
-    for thread in [*operators, *wallets]:
+    for thread in [*commands, *wallets]:
         thread.start()
-    for thread in operators:
+    for thread in commands:
         thread.join(4 * 300)
     commands_done.set()
     for thread in wallets:
         thread.join(BOUND * 4)
-    assert not any(t.is_alive() for t in [*operators, *wallets])
+    assert not any(t.is_alive() for t in [*commands, *wallets])
 
-    assert [r.returncode for r in runs] == [0] * 4, [r.stderr for r in runs]
+    assert [r.returncode for r in runs] == [0] * 5, [r.stderr for r in runs]
     assert all(status == 200 for status, _ in claims), claims
-    assert len(anchored_batches(chain_home)) == anchors + len(claims)
+    assert len(anchored_batches(chain_home)) == anchors + len(claims) + 1
     revoked = licences(chain_home, [n for pair in revoking for n in pair])
     assert [str(r.status) for r in revoked] == ["revoked"] * 4
     assert len(status_events(chain_home)) == events + 4
     assert unfinished(chain_home) == []
-    # Both kinds of process took the installation's lock for the account.
+    # Every kind of process took the installation's lock for the account it sent from.
     keys = Keystore(load_settings(chain_home.path, chain_home.env).keys_dir, Passphrase(b""))
-    dmv = to_checksum_address(keys.account_address("CN-31-DMV"))
-    assert f"{dmv}.lock" in [p.name for p in (chain_home.path / "locks").iterdir()]
+    locks = [p.name for p in (chain_home.path / "locks").iterdir()]
+    for account in ("CN-31-DMV-anchor", "CN-31-DMV-status"):
+        assert f"{to_checksum_address(keys.account_address(account))}.lock" in locks
 
 
 @pytest.mark.anvil
-def test_a_claim_right_after_a_command_succeeds_at_first_try(chain_home: Home, app,
-                                                             issued: list[dict]) -> None:
-    """The old failure: the first claim after the command line sent from the authority's
-    account was refused with "nonce too low"."""
+def test_a_claim_right_after_a_command_succeeds_at_first_try(
+        chain_home: Home, app, issued: list[dict],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The old failure: the first claim after the command line sent from the same account
+    (now the authority's anchor account) was refused with "nonce too low"."""
+    tmp = tmp_path_factory.mktemp("after")
     client = app.test_client()
     device = ec.generate_private_key(ec.SECP256R1())
     first = wallet_claim(client, issued[16]["claim_code"], device)
     assert first.status_code == 200, first.get_json()
-    ran = cli(chain_home, "revoke", "--authority", "CN-31-DMV", issued[17]["licence_number"],
-              "--reason", "lost")
+    ran = cli(chain_home, "issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
+              str(rows_file(tmp, 2, start=33_000)), "--out", str(tmp / "out"), "--no-pdf")
     assert ran.returncode == 0, ran.stderr
     second = wallet_claim(client, issued[18]["claim_code"], device)
     assert second.status_code == 200, second.get_json()
     assert unfinished(chain_home) == []
-
 
 
 @pytest.mark.anvil
@@ -281,8 +292,8 @@ def test_a_change_another_process_sent_is_not_signed_a_second_time(
         "revoke", (issued[19]["licence_number"],), reason=1), now=_now())
     (change,) = status_changes.pending_changes(store, DMV, job.id)
     (their_copy,) = status_changes.pending_changes(store, DMV, job.id)
-    status_changes.submit(store, theirs.registry, their_copy)
-    status_changes.submit(store, ours.registry, change)  # read as SIGNED before theirs
+    status_changes.submit(store, theirs.status, their_copy)
+    status_changes.submit(store, ours.status, change)  # read as SIGNED before theirs
     assert change.tx_hash == their_copy.tx_hash
-    status_changes.confirm(store, ours.registry, change, now=_now())
+    status_changes.confirm(store, ours.status, change, now=_now())
     assert len(status_events(chain_home)) == events + 1
