@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import shutil
 import statistics
@@ -34,6 +33,7 @@ from chain.config import load_settings  # noqa: E402
 from chain.node import free_port  # noqa: E402
 from elicence.app import create_app  # noqa: E402
 from elicence.sandbox import command_runner, set_up  # noqa: E402
+from issuer.issue.outputs import read_claim_codes  # noqa: E402
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
 from licence.qr import decode_text  # noqa: E402
 from wallet.web import shell_files  # noqa: E402
@@ -78,8 +78,7 @@ def main() -> None:
         source = write_csv(home / "rows.csv", DRIVING_FIELDS, driving_rows(1, seed=77))
         run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input", str(source),
             "--out", str(home / "out"), "--no-pdf")
-        code = json.loads((home / "out" / "report.json").read_text())["licences"][0][
-            "claim_code"]
+        code = read_claim_codes(home / "out")[0]["claim_code"]
         os.environ.update(env)
         app = create_app(load_settings(home, env))
         with serving(app) as url:

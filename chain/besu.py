@@ -20,6 +20,8 @@ from pathlib import Path
 import rlp
 from eth_keys import keys
 
+from chain.private_files import output_folder, private_folder, write_private
+
 EXTRA_VANITY = bytes(32)
 # Room for the registry's deployment (~4.8 M gas) and for ~28 of its largest calls (a
 # supersession of 256 licences, 0.35 M gas) per block; far below what would let one
@@ -125,19 +127,16 @@ def write_network(out: Path, count: int, *, chain_id: int = 1337, block_period: 
     hosts = hosts or ["127.0.0.1"] * count
     validators = [Validator(f"node-{i + 1}", keys.PrivateKey(os.urandom(32)))
                   for i in range(count)]
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "genesis.json").write_text(json.dumps(genesis(
+    output_folder(out)
+    write_private(out / "genesis.json", json.dumps(genesis(
         [v.address for v in validators], chain_id, block_period), indent=2) + "\n")
-    (out / "permissions_config.toml").write_text(
-        permissions(validators, hosts, p2p_base, list(dict.fromkeys(accounts or []))))
+    write_private(out / "permissions_config.toml",
+                  permissions(validators, hosts, p2p_base, list(dict.fromkeys(accounts or []))))
     for index, validator in enumerate(validators):
-        folder = out / validator.name
-        folder.mkdir(exist_ok=True)
-        key_file = folder / "key"
-        key_file.write_text(validator.private_key.to_hex() + "\n")
-        key_file.chmod(0o600)
-        (folder / "key.pub").write_text(validator.private_key.public_key.to_hex() + "\n")
-        (folder / "config.toml").write_text(
-            node_config(index, validators, p2p_base, rpc_base, hosts))
+        folder = private_folder(out / validator.name)
+        write_private(folder / "key", validator.private_key.to_hex() + "\n")
+        write_private(folder / "key.pub", validator.private_key.public_key.to_hex() + "\n")
+        write_private(folder / "config.toml",
+                      node_config(index, validators, p2p_base, rpc_base, hosts))
     return validators
 

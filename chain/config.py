@@ -12,6 +12,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from chain.private_files import private_folder, write_private
 from licence.errors import ElicenceError
 
 DEFAULT_HOME = "var"
@@ -83,12 +84,15 @@ class Settings:
 
     def save(self) -> None:
         """Writes the file-backed settings (not env overrides' origin: whatever is current)."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.ensure_home()
         data = {k: v for k, v in asdict(self).items() if k not in ("home", "extra")}
         data.update(self.extra)
-        tmp = self.config_file.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(self.config_file)
+        write_private(self.config_file, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    def ensure_home(self) -> Path:
+        """The home folder, created (or tightened) to mode 0700: it holds keys, the store
+        and every log."""
+        return private_folder(self.home)
 
 
 def home_dir(environ: dict[str, str] | None = None) -> Path:

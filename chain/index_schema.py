@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from chain.private_files import private_sqlite
+
 SCHEMA_VERSION = "2"
 
 SCHEMA = """
@@ -151,6 +153,7 @@ def open_db(path: str, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                isolation_level=None)
     else:
+        private_sqlite(path)
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")

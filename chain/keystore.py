@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from chain.private_files import private_folder, write_private
 from licence.errors import ElicenceError
 
 SIGNING = "p256-signing"
@@ -153,12 +154,8 @@ class Keystore:
             "cipher": {"name": "aes-256-gcm", "nonce": nonce.hex()},
             "ciphertext": ciphertext.hex(),
         }
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, sort_keys=True)
-        tmp.replace(path)
+        private_folder(path.parent)
+        write_private(path, json.dumps(document, indent=2, sort_keys=True))
         self._cache[(kind, name)] = secret
 
     def _load(self, kind: str, name: str) -> dict:

@@ -25,6 +25,13 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from chain.errors import NodeControlError
+from chain.private_files import (
+    CHILD_UMASK,
+    keep_private,
+    private_file,
+    private_folder,
+    write_private,
+)
 
 # Public test mnemonic (anvil/hardhat default). LOCAL DEV NODE ONLY — everyone knows these keys.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -137,7 +144,8 @@ class LocalNode:
                 f"Port {self.port} on 127.0.0.1 is already in use by another program: stop it "
                 "or choose another port.",
             )
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.state_dir)
+        keep_private(self.state_file)
         command = [
             str(self.anvil),
             "--host", "127.0.0.1",
@@ -153,14 +161,16 @@ class LocalNode:
         if self.block_time:
             command += ["--block-time", f"{self.block_time:g}"]
         command += self.extra_args
-        with open(self.log_file, "ab") as log:
+        with private_file(self.log_file, "ab") as log:
             # Own session: the node ignores the terminal's Ctrl-C (its starter stops it in
-            # order) and, unless attached, outlives `elicence node start`.
+            # order) and, unless attached, outlives `elicence node start`. Its umask keeps
+            # the state file it writes private.
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True, preexec_fn=die_with_parent() if self.attached else None,
+                umask=CHILD_UMASK,
             )
-        self.pid_file.write_text(f"{self._process.pid}\n")
+        write_private(self.pid_file, f"{self._process.pid}\n")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from eth_utils import to_checksum_address
 
 from chain.errors import ChainError
+from chain.private_files import open_private, private_folder
 
 # The lock covers a pending-count read, signing, a store write and one RPC call: a holder
 # taking longer than this is hung, and its waiters say so instead of waiting forever.
@@ -73,9 +74,8 @@ class NonceLock:
             self._thread_lock.release()
 
     def _lock_file(self, path: Path) -> int:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Read-only is enough for flock: any process that can read the home can take it.
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        private_folder(path.parent)
+        fd = open_private(path, os.O_RDONLY | os.O_CREAT)  # read-only is enough for flock
         deadline = time.monotonic() + self.timeout
         while True:
             try:

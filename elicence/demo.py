@@ -38,12 +38,20 @@ import click
 from chain.config import home_dir, load_settings
 from chain.errors import ChainError
 from chain.node import LocalNode, die_with_parent
+from chain.private_files import (
+    CHILD_UMASK,
+    open_private,
+    private_file,
+    private_folder,
+    write_private,
+)
 from elicence.home_lock import HomeBusy, hold_home, lock_path
 from elicence.pid_file import PidFile
 from elicence.sandbox import AUTHORITIES, command_runner, set_up
 from elicence.tls import DemoTls, ensure_certificates, serve_ca_certificate
 from elicence.tls import lan_address as route_address
 from elicence.unfailing_output import Unfailing
+from issuer.issue.outputs import CLAIM_CODES, REPORT, read_claim_codes
 
 run = command_runner(echo=True)
 
@@ -54,9 +62,8 @@ def ensure_passphrase(home: Path) -> None:
         return
     path = home / "passphrase"
     if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
+        private_folder(home)
+        with os.fdopen(open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w") as handle:
             handle.write(secrets.token_urlsafe(24) + "\n")
     os.environ["ELICENCE_PASSPHRASE_FILE"] = str(path)
 
@@ -83,21 +90,26 @@ DEMO_DATA = Path(__file__).resolve().parent.parent / "scripts" / "demo-data"
 
 def issue_demo_licences(out: Path) -> dict[str, dict]:
     """Issues the sample licences once, then revokes, suspends and replaces a few so that
-    every verdict can be seen. Returns the report entries the demo points at."""
+    every verdict can be seen. Returns the report entries the demo points at (the valid
+    one with its claim code, from claim-codes.csv)."""
     reused = []
     for authority, kind in (("CN-31-DMV", "driving"), ("CN-32-AMR", "business")):
-        if (out / kind / "report.json").exists():
+        if (out / kind / CLAIM_CODES).exists():
             reused.append(kind)
-        else:
+        else:  # a run of an older version left no claim-codes.csv: `issue` writes it now
+            private_folder(out / kind)  # the demo's own folder, maybe from an older run
             run("issue", "--authority", authority, "--type", kind,
                 "--input", str(DEMO_DATA / f"{kind}.csv"), "--out", str(out / kind))
     if reused:
         click.echo(f"Reusing the {' and '.join(reused)} licences issued by an earlier run "
                    f"(in {out}): none issued again.", err=True)
-    driving = json.loads((out / "driving" / "report.json").read_text("utf-8"))["licences"]
-    business = json.loads((out / "business" / "report.json").read_text("utf-8"))["licences"]
+    driving = json.loads((out / "driving" / REPORT).read_text("utf-8"))["licences"]
+    business = json.loads((out / "business" / REPORT).read_text("utf-8"))["licences"]
+    codes = {row["licence_number"]: row["claim_code"]
+             for row in read_claim_codes(out / "driving")}
     picked = {"valid": driving[0], "revoked": driving[1], "suspended": driving[3],
               "replaced": driving[4], "business_revoked": business[1]}
+    picked["valid"]["claim_code"] = codes[driving[0]["licence_number"]]
     done = out / "lifecycle.done"
     if not done.exists():
         until = (dt.date.today() + dt.timedelta(days=90)).isoformat()
@@ -110,7 +122,7 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
         run("revoke", "--authority", "CN-32-AMR",
             picked["business_revoked"]["licence_number"], "--reason", "business_closed",
             "--case", "demo")
-        done.write_text("revoked, suspended and replaced the demo's sample licences\n")
+        write_private(done, "revoked, suspended and replaced the demo's sample licences\n")
     return picked
 
 
@@ -160,11 +172,11 @@ class WebApp:
                 f"Port {self.port} on {self.host} is in use: stop what uses it, or run "
                 f"scripts/demo {'--lan-port' if self.tls else '--port'} N with a free port.")
         click.secho("$ elicence " + shlex.join(self.args()), fg="cyan", err=True)
-        with log.open("ab") as out:
+        with private_file(log, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "elicence", *self.args()], stdout=out,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                preexec_fn=die_with_parent())
+                preexec_fn=die_with_parent(), umask=CHILD_UMASK)
         pid_file.record(self.process.pid)
         self.pid_file = pid_file
         deadline = time.monotonic() + timeout
@@ -294,8 +306,8 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int)
                     "ca_cert": str(phone.tls.ca_cert),
                     "ca_cert_url": f"http://{phone.host}:{lan_port + 1}/ca.crt",
                     "ca_fingerprint": phone.tls.ca_fingerprint()})
-            (home / "demo.json").write_text(
-                json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            write_private(home / "demo.json",
+                          json.dumps(facts, ensure_ascii=False, indent=2) + "\n")
             starting.clear()  # ready: a signal now only ends the wait below
             click.echo(ready_block(home, facts))
             sys.stdout.flush()

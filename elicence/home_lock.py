@@ -9,6 +9,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from chain.private_files import open_private, private_folder
 from licence.errors import ElicenceError
 
 
@@ -23,8 +24,8 @@ def lock_path(home: Path) -> Path:
 def hold_home(home: Path) -> int:
     """Takes the home's demo lock; returns the descriptor holding it (closing it, or the
     demo ending, releases it)."""
-    home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(home), os.O_RDWR | os.O_CREAT, 0o644)
+    private_folder(home)
+    fd = open_private(lock_path(home), os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

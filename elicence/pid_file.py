@@ -16,6 +16,8 @@ import signal
 import time
 from pathlib import Path
 
+from chain.private_files import write_private
+
 
 def _identity(pid: int) -> tuple[int, list[str]] | None:
     """(start time, command line) of a live, non-zombie process; None otherwise."""
@@ -38,7 +40,7 @@ class PidFile:
         """Records a process this one just started (after exec: Popen returned)."""
         found = _identity(pid)
         start, args = found if found else (None, None)
-        self.path.write_text(json.dumps({"pid": pid, "start": start, "args": args}) + "\n")
+        write_private(self.path, json.dumps({"pid": pid, "start": start, "args": args}) + "\n")
 
     def recorded(self) -> int | None:
         """The recorded pid while that very process still runs; None otherwise."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import socket
 import threading
 from collections.abc import Iterable
@@ -27,6 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from chain.private_files import private_folder, write_private
 
 CA_DAYS = 3650
 # Apple refuses server certificates valid for longer than 825 days, even from a user CA.
@@ -82,7 +83,7 @@ def ensure_certificates(home: Path, addresses: Iterable[str],
     """The local CA and a server certificate for `addresses`, made or reused in home/tls."""
     now = now or dt.datetime.now(dt.UTC)
     directory = home / "tls"
-    directory.mkdir(parents=True, exist_ok=True)
+    private_folder(directory)
     tls = DemoTls(directory / "ca.pem", directory / "ca-key.pem",
                   directory / "server.pem", directory / "server-key.pem")
     ca_cert, ca_key = _load_or_make_ca(tls, now)
@@ -111,8 +112,8 @@ def ensure_certificates(home: Path, addresses: Iterable[str],
                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                     ca_key.public_key()), critical=False)
                 .sign(ca_key, hashes.SHA256()))
-        _write_private(tls.key, _pem_key(key))
-        _write(tls.cert, cert.public_bytes(serialization.Encoding.PEM))
+        write_private(tls.key, _pem_key(key))
+        write_private(tls.cert, cert.public_bytes(serialization.Encoding.PEM))
     return tls
 
 
@@ -142,8 +143,8 @@ def _load_or_make_ca(tls: DemoTls, now: dt.datetime):
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                            critical=False)
             .sign(key, hashes.SHA256()))
-    _write_private(tls.ca_key, _pem_key(key))
-    _write(tls.ca_cert, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(tls.ca_key, _pem_key(key))
+    write_private(tls.ca_cert, cert.public_bytes(serialization.Encoding.PEM))
     tls.cert.unlink(missing_ok=True)  # signed by the old CA: issue again
     return cert, key
 
@@ -166,21 +167,6 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
     # Unencrypted, like any web server's key file; protected by its mode (0600).
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(partial, path)
-
-
-def _write(path: Path, data: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
 
 
 def serve_ca_certificate(host: str, port: int, ca_cert: Path) -> ThreadingHTTPServer:

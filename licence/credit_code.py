@@ -16,9 +16,8 @@ def problem(code: str) -> tuple[str, str] | None:
     """Returns (problem code, detail) if `code` is not a valid credit code, else None."""
     if len(code) != 18:
         return "length", f"has {len(code)} characters instead of 18"
-    bad = sorted({c for c in code if c not in _VALUE})
-    if bad:
-        return "character", "contains characters not used in credit codes: " + " ".join(bad)
+    if any(c not in _VALUE for c in code):
+        return "character", "contains characters not used in credit codes"
     if not code[2:8].isdigit():
         return "pattern", "characters 3 to 8 must be the digits of a region code"
     if check_character(code[:17]) != code[17]:

@@ -16,6 +16,8 @@ import json
 import os
 from pathlib import Path
 
+from chain.private_files import open_private, private_folder
+
 from .result import Verification
 
 SALT_FILE = "verifier-salt"
@@ -29,10 +31,10 @@ def installation_salt(home: Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    home.mkdir(parents=True, exist_ok=True)
+    private_folder(home)
     salt = os.urandom(SALT_BYTES)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except FileExistsError:  # another process created it first
         return path.read_bytes()
     with os.fdopen(fd, "wb") as f:
@@ -57,9 +59,8 @@ class VerificationLog:
     def __init__(self, path: str | Path, salt: bytes, counter_id: str) -> None:
         self.salt = salt
         self.counter_id = counter_id
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                                       | os.O_CLOEXEC, 0o600)
+        private_folder(Path(path).parent)
+        self._fd: int | None = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
     def record(self, v: Verification, *, now: int, authority: int | None,
                status_ref: bytes | None) -> None:

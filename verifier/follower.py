@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from pathlib import Path
 from chain.config import Settings
 from chain.indexer import Indexer
 from chain.installation import Installation
+from chain.private_files import private_folder, write_private
 from chain.registry import Registry
 
 log = logging.getLogger("elicence.verifier.follower")
@@ -46,10 +46,7 @@ def read_state(home: Path) -> FollowerState:
 
 
 def write_state(home: Path, state: FollowerState) -> None:
-    path = home / STATE_FILE
-    tmp = path.with_name(f"{STATE_FILE}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
-    tmp.replace(path)
+    write_private(home / STATE_FILE, json.dumps(asdict(state)))
 
 
 class IndexSync:
@@ -78,7 +75,7 @@ class IndexSync:
     def __call__(self, now: int) -> int:
         try:
             if self._indexer is None:
-                self.index_path.parent.mkdir(parents=True, exist_ok=True)
+                private_folder(self.index_path.parent)
                 self._indexer = Indexer(self.index_path, self.connect(),
                                         start_block=self.start_block,
                                         confirmations=self.confirmations)

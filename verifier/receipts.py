@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from chain.private_files import private_sqlite
 from licence import SignatureError, verify_device_signature
 
 from .errors import ReceiptAuthError
@@ -94,7 +95,7 @@ class ReceiptStore:
     """Receipts in a SQLite file (several server processes may share it)."""
 
     def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite(path)
         self._db = sqlite3.connect(str(path), timeout=10, check_same_thread=False,
                                    isolation_level=None)
         self._lock = threading.Lock()

@@ -22,7 +22,7 @@ def sync_index(settings: Settings, *, timeout: float = 3.0) -> None:
     from chain.installation import Installation
 
     registry = Installation(settings, timeout=timeout).registry()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.ensure_home()
     indexer = Indexer(settings.index_path, registry, start_block=settings.registry_block,
                       confirmations=settings.confirmations)
     try:

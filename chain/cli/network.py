@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from chain.besu import write_network
+from chain.cli.context import command_errors
 
 
 @click.group()
@@ -49,9 +50,10 @@ def besu_config(validators: int, out_dir: Path, chain_id: int, block_period: int
     if out_dir.exists() and any(out_dir.iterdir()):
         raise click.ClickException(f"{out_dir} is not empty: choose a new folder, so no key "
                                    "is overwritten.")
-    written = write_network(out_dir, validators, chain_id=chain_id, block_period=block_period,
-                            hosts=list(hosts) or None,
-                            accounts=[to_checksum_address(a) for a in accounts])
+    with command_errors():  # an existing folder open to other users is refused
+        written = write_network(out_dir, validators, chain_id=chain_id,
+                                block_period=block_period, hosts=list(hosts) or None,
+                                accounts=[to_checksum_address(a) for a in accounts])
     click.echo(f"Wrote a {validators}-validator QBFT network to {out_dir}: genesis.json, "
                "permissions_config.toml and " + ", ".join(v.name for v in written) + ".")
     if not accounts:

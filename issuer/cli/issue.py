@@ -51,7 +51,8 @@ class BarProgress(Progress):
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Rows to issue: .csv (UTF-8) or .jsonl; columns are the type's claim names.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for report.json, rejected.csv, PDFs and QR images.")
+              help="Folder for report.json, claim-codes.csv, rejected.csv, PDFs and QR images "
+                   "(created private; an existing one must be private).")
 @click.option("--dry-run", is_flag=True, help="Only validate the rows and print a summary.")
 @click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=10_000,
               show_default=True, help="Licences anchored per transaction.")

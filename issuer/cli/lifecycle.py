@@ -66,7 +66,8 @@ def _reissue_options(fn: Callable) -> Callable:
     fn = click.option("--no-pdf", is_flag=True, help="Skip rendering PDF letters.")(fn)
     return click.option("--out", "out_dir", required=True,
                         type=click.Path(file_okay=False, path_type=Path),
-                        help="Folder for the new licences' report.json and PDFs.")(fn)
+                        help="Folder for the new licences' report.json, claim-codes.csv and "
+                             "PDFs.")(fn)
 
 
 @click.command("revoke", epilog=EPILOG)
@@ -204,14 +205,19 @@ def reconcile(installation: Installation, authority_id: str) -> None:
 @click.option("--expired-before", "before_text", metavar="DATE",
               help="Purge every licence that expired, or was revoked or superseded, before "
                    "this date (YYYY-MM-DD, not in the future).")
+@click.option("--files", "list_files", is_flag=True,
+              help="List the purged licences' letters, QR images and report.json and "
+                   "claim-codes.csv entries instead of removing them.")
 @pass_installation
 def purge(installation: Installation, numbers: tuple[str, ...], authority_id: str,
-          before_text: str | None) -> None:
-    """Erase the personal data (claims, licence number) of licences whose retention period
-    is over, keeping their status and batch records. Licences still valid are refused.
+          before_text: str | None, list_files: bool) -> None:
+    """Erase the personal data (claims, licence number, wallet copies) of licences whose
+    retention period is over, keeping their status and batch records, and remove their
+    letters, QR images and entries from the output folders. Licences still valid are
+    refused.
 
-    Works on the store only: nothing is sent to the chain. Exit status 0 done, 3 some
-    licences refused, 2 usage error, 1 failure.
+    Nothing is sent to the chain. Exit status 0 done, 3 some licences refused, 2 usage
+    error, 1 failure.
     """
     from issuer.errors import PurgeError
     from issuer.lifecycle.purge import purge_expired, purge_numbers
@@ -219,17 +225,24 @@ def purge(installation: Installation, numbers: tuple[str, ...], authority_id: st
     if bool(numbers) == bool(before_text):
         raise click.UsageError("Give either licence numbers or --expired-before DATE.")
     now = utc_now()
-    store = Store.open(installation.settings.store_url)
-    if before_text:
-        try:
-            before = _start_of_day(before_text)
-            summary = purge_expired(store, authority_id, before=before, now=now)
-        except PurgeError as exc:
-            raise click.BadParameter(exc.message, param_hint="--expired-before") from None
-    else:
-        summary = purge_numbers(store, authority_id, list(numbers), now=now)
+    with command_errors():
+        store = Store.open(installation.settings.store_url)
+        if before_text:
+            try:
+                summary = purge_expired(store, authority_id, before=_start_of_day(before_text),
+                                        now=now, remove_files=not list_files)
+            except PurgeError as exc:
+                if exc.reason != "purge_date_in_future":
+                    raise
+                raise click.BadParameter(exc.message, param_hint="--expired-before") from None
+        else:
+            summary = purge_numbers(store, authority_id, list(numbers), now=now,
+                                    remove_files=not list_files)
     for refusal in summary.refused:
         click.echo(refusal.line(), err=True)
+    for folder in summary.folders:
+        for line in folder.lines(removed=summary.files_removed):
+            click.echo(line, err=folder.missing or folder.unreadable)
     click.echo(summary.line())
     if summary.refused:
         sys.exit(EXIT_SOME_REFUSED)

@@ -1,13 +1,13 @@
 """Printable letters and QR images for a confirmed batch, rendered in the worker processes
-from what the store keeps (each file written whole, or not at all)."""
+from what the store keeps (each file written whole, or not at all, and private)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from chain.private_files import write_private
 from issuer.claims.codes import derive
 from issuer.issue.outputs import StoredLicence, stem_for
 from issuer.issue.validation import CHINA, LONG_TERM
@@ -57,12 +57,6 @@ def render_letters(context: LetterContext, issued_at: int,
             status_ref=record.status_ref, issued_at=local_date(issued_at),
             valid_from=local_date(record.valid_from), valid_until=end_date(record.valid_until),
         )
-        _write(context.out_dir / "pdf" / f"{stem}.pdf", render_licence_pdf(data))
-        _write(context.out_dir / "qr" / f"{stem}.png", render_qr_png(qr_text))
+        write_private(context.out_dir / "pdf" / f"{stem}.pdf", render_licence_pdf(data))
+        write_private(context.out_dir / "qr" / f"{stem}.png", render_qr_png(qr_text))
     return len(records)
-
-
-def _write(path: Path, content: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)

@@ -1,38 +1,91 @@
-"""What an issuance leaves in its output folder: report.json, rejected.csv, and per licence
-a QR PNG and a printable PDF letter. Everything can be derived from the store alone, so a
-resumed run writes exactly what an uninterrupted one would."""
+"""What an issuance leaves in its output folder: report.json, claim-codes.csv, rejected.csv,
+and per licence a QR PNG and a printable PDF letter. Everything can be derived from the
+store alone, so a resumed run writes exactly what an uninterrupted one would.
+
+The folder and every file in it are private (chain/private_files.py). The claim codes, which
+let anyone holding one put the licence in their wallet, are kept out of report.json in
+their own file, so the report can be shared inside the authority without them.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from chain.private_files import (
+    output_folder,
+    private_file,
+    private_folder,
+    replacing,
+    write_private,
+)
 from issuer.claims.codes import derive
 from issuer.issue.rows import RowProblem
-from issuer.store import IssuedLicence
+from issuer.store import IssuedLicence, OutputFolder, Store, utc_now
 from licence import load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
+
+REPORT = "report.json"
+CLAIM_CODES = "claim-codes.csv"
+CLAIM_CODES_HEADER = "licence_number,row,claim_code,claim_expires_at"
+
+
+class Entry(NamedTuple):
+    """One issued licence in the outputs: its report.json object, serialised, and its row of
+    claim-codes.csv (no line end)."""
+
+    report: str
+    claim: str
 
 
 def entry_fragment(*, row: int | None, licence_number: str, type_name: str,
                    status_ref: bytes, batch_root: bytes, qr: str, stem: str, rendered: bool,
-                   claim_code: str, claim_expires_at: int) -> str:
-    """One report entry as JSON, open at the end: the transaction that anchors it is added
-    by `complete_line` once known. Workers make these while signing."""
+                   claim_code: str, claim_expires_at: int) -> Entry:
+    """One licence's outputs; its report entry is JSON open at the end: the transaction
+    that anchors it is added by `complete` once known. Workers make these while signing."""
     entry = {"row": row, "licence_number": licence_number, "licence_type": type_name,
              "status_ref": status_ref.hex(), "batch_root": batch_root.hex(), "qr": qr,
              "pdf": f"pdf/{stem}.pdf" if rendered else None,
              "png": f"qr/{stem}.png" if rendered else None,
-             "claim_code": claim_code, "claim_expires_at": claim_expires_at}
-    return json.dumps(entry, ensure_ascii=False)[:-1]
+             "claim_expires_at": claim_expires_at}
+    return Entry(json.dumps(entry, ensure_ascii=False)[:-1],
+                 claim_line(licence_number, row, claim_code, claim_expires_at))
 
 
-def complete_line(fragment: str, tx_hash: str, block_number: int) -> str:
-    return f'{fragment}, "tx_hash": "{tx_hash}", "block_number": {block_number}}}'
+def complete(entry: Entry, tx_hash: str, block_number: int) -> Entry:
+    return entry._replace(
+        report=f'{entry.report}, "tx_hash": "{tx_hash}", "block_number": {block_number}}}')
+
+
+def claim_line(licence_number: str, row: int | None, code: str, expires_at: int) -> str:
+    cells = (licence_number, "" if row is None else str(row), code, _iso_time(expires_at))
+    return ",".join(_csv_cell(cell) for cell in cells)
+
+
+def _csv_cell(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+@lru_cache(maxsize=64)  # a run's licences share one claim expiry
+def _iso_time(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_claim_codes(out_dir: Path) -> list[dict[str, str]]:
+    """The rows of an output folder's claim-codes.csv, as dicts keyed by its header."""
+    with (out_dir / CLAIM_CODES).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def stem_for(row_number: int | None, licence_id: int | None) -> str:
@@ -41,26 +94,32 @@ def stem_for(row_number: int | None, licence_id: int | None) -> str:
 
 
 class Spool:
-    """Report fragments written while signing, one file per batch, so the report can be
-    assembled without encoding every licence again; regenerated from the store if lost."""
+    """Report fragments and claim-code lines written while signing, two files per batch, so
+    the outputs can be assembled without encoding every licence again; regenerated from
+    the store if lost."""
 
     def __init__(self, out_dir: Path) -> None:
         self.directory = out_dir / ".spool"
 
-    def _path(self, sequence: int) -> Path:
-        return self.directory / f"{sequence:06d}.jsonl"
+    def _paths(self, sequence: int) -> tuple[Path, Path]:
+        return (self.directory / f"{sequence:06d}.jsonl",
+                self.directory / f"{sequence:06d}.codes.csv")
 
-    def write(self, sequence: int, fragments: list[str]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self._path(sequence).with_suffix(".tmp")
-        tmp.write_text("\n".join(fragments) + "\n", encoding="utf-8")
-        tmp.replace(self._path(sequence))
+    def write(self, sequence: int, entries: list[Entry]) -> None:
+        private_folder(self.directory)
+        reports, claims = self._paths(sequence)
+        write_private(claims, "".join(f"{e.claim}\n" for e in entries))
+        write_private(reports, "".join(f"{e.report}\n" for e in entries))  # last: complete
 
-    def read(self, sequence: int) -> list[str] | None:
+    def read(self, sequence: int) -> list[Entry] | None:
         try:
-            return self._path(sequence).read_text(encoding="utf-8").splitlines()
+            reports, claims = (p.read_text(encoding="utf-8").split("\n")[:-1]
+                               for p in self._paths(sequence))
         except FileNotFoundError:
             return None
+        if len(reports) != len(claims):
+            return None
+        return [Entry(r, c) for r, c in zip(reports, claims, strict=True)]
 
     def clear(self) -> None:
         if self.directory.exists():
@@ -108,9 +167,9 @@ class BatchOutputs:
     out_dir: Path | None  # None: no rendering
 
 
-def batch_fragments(task: BatchOutputs) -> list[str]:
-    """The report fragments of one stored batch, rebuilt from the store (purged licences,
-    whose encoded form is erased, have none)."""
+def batch_fragments(task: BatchOutputs) -> list[Entry]:
+    """The outputs of one stored batch, rebuilt from the store (purged licences, whose
+    encoded form is erased, have none)."""
     type_name = load_schema(task.licence_type).name
     fragments = []
     for record in task.records:
@@ -128,44 +187,70 @@ def batch_fragments(task: BatchOutputs) -> list[str]:
     return fragments
 
 
-def batch_report_lines(task: BatchOutputs) -> list[str]:
-    """Worker task: the complete report lines of one stored batch."""
-    return [complete_line(f, task.tx_hash, task.block_number) for f in batch_fragments(task)]
+def batch_report_lines(task: BatchOutputs) -> list[Entry]:
+    """Worker task: the complete outputs of one stored batch."""
+    return [complete(e, task.tx_hash, task.block_number) for e in batch_fragments(task)]
+
+
+def prepare_outputs(store: Store, authority_id: str, out_dir: Path, *, render: bool) -> None:
+    """Makes the output folder (private; an existing one open to other users is refused)
+    with pdf/ and qr/ when rendering, and records it for `purge`."""
+    output_folder(out_dir)
+    if render:
+        private_folder(out_dir / "pdf")
+        private_folder(out_dir / "qr")
+    path = str(out_dir.resolve())
+    try:
+        with store.session() as s:
+            if s.scalar(select(OutputFolder.id).where(OutputFolder.authority_id == authority_id,
+                                                      OutputFolder.path == path)) is None:
+                s.add(OutputFolder(authority_id=authority_id, path=path, created_at=utc_now()))
+    except IntegrityError:
+        pass  # another run recorded the same folder at the same moment
 
 
 class ReportWriter:
-    """Streams report.json (a million entries never sit in memory) and renames it into
-    place only when complete, so a report on disk is always whole."""
+    """Streams report.json and claim-codes.csv (a million entries never sit in memory) and
+    renames each into place only when complete, so an output on disk is always whole."""
 
     def __init__(self, out_dir: Path, summary: dict[str, Any]) -> None:
-        self.path = out_dir / "report.json"
-        self._tmp = out_dir / "report.json.tmp"
-        self._handle: TextIO = self._tmp.open("w", encoding="utf-8")
+        self.path = out_dir / REPORT
+        self.claim_codes = out_dir / CLAIM_CODES
+        self._tmp = out_dir / f"{REPORT}.tmp"
+        self._claims_tmp = out_dir / f"{CLAIM_CODES}.tmp"
+        self._handle: TextIO = private_file(self._tmp, "w", encoding="utf-8")
+        self._claims: TextIO = private_file(self._claims_tmp, "w", encoding="utf-8")
         head = json.dumps(summary, ensure_ascii=False)[:-1]
         self._handle.write(head + ', "licences": [\n')
+        self._claims.write(CLAIM_CODES_HEADER + "\n")
         self._first = True
 
-    def add_lines(self, lines: list[str]) -> None:
-        """Adds entries already serialised as JSON objects (by the workers)."""
-        if not lines:
+    def add_lines(self, entries: list[Entry]) -> None:
+        """Adds entries already serialised (by the workers)."""
+        if not entries:
             return
-        self._handle.write(("" if self._first else ",\n") + ",\n".join(lines))
+        self._handle.write(("" if self._first else ",\n")
+                           + ",\n".join(e.report for e in entries))
+        self._claims.write("".join(f"{e.claim}\n" for e in entries))
         self._first = False
 
     def close(self) -> None:
         self._handle.write("\n]}\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        self._tmp.replace(self.path)
+        for handle, tmp, path in ((self._claims, self._claims_tmp, self.claim_codes),
+                                  (self._handle, self._tmp, self.path)):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+            tmp.replace(path)
 
 
 def write_rejected(out_dir: Path, problems: list[RowProblem]) -> Path | None:
+    """rejected.csv: row, field and problem, never a value from the row."""
     path = out_dir / "rejected.csv"
     if not problems:
         path.unlink(missing_ok=True)
         return None
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    with replacing(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["row", "field", "problem", "message", "expected"])
         for p in problems:

@@ -6,7 +6,8 @@ kept in the store, so the same command run again after a crash continues where i
 1. workers validate its rows and sign the valid ones; stored whole:     batch SIGNED
 2. the anchoring transaction is recorded, then sent (write-ahead):      batch SUBMITTED
 3. buried under the configured confirmations:                          batch CONFIRMED
-4. outputs (report.json, PNGs, PDFs) are written for confirmed batches only; job DONE
+4. outputs (report.json, claim-codes.csv, PNGs, PDFs) are written for confirmed batches
+   only, into a private folder;                                         job DONE
 A dry run only validates.
 """
 
@@ -30,12 +31,14 @@ from issuer.issue.letters import LetterContext, render_letters
 from issuer.issue.outputs import (
     STORED_COLUMNS,
     BatchOutputs,
+    Entry,
     ReportWriter,
     SignedRootRow,
     Spool,
     StoredLicence,
     batch_fragments,
-    complete_line,
+    complete,
+    prepare_outputs,
     write_rejected,
 )
 from issuer.issue.rows import InputFacts, Row, RowProblem, read_rows, scan_input
@@ -193,7 +196,7 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
         if dry_run_only:
             dry_run(request, executor, deduper, validation, progress, facts)
         else:
-            request.out_dir.mkdir(parents=True, exist_ok=True)
+            prepare_outputs(store, authority.id, request.out_dir, render=request.render)
             job = job or _create_job(store, request, facts.sha256)
             spool = Spool(request.out_dir)
             _sign_and_anchor(store, authority, request, job, deduper, validation, executor,
@@ -289,28 +292,26 @@ def _confirm(store: Store, authority: IssuingAuthority, job: Job, progress: Prog
 def _write_outputs(store: Store, authority: IssuingAuthority, request: IssueRequest, job: Job,
                    spool: Spool, progress: Progress, rejected: int,
                    executor: Executor) -> tuple[int, int]:
-    """report.json in batch order, from the spool (or, for batches whose spool a crash
-    lost, rebuilt from the store by the workers); every batch is confirmed by now."""
+    """report.json and claim-codes.csv in batch order, from the spool (or, for batches
+    whose spool a crash lost, rebuilt from the store by the workers); every batch is
+    confirmed by now."""
     out = request.out_dir
     with store.session() as s:
         batches = list(s.scalars(select(Batch).where(Batch.job_id == job.id)
                                  .order_by(Batch.sequence)))
     total = sum(b.count for b in batches)
-    if request.render:
-        (out / "pdf").mkdir(exist_ok=True)
-        (out / "qr").mkdir(exist_ok=True)
     summary = {"authority": authority.id, "licence_type": request.schema.name,
                "input": request.input_path.name, "input_sha256": job.input_sha256,
                "issued": total, "rejected": rejected, "batches": len(batches)}
     writer = ReportWriter(out, summary)
     tick = progress.stage("writing outputs", total)
 
-    def lines(batch: Batch) -> list[str]:
-        fragments = spool.read(batch.sequence)
-        if fragments is None:
-            fragments = batch_fragments(_stored_batch(store, authority, batch, request))
+    def lines(batch: Batch) -> list[Entry]:
+        entries = spool.read(batch.sequence)
+        if entries is None:
+            entries = batch_fragments(_stored_batch(store, authority, batch, request))
         tx_hash, block = batch.tx_hash or "", batch.block_number or 0
-        return [complete_line(f, tx_hash, block) for f in fragments]
+        return [complete(e, tx_hash, block) for e in entries]
 
     for batch in batches:
         batch_lines = lines(batch)

@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
+from chain.private_files import private_file
 from licence.credit_code import ALPHABET as CREDIT_ALPHABET
 from licence.credit_code import check_character
 
@@ -89,7 +90,8 @@ def business_rows(count: int, seed: int = 2) -> Iterator[dict[str, str]]:
 
 
 def write_csv(path: Path, fields: list[str], rows: Iterator[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    """Sample rows look like personal data, so they are written private like real ones."""
+    with private_file(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)

@@ -97,8 +97,9 @@ def init_worker(setup: SigningSetup) -> None:
 
 def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at: int = 0,
                rendered: bool = False, spool: Spool | None = None) -> SignedBatch:
-    """Validates and signs one batch. Its report fragments go straight to `spool` (they
-    are the bulk of the output and need not cross back to the main process)."""
+    """Validates and signs one batch. Its report entries and claim codes go straight to
+    `spool` (they are the bulk of the output and need not cross back to the main
+    process)."""
     setup: SigningSetup = _worker["setup"]
     schema = _worker["schema"]
     key_name = number_field(schema)
@@ -118,13 +119,13 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at:
                         setup.licence_type, issued_at, items)
     # Licences come subtree by subtree, in input order.
     positions = [p for p, r in enumerate(batch.roots) for _ in range(r.header.subtree_size)]
-    licences, fragments = [], []
+    licences, entries = [], []
     for (row_number, claims), licence, position in zip(kept, batch.licences, positions,
                                                        strict=True):
         encoded = licence.to_bytes()
         code, code_digest = derive_with_hash(setup.claim_secret, setup.authority_id,
                                              licence.status_ref)
-        fragments.append(entry_fragment(
+        entries.append(entry_fragment(
             row=row_number, licence_number=claims[key_name], type_name=schema.name,
             status_ref=licence.status_ref, batch_root=batch.roots[position].root,
             qr=encode_text(LICENCE_PREFIX, encoded), stem=stem_for(row_number, None),
@@ -137,7 +138,7 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at:
             encoded=encoded, claim_code_hash=code_digest,
         ))
     if spool is not None:
-        spool.write(sequence, fragments)
+        spool.write(sequence, entries)
     return SignedBatch(sequence, issued_at,
                        [(r.root, r.protected, r.signature) for r in batch.roots], licences,
                        rejected)

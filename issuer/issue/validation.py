@@ -1,5 +1,9 @@
 """The first pass of an issuance: every row checked against the licence type's schema and
-for duplicate licence numbers, before anything is signed."""
+for duplicate licence numbers, before anything is signed.
+
+A problem names the row, the field and what is wrong, never a value from the row: the
+messages go to the terminal, to rejected.csv and often on into tickets and e-mails, and a
+row is a person's data (docs/decisions/0127-messages-without-personal-data.md)."""
 
 from __future__ import annotations
 
@@ -45,8 +49,7 @@ def check_row(schema: Schema, row: Row, now: int) -> tuple[dict[str, Any] | None
     until = valid_until(claims)
     if until <= now:
         return None, 0, [RowProblem(row.number, "expiry_date", "expired",
-                                    f"expiry_date {claims['expiry_date']} has already passed.",
-                                    "a date in the future")]
+                                    "expiry_date has already passed.", "a date in the future")]
     return claims, until, []
 
 
@@ -98,12 +101,12 @@ class Deduper:
             if number and number in self._first_row:
                 problems.append(RowProblem(
                     row.number, self.field, "duplicate",
-                    f"{self.field} {number} is also on row {self._first_row[number]} of this "
+                    f"{self.field} is the same as on row {self._first_row[number]} of this "
                     "file.", "each licence once per file"))
             elif number and number in issued:
                 problems.append(RowProblem(
                     row.number, self.field, "already_issued",
-                    f"{self.field} {number} is already issued by this authority and still "
+                    f"{self.field} is already issued by this authority and still "
                     f"{issued[number]}.",
                     "a new number, or `elicence renew`/`replace` for the existing licence"))
             else:

@@ -22,6 +22,7 @@ from issuer.issue.outputs import (
     SignedRootRow,
     StoredLicence,
     batch_report_lines,
+    prepare_outputs,
 )
 from issuer.issue.rows import Row
 from issuer.issue.saving import store_batch
@@ -135,10 +136,7 @@ def write_outputs(store: Store, authority: IssuingAuthority, job: LifecycleJob, 
                   render: bool, public_url: str = DEFAULT_PUBLIC_URL) -> Path:
     """report.json (and PDFs and QR images when `render`) for the successors, written from
     the store the way `issue` writes its outputs."""
-    out.mkdir(parents=True, exist_ok=True)
-    if render:
-        (out / "pdf").mkdir(exist_ok=True)
-        (out / "qr").mkdir(exist_ok=True)
+    prepare_outputs(store, authority.id, out, render=render)
     with store.session() as s:
         successors = _successors(s, job.targets)
         batch_ids = sorted({lic.batch_id for lic in successors})

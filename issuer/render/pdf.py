@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from chain.private_files import write_private
 from licence import load_schema
 from licence.schema import ClaimValue
 
@@ -391,8 +391,5 @@ def _count(done: Iterable[int], progress: Callable[[], None] | None) -> int:
 
 def _render_to_file(item: tuple[Path, LetterData]) -> int:
     path, data = item
-    pdf = render_licence_pdf(data)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(pdf)
-    os.replace(partial, path)
+    write_private(path, render_licence_pdf(data))  # private in the worker processes too
     return 1

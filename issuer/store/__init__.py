@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from chain.private_files import private_sqlite
 from issuer.store.models import (
     Base,
     Batch,
@@ -22,6 +23,7 @@ from issuer.store.models import (
     IssuedLicence,
     Job,
     JobState,
+    OutputFolder,
     StatusChange,
     utc_now,
 )
@@ -35,6 +37,7 @@ __all__ = [
     "IssuedLicence",
     "Job",
     "JobState",
+    "OutputFolder",
     "StatusChange",
     "Store",
     "utc_now",
@@ -50,6 +53,9 @@ class Store:
         # SQLite: the signing workers and the main process write in turns; wait for the lock.
         options = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, future=True, **options)
+        database = sqlite_file(self.engine)
+        if database is not None:  # personal data: the file and its -wal/-shm are 0600
+            private_sqlite(database)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -76,6 +82,15 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite store; None for an in-memory one or another database."""
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name == ":memory:" \
+            or name.startswith("file:"):
+        return None
+    return Path(name)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

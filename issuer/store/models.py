@@ -4,8 +4,9 @@ Personal data lives in one place only: `licences.encoded`, the licence as issued
 claims, salt seed and proof), kept so a licence can be re-rendered, renewed and claimed
 into a wallet, and erased by `elicence purge` when the retention period is over
 (`purged_at` set, `encoded` replaced by NULL); wallet-bound copies likewise in
-`bindings.encoded`. Nothing personal is
-stored anywhere else, sent to the chain or written to logs.
+`bindings.encoded`, erased by the same purge. Nothing personal is stored anywhere else in
+the store, sent to the chain or written to logs; the output folders recorded in
+`output_folders` hold the letters, report.json and claim-codes.csv, which purge cleans too.
 """
 
 from __future__ import annotations
@@ -199,6 +200,18 @@ class Binding(Base):
     encoded: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # personal data
     created_at: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (UniqueConstraint("licence_id", "device_key", name="uq_bindings_device"),)
+
+
+class OutputFolder(Base):
+    """A folder `issue`, `replace` or `renew` wrote letters, QR images, report.json and
+    claim-codes.csv to (as an absolute path): where `purge` removes a purged licence's."""
+
+    __tablename__ = "output_folders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (UniqueConstraint("authority_id", "path", name="uq_output_folders"),)
 
 
 def utc_now() -> int:

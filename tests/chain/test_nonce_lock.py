@@ -5,7 +5,6 @@ the same authority account at once, never choose the same nonce."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from tests.support.facts import DRIVING
 
 from ..conftest import Home
 from ..issuer.test_claims import wallet_claim
-from ..issuer.test_issue_command import anchored_batches, rows_file
+from ..issuer.test_issue_command import anchored_batches, issued_licences, rows_file
 from ..issuer.test_lifecycle import DMV, _authority, _now, licences, status_events
 from .conftest import WAIT, World, ref
 
@@ -170,7 +169,7 @@ def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[d
     tmp = tmp_path_factory.mktemp("nonces")
     chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
                    str(rows_file(tmp, 24, start=31_000)), "--out", str(tmp / "out"), "--no-pdf")
-    return json.loads((tmp / "out" / "report.json").read_text(encoding="utf-8"))["licences"]
+    return issued_licences(tmp / "out")
 
 
 @pytest.fixture(scope="module")

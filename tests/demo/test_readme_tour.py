@@ -18,6 +18,7 @@ import re
 import signal
 import socket
 import ssl
+import stat
 import subprocess
 import threading
 import time
@@ -33,6 +34,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from chain.node import free_port
+from issuer.issue.outputs import read_claim_codes
 
 from ..wallet.browser import CHROMIUM_ARGS, new_phone, open_wallet
 from ..web.test_counter_page import browser_page, write_y4m
@@ -415,9 +417,10 @@ def walk(playwright, phone, steps: list[Step], shell: Shell, demo: Demo, facts: 
                 out = folder / re.search(r"--out (\S+)", ran.command).group(1)
                 report = json.loads((out / "report.json").read_text(encoding="utf-8"))
                 tour_licence = report["licences"][0]
+                tour_licence["claim_code"] = read_claim_codes(out)[0]["claim_code"]
                 letter = re.sub(r"\s+", "", letter_text(out / tour_licence["pdf"]))
                 assert f"{facts['lan_wallet_url']}" in letter  # the phone's address
-            if "claim_code" in ran.command:
+            if "claim-codes.csv" in ran.command:
                 assert tour_licence["claim_code"] in ran.output
         if number == 3:  # verify with the camera: the tour's licence, VALID
             opened = shell.opened_items()
@@ -460,6 +463,8 @@ def check_command(ran: Ran, shell: Shell, revoked: bool) -> None:
         assert f"{count} issued, 0 rejected, 1 batches, 1 transactions" in ran.output, said
         out = shell.folder / match.group(2)
         assert (out / "report.json").exists(), said
+        assert stat.S_IMODE(out.stat().st_mode) == 0o700, said  # "readable by you alone"
+        assert stat.S_IMODE((out / "claim-codes.csv").stat().st_mode) == 0o600, said
         assert len(list((out / "pdf").glob("*.pdf"))) == count, said
         assert len(list((out / "qr").glob("*.png"))) == count, said
     elif re.search(r"elicence verify ", command):
@@ -472,8 +477,9 @@ def check_command(ran: Ran, shell: Shell, revoked: bool) -> None:
         assert ran.code == 0 and "1 revoked, 0 refused" in ran.output, said
     elif command.startswith("xdg-open "):
         assert ran.code == 0, said
-    elif command.startswith("grep ") and "claim_code" in command:
-        assert ran.code == 0 and re.search(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", ran.output), said
+    elif command.startswith("head ") and "claim-codes.csv" in command:
+        assert ran.code == 0 and ran.output.startswith("licence_number,row,claim_code,"), said
+        assert re.search(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", ran.output), said
     else:
         raise AssertionError(f"the tour test does not know what the README promises for: "
                              f"{command}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -16,7 +15,7 @@ from issuer.claims.exchange import claim_message
 from licence._cose import sign
 
 from ..conftest import Home
-from .test_issue_command import anchored_batches, registry, rows_file
+from .test_issue_command import anchored_batches, issued_licences, registry, rows_file
 
 pytestmark = pytest.mark.anvil
 
@@ -34,7 +33,7 @@ def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[d
     tmp = tmp_path_factory.mktemp("claims")
     chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
                    str(rows_file(tmp, 4, start=9000)), "--out", str(tmp / "out"), "--no-pdf")
-    return json.loads((tmp / "out" / "report.json").read_text(encoding="utf-8"))["licences"]
+    return issued_licences(tmp / "out")
 
 
 @pytest.fixture(scope="module")

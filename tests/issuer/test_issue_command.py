@@ -12,6 +12,7 @@ import licence
 from chain.config import load_settings
 from chain.connect import connect
 from chain.registry import Registry
+from issuer.issue.outputs import read_claim_codes
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 
 from ..conftest import Home
@@ -41,6 +42,14 @@ def report(out: Path) -> dict:
     return json.loads((out / "report.json").read_text(encoding="utf-8"))
 
 
+def issued_licences(out: Path) -> list[dict]:
+    """report.json's entries, each with its claim code from claim-codes.csv: what a holder's
+    letter gives them."""
+    codes = {(c["licence_number"], c["row"]): c["claim_code"] for c in read_claim_codes(out)}
+    return [{**e, "claim_code": codes[e["licence_number"], "" if e["row"] is None
+                                      else str(e["row"])]} for e in report(out)["licences"]]
+
+
 def test_issue_validates_signs_anchors_and_reports(chain_home: Home, tmp_path: Path) -> None:
     source = rows_file(tmp_path, 60, start=1000, bad={
         4: {"birth_date": "1990-02-30"}, 9: {"vehicle_classes": "Z9"},
@@ -53,7 +62,7 @@ def test_issue_validates_signs_anchors_and_reports(chain_home: Home, tmp_path: P
     assert result.exit_code == 3, result.output
     assert "56 issued, 4 rejected, 3 batches, 3 transactions" in result.output
     assert "row 6: birth_date" in result.output
-    assert "row 32: licence_number 310000000000001002 is also on row 4" in result.output
+    assert "row 32: licence_number is the same as on row 4 of this file." in result.output
 
     rejected = (out / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rejected[0] == "row,field,problem,message,expected"
@@ -75,7 +84,12 @@ def test_issue_validates_signs_anchors_and_reports(chain_home: Home, tmp_path: P
         decoded.verify_signature(licence.public_key_from_bytes(key.public_key))
         assert decoded.subtree_root().hex() == entry["batch_root"]
         assert entry["batch_root"] in on_chain_roots
-        assert entry["pdf"] is None and entry["claim_code"].count("-") == 3
+        assert entry["pdf"] is None and "claim_code" not in entry
+    codes = read_claim_codes(out)  # the codes have a file of their own
+    assert [(c["licence_number"], c["row"]) for c in codes] == [
+        (e["licence_number"], str(e["row"])) for e in entries]
+    assert all(c["claim_code"].count("-") == 3 and c["claim_expires_at"].endswith("Z")
+               for c in codes)
 
 
 def test_running_the_same_command_again_issues_nothing_twice(chain_home: Home,

@@ -3,7 +3,6 @@ app serving them, and one headless Chromium per module."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ from chain.config import load_settings
 from elicence.app import create_app
 
 from ..conftest import Home
-from ..issuer.test_issue_command import rows_file
+from ..issuer.test_issue_command import issued_licences, rows_file
 from .browser import Server, launch, serve
 
 
@@ -22,7 +21,7 @@ def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[d
     tmp = tmp_path_factory.mktemp("wallet")
     chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
                    str(rows_file(tmp, 6, start=7000)), "--out", str(tmp / "out"), "--no-pdf")
-    return json.loads((tmp / "out" / "report.json").read_text(encoding="utf-8"))["licences"]
+    return issued_licences(tmp / "out")
 
 
 @pytest.fixture(scope="module")
