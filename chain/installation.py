@@ -13,8 +13,9 @@ a verifier that only reads the index never connects to the node. Errors are ours
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chain.config import Settings, load_settings
 from chain.errors import ChainError
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from web3 import Web3
 
+    from chain.records import TxResult
     from chain.registry import Registry
 
 READ_TIMEOUT = 10.0  # seconds a node may take to answer before it counts as unreachable
@@ -68,16 +70,26 @@ class Installation:
         command line and a server sending from one account never collide.
         """
         from chain.registry import Registry
+
+        return Registry(self.w3, self.settings.require_registry(),
+                        account=self.account(sender) if sender else None,
+                        **self._sending_options())
+
+    def deploy_registry(self, deployer: str, council: Sequence[str], threshold: int, *,
+                        dev: bool = False) -> tuple[Registry, TxResult]:
+        """Deploys a registry sent from the account key file `deployer` (created if
+        missing), with this installation's fees, confirmations and nonce locks."""
+        from chain.registry import Registry
+
+        return Registry.deploy(self.w3, self.account(deployer, create=True), council,
+                               threshold, dev=dev, **self._sending_options())
+
+    def _sending_options(self) -> dict[str, Any]:
         from chain.transactions import FeePolicy, WaitPolicy
 
-        return Registry(
-            self.w3,
-            self.settings.require_registry(),
-            account=self.account(sender) if sender else None,
-            fees=FeePolicy(gas_price=self.settings.gas_price),
-            wait=WaitPolicy(confirmations=self.settings.confirmations),
-            nonce_locks=self.settings.locks_dir,
-        )
+        return {"fees": FeePolicy(gas_price=self.settings.gas_price),
+                "wait": WaitPolicy(confirmations=self.settings.confirmations),
+                "nonce_locks": self.settings.locks_dir}
 
     # ------------------------------------------------------------------ accounts
     def account(self, name: str, *, create: bool = False) -> LocalAccount:

@@ -111,7 +111,12 @@ def private_sqlite(path: Path | str) -> Path:
     and files an older version left looser are tightened."""
     path = Path(path)
     private_folder(path.parent)
-    os.close(open_private(path, os.O_RDWR | os.O_CREAT))
+    try:
+        os.close(open_private(path, os.O_RDWR | os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        # Never open (and close) a database file that exists: closing any descriptor of a
+        # file drops every POSIX lock this process holds on it, SQLite's own included.
+        keep_private(path)
     for suffix in ("-wal", "-shm", "-journal"):
         keep_private(path.with_name(path.name + suffix))
     return path

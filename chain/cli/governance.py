@@ -15,7 +15,6 @@ from chain.cli.context import (
 from chain.errors import NoContract
 from chain.installation import Installation
 from chain.registry import MAX_REFS, Registry
-from chain.transactions import FeePolicy, WaitPolicy
 from licence.vocabulary import StatusCode
 
 AS_MEMBER = click.option(
@@ -65,12 +64,8 @@ def deploy(installation: Installation, members: tuple[str, ...], threshold: int 
                 f"{threshold} of {len(addresses)} is not a majority of at least two: name at "
                 "least two members and a threshold above half of them (or pass --dev for a "
                 "single-machine set-up).", param_hint="--threshold")
-        contract, result = Registry.deploy(
-            installation.w3, installation.account(deployer, create=True), addresses, threshold,
-            dev=dev,
-            fees=FeePolicy(gas_price=settings.gas_price),
-            wait=WaitPolicy(confirmations=settings.confirmations),
-        )
+        contract, result = installation.deploy_registry(deployer, addresses, threshold,
+                                                        dev=dev)
         settings.with_values(
             registry_address=contract.address, registry_block=result.block_number,
             chain_id=installation.w3.eth.chain_id,

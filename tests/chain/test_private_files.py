@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +114,23 @@ def test_sqlite_files_an_older_version_left_open_are_tightened(tmp_path: Path) -
     assert [mode(tmp_path / n) for n in ("index.sqlite", "index.sqlite-journal")] == [0o600] * 2
     with sqlite3.connect(path) as db:  # still the same database
         assert db.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_opening_a_database_again_keeps_the_locks_this_process_holds_on_it(
+        tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it: a
+    second store or index opened in the same process must not release the first one's
+    write lock (seen as "disk I/O error" and lost writes)."""
+    path = private_sqlite(tmp_path / "store.sqlite")
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (x)")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")  # holds the database's write lock
+    private_sqlite(path)  # another part of this process opens the same database
+    script = ("import sqlite3, sys; db = sqlite3.connect(sys.argv[1], timeout=0.1); "
+              "db.execute('INSERT INTO t VALUES (2)'); db.commit()")
+    locked_out = subprocess.run([sys.executable, "-c", script, str(path)],
+                                capture_output=True, text=True, timeout=60)
+    assert "database is locked" in locked_out.stderr
+    writer.execute("ROLLBACK")
+    writer.close()
