@@ -239,12 +239,13 @@ class LocalNode:
             if self._process is not None and self._process.pid == pid:
                 if self._process.poll() is not None:
                     return True
-            else:
-                # Reap it when this process started it through another LocalNode object.
+            elif not _is_anvil(pid):
+                # Gone or a zombie: reap it when this process started it through another
+                # LocalNode object. Checking first and reaping second leaves no window in
+                # which it exits after the reap and stays a zombie.
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, os.WNOHANG)
-                if not _is_anvil(pid):
-                    return True
+                return True
             time.sleep(0.05)
         return False
 
