@@ -10,23 +10,15 @@ from eth_account import Account
 from chain.connect import connect
 from chain.errors import NodeControlError, NodeUnreachable, TransactionDropped
 from chain.indexer import Indexer
-from chain.node import LocalNode, free_port
+from chain.node import LocalNode, dev_accounts, free_port
 from chain.registry import Registry
 from chain.reverts import RevertDecoder
 from chain.transactions import FeePolicy, Sender, WaitPolicy
 from licence.vocabulary import StatusCode
 from tests.support.facts import DRIVING
+from tests.support.world import WAIT, World, anvil_backend, build_world, start_anvil
 
-from .conftest import (
-    ACCOUNTS,
-    WAIT,
-    Backend,
-    World,
-    build_world,
-    dev_accounts,
-    ref,
-    start_anvil,
-)
+from .conftest import ref
 
 pytestmark = [pytest.mark.anvil, pytest.mark.timeout(120)]
 
@@ -39,7 +31,7 @@ def node(tmp_path: Path) -> LocalNode:
 
 
 def anvil_world(node: LocalNode) -> World:
-    return build_world(Backend("anvil", connect(node.url), dev_accounts(ACCOUNTS), node))
+    return build_world(anvil_backend(node))
 
 
 def test_start_status_stop(node: LocalNode) -> None:

@@ -23,12 +23,13 @@ from chain.registry import Registry
 from elicence.app import create_app
 from issuer.store import Batch, BatchState, StatusChange, Store
 from tests.support.facts import DRIVING
+from tests.support.world import WAIT, World
 
 from ..conftest import Home
 from ..issuer.test_claims import wallet_claim
 from ..issuer.test_issue_command import anchored_batches, issued_licences, rows_file
 from ..issuer.test_lifecycle import DMV, _authority, _now, licences, status_events
-from .conftest import WAIT, World, ref
+from .conftest import ref
 
 ROOT = Path(__file__).resolve().parents[2]
 GRACE = 2.0  # time a sender without the lock would need to take the nonce (not asserted)

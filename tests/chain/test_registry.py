@@ -12,8 +12,9 @@ from chain.registry import Registry
 from chain.transactions import WaitPolicy
 from licence.vocabulary import ReasonClass, Role, StatusCode
 from tests.support.facts import BUSINESS, DRIVING
+from tests.support.world import WAIT, Backend, World
 
-from .conftest import WAIT, Backend, World, pubkey, ref
+from .conftest import pubkey, ref
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -3,53 +3,29 @@ and a real anvil node), reset to a snapshot before each test."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from eth_tester import EthereumTester, PyEVMBackend
 from web3 import EthereumTesterProvider, Web3
 
+from chain.connect import connect
+from tests.support.world import start_anvil
+
 from .world import ACCOUNTS, World, build_world
-
-ANVIL = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "anvil"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
-def anvil_web3() -> Iterator[Web3]:
-    """A private anvil node on 127.0.0.1, stopped at the end of the session."""
-    if not ANVIL.exists():
-        pytest.fail(f"{ANVIL} is missing: run scripts/bootstrap to install the npm tools.")
-    port = _free_port()
-    node = subprocess.Popen(
-        [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent",
-         "--accounts", str(ACCOUNTS)],
-        stdout=subprocess.DEVNULL,
-    )
+def anvil_web3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web3]:
+    """A private anvil node on 127.0.0.1 with node-managed accounts (the raw interface sends
+    from them), stopped at the end of the session."""
+    node = start_anvil(tmp_path_factory.mktemp("contracts-node"),
+                       extra_args=("--accounts", str(ACCOUNTS)))
     try:
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 30}))
-        for _ in range(200):
-            if node.poll() is not None:
-                pytest.fail(f"anvil exited with code {node.returncode} on port {port}.")
-            if w3.is_connected():
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail(f"anvil did not answer on port {port} within 10 s.")
-        yield w3
+        yield connect(node.url)
     finally:
-        node.terminate()
-        node.wait(timeout=10)
+        node.stop()
 
 
 @pytest.fixture(

@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 from eth_utils import function_signature_to_4byte_selector
 
+from tests.support.facts import BUSINESS, DRIVING, PROFESSIONAL
+
 from .world import (
     ANCHOR,
-    BUSINESS,
     COUNCIL_WITHDRAWN,
-    DRIVING,
     FAR_FUTURE,
     JIANGSU,
     KEYS,
-    PROFESSIONAL,
     REVOKED,
     SHANGHAI,
     STATUS,

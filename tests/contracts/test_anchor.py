@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.facts import BUSINESS, DRIVING
+
 from .world import (
-    BUSINESS,
-    DRIVING,
     JIANGSU,
     NANJING,
     NATIONWIDE,

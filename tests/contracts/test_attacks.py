@@ -3,13 +3,13 @@ doing no harm. One test per attack; the name says what is attempted."""
 
 from __future__ import annotations
 
+from tests.support.facts import BUSINESS, DRIVING
+
 from .world import (
     ANCHOR,
     BATCH_WITHDRAWN,
-    BUSINESS,
     COUNCIL_WITHDRAWN,
     DAY,
-    DRIVING,
     FAR_FUTURE,
     JIANGSU,
     KEYS,

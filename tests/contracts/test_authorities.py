@@ -6,17 +6,17 @@ from __future__ import annotations
 import pytest
 from web3 import Web3
 
+from tests.support.facts import BUSINESS, DRIVING, PROFESSIONAL
+from tests.support.world import DMV
+
 from .world import (
     ANCHOR,
-    BUSINESS,
     COUNCIL_WITHDRAWN,
     DAY,
-    DRIVING,
     JIANGSU,
     KEYS,
     NANJING,
     NATIONWIDE,
-    PROFESSIONAL,
     REVOKED,
     SHANGHAI,
     STATUS,
@@ -33,10 +33,10 @@ def test_registered_authorities_are_readable(world: World) -> None:
     fns = world.registry.functions
     assert fns.authorityCount().call() == 2
     assert world.authority(1) == {
-        "id": "CN-31-DMV",
-        "nameZh": "上海市公安局交通警察总队",
-        "nameEn": "Shanghai Traffic Police",
-        "jurisdiction": "CN-31",
+        "id": DMV.code,
+        "nameZh": DMV.name_zh,
+        "nameEn": DMV.name_en,
+        "jurisdiction": DMV.jurisdiction,
         "suspended": False,
         "graceUntil": 0,
         "keyCount": 1,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.facts import BUSINESS, DRIVING
+
 from .world import (
-    BUSINESS,
-    DRIVING,
     FAR_FUTURE,
     JIANGSU,
     REINSTATED,

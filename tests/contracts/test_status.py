@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.facts import DRIVING
+
 from .world import (
     BATCH_WITHDRAWN,
     COUNCIL_WITHDRAWN,
-    DRIVING,
     FAR_FUTURE,
     LOST_OR_STOLEN,
     OTHER,

@@ -15,11 +15,18 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError
 
 from chain.solc import load_artifact
+from licence.vocabulary import ReasonClass, Role, StatusCode
+from tests.support.world import AMR, COUNCIL_SIZE, DMV, THRESHOLD, CastAuthority
 
-DRIVING, BUSINESS, PROFESSIONAL = 1, 2, 3
-REVOKED, SUSPENDED, REINSTATED, SUPERSEDED, BATCH_WITHDRAWN = 1, 2, 3, 4, 5
-OTHER, LOST_OR_STOLEN, REPLACED, SURRENDERED, WITHDRAWN, COUNCIL_WITHDRAWN = range(6)
-ANCHOR, STATUS, KEYS = 1, 2, 4
+# Short names for the vocabulary the calls below pass as plain integers.
+REVOKED, SUSPENDED, REINSTATED, SUPERSEDED, BATCH_WITHDRAWN = (
+    StatusCode.REVOKED, StatusCode.SUSPENDED, StatusCode.REINSTATED, StatusCode.SUPERSEDED,
+    StatusCode.BATCH_WITHDRAWN)
+OTHER, LOST_OR_STOLEN, REPLACED, SURRENDERED, WITHDRAWN, COUNCIL_WITHDRAWN = (
+    ReasonClass.OTHER, ReasonClass.LOST_OR_STOLEN, ReasonClass.REPLACED,
+    ReasonClass.SURRENDERED, ReasonClass.WITHDRAWN, ReasonClass.COUNCIL_WITHDRAWN)
+# Plain ints for roles: web3 walks into a Flag as if it were a collection.
+ANCHOR, STATUS, KEYS = int(Role.ANCHOR), int(Role.STATUS), int(Role.KEYS)
 DAY = 86_400
 FAR_FUTURE = 2**63  # a unix time no test reaches
 ACCOUNTS = 20
@@ -249,32 +256,22 @@ def role_accounts(roles: Roles) -> list[tuple[str, int]]:
     return [(roles.anchor, ANCHOR), (roles.status, STATUS), (roles.keys, KEYS)]
 
 
+def registration(authority: CastAuthority, roles: Roles) -> tuple[Any, ...]:
+    """registerAuthority's arguments for one authority of the shared cast."""
+    return (authority.code, authority.name_zh, authority.name_en, authority.jurisdiction,
+            [(authority.licence_type, region(authority.region))], role_accounts(roles))
+
+
 def build_world(w3: Web3) -> World:
     accounts = list(w3.eth.accounts)
     assert len(accounts) >= ACCOUNTS
-    council = accounts[:3]
+    council = accounts[:COUNCIL_SIZE]
     dmv, amr = Roles(*accounts[3:6]), Roles(*accounts[6:9])
     stranger, spare = accounts[9], accounts[10:]
-    registry = deploy(w3, council, 2, council[0])
+    registry = deploy(w3, council, THRESHOLD, council[0])
     world = World(w3, registry, council, dmv, amr, stranger, spare)
-    world.govern(
-        "registerAuthority",
-        "CN-31-DMV",
-        "上海市公安局交通警察总队",
-        "Shanghai Traffic Police",
-        "CN-31",
-        [(DRIVING, SHANGHAI)],
-        role_accounts(dmv),
-    )
-    world.govern(
-        "registerAuthority",
-        "CN-32-AMR",
-        "江苏省市场监督管理局",
-        "Jiangsu Administration for Market Regulation",
-        "CN-32",
-        [(BUSINESS, JIANGSU)],
-        role_accounts(amr),
-    )
+    for authority, roles in ((DMV, dmv), (AMR, amr)):
+        world.govern("registerAuthority", *registration(authority, roles))
     fns = registry.functions
     world.send(fns.addKey(compressed_key(1), 0, FAR_FUTURE), dmv.keys)
     world.send(fns.addKey(compressed_key(2), 0, FAR_FUTURE), amr.keys)
