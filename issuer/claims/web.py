@@ -69,6 +69,16 @@ def _b64(value: Any, field: str) -> bytes:
                          field=field) from None
 
 
+def _label(value: Any) -> str | None:
+    """The wallet's name for its device ("Android phone"), shown back in the devices list."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40 or not value.isprintable():
+        raise ClaimError("The field device_label must be short text (40 characters at most).",
+                         reason="bad_request", field="device_label")
+    return value.strip() or None
+
+
 @bp.post("/challenge")
 def challenge():
     value = _service().challenges.issue(utc_now())
@@ -95,7 +105,8 @@ def claim_licence():
         result = claim(service.store, service.authority, code=code, device_key=device_key,
                        challenge=_b64(body.get("challenge"), "challenge"),
                        signature=_b64(body.get("signature"), "signature"), now=utc_now(),
-                       challenges=service.challenges)
+                       challenges=service.challenges,
+                       device_label=_label(body.get("device_label")))
     except (ChainError, AuthorityError) as exc:
         log.warning("claim failed on the chain side: %s", exc.reason)
         raise ClaimError("The issuing authority cannot anchor the licence right now: try "
