@@ -13,12 +13,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from issuer.authority import IssuingAuthority
 from issuer.claims.codes import code_hash, derive
 from issuer.errors import ClaimError
-from issuer.lifecycle import status_changes
 from issuer.store import Binding, CopyState, IssuedLicence, Store
-from licence.vocabulary import LicenceState, StatusCode
+from licence import (
+    SignatureError,
+    compressed_public_key,
+    public_key_from_bytes,
+    verify_device_signature,
+)
+from licence.vocabulary import LicenceState
 
 FINGERPRINT_HEX = 8  # how a copy is named to operators: the start of its status reference
 DAY = 86_400
@@ -67,27 +71,6 @@ def find_copy(store: Store, licence_id: int, fingerprint: str) -> Binding:
     return matches[0]
 
 
-def revoke_copy(store: Store, authority: IssuingAuthority, binding: Binding, *, reason: int,
-                now: int) -> bool:
-    """Revokes one copy's status reference on chain (as the authority's status account);
-    True if this call revoked it, False if it was revoked before (then only what an
-    interrupted earlier call left unsent is sent). The copy is marked revoked in the same
-    unit of work that records the status change, before anything is sent (write-ahead)."""
-    changed = False
-    with store.session() as s:
-        row = s.get(Binding, binding.id)
-        if row.state != CopyState.REVOKED:
-            row.state, row.revoked_at = CopyState.REVOKED, now
-            s.add_all(status_changes.new_changes(authority.id, StatusCode.REVOKED,
-                                                 [row.copy_ref], now=now, job_id=None,
-                                                 reason=reason))
-            changed = True
-    pending = [c for c in status_changes.pending_changes(store, authority.id)
-               if c.job_id is None]
-    status_changes.send_all(store, authority.status, pending, now=now)
-    return changed
-
-
 def new_claim_code(store: Store, claim_secret: bytes, licence: IssuedLicence, *,
                    now: int, days: int) -> tuple[str, int]:
     """A fresh one-time code for the licence (the old one stops working), valid `days`
@@ -104,3 +87,44 @@ def new_claim_code(store: Store, claim_secret: bytes, licence: IssuedLicence, *,
             claim_expires_at=expires, claimed_at=None, claim_reserved_at=None,
             claim_reserved_by=None))
     return code, expires
+
+
+# --- the holder's view: POST /api/v1/claims/copies -------------------------------------
+
+COPIES_LABEL = b"elicence/copies/v1\0"
+MAX_CLOCK_SKEW = 120  # seconds between the phone's clock and the server's
+
+
+def copies_message(time: int, status_ref: bytes, device_key: bytes) -> bytes:
+    """What a wallet signs to ask which devices hold its licence:
+    "elicence/copies/v1" 0x00 time (8 B) status ref (16 B) device key (33 B)."""
+    return COPIES_LABEL + time.to_bytes(8, "big") + status_ref + device_key
+
+
+def copies_for_holder(store: Store, *, device_key: bytes, status_ref: bytes, time: int,
+                      signature: bytes, now: int) -> tuple[bytes, list[CopyInfo]]:
+    """The copies of the licence `status_ref`, for a device holding an active copy of it
+    that signed this request; returns (that device's copy ref, every copy oldest first)."""
+    if abs(now - time) > MAX_CLOCK_SKEW:
+        raise ClaimError("The request time is more than 2 minutes from the server's clock: "
+                         "set the phone's clock and try again.", reason="request_time_invalid")
+    if len(status_ref) != 16:
+        raise ClaimError("The field status_ref must be 16 bytes.", reason="bad_request",
+                         field="status_ref")
+    try:
+        key = compressed_public_key(public_key_from_bytes(device_key))
+        verify_device_signature(key, signature, copies_message(time, status_ref, key))
+    except SignatureError:
+        raise ClaimError("The device could not prove it holds its key: reload the wallet and "
+                         "try again.", reason="possession_unproven") from None
+    with store.session() as s:
+        own = s.execute(select(Binding, IssuedLicence.id).join(
+            IssuedLicence, IssuedLicence.id == Binding.licence_id).where(
+            IssuedLicence.status_ref == status_ref, Binding.device_key == key)).first()
+    if own is None:
+        raise ClaimError("This device holds no copy of that licence.", reason="copy_unknown")
+    binding, licence_id = own
+    if binding.state == CopyState.REVOKED:
+        raise ClaimError("This device's copy of the licence has been withdrawn by the issuing "
+                         "authority.", reason="copy_revoked")
+    return binding.copy_ref or b"", list_copies(store, licence_id)

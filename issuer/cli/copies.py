@@ -71,7 +71,7 @@ def revoke_copy(installation: Installation, number: str, copy: str, authority_id
     interruption finishes it."""
     from issuer.authority import load_authority
     from issuer.claims.copies import current_licence, find_copy
-    from issuer.claims.copies import revoke_copy as run_revoke
+    from issuer.lifecycle.copy_revocation import revoke_copy as run_revoke
 
     try:
         reason = status_reason(reason_name).code
