@@ -163,6 +163,8 @@ def test_revoke_copy_stops_one_device_and_keeps_the_licence_and_other_copies(
     [row] = read_claim_codes(tmp_path / "codes")
     assert row["licence_number"] == number and row["claim_code"] not in made.output
     assert (tmp_path / "codes" / "claim-codes.csv").stat().st_mode & 0o777 == 0o600
+    old = claim(app, issued[1]["claim_code"], tablet)  # the previous code stopped working
+    assert (old.status_code, old.get_json()["error"]["reason"]) == (404, "claim_code_unknown")
     second = claim(app, row["claim_code"], tablet, "iPad")
     assert second.status_code == 200, second.get_json()
 
