@@ -25,6 +25,9 @@ SUBCOMMANDS: dict[str, str] = {
     "renew": "issuer.cli.lifecycle:renew",
     "reconcile": "issuer.cli.lifecycle:reconcile",
     "purge": "issuer.cli.lifecycle:purge",
+    "copies": "issuer.cli.copies:copies",
+    "revoke-copy": "issuer.cli.copies:revoke_copy",
+    "new-claim-code": "issuer.cli.copies:new_claim_code",
     "verify": "verifier.cli:verify_command",
     "serve": "elicence.serve:serve_command",
 }

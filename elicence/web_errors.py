@@ -32,9 +32,10 @@ STATUS: Mapping[str, int] = {
     "claim_code_malformed": 400,
     "request_time_invalid": 401, "signature_invalid": 401, "possession_unproven": 401,
     "not_found": 404, "schema_unknown": 404, "key_unknown": 404, "claim_code_unknown": 404,
+    "copy_unknown": 404,
     "method_not_allowed": 405,
     "licence_not_active": 409,
-    "claim_code_used": 410, "claim_code_expired": 410,
+    "claim_code_used": 410, "claim_code_expired": 410, "copy_revoked": 410,
     "too_large": 413, "image_too_large": 413,
     "unsupported_media_type": 415,
     "rate_limited": 429,
@@ -72,6 +73,8 @@ MESSAGES_ZH: Mapping[str, str] = {
     "claim_code_used": "此领取码已在其他设备上使用，请向发证机关申请新的领取码。",
     "claim_code_expired": "领取码已过期，请向发证机关申请新的领取码。",
     "licence_not_active": "该证照当前状态不可领取。",
+    "copy_revoked": "发证机关已停用本设备上的证照副本。",
+    "copy_unknown": "本设备上没有该证照的副本。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}

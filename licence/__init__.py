@@ -5,6 +5,7 @@ Pure: no I/O, no chain, no database. See docs/format.md.
 
 from ._cose import public_key_from_bytes
 from ._hash import device_key_digest
+from .copy_ref import copy_status_ref
 from .decode import decode_unverified
 from .device import verify_device_signature
 from .errors import (
@@ -45,6 +46,7 @@ __all__ = [
     "SignedRoot",
     "build_batch",
     "compressed_public_key",
+    "copy_status_ref",
     "decode_unverified",
     "device_key_digest",
     "load_schema",

@@ -11,6 +11,7 @@ BATCH_NODE = b"\x01"  # H(0x01 || left || right) in a batch subtree
 CLAIM_LEAF = b"\x02"  # H(0x02 || salt || cbor([key, value]))
 CLAIM_NODE = b"\x03"  # H(0x03 || left || right) in a claims tree
 DEVICE_KEY = b"\x04"  # H(0x04 || compressed P-256 device key)
+COPY_REF = b"\x05"  # H(0x05 || status ref || device digest): a wallet copy's own ref
 
 _sha256 = hashlib.sha256
 

@@ -133,6 +133,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "暂扣期已结束，证照有效。"),
     "revoked": ("The licence has been revoked by its authority (reason: {why}).",
                 "该证照已被发证机关吊销（原因：{why_zh}）。"),
+    "copy_revoked": (
+        "This phone's copy of the licence has been withdrawn by its authority (reason: {why}); "
+        "the licence itself may still be valid: ask for the printed licence.",
+        "此手机上的证照副本已被发证机关停用（原因：{why_zh}）；证照本身可能仍有效，请查看纸质证照。"),
     "suspended": ("The licence is suspended until {until} (reason: {why}).",
                   "该证照已被暂扣，至 {until}（原因：{why_zh}）。"),
     "superseded": (

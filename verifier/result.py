@@ -23,6 +23,7 @@ PASS, FAIL, UNKNOWN, SKIPPED = Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outc
 # and failures of the checks in _UNREADABLE_CHECKS are `unreadable`.
 _FAIL_VERDICTS = {
     ("status", "revoked"): Verdict.REVOKED,
+    ("status", "copy_revoked"): Verdict.REVOKED,  # one wallet copy (elicence revoke-copy)
     ("status", "suspended"): Verdict.SUSPENDED,
     ("validity", "expired"): Verdict.EXPIRED,
     # A phone-bound copy shown as a printed code is readable, just not acceptable so.

@@ -5,7 +5,11 @@ The wallet first asks for a challenge, then signs (ES256, its non-extractable We
 key) the claim message below. The authority answers with a bound copy: the same claims,
 validity and status reference, committed to the device key, in a batch of its own that is
 anchored before it is released — so a bound copy is exactly as trustworthy as the printed
-licence, and revoking one revokes both.
+licence, and revoking the licence revokes its copies. Each copy also has its own status
+reference (licence.copy_status_ref), so one device's copy can be revoked alone.
+
+The code is reserved atomically before anything is signed or anchored (reservation): of
+parallel claims with one code, one binds a copy and the others are refused.
 
     message = "elicence/claim/v1" 0x00 challenge 0x00 code (16 chars) 0x00 device key (33 B)
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from issuer.authority import IssuingAuthority
+from issuer.claims import reservation
 from issuer.claims.codes import code_hash, normalise
 from issuer.errors import ClaimCodeError, ClaimError
 from issuer.sending import anchoring
@@ -30,6 +35,7 @@ from issuer.store import (
     BatchRoot,
     BatchState,
     Binding,
+    CopyState,
     IssuedLicence,
     Store,
 )
@@ -39,6 +45,8 @@ from licence import (
     SignatureError,
     build_batch,
     compressed_public_key,
+    copy_status_ref,
+    device_key_digest,
     load_schema,
     public_key_from_bytes,
     verify_device_signature,
@@ -94,7 +102,7 @@ def check_possession(device_key: bytes, signature: bytes, message: bytes) -> Non
 
 def claim(store: Store, authorities: Callable[[str], IssuingAuthority], *, code: str,
           device_key: bytes, challenge: bytes, signature: bytes, now: int,
-          challenges: Challenges) -> ClaimResult:
+          challenges: Challenges, device_label: str | None = None) -> ClaimResult:
     """Checks the claim and returns the bound copy (made and anchored on first claim)."""
     challenges.check(challenge, now)
     try:
@@ -114,10 +122,19 @@ def claim(store: Store, authorities: Callable[[str], IssuingAuthority], *, code:
         existing = s.scalars(select(Binding).where(Binding.licence_id == record.id,
                                                     Binding.device_key == device_key)).first()
     if existing is not None:  # the same wallet retrying (a lost answer): same copy again
+        if existing.state == CopyState.REVOKED:
+            raise ClaimError("This device's copy of the licence has been withdrawn by the "
+                             "issuing authority.", reason="copy_revoked")
         return _result(record, existing.encoded)
     _check_claimable(record, now)
     authority = authorities(record.authority_id)
-    bound = _bind(store, authority, record, device_key, now)
+    digest = device_key_digest(device_key)
+    reservation.reserve(store, record.id, digest, now=now)
+    try:
+        bound = _bind(store, authority, record, device_key, now, device_label)
+    except BaseException:
+        reservation.release(store, record.id, digest)
+        raise
     return _result(record, bound)
 
 
@@ -134,7 +151,7 @@ def _check_claimable(record: IssuedLicence, now: int) -> None:
 
 
 def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
-          device_key: bytes, now: int) -> bytes:
+          device_key: bytes, now: int, device_label: str | None) -> bytes:
     item = LicenceItem(Licence.from_bytes_unverified(record.encoded).claims, record.valid_from,
                        record.valid_until, record.status_ref, device_key)
     built = build_batch(authority.number, authority.key.key_id, authority.signing_key,
@@ -153,10 +170,13 @@ def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
     # Released only once anchored and confirmed.
     anchoring.submit(store, authority.registry, batch, authority.region_for(batch.licence_type))
     anchoring.confirm(store, authority.registry, batch)
+    digest = device_key_digest(device_key)
     with store.session() as s:
+        reservation.complete(s, record.id, digest, now=now)
         s.add(Binding(licence_id=record.id, device_key=device_key, batch_id=batch.id,
-                      encoded=encoded, created_at=now))
-        s.get(IssuedLicence, record.id).claimed_at = now
+                      encoded=encoded, created_at=now,
+                      copy_ref=copy_status_ref(record.status_ref, digest),
+                      device_label=device_label, state=CopyState.ACTIVE))
     return encoded
 
 

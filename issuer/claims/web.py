@@ -2,7 +2,11 @@
 
     POST /api/v1/claims/challenge   → {"challenge": b64url, "expires_in": 300}
     POST /api/v1/claims             {"code", "device_key", "challenge", "signature"} (b64url)
-                                    → {"licence": b64url CBOR of the bound copy, ...}
+                                    [, "device_label"] → {"licence": b64url CBOR of the
+                                    bound copy, ...}
+    POST /api/v1/claims/copies      {"device_key", "status_ref", "signature"} (b64url),
+                                    "time" → {"count": active copies, "copies": [{"added_at",
+                                    "device_label", "state", "this_device"}, ...]}
 
 Routes raise our errors (issuer.errors); the app's web edge answers them. Logs name a
 pseudonymous device-key handle, never a code, a name or a number.
@@ -21,6 +25,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from chain.errors import ChainError
 from chain.installation import Installation
 from issuer.authority import IssuingAuthority, load_authority
+from issuer.claims.copies import copies_for_holder
 from issuer.claims.exchange import CHALLENGE_SECONDS, Challenges, claim, device_key_id
 from issuer.errors import AuthorityError, ClaimError
 from issuer.store import Store, utc_now
@@ -69,6 +74,16 @@ def _b64(value: Any, field: str) -> bytes:
                          field=field) from None
 
 
+def _label(value: Any) -> str | None:
+    """The wallet's name for its device ("Android phone"), shown back in the devices list."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40 or not value.isprintable():
+        raise ClaimError("The field device_label must be short text (40 characters at most).",
+                         reason="bad_request", field="device_label")
+    return value.strip() or None
+
+
 @bp.post("/challenge")
 def challenge():
     value = _service().challenges.issue(utc_now())
@@ -95,7 +110,8 @@ def claim_licence():
         result = claim(service.store, service.authority, code=code, device_key=device_key,
                        challenge=_b64(body.get("challenge"), "challenge"),
                        signature=_b64(body.get("signature"), "signature"), now=utc_now(),
-                       challenges=service.challenges)
+                       challenges=service.challenges,
+                       device_label=_label(body.get("device_label")))
     except (ChainError, AuthorityError) as exc:
         log.warning("claim failed on the chain side: %s", exc.reason)
         raise ClaimError("The issuing authority cannot anchor the licence right now: try "
@@ -105,3 +121,29 @@ def claim_licence():
         licence=base64.urlsafe_b64encode(result.bound_licence).decode().rstrip("="),
         authority=result.authority_id, licence_type=result.licence_type,
         status=result.status)
+
+
+@bp.post("/copies")
+def holder_copies():
+    """Which devices hold the asking device's licence, and since when (signed by it)."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise ClaimError("The request is too large.", reason="too_large",
+                         limit=f"{MAX_BODY // 1024} KiB")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ClaimError("Send the request as a JSON object.",
+                         reason="unsupported_media_type" if not request.is_json
+                         else "bad_request")
+    time = body.get("time")
+    if type(time) is not int or not 0 <= time < 1 << 63:
+        raise ClaimError("The field time must be the request time in unix seconds.",
+                         reason="bad_request", field="time")
+    own, copies = copies_for_holder(
+        _service().store, device_key=_b64(body.get("device_key"), "device_key"),
+        status_ref=_b64(body.get("status_ref"), "status_ref"), time=time,
+        signature=_b64(body.get("signature"), "signature"), now=utc_now())
+    fingerprint = own.hex()[:8]
+    return jsonify(
+        count=sum(c.state == "active" for c in copies),
+        copies=[{"added_at": c.added_at, "device_label": c.device_label, "state": c.state,
+                 "this_device": c.fingerprint == fingerprint} for c in copies])

@@ -1,4 +1,7 @@
-"""The printable licence letter: one A4 page (more only for very long claims), bilingual.
+"""The printable licence letter, bilingual: the licence page (claims and QR: what holders
+show at counters; more pages only for very long claims), then a separate last page with the
+one-time claim code, headed "do not show at counters", to be torn off and kept apart. The
+QR pages never carry the code: whoever sees them at a counter cannot claim the licence.
 
 Drawn straight onto a ReportLab canvas (no Platypus: it costs more than the whole letter)
 from plain data, so the batch pipeline can render letters in worker processes without a
@@ -116,14 +119,18 @@ def render_licence_pdf(data: LetterData) -> bytes:
     lines = _instructions(data, MARGIN + CONTENT_W - _text_left(matrix) - 4 * mm, font)
     block_h = _block_height(matrix, lines)
     pages = _paginate(rows, block_h)
+    total = len(pages) + 1  # the claim code page comes last
     for number, page_rows in enumerate(pages, start=1):
         top = _header(c, data, font, first=number == 1,
                       title=(schema.title.get("zh", ""), schema.title.get("en", schema.name)))
         top = _table(c, page_rows, top, font)
         if number == len(pages):
             _qr_block(c, matrix, lines, top + 6 * mm)
-        _footer(c, data, number, len(pages), font)
+        _footer(c, data, number, total, font)
         c.showPage()
+    _claim_page(c, data, font)
+    _footer(c, data, total, total, font)
+    c.showPage()
     c.save()
     return out.getvalue()
 
@@ -313,28 +320,69 @@ class _Line:
     boxed: bool = False
 
 
-def _instructions(data: LetterData, width: float, font: str) -> list[_Line]:
-    """The right-hand column of the QR block: how to claim, then how to verify."""
-    expires = data.claim_expires.isoformat()
+def _paragraph(text: str, font: str, size: float, color: Color, width: float,
+               gap: float = 0.0) -> list[_Line]:
+    wrapped = _wrap(text, font, size, width)
+    return [_Line(t, font, size, color, size * 1.45 + (gap if i == 0 else 0))
+            for i, t in enumerate(wrapped)]
 
+
+def _instructions(data: LetterData, width: float, font: str) -> list[_Line]:
+    """The right-hand column of the QR block: how to verify, and where the claim code is
+    (never the code itself: this page is shown at counters)."""
     def para(text: str, size: float, color: Color, gap: float = 0.0) -> list[_Line]:
-        wrapped = _wrap(text, font, size, width)
-        return [_Line(t, font, size, color, size * 1.45 + (gap if i == 0 else 0))
-                for i, t in enumerate(wrapped)]
+        return _paragraph(text, font, size, color, width, gap)
 
     return [
-        _Line("领取电子证照 · Claim your electronic licence", font, 11, NAVY, 5 * mm, bold=True),
-        _Line(data.claim_code, font, 17, INK, 10 * mm, boxed=True),
-        *para(f"领取码仅可使用一次，请于 {expires} 前领取：用手机浏览器打开 {data.wallet_url} ，"
-              "输入上方领取码。", 9, INK, 4 * mm),
-        *para(f"One-time code, valid until {expires}. Open the wallet at {data.wallet_url} "
-              "on your phone and type the code above.", 8.5, GREY, 1),
-        _Line("核验 · Verify", font, 11, NAVY, 8 * mm, bold=True),
+        _Line("核验 · Verify", font, 11, NAVY, 5 * mm, bold=True),
         *para("在任何办事窗口扫描左侧二维码，或运行 elicence verify，或访问 "
               f"{data.verify_url} 。", 9, INK, 2 * mm),
         *para("Scan the QR code at any counter, or run `elicence verify`, or use "
               f"{data.verify_url}.", 8.5, GREY, 1),
+        _Line("领取电子证照 · Claim your electronic licence", font, 11, NAVY, 8 * mm, bold=True),
+        *para("领取码印在本函最后一页。请将该页撕下单独保管，切勿在柜台出示。", 9, INK, 2 * mm),
+        *para("The claim code is on the last page of this letter. Tear that page off and keep "
+              "it apart; never show it at a counter.", 8.5, GREY, 1),
     ]
+
+
+CLAIM_PAGE_HEADING = "领取码 — 请勿在柜台出示 / Claim code — do not show at counters"
+
+
+def _claim_page(c: Canvas, data: LetterData, font: str) -> None:
+    """The detachable last page: the one-time claim code and how to use it."""
+    _header(c, data, font, first=False, title=("", ""))
+    top = _NEXT_TOP + 8 * mm
+    _text(c, MARGIN, top, CLAIM_PAGE_HEADING, font, 15, ACCENT, bold=True)
+    expires = data.claim_expires.isoformat()
+    lines = [
+        _Line(data.claim_code, font, 20, INK, 16 * mm, boxed=True),
+        *_paragraph(f"领取码仅可使用一次，请于 {expires} 前领取：用手机浏览器打开 "
+                    f"{data.wallet_url} ，输入上方领取码。", font, 10, INK, CONTENT_W, 8 * mm),
+        *_paragraph(f"One-time code, valid until {expires}. Open the wallet at "
+                    f"{data.wallet_url} on your phone and type the code above.", font, 9.5,
+                    GREY, CONTENT_W, 1),
+        *_paragraph("任何人持有此码都可以把您的证照领取到其手机上：请勿拍照、请勿交给他人、"
+                    "请勿在柜台出示。领取后可在钱包中查看哪些设备持有您的证照。", font, 10,
+                    ACCENT, CONTENT_W, 6 * mm),
+        *_paragraph("Anyone holding this code can take your licence into their phone: do not "
+                    "photograph it, hand it over or show it at a counter. After claiming, the "
+                    "wallet lists the devices that hold your licence.", font, 9.5, ACCENT,
+                    CONTENT_W, 1),
+    ]
+    y = top
+    for line in lines:
+        y += line.leading
+        if line.boxed:
+            width = _width(line.text, line.font, line.size, CODE_SPACING) + 8 * mm
+            c.setFillColor(STRIPE)
+            c.setStrokeColor(NAVY)
+            c.roundRect(MARGIN, PAGE_H - y - 3.2 * mm, width, 11.5 * mm, 1.5 * mm, stroke=1,
+                        fill=1)
+            _text(c, MARGIN + 4 * mm, y, line.text, line.font, line.size, line.color,
+                  bold=True, spacing=CODE_SPACING)
+        else:
+            _text(c, MARGIN, y, line.text, line.font, line.size, line.color, bold=line.bold)
 
 
 def _block_height(matrix: QrMatrix, lines: Sequence[_Line]) -> float:

@@ -132,6 +132,12 @@ class IssuedLicence(Base):
         return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in claims.items()}
     claim_expires_at: Mapped[int] = mapped_column(BigInteger)
     claimed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A claim in progress holds the code (issuer.claims.reservation): which device key
+    # (its digest) and since when; a reservation older than the timeout may be taken over.
+    claim_reserved_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    claim_reserved_by: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
+    # Which claim code is current: `elicence new-claim-code` moves it on (codes.derive).
+    claim_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     purged_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # When the status last changed on chain (confirmed): the retention clock of `purge`.
     status_changed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -188,9 +194,16 @@ class LifecycleJob(Base):
     )
 
 
+class CopyState(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"  # `elicence revoke-copy`: its copy_ref is revoked on chain
+
+
 class Binding(Base):
     """A holder's wallet-bound copy of a licence: the same claims and status reference,
-    committed to the holder's device key, anchored in its own small batch."""
+    committed to the holder's device key, anchored in its own small batch. `copy_ref` is
+    the copy's own status reference (licence.copy_status_ref), which verifiers check beside
+    the licence's, so one copy can be revoked alone."""
 
     __tablename__ = "bindings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -198,8 +211,14 @@ class Binding(Base):
     device_key: Mapped[bytes] = mapped_column(LargeBinary(33))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
     encoded: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # personal data
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    __table_args__ = (UniqueConstraint("licence_id", "device_key", name="uq_bindings_device"),)
+    created_at: Mapped[int] = mapped_column(BigInteger)  # when the device added the licence
+    copy_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
+    device_label: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default=CopyState.ACTIVE,
+                                       server_default=CopyState.ACTIVE.value)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (UniqueConstraint("licence_id", "device_key", name="uq_bindings_device"),
+                      Index("ix_bindings_copy_ref", "copy_ref", unique=True))
 
 
 class OutputFolder(Base):

@@ -114,12 +114,30 @@ def scan_pages(pdf: bytes) -> list[tuple[int, zxingcpp.Barcode]]:
     return found
 
 
-def test_letter_is_a_one_page_a4_pdf(pdf: bytes) -> None:
+def texts_per_page(pdf: bytes) -> list[str]:
+    return [squeeze(p.extract_text()) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_letter_is_a_licence_page_and_a_claim_code_page_on_a4(pdf: bytes) -> None:
     assert pdf.startswith(b"%PDF-")
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 1
-    box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert len(reader.pages) == 2
+    for page in reader.pages:
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_claim_code_is_only_on_the_last_page_not_beside_the_qr(letter: LetterData,
+                                                               pdf: bytes) -> None:
+    """The attack: the page shown at counters carried the code that claims the licence."""
+    qr_page, claim_page = texts_per_page(pdf)
+    code = squeeze(letter.claim_code)
+    assert code not in qr_page and code.replace("-", "") not in qr_page
+    assert code in claim_page
+    assert squeeze("领取码 — 请勿在柜台出示 / Claim code — do not show at counters") in claim_page
+    assert squeeze("The claim code is on the last page of this letter.") in qr_page
+    [(page, _)] = scan_pages(pdf)
+    assert page == 0  # the QR is on the licence page, the code on the other
 
 
 def test_letter_shows_every_claim_with_bilingual_titles(letter: LetterData, pdf: bytes) -> None:
@@ -142,7 +160,7 @@ def test_letter_shows_authority_claim_code_and_instructions(letter: LetterData,
                   "https://wallet.example.gov.cn", "type the code above",
                   "https://verify.example.gov.cn", "elicence verify", "Scan the QR code at any "
                   "counter", "This letter contains personal data; keep it safe.",
-                  "本函件含个人信息，请妥善保管。", "Page 1 of 1",
+                  "本函件含个人信息，请妥善保管。", "Page 1 of 2", "Page 2 of 2",
                   letter.status_ref[:4].hex()):
         assert squeeze(shown) in text, shown
     assert letter.status_ref[4:].hex() not in text  # only the fingerprint is printed
@@ -188,10 +206,10 @@ def test_licence_text_is_encoded_in_alphanumeric_mode() -> None:
     assert qr_matrix(text).version <= 18
 
 
-def test_business_letter_wraps_a_long_scope_onto_one_page() -> None:
+def test_business_letter_wraps_a_long_scope_onto_the_qr_page() -> None:
     data = make_letter("business", BUSINESS_ROW)
     pdf = render_licence_pdf(data)
-    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 2  # the scope fits the QR page
     text = page_text(pdf)
     assert squeeze(str(data.claims["business_scope"])) in text
     for shown in ("营业执照", "Business licence", "统一社会信用代码", "91350100M000100Y43",
@@ -216,12 +234,13 @@ def test_overlong_claims_continue_on_a_second_page_with_the_qr(letter: LetterDat
     long_address = "上海市浦东新区世纪大道100号环球金融中心" * 30
     data = replace(letter, claims={**letter.claims, "address": long_address})
     pdf = render_licence_pdf(data)
-    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 2
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 3
     text = page_text(pdf)
     assert squeeze(long_address) in text
-    assert "Page1of2" in text and "Page2of2" in text
+    assert "Page1of3" in text and "Page3of3" in text
     [(page, code)] = scan_pages(pdf)
     assert (page, code.text) == (1, letter.qr_text)
+    assert squeeze(letter.claim_code) in texts_per_page(pdf)[2]
 
 
 def test_metadata_carries_no_personal_data(letter: LetterData, pdf: bytes) -> None:

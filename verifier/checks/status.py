@@ -1,6 +1,7 @@
 """The licence's status in the local index, keyed by (authority number, status reference),
 as the shared rule `chain.status.licence_state` reads it (revoked is final; anything else
-from a stale index is unknown)."""
+from a stale index is unknown). A wallet copy is also checked under its own reference
+(licence.copy_status_ref), which `elicence revoke-copy` revokes alone."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 from chain.index import StatusInfo
 from chain.status import licence_state
+from licence.copy_ref import copy_status_ref
 from licence.status_reasons import describe_class
-from licence.vocabulary import LicenceState
+from licence.vocabulary import LicenceState, StatusCode
 
 from ..context import Context
 from ..result import CheckResult
@@ -25,6 +27,12 @@ class StatusCheck(Check):
         record = ctx.view.status(licence.header.authority, licence.status_ref)
         answer = licence_state(record, now=ctx.now, freshness=ctx.freshness)
         state, reason = answer.state, answer.reason
+        if state != LicenceState.REVOKED and licence.device_digest is not None:
+            copy = ctx.view.status(licence.header.authority,
+                                   copy_status_ref(licence.status_ref, licence.device_digest))
+            if copy is not None and copy.status == StatusCode.REVOKED:  # final, like revoked
+                return self.failed("copy_revoked", since=utc_text(copy.block_time),
+                                   record=_record(LicenceState.REVOKED, copy), **_why(copy))
         if state == LicenceState.ACTIVE:
             return self.passed(reason)
         if state == LicenceState.UNKNOWN:

@@ -13,6 +13,7 @@ import { pick, t } from "../i18n.js";
 import { schemaFor } from "../schemas.js";
 import { licences } from "../store.js";
 import { verifyBoundLicence } from "../verify.js";
+import { deviceLabel } from "./devices.js";
 import { renderCards } from "./licences.js";
 
 export function initClaim() {
@@ -50,7 +51,7 @@ async function claim(code) {
   const signature = await f.es256Sign(key.privateKey, message);
   const answer = expecting(await postJson("/api/v1/claims", { code,
     device_key: f.b64url(key.compressed), challenge: ch.body.challenge,
-    signature: f.b64url(signature) }), hasLicence);
+    signature: f.b64url(signature), device_label: deviceLabel() }), hasLicence);
   if (answer.kind !== "ok") return refused(explain(answer, "claim_offline"));
   const cbor = f.unb64url(answer.body.licence);
   let lic;

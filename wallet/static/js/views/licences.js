@@ -9,6 +9,7 @@ import { $, el } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { licences } from "../store.js";
 import { holderName, readRecord } from "../stored.js";
+import { showDevices } from "./devices.js";
 import { startPresent } from "./present.js";
 
 const LONG_TERM = 32503680000; // 3000-01-01: a validity end this late reads "long-term"
@@ -51,8 +52,13 @@ function card(record) {
         el("button", { type: "button", class: "primary present", "aria-label": `${t("present")}: ${title}`,
           ...(d.boundHere && status !== "revoked" ? {} : { disabled: "" }),
           onclick: () => startPresent(record.id), text: t("present") }),
+        d.boundHere ? el("button", { type: "button", class: "devices-button",
+          "aria-label": `${t("devices")}: ${title}`, "aria-controls": `${headingId}-devices`,
+          onclick: () => showDevices(record, document.getElementById(`${headingId}-devices`)),
+          text: t("devices") }) : null,
         el("button", { type: "button", class: "danger", "aria-label": `${t("remove")}: ${title}`,
-          onclick: () => removeLicence(record.id), text: t("remove") }))));
+          onclick: () => removeLicence(record.id), text: t("remove") })),
+      el("div", { id: `${headingId}-devices`, class: "devices-box", "aria-live": "polite", hidden: "" })));
 }
 
 async function removeLicence(id) {
