@@ -7,6 +7,7 @@ from __future__ import annotations
 from issuer.authority import IssuingAuthority
 from issuer.issue.rows import Row
 from issuer.issue.saving import BatchOwner
+from issuer.store import Batch
 from issuer.issue.signing import SignedBatch, SigningSetup, init_worker, sign_batch
 
 
@@ -14,7 +15,15 @@ def signing_setup(authority: IssuingAuthority, licence_type: int,
                   store_url: str | None = None) -> SigningSetup:
     return SigningSetup(authority.number, authority.key.key_id,
                         authority.signing_key.private_numbers().private_value, licence_type,
-                        authority.id, authority.claim_secret, store_url)
+                        authority.id, authority.claim_secret, store_url,
+                        authority.record.regions_for(licence_type))
+
+
+def anchor_region(authority: IssuingAuthority, batch: Batch) -> str:
+    """The scope region a stored batch is anchored under."""
+    if batch.region is not None:
+        return batch.region
+    return authority.region_for(batch.licence_type)
 
 
 def sign_here(authority: IssuingAuthority, licence_type: int, rows: list[Row],
