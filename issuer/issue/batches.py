@@ -7,8 +7,8 @@ from __future__ import annotations
 from issuer.authority import IssuingAuthority
 from issuer.issue.rows import Row
 from issuer.issue.saving import BatchOwner
-from issuer.store import Batch
 from issuer.issue.signing import SignedBatch, SigningSetup, init_worker, sign_batch
+from issuer.store import Batch
 
 
 def signing_setup(authority: IssuingAuthority, licence_type: int,
