@@ -24,7 +24,6 @@ from sqlalchemy import select
 from issuer.authority import IssuingAuthority
 from issuer.claims.codes import code_hash, normalise
 from issuer.errors import ClaimCodeError, ClaimError
-from issuer.issue.batches import anchor_region
 from issuer.sending import anchoring
 from issuer.store import (
     Batch,
@@ -138,7 +137,8 @@ def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
           device_key: bytes, now: int) -> bytes:
     original = Licence.from_bytes_unverified(record.encoded)
     with store.session() as s:
-        region = anchor_region(authority, s.get(Batch, record.batch_id))
+        original_batch = s.get(Batch, record.batch_id)
+        region = authority.anchor_region(original_batch.licence_type, original_batch.region)
     # The copy keeps the licence's region and is anchored under its batch's scope region.
     item = LicenceItem(original.claims, record.valid_from, record.valid_until,
                        record.status_ref, device_key, original.region_in(region))

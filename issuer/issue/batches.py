@@ -8,7 +8,6 @@ from issuer.authority import IssuingAuthority
 from issuer.issue.rows import Row
 from issuer.issue.saving import BatchOwner
 from issuer.issue.signing import SignedBatch, SigningSetup, init_worker, sign_batch
-from issuer.store import Batch
 
 
 def signing_setup(authority: IssuingAuthority, licence_type: int,
@@ -18,12 +17,6 @@ def signing_setup(authority: IssuingAuthority, licence_type: int,
                         authority.id, authority.claim_secret, store_url,
                         authority.record.regions_for(licence_type))
 
-
-def anchor_region(authority: IssuingAuthority, batch: Batch) -> str:
-    """The scope region a stored batch is anchored under."""
-    if batch.region is not None:
-        return batch.region
-    return authority.region_for(batch.licence_type)
 
 
 def sign_here(authority: IssuingAuthority, licence_type: int, rows: list[Row],

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from chain.config import DEFAULT_PUBLIC_URL
 from issuer.authority import IssuingAuthority
-from issuer.issue.batches import anchor_region, signing_setup
+from issuer.issue.batches import signing_setup
 from issuer.issue.letters import LetterContext, render_letters
 from issuer.issue.outputs import (
     STORED_COLUMNS,
@@ -253,10 +253,12 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
     # Batches a crash left behind go first, in nonce order, before any new nonce is used.
     waiting = [b for b in stored.values() if b.state == BatchState.SUBMITTED]
     for batch in anchoring.resume_submitted(store, registry, waiting):
-        anchoring.submit(store, registry, batch, anchor_region(authority, batch))
+        anchoring.submit(store, registry, batch,
+                         authority.anchor_region(batch.licence_type, batch.region))
     for batch in stored.values():
         if batch.state == BatchState.SIGNED:
-            anchoring.submit(store, registry, batch, anchor_region(authority, batch))
+            anchoring.submit(store, registry, batch,
+                             authority.anchor_region(batch.licence_type, batch.region))
     in_flight = [b for b in stored.values() if b.state == BatchState.SUBMITTED]
     expires = utc_now() + request.claim_validity_days * DAY
 
@@ -281,7 +283,8 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
         if result.batch_id is not None:
             with store.session() as s:
                 batch = s.get(Batch, result.batch_id)
-            anchoring.submit(store, registry, batch, anchor_region(authority, batch))
+            anchoring.submit(store, registry, batch,
+                             authority.anchor_region(batch.licence_type, batch.region))
             in_flight.append(batch)
         in_flight = [b for b in in_flight if not anchoring.try_confirm(store, registry, b)]
         tick(result.count + len(result.rejected))

@@ -24,7 +24,6 @@ from sqlalchemy import select
 from web3.exceptions import TransactionNotFound
 
 from issuer.authority import IssuingAuthority
-from issuer.issue.batches import anchor_region
 from issuer.lifecycle import jobs, status_changes
 from issuer.sending import anchoring
 from issuer.store import Batch, BatchState, StatusChange, Store
@@ -95,7 +94,8 @@ def reconcile(store: Store, authority: IssuingAuthority, *, now: int) -> Reconci
         if _key(item) not in repaired:
             report.add(f"{_name(item)}: was never sent; sent now.")
         if isinstance(item, Batch):
-            anchoring.submit(store, anchor, item, anchor_region(authority, item))
+            anchoring.submit(store, anchor, item,
+                             authority.anchor_region(item.licence_type, item.region))
         else:
             status_changes.submit(store, status, item)
 

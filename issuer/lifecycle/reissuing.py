@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from chain.config import DEFAULT_PUBLIC_URL
 from issuer.authority import IssuingAuthority
-from issuer.issue.batches import anchor_region, batch_owner, sign_here
+from issuer.issue.batches import batch_owner, sign_here
 from issuer.issue.letters import LetterContext, render_letters
 from issuer.issue.outputs import (
     STORED_COLUMNS,
@@ -68,7 +68,8 @@ def anchor_successors(store: Store, authority: IssuingAuthority, job: LifecycleJ
                                [b for b in batches if b.state == BatchState.SUBMITTED])
     for batch in batches:
         if batch.state == BatchState.SIGNED:
-            anchoring.submit(store, registry, batch, anchor_region(authority, batch))
+            anchoring.submit(store, registry, batch,
+                             authority.anchor_region(batch.licence_type, batch.region))
             sent += 1
     for batch in batches:
         if batch.state != BatchState.CONFIRMED:
