@@ -401,10 +401,10 @@ def build_batch(authority: int, key_id: int, private_key: ec.EllipticCurvePrivat
         if len(status_ref) != NODE_BYTES or not 0 <= valid_from <= valid_until:
             raise LicenceError("Each licence needs a 16-byte status reference and "
                                "valid_from <= valid_until.", reason="item_invalid")
+        own = None if own == region else own
         if own is not None and not (regions.is_region(own) and regions.within(own, region)):
             raise LicenceError(f"A licence's region {own!r} is not within the batch's region "
                                f"{region!r}.", reason="region_outside_batch")
-        own = None if own == region else own
         own_regions.append(own)
         device = None if device_key is None else device_key_digest(device_key)
         devices.append(device)

@@ -39,11 +39,13 @@ class SigningSetup:
     authority_id: str
     claim_secret: bytes  # claim codes are derived in the workers too
     store_url: str | None = None  # workers store their batches themselves
-    scope_regions: tuple[str, ...] = ()  # the authority's scope regions for the type
+    # The authority's scope regions for the type; () = not checked here (nationwide), as
+    # for tests signing without a registry.
+    scope_regions: tuple[str, ...] = ()
 
     @property
     def scopes(self) -> Scopes:
-        return Scopes(self.scope_regions)
+        return Scopes(self.scope_regions or ("",))
 
     def __repr__(self) -> str:  # never print the key
         return f"SigningSetup(authority={self.authority_number}, key={self.key_id})"
