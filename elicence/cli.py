@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "renew": "issuer.cli.lifecycle:renew",
     "reconcile": "issuer.cli.lifecycle:reconcile",
     "purge": "issuer.cli.lifecycle:purge",
+    "status-history": "issuer.cli.history:status_history",
     "verify": "verifier.cli:verify_command",
     "serve": "elicence.serve:serve_command",
 }
