@@ -12,6 +12,7 @@ What a verifier needs for scopes and council decisions (docs/decisions/0111-inde
     index.suspension_at(authority, when)       # SuspensionInfo (since, grace) | None
     index.suspensions(authority)               # the history, with grace dates
     index.withdrawn_batch(authority, root)     # WithdrawnBatch | None
+    index.status_history(authority, ref, root) # every StatusEvent naming it (staff traces)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from chain.errors import ChainError
 from chain.index_schema import open_db
 from chain.records import AccountRecord, KeyRecord, Scope, types_mask
-from licence.vocabulary import Role
+from licence.vocabulary import Role, StatusCode
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,19 @@ class WithdrawnBatch:
     reason_class: int
     time: int
     block_number: int
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """One status change naming a licence (or its batch), for a staff lifecycle trace."""
+
+    status: int  # licence.vocabulary.StatusCode
+    until: int
+    reason_class: int
+    time: int
+    block_number: int
+    tx_hash: bytes
+    by_council: bool  # executed by a council proposal, not sent by the authority
 
 
 @dataclass(frozen=True)
@@ -166,6 +180,37 @@ class LicenceIndex:
             "SELECT authority, root, reason_class, time, block FROM withdrawn_batches "
             "WHERE authority = ? ORDER BY block, log_index", (authority,)).fetchall()
         return [WithdrawnBatch(r[0], bytes(r[1]), *r[2:]) for r in rows]
+
+    def status_history(self, authority: int, ref: bytes,
+                       root: bytes | None = None) -> list[StatusEvent]:
+        """Every status change naming `ref` (or, for a batch withdrawal, `root`), oldest
+        first. Read from the events, not the current-status table, so a trace shows each
+        change."""
+        rows = self._db.execute(
+            "SELECT status, until, reason_class, time, block, tx, refs FROM status_events "
+            "WHERE authority = ? ORDER BY block, log_index", (authority,)).fetchall()
+        council = self._council_status_actions()
+        out: list[StatusEvent] = []
+        for status, until, reason_class, time_, block, tx, refs in rows:
+            packed = bytes(refs)
+            named = {packed[i:i + 16] for i in range(0, len(packed), 16)}
+            # A batch withdrawal names batch roots; every other change names licences.
+            if (root if status == StatusCode.BATCH_WITHDRAWN else ref) not in named:
+                continue
+            by_council = any(b == block and packed in action for b, action in council)
+            out.append(StatusEvent(status, until, reason_class, time_, block, bytes(tx),
+                                   by_council))
+        return out
+
+    def _council_status_actions(self) -> list[tuple[int, bytes]]:
+        """(block executed, action) of executed council proposals that changed statuses."""
+        from eth_utils import keccak
+
+        selector = keccak(text="councilSetStatus(uint32,uint8,uint64,uint8,bytes,bytes)")[:4]
+        rows = self._db.execute(
+            "SELECT e.block, p.action FROM executions e JOIN proposals p ON p.id = e.id"
+        ).fetchall()
+        return [(b, bytes(a)) for b, a in rows if bytes(a)[:4] == selector]
 
     # ------------------------------------------------------------------ authorities
     def key(self, authority: int, key_id: int) -> KeyRecord | None:

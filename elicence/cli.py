@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "copies": "issuer.cli.copies:copies",
     "revoke-copy": "issuer.cli.copies:revoke_copy",
     "new-claim-code": "issuer.cli.copies:new_claim_code",
+    "status-history": "issuer.cli.history:status_history",
     "verify": "verifier.cli:verify_command",
     "serve": "elicence.serve:serve_command",
 }

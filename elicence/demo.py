@@ -47,7 +47,7 @@ from chain.private_files import (
 )
 from elicence.home_lock import HomeBusy, hold_home, lock_path
 from elicence.pid_file import PidFile
-from elicence.sandbox import AUTHORITIES, command_runner, set_up
+from elicence.sandbox import AUTHORITIES, command_runner, role_accounts, set_up
 from elicence.tls import DemoTls, ensure_certificates, serve_ca_certificate
 from elicence.tls import lan_address as route_address
 from elicence.unfailing_output import Unfailing
@@ -351,6 +351,7 @@ def start_ca_download(host: str, port: int, ca_cert: Path):
 def demo_facts(home: Path, web: WebApp, picked: dict[str, dict]) -> dict:
     """What the ready block prints, also written to demo.json for scripts and tests."""
     settings = load_settings(home)
+    accounts = role_accounts(home)
     return {
         "counter_url": f"{web.url}/verify",
         "wallet_url": f"{web.url}/wallet/",
@@ -362,9 +363,26 @@ def demo_facts(home: Path, web: WebApp, picked: dict[str, dict]) -> dict:
         "qr_valid": picked["valid"]["qr"],
         "qr_revoked": picked["revoked"]["qr"],
         "qr_suspended": picked["suspended"]["qr"],
-        "authorities": [{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
-                                           "scopes")} for a in AUTHORITIES],
+        "authorities": [{**{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
+                                              "scopes")}, "accounts": accounts[a["id"]]}
+                        for a in AUTHORITIES],
     }
+
+
+def authority_lines(authorities: list[dict]) -> list[str]:
+    """Under each authority's name, its role accounts (one per role, assigned by the
+    council; the claim server holds only the anchor account) and its scopes."""
+    lines = []
+    for a in authorities:
+        accounts = a.get("accounts") or {}
+        if not accounts:
+            continue
+        lines.append(f"    {a['id']:<13} scopes {', '.join(a.get('scopes', ()))}")
+        for role in ("anchor", "status", "keys"):
+            if role in accounts:
+                note = "  (the claim server's only account)" if role == "anchor" else ""
+                lines.append(f"      {role:<7} {accounts[role]}{note}")
+    return lines
 
 
 def ready_block(home: Path, facts: dict) -> str:
@@ -388,6 +406,7 @@ def ready_block(home: Path, facts: dict) -> str:
         f"  chain node      {facts['rpc_url']}",
         f"  registry        {facts['registry_address']}",
         "  authorities     " + ", ".join(a["id"] for a in facts["authorities"]),
+        *authority_lines(facts["authorities"]),
         f"  state           {home} (facts in {home / 'demo.json'})",
         f"  sample letter   {facts['sample_pdf']}",
         f"  claim code      {facts['claim_code']}",

@@ -70,3 +70,29 @@ def set_up(run: Runner, home: Path, node_port: int) -> None:
         number = registry.authority_by_id(authority["id"])
         if registry.authority(number).key_count == 0:
             run("authority", "add-key", authority["id"])
+
+
+ROLES = ("anchor", "status", "keys")
+
+
+def role_accounts(home: Path) -> dict[str, dict[str, str]]:
+    """Each sandbox authority's role accounts as the registry holds them: {id: {role:
+    address}}, a role listed only when its key file's account holds it on chain (the
+    council assigned it). The claim server loads only the anchor account."""
+    from chain.config import load_settings
+    from chain.installation import Installation
+    from licence.vocabulary import Role
+
+    installation = Installation(load_settings(home))
+    registry = installation.registry()
+    out: dict[str, dict[str, str]] = {}
+    for authority in AUTHORITIES:
+        number = registry.authority_by_id(authority["id"])
+        accounts: dict[str, str] = {}
+        for role in ROLES:
+            address = installation.address(f"{authority['id']}-{role}")
+            held = registry.authority_account(address)
+            if held.authority == number and held.roles & Role[role.upper()]:
+                accounts[role] = address
+        out[authority["id"]] = accounts
+    return out

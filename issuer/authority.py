@@ -56,6 +56,11 @@ class IssuingAuthority:
                                  reason="authority_not_accredited")
         return regions[0]
 
+    def anchor_region(self, licence_type: int, stored: str | None) -> str:
+        """The scope region a stored batch is anchored under: its own, or for a batch stored
+        before batches had regions, the widest scope."""
+        return self.region_for(licence_type) if stored is None else stored
+
 def load_authority(installation: Installation, authority_id: str, *, licence_type: int | None,
                    now: int, account: str | None = None,
                    roles: Role = Role.ANCHOR) -> IssuingAuthority:

@@ -23,3 +23,8 @@ def problem(code: str) -> tuple[str, str] | None:
     if check_character(code[:17]) != code[17]:
         return "check_digit", "the check character does not match (mistyped?)"
     return None
+
+
+def region(code: str) -> str:
+    """The registration authority's division code (characters 3-8) of a valid code."""
+    return code[2:8]

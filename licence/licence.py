@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import _cose, batch_tree, claims_tree
+from . import _cose, batch_tree, claims_tree, regions
 from ._cbor import dumps, dumps_small_keys, loads_limited
 from ._hash import LICENCE_LEAF, NODE_BYTES, device_key_digest, h
 from .errors import DecodeError, LicenceError, LimitError, ProofError, SchemaError
@@ -29,9 +29,10 @@ from .schema import Claims, ClaimSpec, Schema, days_to_date, load_schema
 K_PROTECTED, K_SIGNATURE, K_INDEX, K_PROOF = 1, 2, 3, 4
 K_STATUS_REF, K_VALID_FROM, K_VALID_UNTIL, K_DEVICE = 5, 6, 7, 8
 K_CLAIMS, K_SEED, K_SALTS, K_MULTIPROOF = 9, 10, 11, 12
+K_REGION = 13  # the licence's own region, only when it differs from its batch's scope region
 _REQUIRED = {K_PROTECTED, K_SIGNATURE, K_INDEX, K_PROOF, K_STATUS_REF, K_VALID_FROM,
              K_VALID_UNTIL, K_CLAIMS}
-_ALLOWED = _REQUIRED | {K_DEVICE, K_SEED, K_SALTS, K_MULTIPROOF}
+_ALLOWED = _REQUIRED | {K_DEVICE, K_SEED, K_SALTS, K_MULTIPROOF, K_REGION}
 
 # Protected header: {1: alg, 4: kid, PRIVATE: {1: authority, 2: type, 3: issued_at, 4: n}}
 H_ALG, H_KID, H_PRIVATE = 1, 4, -65537
@@ -144,6 +145,13 @@ class Licence:
     seed: bytes | None  # full licence: the salt seed
     salts: Mapping[str, bytes] | None = None  # partial disclosure: salt per disclosed claim
     multiproof: bytes = b""  # partial disclosure: packed claims-tree nodes
+    # The licence's region when it is narrower than its batch's scope region (signed in the
+    # leaf); None: the licence's region is the batch's, which the registry holds.
+    region: str | None = None
+
+    def region_in(self, batch_region: str) -> str:
+        """The licence's region, given the region its batch was anchored under."""
+        return batch_region if self.region is None else self.region
 
     @property
     def schema(self) -> Schema:
@@ -174,7 +182,7 @@ class Licence:
             valid_from=self.valid_from, valid_until=self.valid_until,
             device_digest=self.device_digest,
             claims={n: v for n, v in self.claims.items() if n in wanted}, seed=None,
-            salts=dict(zip(wanted, salts, strict=True)),
+            salts=dict(zip(wanted, salts, strict=True)), region=self.region,
             multiproof=b"".join(claims_tree.multiproof(schema, digests, picked)))
 
     # ------------------------------------------------------------------ verification
@@ -192,7 +200,7 @@ class Licence:
 
     def leaf_hash(self) -> bytes:
         return _leaf_hash(self.status_ref, self.valid_from, self.valid_until,
-                          self.claims_root(), self.device_digest)
+                          self.claims_root(), self.device_digest, self.region)
 
     def subtree_root(self) -> bytes:
         """The signed root this licence proves membership of; ProofError if malformed."""
@@ -222,6 +230,8 @@ class Licence:
         }
         if self.device_digest is not None:
             m[K_DEVICE] = self.device_digest
+        if self.region is not None:
+            m[K_REGION] = self.region
         if self.seed is not None:
             m[K_SEED] = self.seed
         else:
@@ -293,6 +303,9 @@ class Licence:
                 raise ProofError("The claims proof has a broken length.",
                                  reason="claims_proof_invalid")
         device = m.get(K_DEVICE)
+        region = m.get(K_REGION)
+        if region is not None and not regions.is_region(region):
+            raise _bad("The licence's region is not a division code prefix.", "region_invalid")
         return cls(
             header=header, protected=m[K_PROTECTED],
             signature=_bstr(m[K_SIGNATURE], _cose.SIGNATURE_BYTES, "signature"),
@@ -301,7 +314,7 @@ class Licence:
             valid_from=_uint(m[K_VALID_FROM], _UINT64, "validity start"),
             valid_until=_uint(m[K_VALID_UNTIL], _UINT64, "validity end"),
             device_digest=None if device is None else _bstr(device, NODE_BYTES, "device key"),
-            claims=claims, seed=seed, salts=salts, multiproof=multiproof)
+            claims=claims, seed=seed, salts=salts, multiproof=multiproof, region=region)
 
 
 def _claim_value(spec: ClaimSpec, value: Any) -> Any:
@@ -324,25 +337,29 @@ def _claim_value(spec: ClaimSpec, value: Any) -> Any:
 
 
 def _leaf_hash(status_ref: bytes, valid_from: int, valid_until: int, claims_root: bytes,
-               device_digest: bytes | None) -> bytes:
-    """H(0x00 || cbor({1: ref, 2: from, 3: until, 4: claims root[, 5: device digest]})),
-    with the map encoded by hand: it is hashed once per licence at issue."""
-    if device_digest is None:
-        head, tail = b"\xa4\x01\x50", b""
-    else:
-        head, tail = b"\xa5\x01\x50", b"\x05\x50" + device_digest
+               device_digest: bytes | None, region: str | None = None) -> bytes:
+    """H(0x00 || cbor({1: ref, 2: from, 3: until, 4: claims root[, 5: device digest]
+    [, 6: region]})), with the map encoded by hand: it is hashed once per licence at issue."""
+    size, tail = 4, b""
+    if device_digest is not None:
+        size, tail = size + 1, b"\x05\x50" + device_digest
+    if region is not None:
+        size, tail = size + 1, tail + b"\x06" + _cbor_dumps(region)
+    head = bytes((0xA0 + size, 0x01, 0x50))
     return h(LICENCE_LEAF + head + status_ref + b"\x02" + _cbor_dumps(valid_from) + b"\x03"
              + _cbor_dumps(valid_until) + b"\x04\x50" + claims_root + tail)
 
 
 class LicenceItem(NamedTuple):
-    """One licence to issue: validated claims, validity (unix s), status ref, device key."""
+    """One licence to issue: validated claims, validity (unix s), status ref, device key,
+    and its region when narrower than the batch's (None: the batch's region)."""
 
     claims: Claims
     valid_from: int
     valid_until: int
     status_ref: bytes
     device_key: bytes | None = None  # 33-byte compressed P-256 key for a wallet-bound copy
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -359,11 +376,14 @@ class Batch:
 def build_batch(authority: int, key_id: int, private_key: ec.EllipticCurvePrivateKey,
                 licence_type: int, issued_at: int,
                 items: Sequence[LicenceItem | tuple[Any, ...]], *,
-                random_bytes: Callable[[int], bytes] = os.urandom) -> Batch:
+                random_bytes: Callable[[int], bytes] = os.urandom,
+                region: str = "") -> Batch:
     """Commits to every item's claims, builds the ≤16 subtrees and signs their roots.
 
     `items` hold claims already normalised by Schema.validate. `random_bytes` supplies the
-    per-licence salt seeds (tests pass a deterministic source).
+    per-licence salt seeds (tests pass a deterministic source). `region` is the scope region
+    the batch will be anchored under: an item's region equal to it is left out of the leaf
+    (and of the QR); one outside it is refused.
     """
     schema = load_schema(licence_type)
     names = set(schema.by_name)
@@ -372,7 +392,8 @@ def build_batch(authority: int, key_id: int, private_key: ec.EllipticCurvePrivat
     seeds = random_bytes(NODE_BYTES * len(entries))
     leaves: list[bytes] = []
     devices: list[bytes | None] = []
-    for i, (claims, valid_from, valid_until, status_ref, device_key) in enumerate(entries):
+    own_regions: list[str | None] = []
+    for i, (claims, valid_from, valid_until, status_ref, device_key, own) in enumerate(entries):
         if not names.issuperset(claims):
             raise SchemaError("Claims " + ", ".join(sorted(set(claims) - names)) + " are not "
                               f"part of a {schema.name} licence; validate rows first.",
@@ -380,11 +401,16 @@ def build_batch(authority: int, key_id: int, private_key: ec.EllipticCurvePrivat
         if len(status_ref) != NODE_BYTES or not 0 <= valid_from <= valid_until:
             raise LicenceError("Each licence needs a 16-byte status reference and "
                                "valid_from <= valid_until.", reason="item_invalid")
+        own = None if own == region else own
+        if own is not None and not (regions.is_region(own) and regions.within(own, region)):
+            raise LicenceError(f"A licence's region {own!r} is not within the batch's region "
+                               f"{region!r}.", reason="region_outside_batch")
+        own_regions.append(own)
         device = None if device_key is None else device_key_digest(device_key)
         devices.append(device)
         seed = seeds[i * NODE_BYTES : (i + 1) * NODE_BYTES]
         leaves.append(_leaf_hash(status_ref, valid_from, valid_until,
-                                 claims_tree.claims_root(schema, claims, seed), device))
+                                 claims_tree.claims_root(schema, claims, seed), device, own))
     roots: list[SignedRoot] = []
     licences: list[Licence] = []
     for r in ranges:
@@ -401,6 +427,7 @@ def build_batch(authority: int, key_id: int, private_key: ec.EllipticCurvePrivat
                 header=header, protected=protected, signature=signature, leaf_index=j,
                 proof=batch_tree.proof(tree, j), status_ref=e.status_ref,
                 valid_from=e.valid_from, valid_until=e.valid_until, device_digest=devices[i],
-                claims=e.claims, seed=seeds[i * NODE_BYTES : (i + 1) * NODE_BYTES]))
+                claims=e.claims, seed=seeds[i * NODE_BYTES : (i + 1) * NODE_BYTES],
+                region=own_regions[i]))
     return Batch(roots=roots, licences=licences)
 

@@ -81,6 +81,15 @@ class Schema:
     shape: Shape  # tree over indexes into `leaves`
     by_name: Mapping[str, ClaimSpec] = field(repr=False)
     by_key: Mapping[int, ClaimSpec] = field(repr=False)
+    # The credit_code claim a licence's region is read from (characters 3-8); None: the
+    # region is the issuing authority's (docs/decisions/0130-region-in-the-leaf.md).
+    region_from: str | None = None
+
+    def region_of(self, claims: Mapping[str, Any]) -> str | None:
+        """The licence's own region from its claims, or None when it is the authority's."""
+        if self.region_from is None:
+            return None
+        return credit_code.region(str(claims[self.region_from]))
 
     def validate(self, row: Mapping[str, Any]) -> Claims:
         """Checks one input row; returns normalised claims including derived predicates.
@@ -262,7 +271,9 @@ def parse_schema(data: Mapping[str, Any]) -> Schema:
         ok = (derived_ok and len(by_name) == len(by_key) == len(claims) <= MAX_CLAIMS
               and sorted(c.key for c in leaves) == sorted(by_key)
               and 0 < int(data["code"]) < 64 and 0 < int(data["renewal_years"]) <= 100
-              and all(set(p.claims) <= set(by_name) and p.claims for p in presets))
+              and all(set(p.claims) <= set(by_name) and p.claims for p in presets)
+              and (data.get("region_from") is None
+                   or by_name[data["region_from"]].type == "credit_code"))
     except (KeyError, TypeError, ValueError) as exc:
         raise SchemaError(f"The schema is malformed ({exc}).", reason="schema_invalid") from exc
     if not ok:
@@ -270,7 +281,8 @@ def parse_schema(data: Mapping[str, Any]) -> Schema:
                           reason="schema_invalid")
     return Schema(name=data["name"], code=data["code"], title=data.get("title", {}),
                   renewal_years=data["renewal_years"], presets=presets, claims=claims,
-                  leaves=tuple(leaves), shape=shape, by_name=by_name, by_key=by_key)
+                  leaves=tuple(leaves), shape=shape, by_name=by_name, by_key=by_key,
+                  region_from=data.get("region_from"))
 
 
 def schema_text(name: str) -> str:

@@ -14,7 +14,16 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from chain.index import BatchInfo, IndexedAuthority, IndexState, LicenceIndex, StatusInfo
+from chain.index import (
+    BatchInfo,
+    IndexedAuthority,
+    IndexState,
+    LicenceIndex,
+    ScopeChange,
+    StatusInfo,
+    SuspensionInfo,
+    WithdrawnBatch,
+)
 from chain.records import KeyRecord
 from licence import public_key_from_bytes
 
@@ -34,6 +43,21 @@ class _Bounded(dict):
             for old in list(self)[: max(1, self.limit // 8)]:
                 del self[old]
         self[key] = value
+
+
+def suspension_from(history: list[tuple[int, bool, int]], when: int) -> SuspensionInfo | None:
+    """LicenceIndex.suspension_at's rule over an already read history."""
+    since: int | None = None
+    grace = 0
+    for time_, suspended, grace_until in history:
+        if time_ > when:
+            break
+        if not suspended:
+            since = None
+        else:
+            since = time_ if since is None else since
+            grace = grace_until
+    return None if since is None else SuspensionInfo(since, grace)
 
 
 class IndexView:
@@ -78,6 +102,20 @@ class IndexView:
         mask = self._cached(("accreditation", authority, when),
                             lambda i: i.accreditation_at(authority, when))
         return mask or 0
+
+    def scope_changes(self, authority: int) -> list[ScopeChange]:
+        return self._cached(("scope_changes", authority),
+                            lambda i: i.scope_changes(authority)) or []
+
+    def suspension_at(self, authority: int, when: int) -> SuspensionInfo | None:
+        # Keyed by the index generation only: `when` is a verification's now, which changes
+        # every second, so the history is cached and the answer computed from it.
+        history = self._cached(("suspensions", authority), lambda i: i.suspensions(authority))
+        return suspension_from(history or [], when)
+
+    def withdrawn_batch(self, authority: int, root: bytes) -> WithdrawnBatch | None:
+        return self._cached(("withdrawn", authority, root),
+                            lambda i: i.withdrawn_batch(authority, root))
 
     def status(self, authority: int, ref: bytes) -> StatusInfo | None:
         return None if self.index is None else self.index.status(authority, ref)

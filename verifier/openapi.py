@@ -87,6 +87,12 @@ _SCHEMAS: dict[str, Any] = {
         "status_as_of": _ref("AsOf"),
         "presentation": {"enum": ["printed", "live", None]},
         "status": {"type": "object", "description": "When revoked, suspended or superseded."},
+        "warnings": {"type": "array", "description": "A valid licence's warnings to read out "
+                     "(e.g. its authority is suspended and a grace period runs until `until`).",
+                     "items": {"type": "object", "properties": {
+                         "check": {"type": "string"}, "reason": {"type": "string"},
+                         "message": {"type": "string"}, "message_zh": {"type": "string"},
+                         "until": {"type": ["integer", "null"]}}}},
     }},
     "Status": {"type": "object", "properties": {
         "status": {"enum": [s.value for s in LicenceState]},

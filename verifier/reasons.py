@@ -116,6 +116,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "authority_not_accredited": (
         "The authority was not accredited for this licence type when the batch was recorded.",
         "登记批次时该机关不具有签发此类证照的资格。"),
+    "authority_suspended_grace": (
+        "Valid, but the council has suspended the issuing authority: licences it issued before "
+        "stay valid until {until}; ask the holder to have it reissued by the authority taking "
+        "over.", "有效，但发证机关已被监管委员会暂停：此前签发的证照在 {until} 前有效，"
+        "请持证人向接管机关申请换发。"),
+    "authority_suspended": (
+        "The council has suspended the issuing authority and the period in which its licences "
+        "stayed valid has ended; the licence is no longer accepted.",
+        "发证机关已被监管委员会暂停，其证照的过渡有效期已结束，该证照不再有效。"),
+    # -- scope
+    "within_scope": ("The licence's region is within the authority's jurisdiction.",
+                     "证照所属地区在发证机关的管辖范围内。"),
+    "authority_out_of_scope": (
+        "The licence's region ({region}) is outside the issuing authority's jurisdiction; "
+        "the authority could not issue it.",
+        "证照所属地区（{region}）不在发证机关的管辖范围内，该机关无权签发。"),
+    "scope_removed_grace": (
+        "Valid, but the council has withdrawn the authority's jurisdiction over region "
+        "{region}: licences issued there before stay valid until {until}.",
+        "有效，但监管委员会已撤销发证机关对地区 {region} 的管辖资格：此前签发的证照在 "
+        "{until} 前有效。"),
+    "scope_removed": (
+        "The council has withdrawn the authority's jurisdiction over region {region} and the "
+        "period in which its licences stayed valid has ended.",
+        "监管委员会已撤销发证机关对地区 {region} 的管辖资格，过渡有效期已结束。"),
+    # -- withdrawal
+    "not_withdrawn": ("Not withdrawn by the council.", "未被监管委员会撤销。"),
+    "council_withdrawn": (
+        "The oversight council withdrew this licence on {since}; it is void.",
+        "监管委员会已于 {since} 撤销该证照，证照无效。"),
     # -- key_window
     "key_valid_at_anchoring": ("The signing key was valid when the batch was recorded.",
                                "登记批次时签名密钥有效。"),

@@ -97,6 +97,8 @@ class Verification:
     claims: Mapping[str, Any]  # disclosed claims; empty unless the signature verified
     status: Mapping[str, Any] | None  # when revoked / suspended / superseded
     status_as_of: AsOf | None
+    # Passed checks the counter must still read out (a suspended authority's grace period).
+    warnings: tuple[CheckResult, ...] = ()
 
     @property
     def is_valid(self) -> bool:
@@ -126,4 +128,16 @@ def to_json(v: Verification) -> dict[str, Any]:
     }
     if v.status is not None:
         out["status"] = dict(v.status)
+    if v.warnings:
+        out["warnings"] = [warning_json(w) for w in v.warnings]
     return out
+
+
+def warnings_of(results: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
+    return tuple(r for r in results if r.result == PASS and r.details.get("warning"))
+
+
+def warning_json(w: CheckResult) -> dict[str, Any]:
+    en, zh = message(w.reason, w.details, w.fallback)
+    return {"check": w.name, "reason": w.reason, "message": en, "message_zh": zh,
+            "until": w.details.get("until_time")}

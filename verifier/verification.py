@@ -27,7 +27,7 @@ from .checks import Check
 from .context import Context, Policy
 from .index_view import IndexView
 from .pipeline import Pipeline
-from .result import FAIL, PASS, AsOf, Verification, verdict_of
+from .result import FAIL, PASS, AsOf, Verification, verdict_of, warnings_of
 
 log = logging.getLogger("elicence.verifier")
 
@@ -104,7 +104,8 @@ def summarise(ctx: Context, results: list[Any]) -> Verification:
         ctx.state.block_number, ctx.state.block_time, ctx.state.synced_at)
     return Verification(verdict=verdict, checks=tuple(results), decided_by=decided_by,
                         presentation=presentation, licence_type=licence_type,
-                        authority=authority, claims=claims, status=status, status_as_of=as_of)
+                        authority=authority, claims=claims, status=status, status_as_of=as_of,
+                        warnings=warnings_of(results) if verdict == "valid" else ())
 
 
 @cache

@@ -152,23 +152,29 @@ def _check_claimable(record: IssuedLicence, now: int) -> None:
 
 def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
           device_key: bytes, now: int, device_label: str | None) -> bytes:
-    item = LicenceItem(Licence.from_bytes_unverified(record.encoded).claims, record.valid_from,
-                       record.valid_until, record.status_ref, device_key)
+    original = Licence.from_bytes_unverified(record.encoded)
+    with store.session() as s:
+        original_batch = s.get(Batch, record.batch_id)
+        region = authority.anchor_region(original_batch.licence_type, original_batch.region)
+    # The copy keeps the licence's region and is anchored under its batch's scope region.
+    item = LicenceItem(original.claims, record.valid_from, record.valid_until,
+                       record.status_ref, device_key, original.region_in(region))
     built = build_batch(authority.number, authority.key.key_id, authority.signing_key,
-                        record.licence_type, now, [item])
+                        record.licence_type, now, [item], region=region)
     (signed_root,), (bound,) = built.roots, built.licences
     encoded = bound.to_bytes()
     with store.session() as s:
         batch = Batch(job_id=None, authority_id=authority.id,
                       authority_number=authority.number, licence_type=record.licence_type,
                       key_id=authority.key.key_id, sequence=0, count=1,
-                      roots=signed_root.root, issued_at=now, state=BatchState.SIGNED)
+                      roots=signed_root.root, region=region, issued_at=now,
+                      state=BatchState.SIGNED)
         s.add(batch)
         s.flush()
         s.add(BatchRoot(batch_id=batch.id, position=0, root=signed_root.root,
                         protected=signed_root.protected, signature=signed_root.signature))
     # Released only once anchored and confirmed.
-    anchoring.submit(store, authority.registry, batch, authority.region_for(batch.licence_type))
+    anchoring.submit(store, authority.registry, batch, region)
     anchoring.confirm(store, authority.registry, batch)
     digest = device_key_digest(device_key)
     with store.session() as s:

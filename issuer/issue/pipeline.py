@@ -41,6 +41,7 @@ from issuer.issue.outputs import (
     prepare_outputs,
     write_rejected,
 )
+from issuer.issue.regions import Scopes, chunks_by_region
 from issuer.issue.rows import InputFacts, Row, RowProblem, read_rows, scan_input
 from issuer.issue.signing import StoredBatch, fewer_collections, sign_and_store, start_worker
 from issuer.issue.validation import Deduper, Validation, validate_chunk
@@ -151,19 +152,27 @@ def already_issued_query(store: Store, request: IssueRequest,
     return query
 
 
+def region_chunks(request: IssueRequest, scopes: Scopes) -> Iterator[tuple[str, list[Row]]]:
+    """The input's rows in chunks of one batch each, grouped by the scope region their
+    batch is declared under."""
+    return chunks_by_region(read_rows(request.input_path), request.batch_size,
+                            lambda row: scopes.raw_batch_region(request.schema, row))
+
+
 def dry_run(request: IssueRequest, executor: Executor, deduper: Deduper,
-            validation: Validation, progress: Progress, facts: InputFacts) -> None:
+            validation: Validation, progress: Progress, facts: InputFacts,
+            scopes: Scopes) -> None:
     tick = progress.stage("validating", facts.rows)
     now = utc_now()
     sizes: deque[int] = deque()  # rows per chunk sent, to move the bar as results arrive
 
     def calls() -> Iterator[tuple[Callable[..., Any], tuple]]:
-        for chunk in chunks(read_rows(request.input_path), request.batch_size):
+        for _region, chunk in region_chunks(request, scopes):
             validation.total += len(chunk)
             sizes.append(len(chunk))
             kept, problems = deduper.filter(chunk)
             validation.reject(problems)
-            yield validate_chunk, (request.schema.code, kept, now)
+            yield validate_chunk, (request.schema.code, kept, now, scopes.regions)
 
     for problems in ordered_map(executor, calls(), window=request.workers + 1):
         validation.reject(problems)
@@ -193,14 +202,15 @@ def issue(store: Store, authority: IssuingAuthority, request: IssueRequest, *,
                              initargs=(signing_setup(authority, request.schema.code,
                                                      store.url),)
                              ) as executor:
+        scopes = Scopes(authority.record.regions_for(request.schema.code))
         if dry_run_only:
-            dry_run(request, executor, deduper, validation, progress, facts)
+            dry_run(request, executor, deduper, validation, progress, facts, scopes)
         else:
             prepare_outputs(store, authority.id, request.out_dir, render=request.render)
             job = job or _create_job(store, request, facts.sha256)
             spool = Spool(request.out_dir)
             _sign_and_anchor(store, authority, request, job, deduper, validation, executor,
-                             spool, progress, facts.rows)
+                             spool, progress, facts.rows, scopes)
             summary.timings["signed"] = time.monotonic() - started
             _confirm(store, authority, job, progress)
             summary.issued, summary.batches = _write_outputs(
@@ -232,7 +242,7 @@ def _create_job(store: Store, request: IssueRequest, input_sha: str) -> Job:
 
 def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRequest,
                      job: Job, deduper: Deduper, validation: Validation, executor: Executor,
-                     spool: Spool, progress: Progress, rows: int) -> None:
+                     spool: Spool, progress: Progress, rows: int, scopes: Scopes) -> None:
     """Signs and stores batch after batch in the workers while earlier batches are being
     anchored; confirms what the chain has buried as it goes, so the first batch is
     released early. Batches stored by an earlier run are only validated again (for the
@@ -243,24 +253,26 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
     # Batches a crash left behind go first, in nonce order, before any new nonce is used.
     waiting = [b for b in stored.values() if b.state == BatchState.SUBMITTED]
     for batch in anchoring.resume_submitted(store, registry, waiting):
-        anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
+        anchoring.submit(store, registry, batch,
+                         authority.anchor_region(batch.licence_type, batch.region))
     for batch in stored.values():
         if batch.state == BatchState.SIGNED:
-            anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
+            anchoring.submit(store, registry, batch,
+                             authority.anchor_region(batch.licence_type, batch.region))
     in_flight = [b for b in stored.values() if b.state == BatchState.SUBMITTED]
     expires = utc_now() + request.claim_validity_days * DAY
 
     def calls() -> Iterator[tuple[Callable[..., Any], tuple]]:
-        for sequence, chunk in enumerate(chunks(read_rows(request.input_path),
-                                                request.batch_size)):
+        for sequence, (region, chunk) in enumerate(region_chunks(request, scopes)):
             validation.total += len(chunk)
             kept, problems = deduper.filter(chunk)
             validation.reject(problems)
             if sequence in stored:
-                yield validate_chunk, (request.schema.code, kept, stored[sequence].issued_at)
+                yield validate_chunk, (request.schema.code, kept, stored[sequence].issued_at,
+                                       scopes.regions)
             else:
                 yield sign_and_store, (sequence, kept, utc_now(), expires, request.render, spool,
-                                       job.id)
+                                       job.id, region)
 
     tick = progress.stage("validate & sign", rows)
     for result in ordered_map(executor, calls(), window=request.workers + 1):
@@ -271,7 +283,8 @@ def _sign_and_anchor(store: Store, authority: IssuingAuthority, request: IssueRe
         if result.batch_id is not None:
             with store.session() as s:
                 batch = s.get(Batch, result.batch_id)
-            anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
+            anchoring.submit(store, registry, batch,
+                             authority.anchor_region(batch.licence_type, batch.region))
             in_flight.append(batch)
         in_flight = [b for b in in_flight if not anchoring.try_confirm(store, registry, b)]
         tick(result.count + len(result.rejected))

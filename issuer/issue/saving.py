@@ -34,6 +34,7 @@ class SignedBatch:
     roots: list[tuple[bytes, bytes, bytes]]  # (root, protected header, signature)
     licences: list[SignedLicence]
     rejected: list[RowProblem]  # rows of this chunk that failed validation
+    region: str = ""  # the scope region the batch is anchored under
 
 
 class BatchOwner(NamedTuple):
@@ -53,6 +54,7 @@ def store_batch(store: Store, owner: BatchOwner, licence_type: int,
                       authority_number=owner.number, licence_type=licence_type,
                       key_id=owner.key_id, sequence=signed.sequence,
                       count=len(signed.licences), roots=b"".join(r[0] for r in signed.roots),
+                      region=signed.region,
                       issued_at=signed.issued_at, state=BatchState.SIGNED)
         s.add(batch)
         s.flush()

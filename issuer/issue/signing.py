@@ -13,12 +13,13 @@ import gc
 import os
 import signal
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from issuer.claims.codes import derive_with_hash
 from issuer.issue.outputs import Spool, entry_fragment, stem_for
+from issuer.issue.regions import Scopes
 from issuer.issue.rows import Row, RowProblem
 from issuer.issue.saving import BatchOwner, SignedBatch, SignedLicence, store_batch
 from issuer.issue.validation import check_row, number_field
@@ -38,6 +39,13 @@ class SigningSetup:
     authority_id: str
     claim_secret: bytes  # claim codes are derived in the workers too
     store_url: str | None = None  # workers store their batches themselves
+    # The authority's scope regions for the type; () = not checked here (nationwide), as
+    # for tests signing without a registry.
+    scope_regions: tuple[str, ...] = ()
+
+    @property
+    def scopes(self) -> Scopes:
+        return Scopes(self.scope_regions or ("",))
 
     def __repr__(self) -> str:  # never print the key
         return f"SigningSetup(authority={self.authority_number}, key={self.key_id})"
@@ -76,11 +84,14 @@ class StoredBatch(NamedTuple):
 
 
 def sign_and_store(sequence: int, rows: list[Row], issued_at: int, claim_expires_at: int,
-                   rendered: bool, spool: Spool, job_id: int) -> StoredBatch:
+                   rendered: bool, spool: Spool, job_id: int,
+                   region: str | None = None) -> StoredBatch:
     """Worker task of bulk issuance: validate, sign, write the report fragments, and store
-    the batch in one transaction; only a small summary goes back to the main process."""
+    the batch (declared under scope region `region`) in one transaction; only a small
+    summary goes back to the main process."""
     setup: SigningSetup = _worker["setup"]
-    signed = sign_batch(sequence, rows, issued_at, claim_expires_at, rendered, spool)
+    signed = sign_batch(sequence, rows, issued_at, claim_expires_at, rendered, spool,
+                        region=region)
     if not signed.licences:
         return StoredBatch(sequence, None, 0, signed.rejected)
     owner = BatchOwner(setup.authority_id, setup.authority_number, setup.key_id)
@@ -96,27 +107,34 @@ def init_worker(setup: SigningSetup) -> None:
 
 
 def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at: int = 0,
-               rendered: bool = False, spool: Spool | None = None) -> SignedBatch:
-    """Validates and signs one batch. Its report entries and claim codes go straight to
-    `spool` (they are the bulk of the output and need not cross back to the main
+               rendered: bool = False, spool: Spool | None = None, *,
+               region: str | None = None) -> SignedBatch:
+    """Validates and signs one batch declared under scope region `region` (default: the
+    authority's widest scope for the type). Its report entries and claim codes go straight
+    to `spool` (they are the bulk of the output and need not cross back to the main
     process)."""
     setup: SigningSetup = _worker["setup"]
     schema = _worker["schema"]
+    scopes = setup.scopes
+    batch_region = scopes.authority_region if region is None else region
     key_name = number_field(schema)
     items, kept, rejected = [], [], []
     refs = os.urandom(16 * len(rows))
     for i, row in enumerate(rows):
-        claims, until, problems = check_row(schema, row, issued_at)
+        claims, until, problems = check_row(schema, row, issued_at, scopes)
+        if not problems and claims is not None \
+                and scopes.batch_region(scopes.licence_region(schema, claims)) != batch_region:
+            problems = [_other_batch(schema, row.number, batch_region)]
         if problems:
             rejected.extend(problems)
             continue
-        items.append(LicenceItem(claims, issued_at, until,
-                                 refs[16 * i:16 * i + 16]))
+        items.append(LicenceItem(claims, issued_at, until, refs[16 * i:16 * i + 16], None,
+                                 scopes.licence_region(schema, claims)))
         kept.append((row.number, claims))
     if not items:
-        return SignedBatch(sequence, issued_at, [], [], rejected)
+        return SignedBatch(sequence, issued_at, [], [], rejected, batch_region)
     batch = build_batch(setup.authority_number, setup.key_id, _worker["key"],
-                        setup.licence_type, issued_at, items)
+                        setup.licence_type, issued_at, items, region=batch_region)
     # Licences come subtree by subtree, in input order.
     positions = [p for p, r in enumerate(batch.roots) for _ in range(r.header.subtree_size)]
     licences, entries = [], []
@@ -141,5 +159,15 @@ def sign_batch(sequence: int, rows: list[Row], issued_at: int, claim_expires_at:
         spool.write(sequence, entries)
     return SignedBatch(sequence, issued_at,
                        [(r.root, r.protected, r.signature) for r in batch.roots], licences,
-                       rejected)
+                       rejected, batch_region)
+
+
+def _other_batch(schema: Any, row: int, batch_region: str) -> RowProblem:
+    """A row of another scope region in a batch of this one (only a renewal or replacement
+    mixing scopes meets it: bulk issuance groups rows by region)."""
+    field = schema.region_from or "-"
+    return RowProblem(row, field, "other_scope",
+                      f"{field} belongs to another scope region than this batch's.",
+                      f"a licence within region {batch_region or 'nationwide'}, or a separate "
+                      "request per region")
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuer.issue.regions import Scopes
 from issuer.issue.rows import Row, RowProblem
 from licence import ClaimsError, Schema
 
@@ -33,10 +34,10 @@ def valid_until(claims: dict[str, Any]) -> int:
     return int(end.timestamp())
 
 
-def check_row(schema: Schema, row: Row, now: int) -> tuple[dict[str, Any] | None, int,
-                                                         list[RowProblem]]:
+def check_row(schema: Schema, row: Row, now: int, scopes: Scopes | None = None
+              ) -> tuple[dict[str, Any] | None, int, list[RowProblem]]:
     """Validated claims and the end of their validity, or the problems found (one per bad
-    field)."""
+    field). With `scopes`, a licence whose region lies outside every scope is refused."""
     shape = row.values.get("__shape__")
     if shape is not None:
         return None, 0, [RowProblem(row.number, "-", "shape", f"The row cannot be read: {shape}.",
@@ -50,15 +51,21 @@ def check_row(schema: Schema, row: Row, now: int) -> tuple[dict[str, Any] | None
     if until <= now:
         return None, 0, [RowProblem(row.number, "expiry_date", "expired",
                                     "expiry_date has already passed.", "a date in the future")]
+    if scopes is not None:
+        problem = scopes.problem(schema, row.number, scopes.licence_region(schema, claims))
+        if problem is not None:
+            return None, 0, [problem]
     return claims, until, []
 
 
-def validate_chunk(schema_code: int, rows: list[Row], now: int) -> list[RowProblem]:
+def validate_chunk(schema_code: int, rows: list[Row], now: int,
+                   scope_regions: tuple[str, ...] | None = None) -> list[RowProblem]:
     """Worker task of a dry run: the problems of these rows."""
     from licence import load_schema
 
     schema = load_schema(schema_code)
-    return [p for row in rows for p in check_row(schema, row, now)[2]]
+    scopes = None if scope_regions is None else Scopes(scope_regions)
+    return [p for row in rows for p in check_row(schema, row, now, scopes)[2]]
 
 
 @dataclass

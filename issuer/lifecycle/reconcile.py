@@ -94,7 +94,8 @@ def reconcile(store: Store, authority: IssuingAuthority, *, now: int) -> Reconci
         if _key(item) not in repaired:
             report.add(f"{_name(item)}: was never sent; sent now.")
         if isinstance(item, Batch):
-            anchoring.submit(store, anchor, item, authority.region_for(item.licence_type))
+            anchoring.submit(store, anchor, item,
+                             authority.anchor_region(item.licence_type, item.region))
         else:
             status_changes.submit(store, status, item)
 

@@ -68,7 +68,8 @@ def anchor_successors(store: Store, authority: IssuingAuthority, job: LifecycleJ
                                [b for b in batches if b.state == BatchState.SUBMITTED])
     for batch in batches:
         if batch.state == BatchState.SIGNED:
-            anchoring.submit(store, registry, batch, authority.region_for(batch.licence_type))
+            anchoring.submit(store, registry, batch,
+                             authority.anchor_region(batch.licence_type, batch.region))
             sent += 1
     for batch in batches:
         if batch.state != BatchState.CONFIRMED:

@@ -78,6 +78,8 @@ class Batch(Base):
     sequence: Mapped[int] = mapped_column(Integer)  # order within its job
     count: Mapped[int] = mapped_column(Integer)
     roots: Mapped[bytes] = mapped_column(LargeBinary)  # packed 16-byte subtree roots
+    # The scope region it is anchored under (None: stored before regions, the widest scope).
+    region: Mapped[str | None] = mapped_column(String(6), nullable=True)
     issued_at: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(16), default=BatchState.SIGNED)
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)

@@ -69,3 +69,17 @@ def test_ready_block_prints_every_qr_text_on_its_own_labelled_line(tmp_path) -> 
     assert "  phone wallet    https://10.0.0.7:8443/wallet/\n" in lan
     assert "  phone counter   https://10.0.0.7:8443/verify\n" in lan
     assert "  phone CA cert   http://10.0.0.7:8444/ca.crt" in lan
+
+
+def test_ready_block_lists_each_authoritys_role_accounts_under_its_name(tmp_path) -> None:
+    facts = {"counter_url": "u", "wallet_url": "u", "api_url": "u", "rpc_url": "u",
+             "registry_address": "0xabc", "sample_pdf": "p", "claim_code": "c",
+             "qr_valid": "v", "qr_revoked": "r", "qr_suspended": "s",
+             "authorities": [{"id": "CN-31-DMV", "scopes": ["driving:31"],
+                              "accounts": {"anchor": "0xA1", "status": "0xA2",
+                                           "keys": "0xA3"}}]}
+    lines = ready_block(tmp_path, facts).splitlines()
+    at = lines.index("    CN-31-DMV     scopes driving:31")
+    assert lines[at + 1:at + 4] == [
+        "      anchor  0xA1  (the claim server's only account)",
+        "      status  0xA2", "      keys    0xA3"]

@@ -25,7 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import licence
 from licence import _cbor, _cose
 from licence._base45 import b45encode
-from licence.licence import K_CLAIMS, K_INDEX, K_MULTIPROOF, K_PROOF, K_PROTECTED, K_SIGNATURE
+from licence.licence import (
+    K_CLAIMS,
+    K_INDEX,
+    K_MULTIPROOF,
+    K_PROOF,
+    K_PROTECTED,
+    K_REGION,
+    K_SIGNATURE,
+)
 
 HERE = Path(__file__).resolve().parent
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -82,6 +90,12 @@ def build_vectors() -> dict[str, Any]:
         AUTHORITY, KEY_ID, keys["authority"], 1, NOW,
         [(claims, NOW, NOW + 365 * 86400, refs[38 + i], device_pub) for i in range(2)],
         random_bytes=counter_bytes(b"vectors bound")).licences[1]
+    # A licence narrower than its batch's scope region ("44") carries its own ("4403").
+    regional = licence.build_batch(
+        AUTHORITY, KEY_ID, keys["authority"], 1, NOW,
+        [licence.LicenceItem(claims, NOW, NOW + 5 * 365 * 86400, refs[35 + i], None, region)
+         for i, region in enumerate(("4403", "44", "4403"))],
+        random_bytes=counter_bytes(b"vectors regional"), region="44")
     lic = batch.licences[21]
     minimal = lic.disclose(["age_over_18", "vehicle_classes"])
     base = {"authority_public_key": pub, "now": NOW + 30, "challenge": None}
@@ -106,6 +120,13 @@ def build_vectors() -> dict[str, Any]:
         "valid/licence_minimal.json": {
             **base, "description": "Same licence disclosing age_over_18 and vehicle_classes.",
             "qr": minimal.to_qr(), "anchored_roots": anchored, "expected": expected(minimal)},
+        "valid/licence_region.json": {
+            **base, "description": "Driving licence carrying its own region 4403 (key 13), "
+            "narrower than its batch's scope region 44; a batch of 3.",
+            "batch_region": "44", "region": "4403",
+            "qr": regional.licences[2].to_qr(),
+            "anchored_roots": [r.root.hex() for r in regional.roots],
+            "expected": expected(regional.licences[2])},
         "valid/presentation_age_over_18.json": {
             **base, "challenge": CHALLENGE.hex(),
             "description": "Live presentation of a wallet-bound copy showing age_over_18.",
@@ -170,6 +191,14 @@ def build_vectors() -> dict[str, Any]:
         qr_of("ELC1:", {**full, K_PROOF: full[K_PROOF][:-16]}))
     bad("leaf_index_out_of_range", "leaf_index_out_of_range", "Leaf index beyond subtree size.",
         qr_of("ELC1:", {**full, K_INDEX: protected.subtree_size}))
+    own = regional.licences[2].to_map()
+    bad("region_altered", "signature_invalid", "The licence's own region changed after "
+        "signing (4403 to 4401).", qr_of("ELC1:", {**own, K_REGION: "4401"}))
+    bad("region_removed", "signature_invalid", "The licence's own region removed after "
+        "signing, to pass as its batch's wider region.",
+        qr_of("ELC1:", {k: v for k, v in own.items() if k != K_REGION}))
+    bad("region_invalid", "region_invalid", "Region 440 has an odd number of digits.",
+        qr_of("ELC1:", {**own, K_REGION: "440"}))
     other_sig = _cose.sign(keys["other"], _cose.sig_structure(lic.protected,
                                                               _cose.LICENCE_CONTEXT,
                                                               lic.subtree_root()))

@@ -97,7 +97,8 @@ def test_forged_licence_shows_no_claims(world: World, index: LicenceIndex) -> No
     doc = to_json(Verifier(index).verify(world.qr["tampered_claim"], now=world.now))
     assert doc["verdict"] == "invalid" and doc["claims"] == {}
     skipped = [c["name"] for c in doc["checks"] if c["reason"] == "not_run"]
-    assert skipped == ["merkle_proof", "accreditation", "key_window", "status", "validity",
+    assert skipped == ["merkle_proof", "accreditation", "scope", "key_window", "withdrawal",
+                       "status", "validity",
                        "device_binding", "freshness"]
 
 

@@ -266,6 +266,10 @@ def anchor_vectors(world: World, account: LocalAccount) -> None:
     assert isinstance(bound, Presentation)
     authority.anchor(DRIVING, "44", bound.licence.header.subtree_size,
                      [bound.licence.subtree_root()])
+    regional = json.loads((VECTORS / "valid" / "licence_region.json").read_text(
+        encoding="utf-8"))
+    authority.anchor(DRIVING, regional["batch_region"], 3,
+                     [bytes.fromhex(r) for r in regional["anchored_roots"]])
     event = status["status_event"]
     refs = bytes.fromhex(event["refs"])
     authority.set_status(event["status"], [refs[i : i + 16] for i in range(0, len(refs), 16)],

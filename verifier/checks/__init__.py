@@ -10,20 +10,23 @@ from .freshness import FreshnessCheck
 from .key_window import KeyWindowCheck
 from .limits import LimitsCheck
 from .merkle_proof import MerkleProofCheck
+from .scope import ScopeCheck
 from .signature import SignatureCheck
 from .status import StatusCheck
 from .validity import ValidityCheck
+from .withdrawal import WithdrawalCheck
 
 
 def default_checks() -> list[Check]:
     """Input first, then what proves the licence genuine, then what can withdraw it."""
     return [LimitsCheck(), DecodeCheck(), SignatureCheck(), MerkleProofCheck(),
-            AccreditationCheck(), KeyWindowCheck(), StatusCheck(), ValidityCheck(),
+            AccreditationCheck(), ScopeCheck(), KeyWindowCheck(), WithdrawalCheck(),
+            StatusCheck(), ValidityCheck(),
             DeviceBindingCheck(), FreshnessCheck()]
 
 
 __all__ = [
     "AccreditationCheck", "Check", "DecodeCheck", "DeviceBindingCheck", "FreshnessCheck",
-    "KeyWindowCheck", "LimitsCheck", "MerkleProofCheck", "SignatureCheck", "StatusCheck",
-    "ValidityCheck", "default_checks",
+    "KeyWindowCheck", "LimitsCheck", "MerkleProofCheck", "ScopeCheck", "SignatureCheck",
+    "StatusCheck", "ValidityCheck", "WithdrawalCheck", "default_checks",
 ]

@@ -86,6 +86,10 @@
   }
 
   function decidingMessage(result) {
+    // A valid licence the counter must still read a warning for (e.g. its authority was
+    // suspended and a grace period runs): the warning takes the "why" line.
+    const warnings = result.warnings || [];
+    if (warnings.length) return warnings.map((w) => (lang === "zh" ? w.message_zh : w.message)).join(" ");
     const check = (result.checks || []).find(
       (c) => c.reason === result.reason && (c.result === "fail" || c.result === "unknown"));
     if (!check) return "";

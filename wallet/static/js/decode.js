@@ -29,7 +29,7 @@ const HEADER = { alg: 1, kid: 4, private: -65537 };
 const ES256 = -7;
 const REQUIRED = [K.protected, K.signature, K.index, K.proof, K.statusRef, K.validFrom,
   K.validUntil, K.claims];
-const ALLOWED = [...REQUIRED, K.device, K.seed, K.salts, K.multiproof];
+const ALLOWED = [...REQUIRED, K.device, K.seed, K.salts, K.multiproof, K.region];
 const BODY = { licence: 1, deviceKey: 2, time: 3, challenge: 4 };
 const DEVICE_KEY_BYTES = 33;
 const SIGNATURE_BYTES = 64;
@@ -195,6 +195,11 @@ function bstr(value, size, what) {
   return value;
 }
 
+/** 2, 4 or 6 ASCII digits: a GB/T 2260 division code prefix. */
+function isRegion(value) {
+  return typeof value === "string" && [2, 4, 6].includes(value.length) && /^[0-9]+$/.test(value);
+}
+
 function split(packed) {
   const out = [];
   for (let i = 0; i < packed.length; i += NODE_BYTES) out.push(packed.slice(i, i + NODE_BYTES));
@@ -313,6 +318,9 @@ export function licenceFromMap(m, schemaFor) {
     multiproof = split(proofNodes);
   }
   bstr(m.get(K.signature), SIGNATURE_BYTES, "signature");
+  if (m.has(K.region) && !isRegion(m.get(K.region))) {
+    throw bad("The licence's region is not a division code prefix.", "region_invalid");
+  }
   return {
     map: m, header, schema, claims, seed, salts, multiproof,
     index: uint(m.get(K.index), UINT32, "batch position"), proof,

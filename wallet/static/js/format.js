@@ -15,7 +15,8 @@ const LICENCE_CONTEXT = utf8.encode("elicence/licence-root/v1");
 
 // Wire keys of a licence map (section 7) and of a presentation body (section 8).
 export const K = { protected: 1, signature: 2, index: 3, proof: 4, statusRef: 5,
-  validFrom: 6, validUntil: 7, device: 8, claims: 9, seed: 10, salts: 11, multiproof: 12 };
+  validFrom: 6, validUntil: 7, device: 8, claims: 9, seed: 10, salts: 11, multiproof: 12,
+  region: 13 };
 const B = { licence: 1, deviceKey: 2, time: 3, challenge: 4 };
 
 export class FormatError extends Error {
@@ -340,6 +341,8 @@ export function leafHash(lic, claimsRootBytes, device) {
   const leaf = new Map([[1, lic.get(K.statusRef)], [2, lic.get(K.validFrom)],
     [3, lic.get(K.validUntil)], [4, claimsRootBytes]]);
   if (device) leaf.set(5, device);
+  // A licence narrower than its batch's scope region carries its own (docs/format.md §4).
+  if (lic.has(K.region)) leaf.set(6, lic.get(K.region));
   return h(dom(DOMAIN.leaf), cborEncode(leaf));
 }
 
@@ -410,6 +413,7 @@ export async function disclosureMap(lic, schema, names) {
   const out = new Map();
   for (const k of [K.protected, K.signature, K.index, K.proof, K.statusRef, K.validFrom,
     K.validUntil]) out.set(k, lic.get(k));
+  if (lic.has(K.region)) out.set(K.region, lic.get(K.region));
   const claims = lic.get(K.claims);
   if (names === null) {
     out.set(K.claims, claims);
