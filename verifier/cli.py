@@ -15,9 +15,12 @@ from pathlib import Path
 import click
 
 from chain.config import ConfigError, Settings, load_settings
+from chain.status import DEFAULT_MAX_HEAD_AGE
 from licence.vocabulary import Verdict
 
+from .context import Policy
 from .result import Verification, to_json
+from .sync import witness_urls
 from .timefmt import age_text, utc_text
 
 EXIT_VALID, EXIT_NOT_VALID, EXIT_UNREADABLE, EXIT_UNKNOWN = 0, 1, 2, 4
@@ -50,6 +53,13 @@ def exit_status(verdict: Verdict) -> int:
               help="Do not contact the chain node; verify from the local index as it is.")
 @click.option("--max-staleness", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds after which the status index is too old to say valid.")
+@click.option("--max-head-age", type=click.IntRange(min=1), envvar="ELICENCE_MAX_HEAD_AGE",
+              default=DEFAULT_MAX_HEAD_AGE, show_default=True,
+              help="Seconds after which the newest chain block seen is too old to say valid "
+                   "(env ELICENCE_MAX_HEAD_AGE).")
+@click.option("--rpc", "witnesses", multiple=True, metavar="URL",
+              help="A witness node: the synced block's hash must be the same there "
+                   "(repeatable; also ELICENCE_WITNESS_RPC_URLS, comma-separated).")
 @click.option("--counter", envvar="ELICENCE_COUNTER_ID", default="cli", show_default=True,
               help="This counter's id in the verification log (env ELICENCE_COUNTER_ID).")
 @click.option("--log", "log_path", envvar="ELICENCE_VERIFY_LOG",
@@ -57,8 +67,8 @@ def exit_status(verdict: Verdict) -> int:
               help="Verification log file (JSON lines; env ELICENCE_VERIFY_LOG; default "
                    "$ELICENCE_HOME/verifications.jsonl).")
 def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbose: bool,
-                   no_sync: bool, max_staleness: int, counter: str,
-                   log_path: Path | None) -> None:
+                   no_sync: bool, max_staleness: int, max_head_age: int,
+                   witnesses: tuple[str, ...], counter: str, log_path: Path | None) -> None:
     """Verify an electronic licence: QR_TEXT, --image FILE, or - to read stdin.
 
     Checks the signature, the batch on chain, the authority and key, the licence's status
@@ -67,12 +77,14 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     text = _read_input(qr_text, image)
     try:
         settings = load_settings()
+        witness_urls(settings, witnesses)
     except ConfigError as exc:
         raise click.ClickException(exc.message) from None
     if not no_sync:
-        _try_sync(settings)
+        _try_sync(settings, witnesses)
+    policy = Policy(max_staleness=max_staleness, max_head_age=max_head_age)
     try:
-        verification = _verify(text, settings, counter=counter, max_staleness=max_staleness,
+        verification = _verify(text, settings, counter=counter, policy=policy,
                                log_path=log_path or settings.home / "verifications.jsonl")
     except sqlite3.DatabaseError:
         click.echo(f"The status index at {settings.index_path} is damaged: delete it and run "
@@ -102,11 +114,11 @@ def _read_input(qr_text: str | None, image: Path | None) -> str:
     return (qr_text or "").strip()
 
 
-def _try_sync(settings: Settings) -> None:
+def _try_sync(settings: Settings, witnesses: tuple[str, ...]) -> None:
     from .sync import sync_index
 
     try:
-        sync_index(settings)
+        sync_index(settings, witnesses=witnesses)
     except ConfigError:
         click.echo("No registry is configured, so the status index was not updated.", err=True)
     except Exception as exc:  # unreachable node, wrong chain...: verify from the index
@@ -115,13 +127,12 @@ def _try_sync(settings: Settings) -> None:
                    "index as it is.", err=True)
 
 
-def _verify(text: str, settings: Settings, *, counter: str, max_staleness: int,
+def _verify(text: str, settings: Settings, *, counter: str, policy: Policy,
             log_path: Path) -> Verification:
     from chain.errors import ChainError
     from chain.index import LicenceIndex
 
     from .audit import VerificationLog, installation_salt
-    from .context import Policy
     from .verification import Verifier
 
     try:
@@ -130,7 +141,7 @@ def _verify(text: str, settings: Settings, *, counter: str, max_staleness: int,
         index = None  # no index yet: nothing about status can be confirmed
     log = VerificationLog(log_path, installation_salt(settings.home), counter)
     try:
-        verifier = Verifier(index, policy=Policy(max_staleness=max_staleness), log=log)
+        verifier = Verifier(index, policy=policy, log=log)
         return verifier.verify(text, now=int(time.time()))
     finally:
         log.close()
