@@ -87,7 +87,7 @@ class RpcProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
                 body = json.loads(self.rfile.read(length))
                 proxy.requests += 1
