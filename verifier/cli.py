@@ -77,9 +77,12 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     text = _read_input(qr_text, image)
     try:
         settings = load_settings()
-        witness_urls(settings, witnesses)
     except ConfigError as exc:
         raise click.ClickException(exc.message) from None
+    try:
+        witness_urls(settings, witnesses)
+    except ConfigError as exc:
+        raise click.UsageError(exc.message) from None
     if not no_sync:
         _try_sync(settings, witnesses)
     policy = Policy(max_staleness=max_staleness, max_head_age=max_head_age)

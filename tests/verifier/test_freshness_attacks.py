@@ -8,12 +8,14 @@ reads VALID; "after" is the verdict now: unknown, with the reason naming what fa
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from chain.connect import connect
 from chain.index import LicenceIndex
@@ -22,6 +24,7 @@ from chain.records import Scope
 from chain.registry import Registry
 from chain.status import IndexFreshness, licence_state
 from chain.transactions import WaitPolicy
+from elicence.cli import main
 from licence import Licence, LicenceItem, build_batch, compressed_public_key, load_schema
 from licence.vocabulary import LicenceState, Role, StatusCode
 from tests.support.facts import DRIVING
@@ -244,3 +247,35 @@ def test_unreachable_witness_does_not_decide(chain: Chain, proxy: RpcProxy,
     finally:
         sync.close()
     assert verify(chain, index_path, int(time.time()))[0] == "valid"
+
+
+def test_cli_with_a_stuck_node_and_a_witness(chain: Chain, proxy: RpcProxy,
+                                             tmp_path: Path) -> None:
+    """`elicence verify` applies the same rule: exit 4 and the reason, not VALID."""
+    w3 = connect(chain.node.url)
+    stuck_at = int(w3.eth.block_number)
+    proxy.freeze_at(stuck_at)
+    chain.revoke()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.json").write_text(json.dumps({"registry_block": chain.deploy_block}))
+    env = {"ELICENCE_HOME": str(home), "ELICENCE_RPC_URL": proxy.url,
+           "ELICENCE_REGISTRY_ADDRESS": chain.registry.address}
+    stuck_time = int(w3.eth.get_block(stuck_at)["timestamp"])
+    deadline = time.monotonic() + 10
+    while time.time() < stuck_time + 2.5 and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the frozen block is older than --max-head-age 2
+    runner = CliRunner()
+    qr = chain.licence.to_qr()
+    before = runner.invoke(main, ["verify", "--json", "--max-head-age", "3600", qr], env=env)
+    assert (before.exit_code, json.loads(before.stdout)["verdict"]) == (0, "valid")
+    after = runner.invoke(main, ["verify", "--json", "--max-head-age", "2", qr], env=env)
+    assert after.exit_code == 4, after.output
+    assert json.loads(after.stdout)["reason"] == "status_head_stale"
+
+    proxy.freeze_at(None)  # caught up, but a witness on another port holds nothing there
+    witness = f"http://127.0.0.1:{free_port()}"
+    caught_up = runner.invoke(main, ["verify", "--rpc", witness, qr], env=env)
+    assert caught_up.exit_code == 1 and caught_up.stdout.startswith("REVOKED")
+    bad = runner.invoke(main, ["verify", "--rpc", "ftp://node", qr], env=env)
+    assert bad.exit_code == 2 and "http(s) URL" in bad.output
