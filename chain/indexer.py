@@ -130,10 +130,13 @@ class Indexer:
         """Checks the index against the chain at the synced block and records the outcome
         with the sync time, in one transaction (readers see all of it or none)."""
         block = report.to_block
-        if block >= 0:
-            report.problem = self.consistency_problem(block) or self._witness_problem(
-                block, report)
-        meta = [("synced_at", str(now)), ("problem", report.problem or "")]
+        meta = [("synced_at", str(now))]
+        if block < self.start_block:  # nothing read yet: nothing to check
+            self._write_meta(meta)
+            return
+        report.problem = self.consistency_problem(block) or self._witness_problem(
+            block, report)
+        meta.append(("problem", report.problem or ""))
         if report.problem is None:
             meta += [("checked_at", str(now)), ("checked_block", str(block))]
         else:
@@ -144,6 +147,9 @@ class Indexer:
             # Read again from the last block that passed: the events a node hid are
             # picked up once it (or the node configured next) answers honestly.
             self.rollback(int(checked[0]) if checked else self.start_block - 1)
+        self._write_meta(meta)
+
+    def _write_meta(self, meta: list[tuple[str, str]]) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
@@ -305,6 +311,9 @@ class Indexer:
             self.db.execute("DELETE FROM blocks WHERE number > ?", (fork_block,))
             self._recompute_statuses(orphaned)
             self._set_meta("next_block", str(fork_block + 1))
+            # What was complete up to the checked block is complete up to any block before.
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'checked_block' AND "
+                            "CAST(value AS INTEGER) > ?", (str(fork_block), fork_block))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
