@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from web3 import EthereumTesterProvider, Web3
 
 from chain.index import LicenceIndex
@@ -15,6 +16,8 @@ from verifier.context import Policy
 from verifier.verification import Verifier
 
 from .world import World, ref
+
+pytestmark = pytest.mark.timeout(120)
 
 
 def sync(world: World, path: Path, *, now: int, witnesses: tuple[Web3, ...] = ()) -> str | None:

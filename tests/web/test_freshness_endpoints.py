@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ..verifier.world import World, ref
 from .conftest import world_app
+
+pytestmark = pytest.mark.timeout(120)
 
 
 def test_old_head_is_unknown_everywhere_for_the_same_reason(web_world: World,
