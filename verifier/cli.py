@@ -1,7 +1,8 @@
 """`elicence verify`: verify a licence QR code from text, a photo or scan, or stdin.
 
 Exit status: 0 valid, 1 not valid (revoked, suspended, expired, invalid), 2 unreadable
-input or usage error, 4 unknown (the status index is too old and could not be updated).
+input or usage error, 4 unknown (the status cannot be confirmed: an old or unchecked index,
+a stuck node, nodes that disagree; docs/verifying.md "Cannot confirm").
 """
 
 from __future__ import annotations
