@@ -108,7 +108,10 @@ def free_port() -> int:
 def start_server(home: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
     import urllib.request
 
-    env = {**os.environ, "ELICENCE_HOME": str(home), "ELICENCE_RATE_LIMIT": "off"}
+    # No follower here, so no new blocks: let the index's newest block age for the whole
+    # run (the freshness rule reads the same cached state either way).
+    env = {**os.environ, "ELICENCE_HOME": str(home), "ELICENCE_RATE_LIMIT": "off",
+           "ELICENCE_MAX_HEAD_AGE": "3600"}
     process = subprocess.Popen(
         [sys.executable, "-m", "elicence", "serve", "--no-follow", "--port", str(port),
          "--workers", str(workers), "--threads", str(threads)],

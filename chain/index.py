@@ -29,12 +29,17 @@ from licence.vocabulary import Role, StatusCode
 
 @dataclass(frozen=True)
 class IndexState:
-    """The newest block the index has read, and when (unix seconds) it last synced."""
+    """The newest block the index has read (its number, hash and block timestamp), when
+    (unix seconds, local clock) it last synced, and the outcome of the consistency check
+    the indexer runs at every sync (chain.indexer, docs/decisions/0135-provable-freshness.md)."""
 
     block_number: int
     block_hash: bytes
-    block_time: int
+    block_time: int  # the block's own timestamp: how old the chain the node showed us is
     synced_at: int
+    checked_at: int | None = None  # last sync whose consistency check passed
+    checked_block: int | None = None  # the block that check was made at
+    problem: str | None = None  # why the last sync's check failed (chain.status reasons)
 
 
 @dataclass(frozen=True)
@@ -141,12 +146,15 @@ class LicenceIndex:
     def as_of(self) -> IndexState | None:
         """None until the first sync."""
         row = self._db.execute(
-            "SELECT b.number, b.hash, b.time, m.value FROM blocks b, meta m "
-            "WHERE m.key = 'synced_at' ORDER BY b.number DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
+            "SELECT number, hash, time FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
+        meta = dict(self._db.execute(
+            "SELECT key, value FROM meta WHERE key IN "
+            "('synced_at', 'checked_at', 'checked_block', 'problem')").fetchall())
+        if row is None or "synced_at" not in meta:
             return None
-        return IndexState(row[0], bytes(row[1]), row[2], int(row[3]))
+        return IndexState(row[0], bytes(row[1]), row[2], int(meta["synced_at"]),
+                          _int_or_none(meta.get("checked_at")),
+                          _int_or_none(meta.get("checked_block")), meta.get("problem") or None)
 
     # ------------------------------------------------------------------ licences
     def batch(self, root: bytes, authority: int | None = None) -> BatchInfo | None:
@@ -385,3 +393,7 @@ class LicenceIndex:
             accounts=tuple((a, Role(r)) for a, r in accounts),
             registered_at=int(registered_at),  # type: ignore[call-overload]
         )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return None if not value else int(value)

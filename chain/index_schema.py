@@ -35,6 +35,8 @@ from chain.private_files import private_sqlite
 SCHEMA_VERSION = "2"
 
 SCHEMA = """
+-- schema, registry, chain_id, start_block, next_block; per sync: synced_at, and the
+-- consistency check's outcome: checked_at, checked_block (last check passed), problem.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 -- Recently indexed blocks (those with registry events, and each chunk's last block):

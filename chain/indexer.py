@@ -2,7 +2,17 @@
 
     indexer = Indexer("var/index.sqlite", registry, start_block=deploy_block)
     report = indexer.sync()        # reads new blocks in chunks; safe to call repeatedly
+    report.problem                 # None when the index matched the chain's commitments
     indexer.check_heads()          # one call per authority: raises IndexIntegrityError
+
+Every sync ends with a consistency check at the synced block (docs/decisions/
+0135-provable-freshness.md): each authority's batch and status heads, suspension flag, key
+count and scopes as the registry holds them at that block must match the index, and each
+witness node must hold the same block hash at that height. The outcome is written to the
+index's meta table (checked_at, checked_block, problem), where chain.status reads it: a
+node that hides an event, or a witness on another chain, turns "valid" into "unknown".
+After a failed check the index is rolled back to the last block that passed, so it heals
+once the node answers honestly again.
 
 Reorgs (docs/decisions/0013-indexer-reorgs.md): the hashes of recently indexed blocks are
 kept; before each chunk the newest one is compared with the chain, and on a mismatch the
@@ -12,24 +22,29 @@ from later blocks, and reads again from there.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from eth_utils import keccak
+from web3 import Web3
 from web3.exceptions import BlockNotFound
 
 from chain.connect import get_logs
 from chain.errors import IndexIntegrityError, ReorgTooDeep
 from chain.index import LicenceIndex
 from chain.index_schema import EVENT_TABLES, SCHEMA_VERSION, create_schema, open_db
-from chain.records import Event, decode_region
+from chain.records import Event, Scope, decode_region
 from chain.registry import REF_SIZE, Registry
 from licence.vocabulary import StatusCode
 
+log = logging.getLogger("elicence.chain.indexer")
 ZERO_HEAD = bytes(32)
+INCONSISTENT = "status_index_inconsistent"  # problem prefixes (chain.status reasons)
+DISAGREE = "status_nodes_disagree"
 
 
 @dataclass
@@ -38,6 +53,8 @@ class SyncReport:
     to_block: int
     events: int = 0
     reorgs: list[tuple[int, int]] = field(default_factory=list)  # (fork block, old tip)
+    problem: str | None = None  # the failed consistency check, "<reason>: <what>"
+    witnesses_unreachable: int = 0  # witnesses that could not be asked (not a failure)
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,7 @@ class Indexer:
         chunk_size: int = 2000,
         confirmations: int = 1,
         reorg_window: int = 256,
+        witnesses: Sequence[Web3] = (),
     ) -> None:
         self.path = str(path)
         self.registry = registry
@@ -67,6 +85,7 @@ class Indexer:
         self.chunk_size = chunk_size
         self.confirmations = confirmations
         self.reorg_window = reorg_window
+        self.witnesses = tuple(witnesses)  # other nodes whose block hashes must agree
         self.db = open_db(self.path)
         create_schema(self.db)
         self._check_meta(start_block)
@@ -102,9 +121,106 @@ class Indexer:
                 continue
             report.events += stored
             self._prune(end)
-        self._set_meta("synced_at", str(int(time.time()) if now is None else now))
         report.to_block = self.next_block - 1
+        self._record_check(report, int(time.time()) if now is None else now)
         return report
+
+    # ------------------------------------------------------------------ consistency
+    def _record_check(self, report: SyncReport, now: int) -> None:
+        """Checks the index against the chain at the synced block and records the outcome
+        with the sync time, in one transaction (readers see all of it or none)."""
+        block = report.to_block
+        meta = [("synced_at", str(now))]
+        if block < self.start_block:  # nothing read yet: nothing to check
+            self._write_meta(meta)
+            return
+        report.problem = self.consistency_problem(block) or self._witness_problem(
+            block, report)
+        meta.append(("problem", report.problem or ""))
+        if report.problem is None:
+            meta += [("checked_at", str(now)), ("checked_block", str(block))]
+        else:
+            log.warning("status index check failed at block %d: %s", block, report.problem)
+        checked = self.db.execute(
+            "SELECT value FROM meta WHERE key = 'checked_block'").fetchone()
+        if report.problem is not None and report.problem.startswith(INCONSISTENT):
+            # Read again from the last block that passed: the events a node hid are
+            # picked up once it (or the node configured next) answers honestly.
+            self.rollback(int(checked[0]) if checked else self.start_block - 1)
+        self._write_meta(meta)
+
+    def _write_meta(self, meta: list[tuple[str, str]]) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    @property
+    def start_block(self) -> int:
+        return int(self._meta("start_block"))
+
+    def consistency_problem(self, block: int) -> str | None:
+        """What differs between the registry's state at `block` and the index (which must
+        have read up to `block`): authorities, batch and status heads, suspension flags,
+        key counts, scopes. None when nothing does. Two calls per authority."""
+        count = self.registry.authority_count(block=block)
+        indexed = self.db.execute("SELECT COUNT(*) FROM authorities").fetchone()[0]
+        if indexed != count:
+            return f"{INCONSISTENT}: {indexed} authorities indexed, {count} on chain"
+        for number in range(1, count + 1):
+            record = self.registry.authority(number, block=block)
+            facts = (
+                ("batch head", self._stored_head(number, "batch"), record.batch_head),
+                ("status head", self._stored_head(number, "status"), record.status_head),
+                ("suspension", self._suspended(number), record.suspended),
+                ("key count", self._key_count(number), record.key_count),
+                ("scopes", self._scopes(number), tuple(sorted(record.scopes))),
+            )
+            for what, ours, theirs in facts:
+                if ours != theirs:
+                    return f"{INCONSISTENT}: authority {number} {what}"
+        return None
+
+    def _witness_problem(self, block: int, report: SyncReport) -> str | None:
+        """A witness holding another block at this height; an unreachable or lagging
+        witness is counted and logged, not a failure (decision 0137)."""
+        ours = self.db.execute("SELECT hash FROM blocks WHERE number = ?", (block,)).fetchone()
+        expected = bytes(ours[0]) if ours else bytes(self.w3.eth.get_block(block)["hash"])
+        for number, witness in enumerate(self.witnesses, 1):
+            try:
+                theirs = bytes(witness.eth.get_block(block)["hash"])
+            except BlockNotFound:  # behind us: it may hold our block in a moment
+                report.witnesses_unreachable += 1
+                continue
+            except Exception as exc:  # away: the primary node's answer stands alone
+                log.warning("witness node %d could not be asked (%s)", number,
+                            type(exc).__name__)
+                report.witnesses_unreachable += 1
+                continue
+            if theirs != expected:
+                return f"{DISAGREE}: witness {number} holds another block {block}"
+        return None
+
+    def _suspended(self, authority: int) -> bool:
+        row = self.db.execute(
+            "SELECT suspended FROM suspensions WHERE authority = ? "
+            "ORDER BY block DESC, log_index DESC LIMIT 1", (authority,)).fetchone()
+        return bool(row and row[0])
+
+    def _key_count(self, authority: int) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM keys WHERE authority = ?",
+                                   (authority,)).fetchone()[0])
+
+    def _scopes(self, authority: int) -> tuple[Scope, ...]:
+        held: dict[Scope, bool] = {}
+        for licence_type, region, enabled in self.db.execute(
+                "SELECT licence_type, region, enabled FROM scopes WHERE authority = ? "
+                "ORDER BY block, log_index", (authority,)):
+            held[Scope(licence_type, region)] = bool(enabled)
+        return tuple(sorted(scope for scope, on in held.items() if on))
 
     def _target(self, to_block: int | None) -> int:
         head = self.w3.eth.block_number - (self.confirmations - 1)
@@ -195,6 +311,9 @@ class Indexer:
             self.db.execute("DELETE FROM blocks WHERE number > ?", (fork_block,))
             self._recompute_statuses(orphaned)
             self._set_meta("next_block", str(fork_block + 1))
+            # What was complete up to the checked block is complete up to any block before.
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'checked_block' AND "
+                            "CAST(value AS INTEGER) > ?", (str(fork_block), fork_block))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -232,12 +351,12 @@ class Indexer:
     # ------------------------------------------------------------------ integrity
     def head_mismatches(self) -> list[HeadMismatch]:
         """Compares each authority's recomputed heads with the chain at the indexed block."""
-        state = self.reader().as_of()
-        if state is None:
+        row = self.db.execute("SELECT MAX(number) FROM blocks").fetchone()
+        if row is None or row[0] is None:
             return []
         mismatches = []
         for (number,) in self.db.execute("SELECT number FROM authorities ORDER BY number"):
-            record = self.registry.authority(number, block=state.block_number)
+            record = self.registry.authority(number, block=row[0])
             for kind, on_chain in (("batch", record.batch_head), ("status", record.status_head)):
                 indexed = self._stored_head(number, kind)
                 if indexed != on_chain:

@@ -36,6 +36,7 @@ from chain.private_files import (
 # Public test mnemonic (anvil/hardhat default). LOCAL DEV NODE ONLY — everyone knows these keys.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_CHAIN_ID = 31337
+DEV_BLOCK_TIME = 2.0  # seconds: the demo's and `elicence node start`'s chain, like QBFT
 ANVIL = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "anvil"
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -159,7 +160,10 @@ class LocalNode:
             "--base-fee", "0",
         ]
         if self.block_time:
-            command += ["--block-time", f"{self.block_time:g}"]
+            # A block every few seconds even when idle, so verifiers can tell a live chain
+            # from a stuck node by the newest block's timestamp (chain.status); mixed
+            # mining still mines each transaction at once.
+            command += ["--block-time", f"{self.block_time:g}", "--mixed-mining"]
         command += self.extra_args
         with private_file(self.log_file, "ab") as log:
             # Own session: the node ignores the terminal's Ctrl-C (its starter stops it in

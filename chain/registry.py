@@ -192,8 +192,8 @@ class Registry:
         """The authority number registered under `ident`; 0 when none."""
         return int(self._call("authorityById", ident))
 
-    def authority_count(self) -> int:
-        return int(self._call("authorityCount"))
+    def authority_count(self, block: int | str = "latest") -> int:
+        return int(self._call("authorityCount", block=block))
 
     def authority_account(self, account: str) -> AccountRecord:
         """The authority an account acts for (0: none) and the roles it holds there."""

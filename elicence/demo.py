@@ -37,7 +37,7 @@ import click
 
 from chain.config import home_dir, load_settings
 from chain.errors import ChainError
-from chain.node import LocalNode, die_with_parent
+from chain.node import DEV_BLOCK_TIME, LocalNode, die_with_parent
 from chain.private_files import (
     CHILD_UMASK,
     open_private,
@@ -321,7 +321,8 @@ def start_node(home: Path, port: int) -> None:
     """Starts the node attached to this demo, so that it ends with the demo however the
     demo ends; `elicence node start` (in set_up) then finds it running and records it. A
     node an earlier run left running is kept (stopped with this demo on Ctrl-C)."""
-    node = LocalNode(load_settings(home).node_dir, port=port, attached=True)
+    node = LocalNode(load_settings(home).node_dir, port=port, attached=True,
+                     block_time=DEV_BLOCK_TIME)
     try:
         node.start()
     except ChainError as exc:

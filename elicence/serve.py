@@ -53,6 +53,10 @@ def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
                    "server without a buffering reverse proxy.")
 @click.option("--sync-interval", type=click.FloatRange(0.5, 3600), default=DEFAULT_INTERVAL,
               show_default=True, help="Seconds between status index syncs from the chain.")
+@click.option("--rpc", "witnesses", multiple=True, metavar="URL",
+              help="A witness node: at each sync the synced block's hash must be the same "
+                   "there, else verdicts are unknown (repeatable; also "
+                   "ELICENCE_WITNESS_RPC_URLS, comma-separated).")
 @click.option("--no-follow", is_flag=True,
               help="Do not sync the status index (another process keeps it current).")
 @click.option("--claims", is_flag=True,
@@ -65,6 +69,7 @@ def gunicorn_application(factory: Any, options: dict[str, Any]) -> Any:
               help="The PEM private key of --tls-cert.")
 def serve_command(host: str, port: int, workers: int, threads: int | None,
                   sync_interval: float, no_follow: bool, claims: bool,
+                  witnesses: tuple[str, ...] = (),
                   tls_cert: str | None = None, tls_key: str | None = None) -> None:
     """Serve the verification API (/api/v1/...) and the counter page (/verify).
 
@@ -81,8 +86,11 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
     follower = None
     if not no_follow:
         if settings.registry_address:
-            follower = Follower(IndexSync.for_settings(settings), settings.home,
-                                interval=sync_interval)
+            try:
+                sync = IndexSync.for_settings(settings, witnesses=witnesses)
+            except ElicenceError as exc:
+                raise click.ClickException(exc.message) from None
+            follower = Follower(sync, settings.home, interval=sync_interval)
             follower.step()  # sync once before accepting requests
             follower.start()
         else:

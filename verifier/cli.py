@@ -1,7 +1,8 @@
 """`elicence verify`: verify a licence QR code from text, a photo or scan, or stdin.
 
 Exit status: 0 valid, 1 not valid (revoked, suspended, expired, invalid), 2 unreadable
-input or usage error, 4 unknown (the status index is too old and could not be updated).
+input or usage error, 4 unknown (the status cannot be confirmed: an old or unchecked index,
+a stuck node, nodes that disagree; docs/verifying.md "Cannot confirm").
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from pathlib import Path
 import click
 
 from chain.config import ConfigError, Settings, load_settings
+from chain.status import DEFAULT_MAX_HEAD_AGE
 from licence.vocabulary import Verdict
 
+from .context import Policy
 from .result import Verification, to_json
+from .sync import witness_urls
 from .timefmt import age_text, utc_text
 
 EXIT_VALID, EXIT_NOT_VALID, EXIT_UNREADABLE, EXIT_UNKNOWN = 0, 1, 2, 4
@@ -50,6 +54,13 @@ def exit_status(verdict: Verdict) -> int:
               help="Do not contact the chain node; verify from the local index as it is.")
 @click.option("--max-staleness", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds after which the status index is too old to say valid.")
+@click.option("--max-head-age", type=click.IntRange(min=1), envvar="ELICENCE_MAX_HEAD_AGE",
+              default=DEFAULT_MAX_HEAD_AGE, show_default=True,
+              help="Seconds after which the newest chain block seen is too old to say valid "
+                   "(env ELICENCE_MAX_HEAD_AGE).")
+@click.option("--rpc", "witnesses", multiple=True, metavar="URL",
+              help="A witness node: the synced block's hash must be the same there "
+                   "(repeatable; also ELICENCE_WITNESS_RPC_URLS, comma-separated).")
 @click.option("--counter", envvar="ELICENCE_COUNTER_ID", default="cli", show_default=True,
               help="This counter's id in the verification log (env ELICENCE_COUNTER_ID).")
 @click.option("--log", "log_path", envvar="ELICENCE_VERIFY_LOG",
@@ -57,8 +68,8 @@ def exit_status(verdict: Verdict) -> int:
               help="Verification log file (JSON lines; env ELICENCE_VERIFY_LOG; default "
                    "$ELICENCE_HOME/verifications.jsonl).")
 def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbose: bool,
-                   no_sync: bool, max_staleness: int, counter: str,
-                   log_path: Path | None) -> None:
+                   no_sync: bool, max_staleness: int, max_head_age: int,
+                   witnesses: tuple[str, ...], counter: str, log_path: Path | None) -> None:
     """Verify an electronic licence: QR_TEXT, --image FILE, or - to read stdin.
 
     Checks the signature, the batch on chain, the authority and key, the licence's status
@@ -69,10 +80,15 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
         settings = load_settings()
     except ConfigError as exc:
         raise click.ClickException(exc.message) from None
-    if not no_sync:
-        _try_sync(settings)
     try:
-        verification = _verify(text, settings, counter=counter, max_staleness=max_staleness,
+        witness_urls(settings, witnesses)
+    except ConfigError as exc:
+        raise click.UsageError(exc.message) from None
+    if not no_sync:
+        _try_sync(settings, witnesses)
+    policy = Policy(max_staleness=max_staleness, max_head_age=max_head_age)
+    try:
+        verification = _verify(text, settings, counter=counter, policy=policy,
                                log_path=log_path or settings.home / "verifications.jsonl")
     except sqlite3.DatabaseError:
         click.echo(f"The status index at {settings.index_path} is damaged: delete it and run "
@@ -102,11 +118,11 @@ def _read_input(qr_text: str | None, image: Path | None) -> str:
     return (qr_text or "").strip()
 
 
-def _try_sync(settings: Settings) -> None:
+def _try_sync(settings: Settings, witnesses: tuple[str, ...]) -> None:
     from .sync import sync_index
 
     try:
-        sync_index(settings)
+        sync_index(settings, witnesses=witnesses)
     except ConfigError:
         click.echo("No registry is configured, so the status index was not updated.", err=True)
     except Exception as exc:  # unreachable node, wrong chain...: verify from the index
@@ -115,13 +131,12 @@ def _try_sync(settings: Settings) -> None:
                    "index as it is.", err=True)
 
 
-def _verify(text: str, settings: Settings, *, counter: str, max_staleness: int,
+def _verify(text: str, settings: Settings, *, counter: str, policy: Policy,
             log_path: Path) -> Verification:
     from chain.errors import ChainError
     from chain.index import LicenceIndex
 
     from .audit import VerificationLog, installation_salt
-    from .context import Policy
     from .verification import Verifier
 
     try:
@@ -130,7 +145,7 @@ def _verify(text: str, settings: Settings, *, counter: str, max_staleness: int,
         index = None  # no index yet: nothing about status can be confirmed
     log = VerificationLog(log_path, installation_salt(settings.home), counter)
     try:
-        verifier = Verifier(index, policy=Policy(max_staleness=max_staleness), log=log)
+        verifier = Verifier(index, policy=policy, log=log)
         return verifier.verify(text, now=int(time.time()))
     finally:
         log.close()

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from chain.index import BatchInfo, IndexState
 from chain.records import KeyRecord
-from chain.status import IndexFreshness, index_freshness
+from chain.status import (
+    DEFAULT_MAX_HEAD_AGE,
+    DEFAULT_MAX_STALENESS,
+    IndexFreshness,
+    index_freshness,
+)
 from licence import Licence, LicenceError, Presentation, decode_unverified
 from licence.limits import PRESENTATION_CLOCK_SKEW, PRESENTATION_MAX_AGE
 
@@ -23,9 +28,15 @@ from .index_view import IndexView
 class Policy:
     """Tunable limits of a verifier installation (seconds)."""
 
-    max_staleness: int = 300  # index older than this: status is unknown
+    max_staleness: int = DEFAULT_MAX_STALENESS  # no sync / passed check for longer: unknown
+    max_head_age: int = DEFAULT_MAX_HEAD_AGE  # the newest block seen is older: unknown
     presentation_max_age: int = PRESENTATION_MAX_AGE  # a live code older than this is stale
     clock_skew: int = PRESENTATION_CLOCK_SKEW  # how far ahead of now a live code may be
+
+    def freshness(self, state: IndexState | None, now: int) -> IndexFreshness:
+        """chain.status.index_freshness with this installation's limits."""
+        return index_freshness(state, now=now, max_age=self.max_staleness,
+                               max_head_age=self.max_head_age)
 
 
 class Context:
@@ -48,8 +59,7 @@ class Context:
     def freshness(self) -> IndexFreshness:
         """Whether the index may answer "not withdrawn" now (chain.status)."""
         if self._freshness is None:
-            self._freshness = index_freshness(self.state, now=self.now,
-                                              max_age=self.policy.max_staleness)
+            self._freshness = self.policy.freshness(self.state, self.now)
         return self._freshness
 
     # ------------------------------------------------------------------ decoding

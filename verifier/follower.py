@@ -6,6 +6,8 @@ the node is away the follower keeps retrying and the index's age decides `unknow
 
 Each round's outcome is written to $ELICENCE_HOME/follower.json so every server process
 (and /healthz) can report the last sync and the chain head without asking the node.
+Every round also checks the index against the chain and the witness nodes (chain.indexer);
+that check's outcome lives in the index itself, where the freshness rule reads it.
 """
 
 from __future__ import annotations
@@ -14,15 +16,20 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from web3 import Web3
+
 from chain.config import Settings
+from chain.connect import connect
 from chain.indexer import Indexer
 from chain.installation import Installation
 from chain.private_files import private_folder, write_private
 from chain.registry import Registry
+
+from .sync import witness_urls
 
 log = logging.getLogger("elicence.verifier.follower")
 STATE_FILE = "follower.json"
@@ -35,6 +42,7 @@ class FollowerState:
     last_success: int | None = None
     chain_head: int | None = None  # the node's newest block at the last success
     error: str | None = None  # why the last attempt failed (an exception class name)
+    witnesses_unreachable: int = 0  # at the last success (not a failure: decision 0137)
 
 
 def read_state(home: Path) -> FollowerState:
@@ -57,20 +65,27 @@ class IndexSync:
     """
 
     def __init__(self, index_path: Path, connect: Callable[[], Registry], *,
-                 start_block: int = 0, confirmations: int = 1) -> None:
+                 start_block: int = 0, confirmations: int = 1,
+                 witnesses: Sequence[Web3] = ()) -> None:
         self.index_path = index_path
         self.connect = connect
         self.start_block = start_block
         self.confirmations = confirmations
+        self.witnesses = tuple(witnesses)
+        self.witnesses_unreachable = 0  # in the last round
         self._indexer: Indexer | None = None
 
     @classmethod
-    def for_settings(cls, settings: Settings, *, timeout: float = 3.0) -> IndexSync:
-        def connect() -> Registry:
+    def for_settings(cls, settings: Settings, *, timeout: float = 3.0,
+                     witnesses: Sequence[str] = ()) -> IndexSync:
+        """`witnesses`: more node URLs (--rpc), besides ELICENCE_WITNESS_RPC_URLS."""
+        def registry() -> Registry:
             return Installation(settings, timeout=timeout).registry()
 
-        return cls(settings.index_path, connect, start_block=settings.registry_block,
-                   confirmations=settings.confirmations)
+        return cls(settings.index_path, registry, start_block=settings.registry_block,
+                   confirmations=settings.confirmations,
+                   witnesses=[connect(url, timeout=timeout)
+                              for url in witness_urls(settings, witnesses)])
 
     def __call__(self, now: int) -> int:
         try:
@@ -78,9 +93,11 @@ class IndexSync:
                 private_folder(self.index_path.parent)
                 self._indexer = Indexer(self.index_path, self.connect(),
                                         start_block=self.start_block,
-                                        confirmations=self.confirmations)
-            self._indexer.sync(now=now)
-            return int(self._indexer.w3.eth.block_number)
+                                        confirmations=self.confirmations,
+                                        witnesses=self.witnesses)
+            report = self._indexer.sync(now=now)
+            self.witnesses_unreachable = report.witnesses_unreachable
+            return report.to_block + self.confirmations - 1
         except BaseException:
             self.close()
             raise
@@ -119,7 +136,8 @@ class Follower:
         else:
             if self.state.error is not None:
                 log.info("status index sync works again")
-            self.state = FollowerState(now, now, head, None)
+            self.state = FollowerState(now, now, head, None,
+                                       getattr(self.sync, "witnesses_unreachable", 0))
         try:
             write_state(self.home, self.state)
         except OSError as exc:

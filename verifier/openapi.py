@@ -112,14 +112,20 @@ _SCHEMAS: dict[str, Any] = {
         "verdict": {"enum": list(VERDICTS)}}},
     "Health": {"type": "object", "properties": {
         "status": {"enum": ["ok", "stale"]}, "chain_reachable": {"type": "boolean"},
+        "reason": {"type": ["string", "null"],
+                   "description": "Why verdicts would be unknown (docs/verifying.md)."},
         "last_sync": {"type": ["integer", "null"]},
         "last_attempt": {"type": ["integer", "null"]},
         "sync_error": {"type": ["string", "null"]},
+        "witnesses_unreachable": {"type": "integer"},
         "index": {"type": ["object", "null"], "properties": {
-            "block": {"type": "integer"}, "block_time": {"type": "integer"},
+            "block": {"type": "integer"}, "block_hash": {"type": "string"},
+            "block_time": {"type": "integer"}, "head_age": {"type": "integer"},
             "synced_at": {"type": "integer"}, "lag_blocks": {"type": ["integer", "null"]},
-            "lag_seconds": {"type": "integer"}}},
-        "max_staleness": {"type": "integer"}}},
+            "lag_seconds": {"type": "integer"}, "checked_at": {"type": ["integer", "null"]},
+            "checked_block": {"type": ["integer", "null"]},
+            "problem": {"type": ["string", "null"]}}},
+        "max_staleness": {"type": "integer"}, "max_head_age": {"type": "integer"}}},
 }
 
 
@@ -183,8 +189,9 @@ def document() -> dict[str, Any]:
                 "summary": "Index lag, chain reachability and last sync.",
                 "responses": {"200": {"description": "The index is fresh",
                                       **_json(_ref("Health"))},
-                              "503": {"description": "The index is older than max_staleness "
-                                      "(verdicts would be unknown)", **_json(_ref("Health"))}}}},
+                              "503": {"description": "The index is not provably fresh "
+                                      "(verdicts would be unknown; `reason` says why)",
+                                      **_json(_ref("Health"))}}}},
             "/verify": {"get": {
                 "summary": "The counter page (HTML): camera scanning, paste and photo upload.",
                 "responses": {"200": {"description": "HTML page",

@@ -182,6 +182,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_index_empty": (
         "This verifier has no copy of the chain's records yet; connect it to the network.",
         "本核验终端尚无链上记录，请连接网络后重试。"),
+    # Cannot confirm: the chain node's answers cannot be trusted to be current
+    # (chain.status.index_freshness; docs/verifying.md "Cannot confirm").
+    "status_head_stale": (
+        "The newest chain record this counter received is too old (made {head_age}); the "
+        "revocation list may be out of date. Check the counter's network, then verify again; "
+        "if it persists, ask the holder to come back later.",
+        "本柜台收到的最新链上记录已过旧（生成于{head_age}），吊销信息可能未更新。请检查柜台网络后"
+        "重新核验；如仍无法确认，请持证人稍后再来。"),
+    "status_index_inconsistent": (
+        "The chain node's records do not add up (a status change may be missing), so this "
+        "cannot be confirmed. Do not accept the licence now; report it to the verifier's "
+        "administrator or call the issuing authority.",
+        "链节点返回的记录不完整（可能缺少状态变更），无法确认。请暂不受理，并报告核验系统管理员"
+        "或致电发证机关。"),
+    "status_nodes_disagree": (
+        "The chain nodes this counter asks disagree about the chain, so this cannot be "
+        "confirmed. Do not accept the licence now; report it to the verifier's administrator "
+        "or call the issuing authority.",
+        "本柜台查询的链节点之间记录不一致，无法确认。请暂不受理，并报告核验系统管理员或致电发证机关。"),
+    "status_index_unverified": (
+        "The revocation list has not been checked against the chain recently; check the "
+        "counter's network and verify again, or ask the holder to come back later.",
+        "吊销信息近期未能与链上记录核对。请检查柜台网络后重新核验，或请持证人稍后再来。"),
     # -- validity
     "within_validity": ("Within its validity period.", "在有效期内。"),
     "expired": ("The licence expired on {valid_until}.", "该证照已于 {valid_until} 过期。"),

@@ -67,8 +67,7 @@ class Verifier:
         state = self.view.read_state()
         if self.refresh is None:
             return
-        age = None if state is None else now - state.synced_at
-        if age is not None and age <= self.policy.max_staleness:
+        if self.policy.freshness(state, now).fresh:
             return
         if self._last_refresh is not None and now - self._last_refresh < self.refresh_interval:
             return

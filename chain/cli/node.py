@@ -11,11 +11,12 @@ import click
 from chain.cli.context import command_errors, pass_installation
 from chain.errors import ChainError
 from chain.installation import Installation
-from chain.node import DEV_CHAIN_ID, LocalNode
+from chain.node import DEV_BLOCK_TIME, DEV_CHAIN_ID, LocalNode
 
 
 def local_node(installation: Installation, port: int | None = None) -> LocalNode:
-    return LocalNode(installation.settings.node_dir, port=port or installation.settings.node_port)
+    return LocalNode(installation.settings.node_dir, port=port or installation.settings.node_port,
+                     block_time=DEV_BLOCK_TIME)
 
 
 @click.group()

@@ -37,9 +37,28 @@ def test_licence_state(status, freshness, state, reason) -> None:
     assert (answer.state, answer.reason) == (state, reason)
 
 
-def test_index_freshness_by_age_of_the_last_sync() -> None:
-    synced = IndexState(10, b"\0" * 32, NOW - 400, NOW - 300)
-    assert index_freshness(None, now=NOW, max_age=300) == EMPTY
-    assert index_freshness(synced, now=NOW, max_age=300) == IndexFreshness(True, None, 300)
-    assert index_freshness(synced, now=NOW + 1, max_age=300) == IndexFreshness(
-        False, "status_index_stale", 301)
+def state(*, block_time: int = NOW - 5, synced_at: int = NOW - 3,
+          checked_at: int | None = NOW - 3, problem: str | None = None) -> IndexState:
+    return IndexState(10, b"\0" * 32, block_time, synced_at, checked_at, 10, problem)
+
+
+@pytest.mark.parametrize(("index", "now", "reason"), [
+    (None, NOW, "status_index_empty"),
+    (state(), NOW, None),  # synced 3 s ago, checked then, newest block 5 s old
+    (state(block_time=NOW - 60), NOW, None),
+    (state(block_time=NOW - 61), NOW, "status_head_stale"),  # a node stuck on an old block
+    (state(synced_at=NOW - 300, checked_at=NOW - 300, block_time=NOW - 301), NOW - 250, None),
+    (state(synced_at=NOW - 301), NOW, "status_index_stale"),  # no sync: the node is away
+    (state(checked_at=None), NOW, "status_index_unverified"),  # an index from before checks
+    (state(checked_at=NOW - 301), NOW, "status_index_unverified"),
+    (state(problem="status_index_inconsistent: authority 1 status head"), NOW,
+     "status_index_inconsistent"),
+    (state(problem="status_nodes_disagree: witness 1 holds another block 10"), NOW,
+     "status_nodes_disagree"),
+    (state(problem="something new"), NOW, "status_index_inconsistent"),  # fails closed
+])
+def test_index_freshness(index: IndexState | None, now: int, reason: str | None) -> None:
+    """The one freshness rule: a recent sync, a passed consistency check, agreeing
+    witnesses and a young newest block, all four."""
+    freshness = index_freshness(index, now=now, max_age=300, max_head_age=60)
+    assert (freshness.fresh, freshness.reason) == (reason is None, reason)

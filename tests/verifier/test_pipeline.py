@@ -133,7 +133,7 @@ def test_stale_index_gives_unknown_with_its_age(world: World, index: LicenceInde
     # Facts that do not depend on freshness still decide.
     assert Verifier(index).verify(world.qr["expired"], now=now).verdict == "expired"
     assert Verifier(index).verify(world.qr["revoked"], now=now).verdict == "revoked"
-    assert Verifier(index, policy=Policy(max_staleness=3600)).verify(
+    assert Verifier(index, policy=Policy(max_staleness=3600, max_head_age=3600)).verify(
         world.qr["good"], now=now).verdict == "valid"
 
 

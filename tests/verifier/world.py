@@ -237,7 +237,10 @@ def build_world(tmp: Path) -> World:
     world.qr["tampered_claim"] = tampered.to_qr()
 
     anchor_vectors(world, vector_account)
-    world.now = world.chain_time() + 1_000  # after the short suspension's end
+    # After the short suspension's end; the chain's newest block made just before `now`,
+    # as on a live chain (a verifier refuses to say valid from a chain that stopped).
+    world.advance(1_000)
+    world.now = world.chain_time() + 1
     world.sync()
     return world
 

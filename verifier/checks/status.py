@@ -38,7 +38,8 @@ class StatusCheck(Check):
         if state == LicenceState.UNKNOWN:
             if reason == "status_code_unknown":
                 return self.unknown(reason, code=record.status if record else None)
-            return self.unknown(reason, age=age_text(ctx.freshness.age))
+            return self.unknown(reason, age=age_text(ctx.freshness.age),
+                                head_age=age_text(ctx.freshness.head_age))
         assert record is not None
         details: dict[str, Any] = {"record": _record(state, record)}
         if state == LicenceState.REVOKED:

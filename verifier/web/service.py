@@ -13,6 +13,7 @@ from pathlib import Path
 from chain.config import ConfigError, Settings
 from chain.errors import ChainError
 from chain.index import LicenceIndex
+from chain.status import DEFAULT_MAX_HEAD_AGE
 
 from ..audit import VerificationLog, installation_salt
 from ..context import Policy
@@ -46,15 +47,17 @@ class WebConfig:
 
         limit = value("rate_limit", DEFAULT_RATE_LIMIT)
         staleness = value("max_staleness", "300")
-        if not staleness.isdigit() or int(staleness) < 1:
-            raise ConfigError(f"ELICENCE_MAX_STALENESS must be a whole number of seconds, not "
-                              f"{staleness!r}.")
+        head_age = value("max_head_age", str(DEFAULT_MAX_HEAD_AGE))
+        for name, given in (("MAX_STALENESS", staleness), ("MAX_HEAD_AGE", head_age)):
+            if not given.isdigit() or int(given) < 1:
+                raise ConfigError(f"ELICENCE_{name} must be a whole number of seconds, not "
+                                  f"{given!r}.")
         return cls(settings.home, settings.index_path,
                    Counter(value("counter_id", Counter.id),
                            value("counter_name_zh", Counter.name_zh),
                            value("counter_name_en", Counter.name_en)),
                    None if limit.strip().lower() == "off" else Budget.parse(limit),
-                   Policy(max_staleness=int(staleness)))
+                   Policy(max_staleness=int(staleness), max_head_age=int(head_age)))
 
 
 class VerifierService:

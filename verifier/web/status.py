@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from chain.status import index_freshness, licence_state
+from chain.status import licence_state
 from licence.status_reasons import describe_class
 from licence.vocabulary import LicenceState
 
@@ -30,8 +30,8 @@ def status():
         raise IndexUnavailable("The status index is not synced yet: try again in a minute.")
     info = index.status(authority, ref)
     now = verifier.now()
-    answer = licence_state(info, now=now, freshness=index_freshness(
-        state, now=now, max_age=verifier.config.policy.max_staleness))
+    freshness = verifier.config.policy.freshness(state, now)  # the pipeline's rule
+    answer = licence_state(info, now=now, freshness=freshness)
     reason = None if info is None else describe_class(info.reason_class)
     return jsonify(
         status=answer.state,
@@ -41,4 +41,4 @@ def status():
                                             "zh": reason.zh},
         successor=None if info is None or not info.successor else info.successor.hex(),
         status_as_of={"block": state.block_number, "time": state.block_time,
-                      "synced_at": state.synced_at})
+                      "synced_at": state.synced_at, "checked_at": state.checked_at})
