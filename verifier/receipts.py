@@ -136,7 +136,7 @@ class ReceiptStore:
                 "counter_name_en": counter.name_en, "licence_type": licence_type,
                 "authority": authority, "disclosed": json.dumps(receipt.disclosed),
                 "verdict": verdict})
-            if inserted.rowcount != 1:
+            if inserted.first() is None:
                 return None
             # Caps count this device's receipts only: nobody else's can push them out.
             for since, keep in ((time - DAY, MAX_RECEIPTS_PER_DAY),

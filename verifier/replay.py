@@ -41,4 +41,4 @@ class SqlReplayCache:
                 self._pruned_at = now
                 connection.execute(delete(seen_codes).where(seen_codes.c.expires < now))
             inserted = connection.execute(self._insert, {"code": code, "expires": expires})
-            return inserted.rowcount == 1
+            return inserted.first() is not None

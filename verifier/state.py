@@ -94,10 +94,13 @@ class StateStore:
         return self.engine.dialect.name
 
     def insert_new(self, table: Table):  # type: ignore[no-untyped-def]
-        """An INSERT that skips rows whose unique key exists (rowcount 0), on either
-        database: how replicas race for a code without a lock."""
+        """An INSERT that skips rows whose unique key exists, on either database, returning
+        the first primary key column of the rows it inserted (none when it skipped): how
+        replicas race for a code without a lock. (RETURNING rather than rowcount, which
+        psycopg does not report for it.)"""
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        return insert(table).on_conflict_do_nothing()
+        key = next(iter(table.primary_key.columns))
+        return insert(table).on_conflict_do_nothing().returning(key)
 
     def _installation_secret(self) -> bytes:
         with self.engine.begin() as connection:
