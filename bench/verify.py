@@ -126,8 +126,9 @@ def live_with_challenge(index, bound, device, now: int, count: int,  # type: ign
 
     store = StateStore(StateStore.sqlite_url(workdir / "state"))
     challenges = CounterChallenges(store.secret, "bench-counter")
+    cache = SqlReplayCache(store)
     verifier = Verifier(index, checks=[*default_checks(), ChallengeCheck(
-        challenges, ChallengePolicy.REQUIRED), ReplayCheck(SqlReplayCache(store))])
+        challenges, ChallengePolicy.REQUIRED), ReplayCheck(cache)])
     value = challenges.current(now).value
     names = sorted(bound.claims)
     texts = []
@@ -136,6 +137,7 @@ def live_with_challenge(index, bound, device, now: int, count: int,  # type: ign
         texts.append(present(bound, subset, device, now - i // 2 ** len(names),
                              value).to_qr())
     wall, cpu, verdicts = timed(lambda: verifier, texts, now)
+    cache.close()
     store.close()
     return figures(wall, cpu), verdicts
 

@@ -34,7 +34,8 @@ KEY_TIMEOUT = 3.0  # seconds: a node that answers slower counts as unavailable
 # No third-party origins; no inline script or style; the wallet is never framed.
 # The camera (scanning a counter's challenge) is a media stream.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "media-src 'self' blob: mediastream:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; "
+       "media-src 'self' blob: mediastream:; connect-src 'self'; manifest-src 'self'; "
+       "worker-src 'self'; font-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,

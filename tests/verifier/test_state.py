@@ -51,9 +51,11 @@ def test_one_secret_per_installation(replicas: tuple[StateStore, StateStore],
 def test_sqlite_state_is_private(tmp_path: Path) -> None:
     os.umask(0o022)
     store = StateStore(StateStore.sqlite_url(tmp_path / "home"))
+    cache = SqlReplayCache(store)
     try:
-        SqlReplayCache(store).first_use(bytes(32), now=NOW, expires=NOW + 60)
+        cache.first_use(bytes(32), now=NOW, expires=NOW + 60)
     finally:
+        cache.close()
         store.close()
     assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
     for path in (tmp_path / "home").iterdir():
@@ -67,6 +69,8 @@ def test_a_code_is_used_once_across_replicas(replicas: tuple[StateStore, StateSt
     assert not first.first_use(code, now=NOW + 1, expires=NOW + 60)
     assert not second.first_use(code, now=NOW + 2, expires=NOW + 60)  # the other replica
     assert second.first_use(code_digest(b"another code"), now=NOW + 2, expires=NOW + 62)
+    first.close()
+    second.close()
 
 
 def test_expired_codes_are_pruned(replicas: tuple[StateStore, StateStore]) -> None:
@@ -75,6 +79,7 @@ def test_expired_codes_are_pruned(replicas: tuple[StateStore, StateStore]) -> No
     for i in range(5):
         assert cache.first_use(bytes([i]) * 32, now=NOW, expires=NOW + 60)
     assert cache.first_use(b"\xff" * 32, now=NOW + 61 + PRUNE_INTERVAL, expires=NOW + 200)
+    cache.close()
     with store.engine.connect() as connection:
         left = connection.execute(select(seen_codes.c.code)).scalars().all()
     assert left == [b"\xff" * 32]

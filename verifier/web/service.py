@@ -78,8 +78,9 @@ class VerifierService:
         # Shared by every replica of the installation: replay cache, receipts, secret.
         self.state = StateStore(config.state_url or StateStore.sqlite_url(config.home))
         self.challenges = CounterChallenges(self.state.secret, config.counter.id)
+        self.replay = SqlReplayCache(self.state)
         self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
-                       ReplayCheck(SqlReplayCache(self.state))]
+                       ReplayCheck(self.replay)]
         self.receipts = ReceiptStore(self.state)
         self.limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
         self.log = VerificationLog(config.home / "verifications.jsonl",
@@ -113,6 +114,7 @@ class VerifierService:
 
     def close(self) -> None:
         self.receipts.close()
+        self.replay.close()
         self.state.close()
         self.log.close()
         if self._index is not None:
