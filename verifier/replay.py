@@ -40,28 +40,42 @@ class SqlReplayCache:
         self.store = store
         engine = store.engine
         self._sql = str(store.insert_new(seen_codes).compile(dialect=engine.dialect))
-        self._paramstyle = engine.dialect.paramstyle
-        self._raw = engine.raw_connection()
-        driver = self._raw.driver_connection
-        if engine.dialect.name == "sqlite":
-            driver.isolation_level = None  # type: ignore[union-attr]
-        else:
-            driver.autocommit = True  # type: ignore[union-attr]
+        self._named = engine.dialect.paramstyle in ("named", "pyformat")
+        self._raw = None
         self._pruned_at: int | None = None
+
+    def _connection(self):  # type: ignore[no-untyped-def]
+        if self._raw is None:
+            engine = self.store.engine
+            raw = engine.raw_connection()
+            driver = raw.driver_connection
+            if engine.dialect.name == "sqlite":
+                driver.isolation_level = None  # type: ignore[union-attr]
+            else:
+                driver.autocommit = True  # type: ignore[union-attr]
+            self._raw = raw
+        return self._raw
 
     def first_use(self, code: bytes, *, now: int, expires: int) -> bool:
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_INTERVAL:
             self._pruned_at = now
             with self.store.engine.begin() as connection:
                 connection.execute(delete(seen_codes).where(seen_codes.c.expires < now))
-        params = {"code": code, "expires": expires} if self._paramstyle in (
-            "named", "pyformat") else (code, expires)
-        cursor = self._raw.cursor()
+        params = {"code": code, "expires": expires} if self._named else (code, expires)
         try:
-            cursor.execute(self._sql, params)
-            return cursor.fetchone() is not None
-        finally:
-            cursor.close()
+            cursor = self._connection().cursor()
+            try:
+                cursor.execute(self._sql, params)
+                return cursor.fetchone() is not None
+            finally:
+                cursor.close()
+        except Exception:
+            # A broken connection (a restarted database server) is replaced on the next
+            # use; this verification reports the check as not run (internal_error).
+            self.close()
+            raise
 
     def close(self) -> None:
-        self._raw.close()
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.invalidate()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from verifier.receipts import MAX_RECEIPTS_PER_DAY, Counter, ReceiptStore
 from verifier.replay import PRUNE_INTERVAL, SqlReplayCache, code_digest
@@ -147,4 +147,26 @@ def test_a_store_opened_twice_creates_nothing_twice(url: str) -> None:
         store = StateStore(url)
         with store.engine.begin() as connection:
             connection.execute(insert(seen_codes).values(code=os.urandom(32), expires=NOW))
+        store.close()
+
+
+def test_the_replay_cache_reconnects_after_the_database_drops_it(url: str) -> None:
+    if not url.startswith("postgresql"):
+        pytest.skip("a SQLite connection is not dropped by a server")
+    store = StateStore(url)
+    cache = SqlReplayCache(store)
+    try:
+        assert cache.first_use(b"\x01" * 32, now=NOW, expires=NOW + 60)
+        with store.engine.begin() as connection:  # the server ends every other session
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() "
+                                    "AND pid <> pg_backend_pid()"))
+        import psycopg  # the cache speaks to the driver directly (its hot path)
+
+        with pytest.raises(psycopg.OperationalError):
+            cache.first_use(b"\x02" * 32, now=NOW, expires=NOW + 60)
+        assert cache.first_use(b"\x02" * 32, now=NOW, expires=NOW + 60)  # a new connection
+        assert not cache.first_use(b"\x01" * 32, now=NOW, expires=NOW + 60)
+    finally:
+        cache.close()
         store.close()

@@ -25,7 +25,16 @@ from chain.config import load_settings
 from issuer.render.qr_image import render_qr_png
 
 from ..conftest import Home
-from .browser import ARTIFACTS, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, Server, new_phone, open_wallet
+from .browser import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    ROOT,
+    TIMEOUT_MS,
+    Server,
+    new_phone,
+    open_wallet,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
@@ -134,7 +143,7 @@ def test_challenge_scanned_with_the_camera(chain_home: Home, app, server: Server
         assert page.is_hidden("#challenge-camera")  # the camera stops once it has read
         page.click("#present-button")
         page.wait_for_selector(f'#qr[data-challenge="{text}"]')
-        keep_screenshot(page, "wallet-challenge-scanned")
+        screenshot(page, "wallet-challenge-scanned")  # test-artifacts/ only
         counter_accepts_once(chain_home, server, page.get_attribute("#qr", "data-qr"), value)
     finally:
         with_camera.close()
