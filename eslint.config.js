@@ -9,7 +9,7 @@ module.exports = [
   {
     // Installed or built, not ours: npm packages, the jsQR copy that scripts/bootstrap
     // vendors into the counter page, and what tests, the demo and the tour write.
-    ignores: ["node_modules/", ".venv/", ".venv-slither/", "var/", "verifier/static/vendor/", "test-artifacts/",
+    ignores: ["node_modules/", ".venv/", ".venv-slither/", "var/", "verifier/static/vendor/", "wallet/static/vendor/", "test-artifacts/",
       "tour/"],
   },
   js.configs.recommended,

@@ -152,6 +152,17 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "The verification result (any verdict)",
                                       **_json(_ref("Verification"))},
                               **_errors(400, 413, 415, 500, 503)}}},
+            "/api/v1/challenge": {"get": {
+                "summary": "This counter's current challenge, for the wallet to sign into "
+                           "its live code (shown on the counter page).",
+                "responses": {"200": {"description": "The challenge", **_json({
+                    "type": "object", "properties": {
+                        "challenge": {"type": "string", "description": "base64url, 4 bytes"},
+                        "text": {"type": "string", "pattern": "^[0-9A-Z]{6}$"},
+                        "qr": {"type": "string", "description": "data: URL of an SVG QR"},
+                        "refresh_at": {"type": "integer"}, "expires_at": {"type": "integer"},
+                        "policy": {"enum": ["required", "preferred", "off"]}}})},
+                              **_errors(429)}}},
             "/api/v1/status": {"get": {
                 "summary": "A licence's status from the index (for a wallet's card).",
                 "parameters": [

@@ -227,6 +227,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "challenge_mismatch": ("The live code answers a different challenge; ask the holder to scan "
                            "this counter's challenge again.",
                            "动态二维码对应的验证码不符，请持证人重新扫描本柜台的验证码。"),
+    # -- challenge (verifier.checks.challenge)
+    "challenge_answered": ("The live code answers this counter's challenge.",
+                           "动态二维码已回应本柜台的验证码。"),
+    "no_challenge": (
+        "No counter challenge was used: the code could be a copy made within the last minute.",
+        "未使用柜台验证码：该二维码可能是一分钟内复制的。"),
+    "challenge_missing": (
+        "This counter requires its challenge: ask the holder to scan or type the code shown "
+        "on the counter's screen, then show the new live code.",
+        "本柜台要求验证码：请持证人扫描或输入柜台屏幕上的验证码，再出示新的动态二维码。"),
+    # -- replay (verifier.checks.replay)
+    "first_use": ("The live code was not used before.", "该动态二维码此前未被使用。"),
+    "replayed": (
+        "This live code was already used (a copy or screenshot?); ask the holder to show a new "
+        "one from their wallet.",
+        "该动态二维码已被使用过（可能是复制或截图），请持证人在电子钱包中重新出示。"),
 }
 
 

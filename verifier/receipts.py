@@ -1,10 +1,16 @@
 """Usage records ("receipts"): which counter saw a holder's live licence, and when.
 
-A holder's wallet can ask each counter which of its presentations were verified there and
-have them deleted. A receipt is keyed by the SHA-256 of the presenting device's key and
-holds no claim values, names or numbers: the counter, the time, the licence type, the
-authority, the NAMES of the disclosed claims and the verdict. Only the device itself can
-list or delete its receipts, by signing
+A holder's wallet can ask an installation which of its presentations were verified there
+and have them deleted. A receipt holds no claim values, names or numbers: the counter, the
+time, the licence type, the authority, the NAMES of the disclosed claims and the verdict.
+
+Only the device creates its receipts: one is stored only for a live code whose device
+signature (over the presentation and its challenge) verified, at most one per code (a
+replayed code adds nothing) and at most MAX_RECEIPTS_PER_DAY per device a day (older ones
+of the same device only make room). Receipts are keyed by HMAC(installation secret, device
+key), so two installations' records of one device cannot be linked, and live in the
+installation's shared state store (verifier.state): every replica lists and deletes the
+same ones. Only the device itself can list or delete its receipts, by signing
 
     b"elicence/receipts/v1\\x00" + word + b"\\x00" + time (8 bytes big-endian) + device_key
 
@@ -14,24 +20,27 @@ with word "list" or "delete", at a time within MAX_CLOCK_SKEW seconds of the ser
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
-import sqlite3
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from chain.private_files import private_sqlite
+from sqlalchemy import and_, delete, func, select
+
 from licence import SignatureError, verify_device_signature
 
 from .errors import ReceiptAuthError
+from .state import StateStore, usage_records
 
 DOMAIN = b"elicence/receipts/v1\x00"
 WORDS = ("list", "delete")
 MAX_CLOCK_SKEW = 120  # seconds between the wallet's and the server's clock
 DEVICE_KEY_BYTES = 33
 MAX_RECEIPTS_PER_DEVICE = 1000  # older ones are dropped: a usage record, not an archive
+MAX_RECEIPTS_PER_DAY = 100  # a device's busiest day; beyond it its own oldest make room
+DAY = 86_400
+_DEVICE_DOMAIN = b"elicence/receipts/device/v1\x00"
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,9 @@ class Receipt:
         return asdict(self)
 
 
-def device_key_hash(device_key: bytes) -> str:
-    return hashlib.sha256(device_key).hexdigest()
+def device_key_hash(secret: bytes, device_key: bytes) -> str:
+    """The key of a device's receipts at one installation (keyed: unlinkable elsewhere)."""
+    return hmac.new(secret, _DEVICE_DOMAIN + device_key, hashlib.sha256).hexdigest()
 
 
 def signed_message(word: str, time: int, device_key: bytes) -> bytes:
@@ -91,61 +101,68 @@ def check_request(word: str, device_key: bytes, time: int, signature: bytes, *,
                                "with the key the licence is bound to.") from None
 
 
-class ReceiptStore:
-    """Receipts in a SQLite file (several server processes may share it)."""
+_COLUMNS = ("id", "time", "counter_id", "counter_name_zh", "counter_name_en", "licence_type",
+            "authority", "disclosed", "verdict")
 
-    def __init__(self, path: str | Path) -> None:
-        private_sqlite(path)
-        self._db = sqlite3.connect(str(path), timeout=10, check_same_thread=False,
-                                   isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS receipts (id TEXT PRIMARY KEY, device TEXT NOT NULL,"
-                " time INTEGER NOT NULL, counter_id TEXT NOT NULL, counter_name_zh TEXT NOT NULL,"
-                " counter_name_en TEXT NOT NULL, licence_type TEXT, authority TEXT,"
-                " disclosed TEXT NOT NULL, verdict TEXT NOT NULL)")
-            self._db.execute(
-                "CREATE INDEX IF NOT EXISTS receipts_by_device ON receipts (device, time)")
+
+class ReceiptStore:
+    """Receipts in the installation's shared state store."""
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        self._secret = store.secret
+        self._insert = store.insert_new(usage_records)
+        self._columns = [usage_records.c[name] for name in _COLUMNS]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """The state store is closed by its owner."""
 
-    def add(self, device_key: bytes, *, time: int, counter: Counter, licence_type: str | None,
-            authority: str | None, disclosed: Sequence[str], verdict: str) -> Receipt:
+    def device(self, device_key: bytes) -> str:
+        return device_key_hash(self._secret, device_key)
+
+    def add(self, device_key: bytes, code: bytes, *, time: int, counter: Counter,
+            licence_type: str | None, authority: str | None, disclosed: Sequence[str],
+            verdict: str) -> Receipt | None:
+        """Stores the receipt of live code `code` (its digest), shown by the device whose
+        signature verified; None when this code already has one."""
         receipt = Receipt(os.urandom(16).hex(), time, counter.id, counter.name_zh,
                           counter.name_en, licence_type, authority, list(disclosed), verdict)
-        device = device_key_hash(device_key)
-        with self._lock:
-            self._db.execute("INSERT INTO receipts VALUES (?,?,?,?,?,?,?,?,?,?)", (
-                receipt.id, device, receipt.time, counter.id, counter.name_zh, counter.name_en,
-                licence_type, authority, json.dumps(receipt.disclosed), verdict))
-            self._db.execute(
-                "DELETE FROM receipts WHERE device = ? AND id NOT IN (SELECT id FROM receipts "
-                "WHERE device = ? ORDER BY time DESC, rowid DESC LIMIT ?)",
-                (device, device, MAX_RECEIPTS_PER_DEVICE))
+        device = self.device(device_key)
+        t = usage_records.c
+        with self.store.engine.begin() as connection:
+            inserted = connection.execute(self._insert, {
+                "id": receipt.id, "device": device, "code": code, "time": time,
+                "counter_id": counter.id, "counter_name_zh": counter.name_zh,
+                "counter_name_en": counter.name_en, "licence_type": licence_type,
+                "authority": authority, "disclosed": json.dumps(receipt.disclosed),
+                "verdict": verdict})
+            if inserted.first() is None:
+                return None
+            # Caps count this device's receipts only: nobody else's can push them out.
+            for since, keep in ((time - DAY, MAX_RECEIPTS_PER_DAY),
+                                (None, MAX_RECEIPTS_PER_DEVICE)):
+                mine = and_(t.device == device, t.time > since) if since is not None \
+                    else t.device == device
+                count = connection.execute(select(func.count()).where(mine)).scalar_one()
+                if count > keep:
+                    oldest = select(t.id).where(mine).order_by(t.time, t.seq).limit(count - keep)
+                    connection.execute(delete(usage_records).where(
+                        t.id.in_(oldest.scalar_subquery())))
         return receipt
 
     def list(self, device_key: bytes) -> list[Receipt]:
         """The device's receipts, newest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, time, counter_id, counter_name_zh, counter_name_en, licence_type, "
-                "authority, disclosed, verdict FROM receipts WHERE device = ? "
-                "ORDER BY time DESC, rowid DESC", (device_key_hash(device_key),)).fetchall()
+        t = usage_records.c
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(select(*self._columns).where(
+                t.device == self.device(device_key)).order_by(t.time.desc(), t.seq.desc())).all()
         return [Receipt(*row[:7], json.loads(row[7]), row[8]) for row in rows]
 
     def delete(self, device_key: bytes, ids: Sequence[str]) -> int:
         """Deletes the device's receipts named in `ids` (all of them when empty)."""
-        device = device_key_hash(device_key)
-        with self._lock:
-            if not ids:
-                cursor = self._db.execute("DELETE FROM receipts WHERE device = ?", (device,))
-            else:
-                marks = ",".join("?" * len(ids))
-                cursor = self._db.execute(
-                    f"DELETE FROM receipts WHERE device = ? AND id IN ({marks})",
-                    (device, *ids))
-        return cursor.rowcount
+        t = usage_records.c
+        mine = t.device == self.device(device_key)
+        if ids:
+            mine = and_(mine, t.id.in_(list(ids)))
+        with self.store.engine.begin() as connection:
+            return connection.execute(delete(usage_records).where(mine)).rowcount

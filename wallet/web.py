@@ -32,15 +32,17 @@ STATIC = Path(__file__).resolve().parent / "static"
 KEY_TIMEOUT = 3.0  # seconds: a node that answers slower counts as unavailable
 
 # No third-party origins; no inline script or style; the wallet is never framed.
+# The camera (scanning a counter's challenge) is a media stream.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; "
+       "media-src 'self' blob: mediastream:; connect-src 'self'; manifest-src 'self'; "
+       "worker-src 'self'; font-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet", static_folder=str(STATIC),

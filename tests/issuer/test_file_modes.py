@@ -112,7 +112,7 @@ def test_the_web_app_writes_only_private_files(chain_home: Home) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(20)
     names = {p.name for p in chain_home.path.iterdir()}
-    assert {"follower.json", "receipts.sqlite", "verifications.jsonl"} <= names
+    assert {"follower.json", "verifier-state.sqlite", "verifications.jsonl"} <= names
     assert not_private(chain_home.path, skip=TEST_FILES) == {}
 
 

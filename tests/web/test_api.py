@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -31,8 +32,10 @@ def test_verify_answers_the_cli_document(client: FlaskClient, web_world: World) 
         answer = client.post("/api/v1/verify", json={"qr": web_world.qr[name]})
         assert answer.status_code == 200
         index = web_world.index()
+        checks = client.application.extensions["elicence.verifier"].checks  # + the counter's
         try:
-            expected = to_json(Verifier(index).verify(web_world.qr[name], now=web_world.now))
+            expected = to_json(Verifier(index, checks=checks).verify(web_world.qr[name],
+                                                                     now=web_world.now))
         finally:
             index.close()
         assert answer.get_json() == json.loads(json.dumps(expected)), name
@@ -50,11 +53,18 @@ def test_live_presentation_and_challenge(client: FlaskClient, web_world: World) 
         "bound", disclose=["age_over_18"])}).get_json()
     assert live["verdict"] == "valid" and live["presentation"] == "live"
     assert live["claims"] == {"age_over_18": True}
-    challenged = web_world.live("bound", challenge=b"counter-7-nonce")
-    assert client.post("/api/v1/verify", json={
-        "qr": challenged, "challenge": "Y291bnRlci03LW5vbmNl"}).get_json()["verdict"] == "valid"
+    counter = client.get("/api/v1/challenge").get_json()
+    challenged = web_world.live("bound", at=web_world.now - 1, challenge=base64.urlsafe_b64decode(
+        counter["challenge"] + "=" * (-len(counter["challenge"]) % 4)))
+    # A client naming another challenge than the code's is refused (the freshness check)...
     wrong = client.post("/api/v1/verify", json={"qr": challenged, "challenge": "b3RoZXI"})
     assert wrong.get_json()["verdict"] == "invalid"
+    assert wrong.get_json()["reason"] == "challenge_mismatch"
+    # ...and the code that answers this counter's challenge is valid (refusals do not use it).
+    answered = client.post("/api/v1/verify", json={"qr": challenged}).get_json()
+    assert answered["verdict"] == "valid"
+    assert {c["name"]: c["reason"] for c in answered["checks"]}["challenge"] == \
+        "challenge_answered"
 
 
 def test_photo_upload(client: FlaskClient, web_world: World) -> None:

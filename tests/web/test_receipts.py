@@ -65,20 +65,23 @@ def test_live_verifications_leave_receipts_without_claim_values(client: FlaskCli
         "list", other, web_world.now)).get_json() == {"receipts": []}
 
 
-def test_a_presentation_by_another_device_is_recorded_for_that_device(
+def test_a_presentation_by_another_device_leaves_no_receipt(
         client: FlaskClient, web_world: World) -> None:
+    # Its device signature never verified in the pipeline (the authority's signature over a
+    # foreign device digest failed first): only a device's own verified code leaves one.
     verdict = client.post("/api/v1/verify", json={"qr": live_with_wrong_device_key(web_world)})
     assert verdict.get_json()["verdict"] == "invalid"
     other = web_world.device_keys["bound_other"]
     receipts = client.post("/api/v1/receipts/query", json=signed(
         "list", other, web_world.now)).get_json()["receipts"]
-    assert [r["verdict"] for r in receipts] == ["invalid"]
+    assert receipts == []
 
 
 def test_delete_some_then_all(client: FlaskClient, web_world: World) -> None:
     device = web_world.device_keys["bound"]
-    for _ in range(3):
-        client.post("/api/v1/verify", json={"qr": web_world.live("bound")})
+    for age in range(3):  # three codes (one code leaves one receipt however often shown)
+        client.post("/api/v1/verify", json={"qr": web_world.live("bound",
+                                                                 at=web_world.now - age)})
     query = signed("list", device, web_world.now)
     ids = [r["id"] for r in client.post("/api/v1/receipts/query", json=query)
            .get_json()["receipts"]]

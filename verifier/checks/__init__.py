@@ -1,4 +1,8 @@
-"""The verification checks, one module each, and the default order they run in."""
+"""The verification checks, one module each, and the default order they run in.
+
+A counter's server appends two checks that need its shared state (verifier/web/service.py):
+`challenge.ChallengeCheck` (this counter's challenge, per its policy) and, last,
+`replay.ReplayCheck` (each live code accepted once per installation)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
     POST /api/v1/verify              {"qr": text[, "challenge": b64url]} or multipart `image`
                                      → the verification document (verifier.result.to_json)
                                      (verify.py; JSON answered in front of Flask)
+    GET  /api/v1/challenge           this counter's current challenge (challenge.py)
     GET  /api/v1/status              ?authority=N&ref=hex32 → a licence's status (status.py)
     POST /api/v1/receipts/query      signed by the device key → its usage records
     POST /api/v1/receipts/delete     signed by the device key → {"deleted": n} (receipts.py)
@@ -25,7 +26,7 @@ from flask import Flask
 
 from chain.config import Settings
 
-from . import health, pages, receipts, status, verify  # noqa: F401  (routes on `bp`)
+from . import challenge, health, pages, receipts, status, verify  # noqa: F401  (routes on `bp`)
 from .blueprint import bp
 from .service import VerifierService, WebConfig
 from .verify import ErrorRenderer, JsonVerifyEndpoint

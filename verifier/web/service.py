@@ -16,10 +16,16 @@ from chain.index import LicenceIndex
 from chain.status import DEFAULT_MAX_HEAD_AGE
 
 from ..audit import VerificationLog, installation_salt
+from ..challenges import CounterChallenges
+from ..checks import default_checks
+from ..checks.challenge import ChallengeCheck, ChallengePolicy
+from ..checks.replay import ReplayCheck
 from ..context import Policy
 from ..rate_limit import Budget, RateLimiter
 from ..receipts import Counter, ReceiptStore
+from ..replay import SqlReplayCache
 from ..result import Verification
+from ..state import STATE_URL_VARIABLE, StateStore
 from ..verification import Verifier
 
 DEFAULT_RATE_LIMIT = "600/minute"
@@ -33,6 +39,8 @@ class WebConfig:
     rate_limit: Budget | None  # None: no limit
     policy: Policy
     follower_interval: float = 3.0
+    challenge: ChallengePolicy = ChallengePolicy.PREFERRED
+    state_url: str | None = None  # None: SQLite in `home`
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -52,19 +60,31 @@ class WebConfig:
             if not given.isdigit() or int(given) < 1:
                 raise ConfigError(f"ELICENCE_{name} must be a whole number of seconds, not "
                                   f"{given!r}.")
+        challenge = value("challenge", ChallengePolicy.PREFERRED).strip().lower()
+        if challenge not in set(ChallengePolicy):
+            raise ConfigError(f"ELICENCE_CHALLENGE must be required, preferred or off, not "
+                              f"{challenge!r}.")
         return cls(settings.home, settings.index_path,
                    Counter(value("counter_id", Counter.id),
                            value("counter_name_zh", Counter.name_zh),
                            value("counter_name_en", Counter.name_en)),
                    None if limit.strip().lower() == "off" else Budget.parse(limit),
-                   Policy(max_staleness=int(staleness), max_head_age=int(head_age)))
+                   Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
+                   challenge=ChallengePolicy(challenge),
+                   state_url=env.get(STATE_URL_VARIABLE) or None)
 
 
 class VerifierService:
     def __init__(self, config: WebConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.clock = clock
-        self.receipts = ReceiptStore(config.home / "receipts.sqlite")
+        # Shared by every replica of the installation: replay cache, receipts, secret.
+        self.state = StateStore(config.state_url or StateStore.sqlite_url(config.home))
+        self.challenges = CounterChallenges(self.state.secret, config.counter.id)
+        self.replay = SqlReplayCache(self.state)
+        self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
+                       ReplayCheck(self.replay)]
+        self.receipts = ReceiptStore(self.state)
         self.limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
         self.log = VerificationLog(config.home / "verifications.jsonl",
                                    installation_salt(config.home), config.counter.id)
@@ -82,7 +102,8 @@ class VerifierService:
                 self._index = LicenceIndex(self.config.index_path)
             except ChainError:
                 self._index = None
-            self._verifier = Verifier(self._index, policy=self.config.policy, log=self.log)
+            self._verifier = Verifier(self._index, checks=self.checks,
+                                      policy=self.config.policy, log=self.log)
         return self._verifier
 
     def verify(self, text: str, challenge: bytes | None) -> Verification:
@@ -96,6 +117,8 @@ class VerifierService:
 
     def close(self) -> None:
         self.receipts.close()
+        self.replay.close()
+        self.state.close()
         self.log.close()
         if self._index is not None:
             self._index.close()

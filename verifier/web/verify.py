@@ -21,7 +21,8 @@ from licence.vocabulary import Verdict
 
 from ..errors import RequestError
 from ..qr_image import read_qr_image
-from ..result import Verification, to_json
+from ..replay import code_digest
+from ..result import PASS, Verification, to_json
 from .blueprint import API_HEADERS, bp, service, spend_budget
 from .bodies import b64_field, parse_json_body
 from .service import VerifierService
@@ -108,6 +109,10 @@ class JsonVerifyEndpoint:
 
 
 def _record_receipt(verifier: VerifierService, text: str, v: Verification) -> None:
+    """A receipt only for a code its device signed: a device key is public (every live code
+    carries it), so a code whose device signature did not verify must leave nothing."""
+    if not any(c.name == "device_binding" and c.result == PASS for c in v.checks):
+        return
     try:
         shown = decode_unverified(text)
     except LicenceError:
@@ -115,7 +120,8 @@ def _record_receipt(verifier: VerifierService, text: str, v: Verification) -> No
     if not isinstance(shown, Presentation):
         return
     verifier.receipts.add(
-        shown.device_key, time=verifier.now(), counter=verifier.config.counter,
+        shown.device_key, code_digest(shown.body), time=verifier.now(),
+        counter=verifier.config.counter,
         licence_type=None if v.licence_type is None else v.licence_type["name"],
         authority=None if v.authority is None else v.authority["id"],
         disclosed=sorted(v.claims or shown.licence.claims), verdict=v.verdict)

@@ -18,6 +18,9 @@
       valid: "有效", revoked: "已吊销", suspended: "已暂扣", expired: "已过期",
       invalid: "无效", unknown: "无法确认", unreadable: "无法识别",
       reason: "原因", until: "至",
+      challenge_title: "柜台验证码",
+      challenge_help: "请持证人用电子钱包扫描此码或输入这6个字符",
+      challenge_label: (text) => `柜台验证码 ${text.split("").join(" ")}`,
     },
     en: {
       title: "Licence verification", skip: "Skip to the result", large: "Large text",
@@ -33,6 +36,9 @@
       valid: "VALID", revoked: "REVOKED", suspended: "SUSPENDED", expired: "EXPIRED",
       invalid: "NOT VALID", unknown: "CANNOT CONFIRM", unreadable: "UNREADABLE",
       reason: "Reason", until: "until",
+      challenge_title: "Counter code",
+      challenge_help: "Holder: scan this code or type these 6 characters in the wallet",
+      challenge_label: (text) => `Counter code ${text.split("").join(" ")}`,
     },
   };
   const ICONS = { valid: "✔", unknown: "?", unreadable: "⚠", waiting: "⌁", checking: "…" };
@@ -48,6 +54,7 @@
   let lastScanned = null; // the camera's last code: a code left in view is verified once
   let latest = 0; // only the newest request's answer is shown
   let busy = false;
+  let challenge = null; // the counter's current challenge (/api/v1/challenge)
 
   const t = (key) => WORDS[lang][key];
 
@@ -90,8 +97,10 @@
     // suspended and a grace period runs): the warning takes the "why" line.
     const warnings = result.warnings || [];
     if (warnings.length) return warnings.map((w) => (lang === "zh" ? w.message_zh : w.message)).join(" ");
+    // A valid live code that answered no challenge says so (it could be a fresh copy).
     const check = (result.checks || []).find(
-      (c) => c.reason === result.reason && (c.result === "fail" || c.result === "unknown"));
+      (c) => (c.reason === result.reason && (c.result === "fail" || c.result === "unknown"))
+        || (result.verdict === "valid" && c.reason === "no_challenge"));
     if (!check) return "";
     return lang === "zh" ? check.message_zh : check.message;
   }
@@ -152,6 +161,35 @@
     details.hidden = false;
   }
 
+  // ---------------------------------------------------------------- the counter challenge
+  function showChallenge() {
+    if (!challenge) return;
+    $("challenge").hidden = challenge.policy === "off";
+    $("challenge-qr").src = challenge.qr;
+    $("challenge-qr").alt = t("challenge_label")(challenge.text);
+    $("challenge-text").textContent = challenge.text;
+    $("challenge").dataset.text = challenge.text;
+  }
+
+  async function loadChallenge() {
+    let wait = 5000; // try again soon after a network failure
+    try {
+      const response = await fetch("/api/v1/challenge", { cache: "no-store" });
+      const body = await response.json();
+      if (body.text) {
+        challenge = body;
+        showChallenge();
+        // The next window, by the server's clock (its Date header), a second early.
+        const date = Date.parse(response.headers.get("Date") || "");
+        const serverNow = Number.isNaN(date) ? Date.now() / 1000 : date / 1000;
+        wait = Math.max(1000, (body.refresh_at - serverNow) * 1000 - 1000);
+      }
+    } catch {
+      // keep the last one on screen: it stays accepted until its expiry
+    }
+    setTimeout(loadChallenge, wait);
+  }
+
   // ---------------------------------------------------------------- asking the server
   async function submit(body) {
     const mine = ++latest;
@@ -193,7 +231,7 @@
   function scanned(text) {
     // Paste and upload do not reset this: the code still in front of the camera is not
     // "new" just because another one was pasted meanwhile.
-    if (text === lastScanned) return;
+    if (text === lastScanned || text.startsWith("ELCH:")) return; // not the counter's own
     lastScanned = text;
     verifyText(text);
   }
@@ -266,6 +304,7 @@
       schemas = body.schemas || {};
       if (shown) render(shown);
     }).catch(() => {});
+    loadChallenge();
     startCamera();
   }
 

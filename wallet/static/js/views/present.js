@@ -1,6 +1,8 @@
-// 出示 / Present: choose what the counter may see, then a live QR code signed by the device
-// key, redrawn every REFRESH_SECONDS with a countdown.
+// 出示 / Present: choose what the counter may see, optionally take the counter's challenge
+// (scanned from its screen or typed), then a live QR code signed by the device key over
+// both, redrawn every REFRESH_SECONDS with a countdown.
 
+import { challengeText, parseChallenge } from "../challenge.js";
 import * as f from "../format.js";
 import { ownKey } from "../device.js";
 import { formatValue, listSeparator, nowSeconds } from "../display.js";
@@ -10,19 +12,85 @@ import { onLeave, show } from "../nav.js";
 import { drawQr, encodeQr, QrError } from "../qr.js";
 import { presetsFor, presetTitle } from "../schemas.js";
 import { licences } from "../store.js";
+import { CameraUnavailable, scanQr } from "../scan.js";
 import { holderName, readRecord } from "../stored.js";
 
 const REFRESH_SECONDS = 30; // the live code is accepted for 60 s; renew it at half that
+const CHALLENGE_SECONDS = 60; // a counter accepts its challenge for 30 to 60 s
 let presenting = null; // {record, lic, schema, claims, value, boundHere, preset, generatedAt}
 let timer = null;
+let challenge = null; // {bytes, text, at (ms)}: the counter's challenge, when given
+let stopScan = null;
 
 export function initPresent() {
   $("present-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    startCode();
+    if (readTypedChallenge()) startCode();
   });
   $("present-stop").addEventListener("click", stopPresenting);
-  onLeave("present", stopPresenting);
+  $("challenge-input").addEventListener("input", () => {
+    const typed = $("challenge-input").value;
+    if (parseChallenge(typed)) readTypedChallenge();
+  });
+  $("challenge-scan").addEventListener("click", startScan);
+  $("challenge-scan-stop").addEventListener("click", endScan);
+  onLeave("present", () => {
+    endScan();
+    stopPresenting();
+  });
+}
+
+/** Takes the typed challenge (empty: none); false, with a sentence, if it is malformed. */
+function readTypedChallenge() {
+  const typed = $("challenge-input").value.trim();
+  if (!typed) {
+    challenge = null;
+    say("challenge-status", "");
+    return true;
+  }
+  const bytes = parseChallenge(typed);
+  if (!bytes) {
+    say("challenge-status", t("challenge_bad"), "bad");
+    return false;
+  }
+  useChallenge(bytes);
+  return true;
+}
+
+function useChallenge(bytes) {
+  const text = challengeText(bytes);
+  const changed = !challenge || challenge.text !== text;
+  challenge = { bytes, text, at: Date.now() };
+  $("challenge-input").value = text;
+  say("challenge-status", t("challenge_set", { code: text }), "good");
+  if (changed && timer) drawCode(); // a code on screen answers the new challenge at once
+}
+
+async function startScan() {
+  endScan();
+  $("challenge-camera").hidden = false;
+  say("challenge-status", t("challenge_scanning"));
+  try {
+    stopScan = await scanQr($("challenge-video"), $("challenge-frame"), (text) => {
+      const bytes = text.toUpperCase().startsWith("ELCH:") ? parseChallenge(text) : null;
+      if (!bytes) return false;
+      stopScan = null;
+      $("challenge-camera").hidden = true;
+      useChallenge(bytes);
+      return true;
+    });
+  } catch (e) {
+    if (!(e instanceof CameraUnavailable)) throw e;
+    $("challenge-camera").hidden = true;
+    say("challenge-status", t("challenge_no_camera"), "bad");
+    $("challenge-input").focus();
+  }
+}
+
+function endScan() {
+  if (stopScan) stopScan();
+  stopScan = null;
+  $("challenge-camera").hidden = true;
 }
 
 export async function startPresent(id) {
@@ -30,6 +98,9 @@ export async function startPresent(id) {
   const d = readRecord(record);
   if (!d.boundHere) return;
   presenting = { record, ...d, preset: "full" };
+  challenge = null; // a challenge belongs to one counter visit
+  $("challenge-input").value = "";
+  say("challenge-status", "");
   $("qr-box").hidden = true;
   say("present-status", "");
   show("present");
@@ -98,12 +169,19 @@ async function renderCode() {
   const p = presenting;
   const started = performance.now();
   const key = await ownKey();
+  if (challenge && Date.now() - challenge.at > CHALLENGE_SECONDS * 1000) {
+    challenge = null;
+    $("challenge-input").value = "";
+    say("challenge-status", t("challenge_expired"), "bad");
+  }
   const text = await f.presentationText(p.lic, p.schema, presentedNames(), key.privateKey,
-    key.compressed, nowSeconds());
+    key.compressed, nowSeconds(), challenge ? challenge.bytes : null);
   const qr = encodeQr(text);
   const canvas = $("qr");
   drawQr(canvas, qr, 4);
   canvas.dataset.qr = text;
+  if (challenge) canvas.dataset.challenge = challenge.text;
+  else delete canvas.dataset.challenge;
   canvas.dataset.version = String(qr.version);
   canvas.dataset.ms = (performance.now() - started).toFixed(1);
   canvas.setAttribute("aria-label", t("qr_label", { items: shownTitles().join(", ") }));
