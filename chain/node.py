@@ -244,12 +244,15 @@ class LocalNode:
                 if self._process.poll() is not None:
                     return True
             elif not _is_anvil(pid):
-                # Gone or a zombie: reap it when this process started it through another
-                # LocalNode object. Checking first and reaping second leaves no window in
-                # which it exits after the reap and stays a zombie.
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, os.WNOHANG)
-                return True
+                # Exiting, a zombie or gone. When this process started it (through another
+                # LocalNode object) it is gone only once reaped: an exiting process stops
+                # looking like anvil before it can be reaped.
+                try:
+                    reaped, _ = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    return True  # not our child (or reaped already): its parent reaps it
+                if reaped == pid:
+                    return True
             time.sleep(0.05)
         return False
 
