@@ -18,6 +18,7 @@ What a verifier needs for scopes and council decisions (docs/decisions/0111-inde
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -301,17 +302,7 @@ class LicenceIndex:
     def suspension_at(self, number: int, when: int) -> SuspensionInfo | None:
         """The suspension in force at unix time `when`, if any: when it began and the grace
         date in force then."""
-        since: int | None = None
-        grace = 0
-        for time_, suspended, grace_until in self.suspensions(number):
-            if time_ > when:
-                break
-            if not suspended:
-                since = None
-            else:
-                since = time_ if since is None else since
-                grace = grace_until
-        return None if since is None else SuspensionInfo(since, grace)
+        return suspension_from(self.suspensions(number), when)
 
     def suspended_at(self, number: int, when: int) -> bool:
         """Whether the authority was suspended at unix time `when`."""
@@ -397,3 +388,19 @@ class LicenceIndex:
 
 def _int_or_none(value: str | None) -> int | None:
     return None if not value else int(value)
+
+
+def suspension_from(history: Sequence[tuple[int, bool, int]], when: int) -> SuspensionInfo | None:
+    """The suspension in force at `when` in an authority's (time, suspended, grace_until)
+    history, oldest first: the one rule behind LicenceIndex.suspension_at and cached views."""
+    since: int | None = None
+    grace = 0
+    for time_, suspended, grace_until in history:
+        if time_ > when:
+            break
+        if not suspended:
+            since = None
+        else:
+            since = time_ if since is None else since
+            grace = grace_until
+    return None if since is None else SuspensionInfo(since, grace)

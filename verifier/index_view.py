@@ -23,6 +23,7 @@ from chain.index import (
     StatusInfo,
     SuspensionInfo,
     WithdrawnBatch,
+    suspension_from,
 )
 from chain.records import KeyRecord
 from licence import public_key_from_bytes
@@ -43,21 +44,6 @@ class _Bounded(dict):
             for old in list(self)[: max(1, self.limit // 8)]:
                 del self[old]
         self[key] = value
-
-
-def suspension_from(history: list[tuple[int, bool, int]], when: int) -> SuspensionInfo | None:
-    """LicenceIndex.suspension_at's rule over an already read history."""
-    since: int | None = None
-    grace = 0
-    for time_, suspended, grace_until in history:
-        if time_ > when:
-            break
-        if not suspended:
-            since = None
-        else:
-            since = time_ if since is None else since
-            grace = grace_until
-    return None if since is None else SuspensionInfo(since, grace)
 
 
 class IndexView:
