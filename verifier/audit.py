@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 from pathlib import Path
+
+import orjson
 
 from chain.private_files import open_private, private_folder
 
@@ -77,8 +78,7 @@ class VerificationLog:
         }
         if self._fd is None:
             raise ValueError("The verification log is closed.")
-        line = json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
+        os.write(self._fd, orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
 
     def close(self) -> None:
         if self._fd is not None:

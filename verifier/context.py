@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chain.index import BatchInfo, IndexState
+from chain.index import BatchInfo, IndexState, StatusInfo
 from chain.records import KeyRecord
 from chain.status import (
     DEFAULT_MAX_HEAD_AGE,
@@ -52,6 +52,7 @@ class Context:
         self._root: bytes | LicenceError | None = None
         self._batch: BatchInfo | object | None = _UNSET
         self._key: KeyRecord | object | None = _UNSET
+        self._status: StatusInfo | object | None = _UNSET
         self._freshness: IndexFreshness | None = None
 
     # ------------------------------------------------------------------ index freshness
@@ -126,6 +127,14 @@ class Context:
             header = self.licence.header
             self._key = self.view.key(header.authority, header.key_id)
         return self._key  # type: ignore[return-value]
+
+    @property
+    def status(self) -> StatusInfo | None:
+        """The licence's status record in the index (None: never changed)."""
+        if self._status is _UNSET:
+            licence = self.licence
+            self._status = self.view.status(licence.header.authority, licence.status_ref)
+        return self._status  # type: ignore[return-value]
 
 
 _UNSET = object()

@@ -58,6 +58,11 @@ def test_bad_base45_is_a_decode_error(text):
     (b"\x9a\xff\xff\xff\xff", "cbor_invalid"),  # claims more items than bytes
     (b"\x18\x01", "cbor_not_canonical"),  # 1 in two bytes
     (b"\xa2\x02\x00\x01\x00", "cbor_not_canonical"),  # unsorted map
+    (b"\xa1\x01\xa2\x02\x00\x01\x00", "cbor_not_canonical"),  # unsorted map in a map
+    (b"\x81\xa2\x02\x00\x01\x00", "cbor_not_canonical"),  # unsorted map in an array
+    (b"\xa2\x01\x00\x01\x01", "cbor_not_canonical"),  # a key twice
+    (b"\xa2\x18\x18\x00\x01\x00", "cbor_not_canonical"),  # 24 before 1
+    (b"\xa2\x61\x61\x00\x01\x00", "cbor_not_canonical"),  # text key before integer key
     (b"\x62\xff\xfe", "cbor_invalid"),  # bad UTF-8
     (b"", "cbor_invalid"),
 ])
@@ -70,6 +75,23 @@ def test_limited_cbor_rejects(data, reason):
 def test_limited_cbor_accepts_deterministic_documents():
     value = {1: b"x", 2: [1, "二"], -65537: {1: True, 2: None}}
     assert _cbor.loads_limited(_cbor.dumps(value)) == value
+
+
+@given(st.recursive(
+    st.integers(-2**64, 2**64 - 1) | st.text(max_size=5) | st.binary(max_size=5)
+    | st.booleans() | st.none(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.integers(-30, 30) | st.text(max_size=2), inner, max_size=4),
+    max_leaves=12))
+def test_limited_cbor_accepts_exactly_the_canonical_encoding(value):
+    """Whatever shortcut the decoder takes, it accepts the canonical encoding of a value and
+    rejects the plain encoding whenever that differs (maps in another order)."""
+    canonical, plain = _cbor.dumps(value), cbor2.dumps(value)
+    assert _cbor.loads_limited(canonical, max_depth=20) == value
+    if plain != canonical:
+        with pytest.raises(licence.DecodeError) as info:
+            _cbor.loads_limited(plain, max_depth=20)
+        assert info.value.reason == "cbor_not_canonical"
 
 
 def test_qr_text_prefers_the_shorter_payload():

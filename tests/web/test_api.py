@@ -100,6 +100,10 @@ def test_malformed_requests_get_typed_errors(client: FlaskClient) -> None:
          {"bad_json", "bad_request"}),
         ({"json": ["ELC1:"]}, 400, "bad_request"),
         ({"json": {"qr": 5}}, 400, "bad_request"),
+        # JSON that Python reads but that is not text a QR code can hold.
+        ({"data": '{"qr": "ELC1:\\ud800"}', "content_type": "application/json"}, 200, None),
+        ({"data": '{"qr": "ELC1:A", "n": 1' + "0" * 40 + '}',
+          "content_type": "application/json"}, 200, None),
         ({"json": {"qr": "ELC1:A", "challenge": "!!"}}, 400, "bad_request"),
         ({"json": {"qr": "0" * 70_000}}, 413, "too_large"),
         ({"data": b"0" * (9 << 20), "content_type": "application/json"}, 413, "too_large"),
@@ -107,6 +111,9 @@ def test_malformed_requests_get_typed_errors(client: FlaskClient) -> None:
     for kwargs, status, reason in cases:
         answer = client.post("/api/v1/verify", **kwargs)
         assert answer.status_code == status, (kwargs.get("content_type"), answer.get_json())
+        if reason is None:
+            assert answer.get_json()["verdict"] == "unreadable"
+            continue
         assert error_of(answer)["reason"] in ({reason} if isinstance(reason, str) else reason)
     assert error_of(client.get("/api/v1/verify"))["reason"] == "method_not_allowed"
     assert error_of(client.get("/api/v1/nothing"))["reason"] == "not_found"

@@ -24,7 +24,7 @@ class StatusCheck(Check):
 
     def run(self, ctx: Context) -> CheckResult:
         licence = ctx.licence
-        record = ctx.view.status(licence.header.authority, licence.status_ref)
+        record = ctx.status
         answer = licence_state(record, now=ctx.now, freshness=ctx.freshness)
         state, reason = answer.state, answer.reason
         if state != LicenceState.REVOKED and licence.device_digest is not None:

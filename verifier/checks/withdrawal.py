@@ -21,7 +21,7 @@ class WithdrawalCheck(Check):
         batch = ctx.view.withdrawn_batch(authority, ctx.root)
         if batch is not None:
             return self.failed("council_withdrawn", since=utc_text(batch.time))
-        record = ctx.view.status(authority, licence.status_ref)
+        record = ctx.status
         if record is not None and record.status == StatusCode.REVOKED \
                 and record.reason_class == ReasonClass.COUNCIL_WITHDRAWN:
             return self.failed("council_withdrawn", since=utc_text(record.block_time))
