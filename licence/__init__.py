@@ -14,6 +14,8 @@ from ._suites import (
     authority_key_from_bytes,
     encoded_public_key,
     generate_private_key,
+    private_key_from_scalar,
+    private_scalar,
     suite_of_key,
 )
 from .copy_ref import copy_status_ref
@@ -71,6 +73,8 @@ __all__ = [
     "generate_private_key",
     "load_schema",
     "present",
+    "private_key_from_scalar",
+    "private_scalar",
     "public_key_from_bytes",
     "suite_of_key",
     "verify_device_signature",

@@ -42,7 +42,7 @@ class Suite:
         return f"<Suite {self.label}>"
 
 
-ES256 = Suite("es256", "ES256 (P-256, SHA-256)", ALG_ES256, hashlib.sha256)
+ES256 = Suite("es256", "ES256 on P-256 with SHA-256", ALG_ES256, hashlib.sha256)
 SM2_SM3 = Suite("sm2", "SM2 with SM3", ALG_SM2_SM3, _sm2.sm3)
 SUITES = (ES256, SM2_SM3)
 BY_ALG = {s.alg: s for s in SUITES}
@@ -103,3 +103,25 @@ def generate_private_key(suite: Suite) -> PrivateKey:
     if suite is SM2_SM3:
         return _sm2.generate()
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def private_scalar(key: PrivateKey) -> int:
+    """The private scalar, for handing a key to signing worker processes."""
+    if isinstance(key, _sm2.Sm2PrivateKey):
+        return int.from_bytes(key.secret, "big")
+    return key.private_numbers().private_value
+
+
+def private_key_from_scalar(suite: Suite, value: int, public: bytes = b"") -> PrivateKey:
+    """Rebuilds a private key; an SM2 one needs its registered public key too (GmSSL signs
+    with both), and is checked against it with one signature."""
+    if suite is not SM2_SM3:
+        return ec.derive_private_key(value, ec.SECP256R1())
+    key = _sm2.Sm2PrivateKey(value.to_bytes(32, "big"), _sm2.Sm2PublicKey.from_bytes(public))
+    probe = b"elicence/key-check"
+    try:
+        _sm2.verify(key.public, _sm2.sign(key, probe), probe)
+    except SignatureError:
+        raise SignatureError("The SM2 private key does not belong to its stored public key.",
+                             reason="key_invalid") from None
+    return key
