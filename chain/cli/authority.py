@@ -250,7 +250,7 @@ def show(installation: Installation, ident: str) -> None:
                f"{', '.join(format_scope(s) for s in record.scopes) or 'none'}")
     for k in keys:
         flag = f", COMPROMISED since {format_time(k.compromised_at)}" if k.compromised_at else ""
-        click.echo(f"  key {k.key_id} ({_suite_label(k.public_key)}): {k.public_key.hex()} "
+        click.echo(f"  key {k.key_id}: {k.public_key.hex()} ({_suite_label(k.public_key)}) "
                    f"valid {format_time(k.valid_from)} "
                    f"to {format_time(k.valid_until)}{flag}")
 
