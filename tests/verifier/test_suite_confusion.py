@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from eth_account.signers.local import LocalAccount
 from web3 import EthereumTesterProvider, Web3
 
@@ -19,12 +20,17 @@ from chain.records import Scope
 from chain.registry import Registry
 from licence import (
     SM2_SM3,
+    Licence,
     LicenceItem,
     build_batch,
+    compressed_public_key,
+    copy_status_ref,
     encoded_public_key,
     generate_private_key,
     load_schema,
+    present,
 )
+from licence.vocabulary import StatusCode
 from tests.support.facts import DRIVING
 from verifier import Verifier
 
@@ -39,6 +45,8 @@ class SuiteWorld:
     index_path: Path
     now: int
     qr: dict[str, str]
+    bound: Licence  # an SM2 copy bound to `device`
+    device: ec.EllipticCurvePrivateKey
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +73,20 @@ def suites(tmp_path_factory: pytest.TempPathFactory) -> SuiteWorld:
         dmv.anchor(DRIVING, "31", 1, [r.root for r in batch.roots])
         qr[label] = batch.licences[0].to_qr()
         qr[label + "_disclosed"] = batch.licences[0].disclose(["family_name"]).to_qr()
+    device = private_key("suite-device")
+    bound_batch = build_batch(1, 2, sm2, DRIVING, t0, [LicenceItem(
+        claims, t0 - DAY, t0 + YEAR, ref("sm2_bound"), compressed_public_key(device))],
+        random_bytes=randomness)
+    dmv.anchor(DRIVING, "31", 1, [r.root for r in bound_batch.roots])
+    copy = copy_status_ref(ref("sm2_bound"), bound_batch.licences[0].device_digest)
+    revoked_batch = build_batch(1, 2, sm2, DRIVING, t0, [LicenceItem(
+        claims, t0 - DAY, t0 + YEAR, ref("sm2_copy_revoked"), compressed_public_key(device))],
+        random_bytes=randomness)
+    dmv.anchor(DRIVING, "31", 1, [r.root for r in revoked_batch.roots])
+    revoked_copy = copy_status_ref(ref("sm2_copy_revoked"),
+                                   revoked_batch.licences[0].device_digest)
+    dmv.set_status(StatusCode.REVOKED, [revoked_copy])
+    assert copy != revoked_copy
     w3.provider.ethereum_tester.time_travel(t0 + 100)  # type: ignore[attr-defined]
     now = int(w3.eth.get_block("latest")["timestamp"]) + 1
     path = tmp_path_factory.mktemp("suites") / "index.sqlite"
@@ -73,7 +95,8 @@ def suites(tmp_path_factory: pytest.TempPathFactory) -> SuiteWorld:
         indexer.sync(now=now)
     finally:
         indexer.close()
-    return SuiteWorld(path, now, qr)
+    qr["sm2_copy_revoked_live"] = present(revoked_batch.licences[0], None, device, now).to_qr()
+    return SuiteWorld(path, now, qr, bound_batch.licences[0], device)
 
 
 def _register(registry: Registry, account: LocalAccount) -> None:
@@ -115,3 +138,19 @@ def test_mismatch_is_explained_to_counter_staff(suites: SuiteWorld) -> None:
     assert result.decided_by is not None and result.decided_by.name == "signature"
     assert "algorithm" in result.decided_by.message and "SM2" in result.decided_by.message
     assert "算法" in result.decided_by.message_zh
+
+
+def test_live_code_of_an_sm2_copy_is_valid_and_its_copy_can_be_revoked(
+        suites: SuiteWorld) -> None:
+    """Device keys stay P-256 under an SM2 authority; the copy's own status reference is
+    derived from its SM3 device digest, as the claim exchange stores it."""
+    index = LicenceIndex(suites.index_path)
+    try:
+        verifier = Verifier(index)
+        live = present(suites.bound, ["age_over_18"], suites.device, suites.now).to_qr()
+        result = verifier.verify(live, now=suites.now)
+        assert result.verdict == "valid" and result.presentation == "live"
+        revoked = verifier.verify(suites.qr["sm2_copy_revoked_live"], now=suites.now)
+        assert revoked.verdict == "revoked"
+    finally:
+        index.close()
