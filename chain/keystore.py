@@ -1,4 +1,5 @@
-"""Encrypted key files: authority signing keys (P-256) and chain account keys (secp256k1).
+"""Encrypted key files: authority signing keys (P-256 or SM2) and chain account keys
+(secp256k1).
 
 Both are 32-byte secrets kept in one envelope format (JSON, scrypt + AES-256-GCM, the
 key's kind and name bound in as associated data so a file cannot be swapped for
@@ -24,9 +25,19 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from chain.private_files import private_folder, write_private
+from licence import (
+    ES256,
+    SUITES,
+    Suite,
+    encoded_public_key,
+    generate_private_key,
+    private_key_from_scalar,
+    private_scalar,
+)
+from licence._suites import PrivateKey
 from licence.errors import ElicenceError
 
-SIGNING = "p256-signing"
+SIGNING = "p256-signing"  # the kind of every signing key file; an SM2 one says so in "public"
 ACCOUNT = "chain-account"
 SECRET = "secret"  # symmetric secrets, e.g. an authority's claim-code secret
 _FOLDERS = {SIGNING: "signing", ACCOUNT: "accounts", SECRET: "secrets"}
@@ -91,15 +102,25 @@ class Keystore:
         return self._names(ACCOUNT)
 
     # -- authority signing keys
-    def create_signing_key(self, name: str) -> ec.EllipticCurvePrivateKey:
-        key = ec.generate_private_key(ec.SECP256R1())
-        secret = key.private_numbers().private_value.to_bytes(32, "big")
-        self._write(SIGNING, name, secret, {"public_key": compressed_public_key(key).hex()})
+    def create_signing_key(self, name: str, suite: Suite = ES256) -> PrivateKey:
+        """A new key of `suite`; an SM2 key file records "algorithm": "sm2" (bound into the
+        envelope's associated data), an ES256 one keeps the original form."""
+        key = generate_private_key(suite)
+        public = {"public_key": encoded_public_key(key).hex()}
+        if suite is not ES256:
+            public["algorithm"] = suite.name
+        self._write(SIGNING, name, private_scalar(key).to_bytes(32, "big"), public)
         return key
 
-    def signing_key(self, name: str) -> ec.EllipticCurvePrivateKey:
+    def signing_key(self, name: str) -> PrivateKey:
         secret = self._read(SIGNING, name)
-        return ec.derive_private_key(int.from_bytes(secret, "big"), ec.SECP256R1())
+        public = self._metadata(SIGNING, name)
+        suite = {s.name: s for s in SUITES}.get(public.get("algorithm", ES256.name))
+        if suite is None:
+            raise KeystoreError(f"The key file {name!r} names an unknown algorithm "
+                                f"{public.get('algorithm')!r}.", reason="key_unreadable")
+        return private_key_from_scalar(suite, int.from_bytes(secret, "big"),
+                                       bytes.fromhex(public.get("public_key", "")))
 
     def signing_keys(self) -> list[str]:
         return self._names(SIGNING)

@@ -15,8 +15,6 @@ import signal
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from issuer.claims.codes import derive_with_hash
 from issuer.issue.outputs import Spool, entry_fragment, stem_for
 from issuer.issue.regions import Scopes
@@ -24,7 +22,7 @@ from issuer.issue.rows import Row, RowProblem
 from issuer.issue.saving import BatchOwner, SignedBatch, SignedLicence, store_batch
 from issuer.issue.validation import check_row, number_field
 from issuer.store import Store
-from licence import LicenceItem, build_batch, load_schema
+from licence import ES256, SM2_SM3, LicenceItem, build_batch, load_schema, private_key_from_scalar
 from licence.qr import LICENCE_PREFIX, encode_text
 
 _worker: dict = {}
@@ -34,7 +32,7 @@ _worker: dict = {}
 class SigningSetup:
     authority_number: int
     key_id: int
-    private_value: int  # the P-256 private scalar; lives only in worker memory
+    private_value: int  # the private scalar (P-256 or SM2); lives only in worker memory
     licence_type: int
     authority_id: str
     claim_secret: bytes  # claim codes are derived in the workers too
@@ -42,6 +40,7 @@ class SigningSetup:
     # The authority's scope regions for the type; () = not checked here (nationwide), as
     # for tests signing without a registry.
     scope_regions: tuple[str, ...] = ()
+    sm2_public_key: bytes = b""  # set for an SM2 key: GmSSL signs with both halves
 
     @property
     def scopes(self) -> Scopes:
@@ -102,7 +101,8 @@ def sign_and_store(sequence: int, rows: list[Row], issued_at: int, claim_expires
 
 def init_worker(setup: SigningSetup) -> None:
     _worker["setup"] = setup
-    _worker["key"] = ec.derive_private_key(setup.private_value, ec.SECP256R1())
+    suite = SM2_SM3 if setup.sm2_public_key else ES256
+    _worker["key"] = private_key_from_scalar(suite, setup.private_value, setup.sm2_public_key)
     _worker["schema"] = load_schema(setup.licence_type)
 
 
