@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "new-claim-code": "issuer.cli.copies:new_claim_code",
     "status-history": "issuer.cli.history:status_history",
     "verify": "verifier.cli:verify_command",
+    "alerts": "verifier.alerts.cli:alerts_command",
     "serve": "elicence.serve:serve_command",
 }
 

@@ -31,6 +31,7 @@ STATUS: Mapping[str, int] = {
     "device_key_invalid": 400, "challenge_invalid": 400, "challenge_expired": 400,
     "claim_code_malformed": 400,
     "request_time_invalid": 401, "signature_invalid": 401, "possession_unproven": 401,
+    "operator_token_invalid": 401,
     "not_found": 404, "schema_unknown": 404, "key_unknown": 404, "claim_code_unknown": 404,
     "copy_unknown": 404,
     "method_not_allowed": 405,
@@ -76,6 +77,7 @@ MESSAGES_ZH: Mapping[str, str] = {
     "copy_revoked": "发证机关已停用本设备上的证照副本。",
     "copy_unknown": "本设备上没有该证照的副本。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
+    "operator_token_invalid": "请以 “Authorization: Bearer <令牌>” 提供本系统的运维令牌。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
 

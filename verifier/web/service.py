@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chain.config import ConfigError, Settings
@@ -15,6 +15,9 @@ from chain.errors import ChainError
 from chain.index import LicenceIndex
 from chain.status import DEFAULT_MAX_HEAD_AGE
 
+from ..alerts import AlertMonitor, AlertSettings, CounterPlace, WebhookSender, counter_place
+from ..alerts import operator_token as configured_token
+from ..alerts.monitor import ObservedLog
 from ..audit import VerificationLog, installation_salt
 from ..challenges import CounterChallenges
 from ..checks import default_checks
@@ -41,6 +44,9 @@ class WebConfig:
     follower_interval: float = 3.0
     challenge: ChallengePolicy = ChallengePolicy.PREFERRED
     state_url: str | None = None  # None: SQLite in `home`
+    place: CounterPlace | None = None  # None: the counter's id, nowhere in particular
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    operator_token: str | None = None  # None: GET /api/v1/alerts answers 401
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -64,14 +70,21 @@ class WebConfig:
         if challenge not in set(ChallengePolicy):
             raise ConfigError(f"ELICENCE_CHALLENGE must be required, preferred or off, not "
                               f"{challenge!r}.")
-        return cls(settings.home, settings.index_path,
-                   Counter(value("counter_id", Counter.id),
-                           value("counter_name_zh", Counter.name_zh),
-                           value("counter_name_en", Counter.name_en)),
+        def lookup(name: str) -> str | None:
+            given = env.get(f"ELICENCE_{name.upper()}") or settings.extra.get(name)
+            return None if given is None else str(given)
+
+        counter = Counter(value("counter_id", Counter.id),
+                          value("counter_name_zh", Counter.name_zh),
+                          value("counter_name_en", Counter.name_en))
+        return cls(settings.home, settings.index_path, counter,
                    None if limit.strip().lower() == "off" else Budget.parse(limit),
                    Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
                    challenge=ChallengePolicy(challenge),
-                   state_url=env.get(STATE_URL_VARIABLE) or None)
+                   state_url=env.get(STATE_URL_VARIABLE) or None,
+                   place=counter_place(counter.id, lookup),
+                   alerts=AlertSettings.from_lookup(lookup),
+                   operator_token=configured_token(lookup))
 
 
 class VerifierService:
@@ -86,8 +99,16 @@ class VerifierService:
                        ReplayCheck(self.replay)]
         self.receipts = ReceiptStore(self.state)
         self.limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
-        self.log = VerificationLog(config.home / "verifications.jsonl",
-                                   installation_salt(config.home), config.counter.id)
+        self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
+                                   config.alerts)
+        self.log = ObservedLog(VerificationLog(config.home / "verifications.jsonl",
+                                               installation_salt(config.home),
+                                               config.counter.id), self.alerts)
+        self.webhook = None if config.alerts.webhook_url is None else WebhookSender(
+            self.alerts.store, config.alerts.webhook_url, timeout=config.alerts.webhook_timeout,
+            clock=clock)
+        if self.webhook is not None:
+            self.webhook.start()
         self._lock = threading.Lock()  # the verifier's caches are not shared across threads
         self._index: LicenceIndex | None = None
         self._verifier: Verifier | None = None
@@ -106,9 +127,17 @@ class VerifierService:
                                       policy=self.config.policy, log=self.log)
         return self._verifier
 
-    def verify(self, text: str, challenge: bytes | None) -> Verification:
+    def verify(self, text: str, challenge: bytes | None, client: str | None = None
+               ) -> Verification:
+        """`client`: the requester's address, for the alert detectors' per-client counts."""
         with self._lock:
+            self.log.client = client
             return self._current().verify(text, now=self.now(), challenge=challenge)
+
+    def observe_lookup(self, client: str | None, authority: int, status_ref: bytes) -> None:
+        with self._lock:
+            self.alerts.observe_lookup(now=self.now(), client=client, authority=authority,
+                                       status_ref=status_ref)
 
     def index(self) -> LicenceIndex | None:
         with self._lock:
@@ -116,6 +145,10 @@ class VerifierService:
             return self._index
 
     def close(self) -> None:
+        if self.webhook is not None:
+            self.webhook.stop()
+        with self._lock:
+            self.alerts.close(self.now())
         self.receipts.close()
         self.replay.close()
         self.state.close()
