@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, str] = {
     "status-history": "issuer.cli.history:status_history",
     "verify": "verifier.cli:verify_command",
     "serve": "elicence.serve:serve_command",
+    "counter-token": "elicence.limits_cli:counter_token",
 }
 
 
