@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, str] = {
     "verify": "verifier.cli:verify_command",
     "alerts": "verifier.alerts.cli:alerts_command",
     "serve": "elicence.serve:serve_command",
+    "counter-token": "elicence.limits_cli:counter_token",
 }
 
 

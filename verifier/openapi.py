@@ -18,7 +18,8 @@ ERROR_REASONS = (
     "bad_request", "bad_json", "unsupported_media_type", "too_large", "rate_limited",
     "image_unreadable", "image_too_large", "qr_not_found", "device_key_invalid",
     "request_time_invalid", "signature_invalid", "index_unavailable", "not_found",
-    "method_not_allowed", "internal_error", "operator_token_invalid",
+    "method_not_allowed", "internal_error", "operator_token_invalid", "counter_token_invalid",
+    "request_timeout", "image_type_unsupported",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)

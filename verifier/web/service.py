@@ -1,5 +1,5 @@
 """What the verifier's routes share between requests: its settings, the verifier over the
-local index, the usage records, the verification log and the request budget."""
+local index, the usage records and the verification log (budgets: elicence.limits)."""
 
 from __future__ import annotations
 
@@ -24,14 +24,11 @@ from ..checks import default_checks
 from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
-from ..rate_limit import Budget, RateLimiter
 from ..receipts import Counter, ReceiptStore
 from ..replay import SqlReplayCache
 from ..result import Verification
 from ..state import STATE_URL_VARIABLE, StateStore
 from ..verification import Verifier
-
-DEFAULT_RATE_LIMIT = "600/minute"
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,6 @@ class WebConfig:
     home: Path
     index_path: Path
     counter: Counter
-    rate_limit: Budget | None  # None: no limit
     policy: Policy
     follower_interval: float = 3.0
     challenge: ChallengePolicy = ChallengePolicy.PREFERRED
@@ -59,7 +55,6 @@ class WebConfig:
             return env.get(f"ELICENCE_{name.upper()}") or str(settings.extra.get(name) or
                                                               default)
 
-        limit = value("rate_limit", DEFAULT_RATE_LIMIT)
         staleness = value("max_staleness", "300")
         head_age = value("max_head_age", str(DEFAULT_MAX_HEAD_AGE))
         for name, given in (("MAX_STALENESS", staleness), ("MAX_HEAD_AGE", head_age)):
@@ -78,7 +73,6 @@ class WebConfig:
                           value("counter_name_zh", Counter.name_zh),
                           value("counter_name_en", Counter.name_en))
         return cls(settings.home, settings.index_path, counter,
-                   None if limit.strip().lower() == "off" else Budget.parse(limit),
                    Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
                    challenge=ChallengePolicy(challenge),
                    state_url=env.get(STATE_URL_VARIABLE) or None,
@@ -98,7 +92,6 @@ class VerifierService:
         self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
                        ReplayCheck(self.replay)]
         self.receipts = ReceiptStore(self.state)
-        self.limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
         self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
                                    config.alerts)
         self.log = ObservedLog(VerificationLog(config.home / "verifications.jsonl",

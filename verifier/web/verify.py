@@ -3,7 +3,7 @@
 A JSON body is answered by `JsonVerifyEndpoint` in front of Flask (without Flask's
 contexts, routing and response objects the server spends about half the CPU on it:
 docs/decisions/0070-lean-verify-endpoint.md); it keeps the API's contract, with the same
-body limits, error answers (the app's `render_error`), budget and headers. Image uploads
+body limits, error answers (the app's `render_error`) and headers. Image uploads
 (multipart) go through the Flask route below.
 """
 
@@ -23,7 +23,7 @@ from ..errors import RequestError
 from ..qr_image import read_qr_image
 from ..replay import code_digest
 from ..result import PASS, Verification, to_json
-from .blueprint import API_HEADERS, bp, service, spend_budget
+from .blueprint import API_HEADERS, bp, service
 from .bodies import b64_field, parse_json_body
 from .service import VerifierService
 
@@ -89,7 +89,6 @@ class JsonVerifyEndpoint:
             return self.app(environ, start_response)
         status, extra_headers = 200, []
         try:
-            spend_budget(self.verifier, environ.get("REMOTE_ADDR"))
             length = environ.get("CONTENT_LENGTH", "")
             length = int(length) if length.isdigit() else None
             if length is None and not environ.get("wsgi.input_terminated"):
