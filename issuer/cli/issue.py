@@ -9,7 +9,11 @@ import click
 
 from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
+from issuer.audit import AuditRecord
+from issuer.audit.entry import ISSUE
+from issuer.audit.facts import issue_transactions
 from issuer.authority import load_authority
+from issuer.cli.acting import UNNAMED, audit, file_sha256, operator_option
 from issuer.issue.pipeline import IssueRequest, IssueSummary, Progress, issue
 from issuer.issue.rows import input_format
 from issuer.store import Store, utc_now
@@ -62,10 +66,12 @@ class BarProgress(Progress):
               help="Days the holders' claim codes stay usable.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@operator_option
 @pass_installation
 def issue_command(installation: Installation, authority_id: str, type_name: str, input_path: Path,
                   out_dir: Path | None, dry_run: bool, batch_size: int, no_pdf: bool,
-                  claim_days: int, workers: int | None, quiet: bool) -> None:
+                  claim_days: int, workers: int | None, quiet: bool,
+                  operator: str | None) -> None:
     """Issue licences from an export of rows: validate, sign, anchor, write outputs.
 
     Running the same command again after an interruption finishes the job; nothing is
@@ -86,10 +92,20 @@ def issue_command(installation: Installation, authority_id: str, type_name: str,
         **({"workers": workers} if workers else {}))
     progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
     with command_errors():
-        authority = load_authority(installation, authority_id, licence_type=schema.code,
-                                   now=utc_now())
         store = Store.open(installation.settings.store_url)
-        summary = issue(store, authority, request, dry_run_only=dry_run, progress=progress)
+        sha = file_sha256(input_path)
+        record = AuditRecord(authority_id, operator or UNNAMED, ISSUE, file_sha256=sha,
+                             detail={"type": schema.name, "dry_run": dry_run})
+        loaded = []
+        with audit(installation, store, record,
+                   registry=lambda: loaded[0].registry if loaded else None):
+            loaded.append(load_authority(installation, authority_id, licence_type=schema.code,
+                                         now=utc_now()))
+            summary = issue(store, loaded[0], request, dry_run_only=dry_run, progress=progress)
+            record.licence_count = summary.issued
+            record.detail.update(rows=summary.total, rejected=summary.rejected)
+            record.tx_hashes = issue_transactions(store, authority_id, schema.code, sha,
+                                                  batch_size)
     _report(summary, dry_run, out_dir)
     if summary.rejected:
         sys.exit(EXIT_SOME_REJECTED)

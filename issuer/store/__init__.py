@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chain.private_files import private_sqlite
 from issuer.store.models import (
+    AuditAnchorSent,
+    AuditEntry,
+    AuditLicence,
     Base,
     Batch,
     BatchRoot,
@@ -24,12 +27,16 @@ from issuer.store.models import (
     IssuedLicence,
     Job,
     JobState,
+    Operator,
     OutputFolder,
     StatusChange,
     utc_now,
 )
 
 __all__ = [
+    "AuditAnchorSent",
+    "AuditEntry",
+    "AuditLicence",
     "Base",
     "Batch",
     "BatchRoot",
@@ -39,6 +46,7 @@ __all__ = [
     "IssuedLicence",
     "Job",
     "JobState",
+    "Operator",
     "OutputFolder",
     "StatusChange",
     "Store",
