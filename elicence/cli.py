@@ -30,6 +30,8 @@ SUBCOMMANDS: dict[str, str] = {
     "new-claim-code": "issuer.cli.copies:new_claim_code",
     "status-history": "issuer.cli.history:status_history",
     "audit": "issuer.cli.audit:audit_group",
+    "operator": "issuer.cli.operators:operator_group",
+    "requests": "issuer.cli.requests:requests_group",
     "verify": "verifier.cli:verify_command",
     "serve": "elicence.serve:serve_command",
 }

@@ -20,7 +20,7 @@ from issuer.audit import AuditRecord, anchor_head, entries, verify
 from issuer.audit.entry import EXPORT
 from issuer.audit.export import as_dict, write_csv
 from issuer.authority import role_account
-from issuer.cli.acting import UNNAMED, audit
+from issuer.cli.acting import OperatorRole, act, audit
 from issuer.store import Batch, IssuedLicence, Job, Store
 from licence.errors import ElicenceError
 from licence.vocabulary import Role
@@ -57,6 +57,7 @@ def show(installation: Installation, authority_id: str, licence: str | None,
         raise click.BadParameter(exc.message, param_hint="--since") from None
     with command_errors():
         store = Store.open(installation.settings.store_url)
+        act(installation, store, authority_id, runner, OperatorRole.AUDITOR, "read the audit log")
         files = _issuing_files(store, authority_id, licence) if licence else []
         rows = entries(store, authority_id, licence=licence, operator=operator,
                        since=since_at, file_hashes=files)
@@ -77,6 +78,8 @@ def verify_command(installation: Installation, authority_id: str, runner: str | 
     Exit status 0 intact, 4 changed, 1 cannot check."""
     with command_errors():
         store = Store.open(installation.settings.store_url)
+        act(installation, store, authority_id, runner, OperatorRole.AUDITOR,
+            "verify the audit log")
         reader = installation.registry()
         number = reader.authority_by_id(authority_id)
         if not number:
@@ -101,7 +104,9 @@ def export(installation: Installation, authority_id: str, out_path: Path,
     """Write the whole log as CSV for inspectors (the export is itself logged)."""
     with command_errors():
         store = Store.open(installation.settings.store_url)
-        record = AuditRecord(authority_id, runner or UNNAMED, EXPORT,
+        who = act(installation, store, authority_id, runner, OperatorRole.AUDITOR,
+                  "export the audit log")
+        record = AuditRecord(authority_id, who.name, EXPORT,
                              detail={"what": "audit log"})
         with audit(installation, store, record):
             rows = entries(store, authority_id)
@@ -120,6 +125,8 @@ def anchor(installation: Installation, authority_id: str, runner: str | None) ->
     claim server's entries are anchored too)."""
     with command_errors():
         store = Store.open(installation.settings.store_url)
+        act(installation, store, authority_id, runner, OperatorRole.AUDITOR,
+            "anchor the audit log")
         try:
             registry = installation.registry(role_account(authority_id, Role.ANCHOR))
         except ElicenceError as exc:

@@ -20,7 +20,7 @@ from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
 from chain.private_files import output_folder, replacing
 from issuer.audit import AuditRecord
-from issuer.cli.acting import UNNAMED, audit, operator_option
+from issuer.cli.acting import OperatorRole, act, audit, operator_option
 from issuer.store import Store, utc_now
 from licence.status_reasons import REASONS, UnknownStatusReason, status_reason
 from licence.vocabulary import Role
@@ -83,7 +83,9 @@ def revoke_copy(installation: Installation, number: str, copy: str, authority_id
     with command_errors():
         now = utc_now()
         store = Store.open(installation.settings.store_url)
-        record = AuditRecord(authority_id, operator or UNNAMED, "revoke-copy",
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK,
+                  "revoke-copy")
+        record = AuditRecord(authority_id, who.name, "revoke-copy",
                              licences=[number], detail={"copy": copy, "reason": reason})
         loaded = []
         with audit(installation, store, record,
@@ -117,7 +119,9 @@ def new_claim_code(installation: Installation, number: str, authority_id: str,
     with command_errors():
         now = utc_now()
         store = Store.open(installation.settings.store_url)
-        with audit(installation, store, AuditRecord(authority_id, operator or UNNAMED,
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK,
+                  "new-claim-code")
+        with audit(installation, store, AuditRecord(authority_id, who.name,
                                                     "new-claim-code", licences=[number])):
             path, expires = _write_new_code(installation, store, authority_id, number,
                                             out_dir, days, now)

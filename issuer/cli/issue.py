@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -13,15 +14,25 @@ from issuer.audit import AuditRecord
 from issuer.audit.entry import ISSUE
 from issuer.audit.facts import issue_transactions
 from issuer.authority import load_authority
-from issuer.cli.acting import UNNAMED, audit, file_sha256, operator_option
+from issuer.cli.acting import (
+    OperatorRole,
+    act,
+    approved_by,
+    audit,
+    file_sha256,
+    hold_if_needed,
+    operator_option,
+)
 from issuer.issue.pipeline import IssueRequest, IssueSummary, Progress, issue
-from issuer.issue.rows import input_format
+from issuer.issue.rows import input_format, read_rows, scan_input
+from issuer.issue.validation import number_field
 from issuer.store import Store, utc_now
 from licence import load_schema
 from licence.errors import ElicenceError
 
 EXIT_SOME_REJECTED = 3
 SHOWN_PROBLEMS = 50
+SAMPLE_ROWS = 5
 
 
 class BarProgress(Progress):
@@ -94,7 +105,13 @@ def issue_command(installation: Installation, authority_id: str, type_name: str,
     with command_errors():
         store = Store.open(installation.settings.store_url)
         sha = file_sha256(input_path)
-        record = AuditRecord(authority_id, operator or UNNAMED, ISSUE, file_sha256=sha,
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK, "issue")
+        if not dry_run:
+            rows = scan_input(input_path).rows
+            hold_if_needed(installation, store, authority_id, who, ISSUE, rows,
+                           _request_summary(schema, input_path, sha, rows, out_dir))
+        record = AuditRecord(authority_id, who.name, ISSUE, file_sha256=sha,
+                             approved_by=approved_by(authority_id),
                              detail={"type": schema.name, "dry_run": dry_run})
         loaded = []
         with audit(installation, store, record,
@@ -109,6 +126,19 @@ def issue_command(installation: Installation, authority_id: str, type_name: str,
     _report(summary, dry_run, out_dir)
     if summary.rejected:
         sys.exit(EXIT_SOME_REJECTED)
+
+
+def _request_summary(schema, input_path: Path, sha: str, rows: int,
+                     out_dir: Path | None) -> dict:
+    """What a held issuance will do, for the approver: counts, the first rows' licence
+    numbers, the file's hash."""
+    field = number_field(schema)
+    sample = [f"row {row.number}: {row.values.get(field, '?')}"
+              for row in itertools.islice(read_rows(input_path), SAMPLE_ROWS)]
+    return {"file_sha256": sha, "file": input_path.name, "type": schema.name,
+            "out": str(out_dir), "sample": sample,
+            "text": f"issue about {rows:,} {schema.name} licences from {input_path.name} "
+                    f"(sha256 {sha}) into {out_dir}."}
 
 
 def _report(summary: IssueSummary, dry_run: bool, out_dir: Path | None) -> None:

@@ -20,7 +20,14 @@ from issuer.audit import AuditRecord
 from issuer.audit.entry import PURGE
 from issuer.audit.facts import lifecycle_transactions
 from issuer.authority import load_authority
-from issuer.cli.acting import UNNAMED, audit, operator_option
+from issuer.cli.acting import (
+    OperatorRole,
+    act,
+    approved_by,
+    audit,
+    hold_if_needed,
+    operator_option,
+)
 from issuer.issue.validation import valid_until
 from issuer.lifecycle.jobs import run
 from issuer.lifecycle.request import (
@@ -36,6 +43,7 @@ from licence.status_reasons import REASONS, UnknownStatusReason, status_reason
 from licence.vocabulary import Role
 
 EXIT_SOME_REFUSED = 3
+SAMPLE = 5  # licence numbers a held request shows its approver
 REASON_NAMES = ", ".join(r.name for r in REASONS)
 EPILOG = ("Running the same command again after an interruption finishes it; nothing is sent "
           "twice. Exit status: 0 all done, 3 some licences refused (each listed), 2 usage "
@@ -155,7 +163,13 @@ def _run(installation: Installation, action: str, authority_id: str, numbers: tu
     with command_errors():
         now = utc_now()
         store = Store.open(installation.settings.store_url)
-        record = AuditRecord(authority_id, operator or UNNAMED, action, case_number=case,
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK, action)
+        hold_if_needed(installation, store, authority_id, who, action, len(wanted), {
+            "case": case, "reason": reason, "sample": wanted[:SAMPLE],
+            "text": f"{action} {len(wanted):,} licences (reason {reason_name}, case "
+                    f"{case or 'none'}), e.g. {', '.join(wanted[:SAMPLE])}."})
+        record = AuditRecord(authority_id, who.name, action, case_number=case,
+                             approved_by=approved_by(authority_id),
                              detail={"reason": reason, "until": until})
         record.name_licences(wanted)
         loaded = []
@@ -210,7 +224,9 @@ def reconcile(installation: Installation, authority_id: str, operator: str | Non
     with command_errors():
         now = utc_now()
         store = Store.open(installation.settings.store_url)
-        record = AuditRecord(authority_id, operator or UNNAMED, "reconcile")
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK,
+                  "reconcile")
+        record = AuditRecord(authority_id, who.name, "reconcile")
         loaded = []
         with audit(installation, store, record,
                    registry=lambda: loaded[0].registry if loaded else None):
@@ -253,7 +269,14 @@ def purge(installation: Installation, numbers: tuple[str, ...], authority_id: st
     now = utc_now()
     with command_errors():
         store = Store.open(installation.settings.store_url)
-        record = AuditRecord(authority_id, operator or UNNAMED, PURGE,
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK, PURGE)
+        what = (f"licences that expired before {before_text}" if before_text
+                else f"{len(numbers):,} licences, e.g. {', '.join(numbers[:SAMPLE])}")
+        hold_if_needed(installation, store, authority_id, who, PURGE, len(numbers), {
+            "sample": list(numbers[:SAMPLE]),
+            "text": f"purge the personal data of {what}"
+                    + (" (files listed, not removed)." if list_files else " and their files.")})
+        record = AuditRecord(authority_id, who.name, PURGE, approved_by=approved_by(authority_id),
                              detail={"expired_before": before_text, "files_kept": list_files})
         record.name_licences(list(numbers))
         with audit(installation, store, record):

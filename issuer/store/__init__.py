@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chain.private_files import private_sqlite
 from issuer.store.models import (
+    ApprovalPolicy,
+    ApprovalRequest,
     AuditAnchorSent,
     AuditEntry,
     AuditLicence,
@@ -34,6 +36,8 @@ from issuer.store.models import (
 )
 
 __all__ = [
+    "ApprovalPolicy",
+    "ApprovalRequest",
     "AuditAnchorSent",
     "AuditEntry",
     "AuditLicence",

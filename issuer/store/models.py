@@ -306,3 +306,40 @@ class Operator(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     disabled_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     __table_args__ = (UniqueConstraint("authority_id", "name", name="uq_operators_name"),)
+
+
+class ApprovalPolicy(Base):
+    """Which of an authority's actions need a second operator's approval (issuer.requests):
+    issuance files over `issue_rows_over` rows, revocations of more than `revoke_over`
+    licences, purges. NULL / False: no approval needed."""
+
+    __tablename__ = "approval_policies"
+    authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issue_rows_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revoke_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    purges: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[int] = mapped_column(BigInteger)
+    changed_by: Mapped[str] = mapped_column(String(64))
+
+
+class ApprovalRequest(Base):
+    """A command held for a second operator's approval: what it will do (its parameters,
+    counts, a sample of licence numbers, the input file's hash) and where it stands.
+    pending → approved → running → done, or pending → rejected; `running` left behind by a
+    crash is finished by `elicence requests run` (the jobs it starts resume, never repeat)."""
+
+    __tablename__ = "approval_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON)  # the command's own options, as given
+    summary: Mapped[dict] = mapped_column(JSON)  # count, sample, file_sha256, text
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[int] = mapped_column(BigInteger)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The approver's signature (their operator key, ES256) over the request's digest.
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    finished_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (Index("ix_approval_requests_state", "authority_id", "state"),)
