@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chain.config import ConfigError, Settings
@@ -18,9 +18,11 @@ from chain.status import DEFAULT_MAX_HEAD_AGE
 from ..audit import VerificationLog, installation_salt
 from ..challenges import CounterChallenges
 from ..checks import default_checks
+from ..checks.acceptance import AcceptanceCheck
 from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
+from ..counter_policy import CounterPolicy
 from ..rate_limit import Budget, RateLimiter
 from ..receipts import Counter, ReceiptStore
 from ..replay import SqlReplayCache
@@ -41,6 +43,8 @@ class WebConfig:
     follower_interval: float = 3.0
     challenge: ChallengePolicy = ChallengePolicy.PREFERRED
     state_url: str | None = None  # None: SQLite in `home`
+    # What this counter takes (default: every accredited authority's licences).
+    accept: CounterPolicy = field(default_factory=CounterPolicy)
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -71,7 +75,8 @@ class WebConfig:
                    None if limit.strip().lower() == "off" else Budget.parse(limit),
                    Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
                    challenge=ChallengePolicy(challenge),
-                   state_url=env.get(STATE_URL_VARIABLE) or None)
+                   state_url=env.get(STATE_URL_VARIABLE) or None,
+                   accept=CounterPolicy.from_settings(settings.extra, env))
 
 
 class VerifierService:
@@ -83,7 +88,7 @@ class VerifierService:
         self.challenges = CounterChallenges(self.state.secret, config.counter.id)
         self.replay = SqlReplayCache(self.state)
         self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
-                       ReplayCheck(self.replay)]
+                       ReplayCheck(self.replay), AcceptanceCheck(config.accept)]
         self.receipts = ReceiptStore(self.state)
         self.limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
         self.log = VerificationLog(config.home / "verifications.jsonl",
