@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "revoke-copy": "issuer.cli.copies:revoke_copy",
     "new-claim-code": "issuer.cli.copies:new_claim_code",
     "status-history": "issuer.cli.history:status_history",
+    "history": "elicence.history:history_command",
     "verify": "verifier.cli:verify_command",
     "serve": "elicence.serve:serve_command",
 }

@@ -35,6 +35,7 @@ STATUS: Mapping[str, int] = {
     "copy_unknown": 404,
     "method_not_allowed": 405,
     "licence_not_active": 409,
+    "licence_not_genuine": 422,
     "claim_code_used": 410, "claim_code_expired": 410, "copy_revoked": 410,
     "too_large": 413, "image_too_large": 413,
     "unsupported_media_type": 415,
@@ -76,6 +77,7 @@ MESSAGES_ZH: Mapping[str, str] = {
     "copy_revoked": "发证机关已停用本设备上的证照副本。",
     "copy_unknown": "本设备上没有该证照的副本。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
+    "licence_not_genuine": "仅对链上可查的真实证照显示历史记录，请重新扫描证照二维码。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
 

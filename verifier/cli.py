@@ -91,7 +91,7 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     Checks the signature, the batch on chain, the authority and key, the licence's status
     and dates against the local index (synced first when the node is reachable).
     """
-    text = _read_input(qr_text, image)
+    text = read_input(qr_text, image)
     try:
         accept = CounterPolicy.parse(accept_types, accept_authorities, accept_regions)
     except ConfigError as exc:
@@ -105,7 +105,7 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     except ConfigError as exc:
         raise click.UsageError(exc.message) from None
     if not no_sync:
-        _try_sync(settings, witnesses)
+        try_sync(settings, witnesses)
     policy = Policy(max_staleness=max_staleness, max_head_age=max_head_age)
     try:
         verification = _verify(text, settings, counter=counter, policy=policy, accept=accept,
@@ -122,7 +122,7 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     sys.exit(exit_status(verification.verdict))
 
 
-def _read_input(qr_text: str | None, image: Path | None) -> str:
+def read_input(qr_text: str | None, image: Path | None) -> str:
     if (qr_text is None) == (image is None):
         raise click.UsageError("Give exactly one of QR_TEXT, --image FILE, or - for stdin.")
     if image is not None:
@@ -138,7 +138,7 @@ def _read_input(qr_text: str | None, image: Path | None) -> str:
     return (qr_text or "").strip()
 
 
-def _try_sync(settings: Settings, witnesses: tuple[str, ...]) -> None:
+def try_sync(settings: Settings, witnesses: tuple[str, ...]) -> None:
     from .sync import sync_index
 
     try:

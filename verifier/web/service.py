@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chain.config import ConfigError, Settings
 from chain.errors import ChainError
@@ -23,6 +24,7 @@ from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
 from ..counter_policy import CounterPolicy
+from ..history import history_document
 from ..rate_limit import Budget, RateLimiter
 from ..receipts import Counter, ReceiptStore
 from ..replay import SqlReplayCache
@@ -114,6 +116,12 @@ class VerifierService:
     def verify(self, text: str, challenge: bytes | None) -> Verification:
         with self._lock:
             return self._current().verify(text, now=self.now(), challenge=challenge)
+
+    def history(self, text: str) -> dict[str, Any]:
+        """verifier.history's document for `text`, from this installation's index."""
+        with self._lock:
+            self._current()
+            return history_document(text, self._index, now=self.now())
 
     def index(self) -> LicenceIndex | None:
         with self._lock:
