@@ -58,6 +58,7 @@
   let latest = 0; // only the newest request's answer is shown
   let busy = false;
   let challenge = null; // the counter's current challenge (/api/v1/challenge)
+  let shownText = null; // the scanned text of the result on screen (null: a photo)
 
   const t = (key) => WORDS[lang][key];
 
@@ -128,6 +129,9 @@
   function render(result) {
     shown = result;
     setVerdict(result.verdict, t(result.verdict) || result.verdict, decidingMessage(result));
+    // history.js offers the licence's history for the code behind this result.
+    document.dispatchEvent(new CustomEvent("elicence:result",
+                                           { detail: { text: shownText, result } }));
     const details = $("details");
     if (!result.licence_type) {
       details.hidden = true;
@@ -194,7 +198,7 @@
   }
 
   // ---------------------------------------------------------------- asking the server
-  async function submit(body) {
+  async function submit(body, text = null) {
     const mine = ++latest;
     busy = true;
     setVerdict("checking", t("checking"), "");
@@ -212,6 +216,7 @@
     if (mine !== latest) return; // a newer scan or paste has taken over
     busy = false;
     shownAt = at;
+    shownText = text;
     if (answer === null) {
       shown = null;
       setVerdict("unknown", t("unknown"), t("network"));
@@ -228,7 +233,7 @@
     text = text.trim();
     if (!text) return;
     submit({ method: "POST", headers: { "Content-Type": "application/json" },
-             body: JSON.stringify({ qr: text }) });
+             body: JSON.stringify({ qr: text }) }, text);
   }
 
   function scanned(text) {
