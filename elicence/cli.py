@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, str] = {
     "audit": "issuer.cli.audit:audit_group",
     "operator": "issuer.cli.operators:operator_group",
     "requests": "issuer.cli.requests:requests_group",
+    "history": "elicence.history:history_command",
     "verify": "verifier.cli:verify_command",
     "alerts": "verifier.alerts.cli:alerts_command",
     "serve": "elicence.serve:serve_command",

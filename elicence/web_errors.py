@@ -40,6 +40,7 @@ STATUS: Mapping[str, int] = {
     "method_not_allowed": 405,
     "request_timeout": 408,
     "licence_not_active": 409,
+    "licence_not_genuine": 422,
     "claim_code_used": 410, "claim_code_expired": 410, "copy_revoked": 410,
     "too_large": 413, "image_too_large": 413,
     "unsupported_media_type": 415, "image_type_unsupported": 415,
@@ -85,6 +86,7 @@ MESSAGES_ZH: Mapping[str, str] = {
     "copy_unknown": "本设备上没有该证照的副本。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
     "operator_token_invalid": "请以 “Authorization: Bearer <令牌>” 提供本系统的运维令牌。",
+    "licence_not_genuine": "仅对链上可查的真实证照显示历史记录，请重新扫描证照二维码。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
 

@@ -4,6 +4,7 @@
                                      → the verification document (verifier.result.to_json)
                                      (verify.py; JSON answered in front of Flask)
     GET  /api/v1/challenge           this counter's current challenge (challenge.py)
+    POST /api/v1/history             {"qr": text} → the licence's history (history.py)
     GET  /api/v1/status              ?authority=N&ref=hex32 → a licence's status (status.py)
     POST /api/v1/receipts/query      signed by the device key → its usage records
     POST /api/v1/receipts/delete     signed by the device key → {"deleted": n} (receipts.py)
@@ -31,6 +32,7 @@ from . import (  # noqa: F401  (routes on `bp`)
     alerts,
     challenge,
     health,
+    history,
     pages,
     receipts,
     status,

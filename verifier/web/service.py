@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chain.config import ConfigError, Settings
 from chain.errors import ChainError
@@ -21,9 +22,12 @@ from ..alerts.monitor import ObservedLog
 from ..audit import VerificationLog, installation_salt
 from ..challenges import CounterChallenges
 from ..checks import default_checks
+from ..checks.acceptance import AcceptanceCheck
 from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
+from ..counter_policy import CounterPolicy
+from ..history import history_document
 from ..receipts import Counter, ReceiptStore
 from ..replay import SqlReplayCache
 from ..result import Verification
@@ -43,6 +47,8 @@ class WebConfig:
     place: CounterPlace | None = None  # None: the counter's id, nowhere in particular
     alerts: AlertSettings = field(default_factory=AlertSettings)
     operator_token: str | None = None  # None: GET /api/v1/alerts answers 401
+    # What this counter takes (default: every accredited authority's licences).
+    accept: CounterPolicy = field(default_factory=CounterPolicy)
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -78,7 +84,8 @@ class WebConfig:
                    state_url=env.get(STATE_URL_VARIABLE) or None,
                    place=counter_place(counter.id, lookup),
                    alerts=AlertSettings.from_lookup(lookup),
-                   operator_token=configured_token(lookup))
+                   operator_token=configured_token(lookup),
+                   accept=CounterPolicy.from_settings(settings.extra, env))
 
 
 class VerifierService:
@@ -90,7 +97,7 @@ class VerifierService:
         self.challenges = CounterChallenges(self.state.secret, config.counter.id)
         self.replay = SqlReplayCache(self.state)
         self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
-                       ReplayCheck(self.replay)]
+                       ReplayCheck(self.replay), AcceptanceCheck(config.accept)]
         self.receipts = ReceiptStore(self.state)
         self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
                                    config.alerts)
@@ -131,6 +138,12 @@ class VerifierService:
         with self._lock:
             self.alerts.observe_lookup(now=self.now(), client=client, authority=authority,
                                        status_ref=status_ref)
+
+    def history(self, text: str) -> dict[str, Any]:
+        """verifier.history's document for `text`, from this installation's index."""
+        with self._lock:
+            self._current()
+            return history_document(text, self._index, now=self.now())
 
     def index(self) -> LicenceIndex | None:
         with self._lock:
