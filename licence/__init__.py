@@ -24,6 +24,7 @@ from .errors import (
 from .licence import Batch, Licence, LicenceItem, RootHeader, SignedRoot, build_batch
 from .presentation import Presentation, compressed_public_key, present
 from .schema import Schema, load_schema
+from .signer import KeySigner, Signer
 
 __all__ = [
     "Batch",
@@ -32,6 +33,7 @@ __all__ = [
     "ElicenceError",
     "ExpiredError",
     "FieldError",
+    "KeySigner",
     "Licence",
     "LicenceError",
     "LicenceItem",
@@ -44,6 +46,7 @@ __all__ = [
     "SchemaError",
     "SignatureError",
     "SignedRoot",
+    "Signer",
     "build_batch",
     "compressed_public_key",
     "copy_status_ref",
