@@ -96,7 +96,9 @@ class Keystore:
         where = self.token_key(ACCOUNT, name)
         if where is not None:
             from chain.pkcs11_signers import TokenAccount
+            from chain.pkcs11_token import private_key
 
+            private_key(where, self._pin())  # a wrong PIN is refused now, not mid-job
             return TokenAccount(where, self._pin(), self.account_address(name))
         return Account.from_key(self._read(ACCOUNT, name))
 
@@ -117,7 +119,9 @@ class Keystore:
         where = self.token_key(SIGNING, name)
         if where is not None:
             from chain.pkcs11_signers import TokenSigningKey
+            from chain.pkcs11_token import private_key
 
+            private_key(where, self._pin())  # a wrong PIN is refused now, not mid-job
             public = bytes.fromhex(self._metadata(SIGNING, name)["public_key"])
             return TokenSigningKey(where, self._pin(), public)
         secret = self._read(SIGNING, name)

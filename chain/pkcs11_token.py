@@ -14,6 +14,7 @@ forked worker opens its own (PKCS#11 forbids using the parent's).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -73,12 +74,16 @@ def pin_from_env(environ: dict[str, str] | None = None) -> Pin:
 
 
 _lock = threading.RLock()  # one token session is used by one thread at a time
-_sessions: dict[tuple[str, str], Any] = {}
+_sessions: dict[tuple[str, str], tuple[bytes, Any]] = {}  # (module, token) -> (PIN digest, session)
 _pid = os.getpid()
 
 
 def session(module: str, token: str, pin: Pin) -> Any:
-    """The logged-in read-write session of this process on `token` (opened on first use)."""
+    """The logged-in read-write session of this process on `token` (opened on first use).
+
+    A token logs in the whole process, not a session: asked with another PIN than the one
+    that logged in, the session is closed (logging out) and the new PIN is checked afresh,
+    so a wrong PIN is refused even after a right one."""
     global _pid
     with _lock:
         if os.getpid() != _pid:  # a forked worker: the parent's sessions are not ours
@@ -86,10 +91,15 @@ def session(module: str, token: str, pin: Pin) -> Any:
             for lib in list(pkcs11._loaded.values()):
                 lib.reinitialize()
             _pid = os.getpid()
-        key = (module, token)
-        if key not in _sessions:
-            _sessions[key] = _open(module, token, pin)
-        return _sessions[key]
+        key, digest = (module, token), hashlib.sha256(pin.value.encode()).digest()
+        held = _sessions.get(key)
+        if held is not None and held[0] != digest:
+            del _sessions[key]
+            held[1].close()
+            held = None
+        if held is None:
+            held = _sessions[key] = (digest, _open(module, token, pin))
+        return held[1]
 
 
 def _open(module: str, token: str, pin: Pin) -> Any:
@@ -150,13 +160,20 @@ def destroy(where: TokenKey, pin: Pin) -> None:
 def sign_digest(where: TokenKey, pin: Pin, digest: bytes) -> bytes:
     """CKM_ECDSA over an already computed 32-byte digest: the 64-byte r||s."""
     with _lock:
-        s = session(where.module, where.token, pin)
-        key = _find(s, where.label, ObjectClass.PRIVATE_KEY)
+        return bytes(private_key(where, pin).sign(digest, mechanism=Mechanism.ECDSA))
+
+
+def private_key(where: TokenKey, pin: Pin) -> Any:
+    """The token's handle of the private key (opening the token, so a wrong PIN or a missing
+    key is reported here, before any work is done with it)."""
+    with _lock:
+        key = _find(session(where.module, where.token, pin), where.label,
+                    ObjectClass.PRIVATE_KEY)
         if key is None:
             raise TokenError(f"Token {where.token!r} holds no key labelled {where.label!r}: "
                              "was the token replaced or the key deleted?",
                              reason="token_key_missing")
-        return bytes(key.sign(digest, mechanism=Mechanism.ECDSA))
+        return key
 
 
 def _find(s: Any, label: str, cls: ObjectClass) -> Any:
@@ -179,4 +196,4 @@ def decode_ec_point_bytes(der: bytes) -> bytes:
 
 
 __all__ = ["P256", "SECP256K1", "Pin", "TokenError", "TokenKey", "destroy", "generate",
-           "pin_from_env", "session", "sign_digest"]
+           "pin_from_env", "private_key", "session", "sign_digest"]

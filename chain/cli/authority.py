@@ -19,6 +19,7 @@ from chain.cli.context import (
     report_proposal,
     role_account,
 )
+from chain.cli.pkcs11_options import check_token_options, token_options, unlock_token
 from chain.installation import Installation
 from chain.keystore import compressed_public_key
 from chain.registry import Registry
@@ -151,17 +152,42 @@ def propose_for(installation: Installation, member: str, ident: str,
 @click.option("--valid-from", metavar="DATE", help="Start of validity (default: now).")
 @click.option("--valid-until", metavar="DATE", help="End of validity (default: in 5 years).")
 @AS_KEYS
+@token_options
 @pass_installation
 def add_key(installation: Installation, ident: str, valid_from: str | None, valid_until: str | None,
-            sender: str | None) -> None:
-    """Create a P-256 signing key (stored encrypted) and register it on chain."""
+            sender: str | None, module: str | None, token: str | None) -> None:
+    """Create a P-256 signing key (stored encrypted, or made inside a PKCS#11 token with
+    --pkcs11) and register it on chain."""
+    check_token_options(module, token)
     start = parse_time(valid_from)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(start, dt.UTC) + KEY_LIFETIME)
     with command_errors():
-        key_id = register_new_key(installation, ident, start, end, sender)
+        if module:
+            unlock_token(installation)
+        key_id = register_new_key(installation, ident, start, end, sender,
+                                  token=(module, token) if module and token else None)
+    where = (f"made in token {token!r}, referenced by" if module else "stored encrypted as")
     click.echo(f"Key {key_id} of {ident} registered, valid {format_time(start)} to "
-               f"{format_time(end)}; stored encrypted as "
-               f"keys/signing/{key_file(ident, key_id)}.json")
+               f"{format_time(end)}; {where} keys/signing/{key_file(ident, key_id)}.json")
+
+
+@authority.command("add-account")
+@click.argument("name", metavar="NAME")
+@token_options
+@pass_installation
+def add_account(installation: Installation, name: str, module: str | None,
+                token: str | None) -> None:
+    """Make a chain account inside a PKCS#11 token (e.g. CN-31-DMV-anchor before `authority
+    add`): the token signs its transactions and never lets the key out."""
+    check_token_options(module, token)
+    if not module or not token:
+        raise click.UsageError("add-account makes an account in a token: give --pkcs11 MODULE "
+                               "--token LABEL (key files are made by `authority add`).")
+    with command_errors():
+        unlock_token(installation)
+        account = installation.keystore.create_token_account(name, module, token)
+    click.echo(f"Account {name} ({account.address}) made in token {token!r}; referenced by "
+               f"keys/accounts/{name}.json")
 
 
 @authority.command("rotate-key")
@@ -257,17 +283,20 @@ def key_file(ident: str, key_id: int) -> str:
 
 
 def register_new_key(installation: Installation, ident: str, valid_from: int, valid_until: int,
-                     sender: str | None) -> int:
-    """Creates the key file first, then registers its public key, so a registered key
-    always has its private half on disk. The key number is predicted from the chain and
-    checked against the KeyAdded event."""
+                     sender: str | None, *, token: tuple[str, str] | None = None) -> int:
+    """Creates the key file (or the key in `token`, a module and a token label) first, then
+    registers its public key, so a registered key always has its private half at hand. The
+    key number is predicted from the chain and checked against the KeyAdded event."""
     contract = installation.registry(sender or role_account(ident, Role.KEYS))
     number = installation.authority_number(contract, ident)
     expected = contract.authority(number).key_count + 1
     name = key_file(ident, expected)
-    key = installation.keystore.create_signing_key(name)
+    if token is None:
+        public = compressed_public_key(installation.keystore.create_signing_key(name))
+    else:
+        public = installation.keystore.create_token_signing_key(name, *token).public_key
     try:
-        result = contract.add_key(compressed_public_key(key), valid_from, valid_until)
+        result = contract.add_key(public, valid_from, valid_until)
     except Exception:
         installation.keystore.remove_signing_key(name)
         raise
