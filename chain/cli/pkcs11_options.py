@@ -28,8 +28,6 @@ def check_token_options(module: str | None, token: str | None) -> None:
     if module and not token:
         raise click.UsageError("--pkcs11 needs --token LABEL (or ELICENCE_PKCS11_TOKEN): the "
                                "label of the token that makes the key.")
-    if token and not module:
-        raise click.UsageError("--token needs --pkcs11 MODULE: the library of the token.")
 
 
 def unlock_token(installation: Installation) -> None:
