@@ -195,22 +195,27 @@ def add_account(installation: Installation, name: str, module: str | None,
 @click.option("--valid-until", metavar="DATE", help="End of the new key's validity "
                                                     "(default: in 5 years).")
 @AS_KEYS
+@token_options
 @pass_installation
 def rotate_key(installation: Installation, ident: str, valid_until: str | None,
-               sender: str | None) -> None:
+               sender: str | None, module: str | None, token: str | None) -> None:
     """Register a new signing key and end the validity of the current ones (within half a
     minute, once the chain has recorded the change).
 
     Licences anchored while an old key was valid stay valid.
     """
+    check_token_options(module, token)
     now = parse_time(None)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(now, dt.UTC) + KEY_LIFETIME)
     with command_errors():
+        if module:
+            unlock_token(installation)
         contract = installation.registry(sender or role_account(ident, Role.KEYS))
         number = installation.authority_number(contract, ident)
         current = [k for k in _keys(contract, number)
                    if k.valid_from <= now < k.valid_until and not k.compromised_at]
-        key_id = register_new_key(installation, ident, now, end, sender)
+        key_id = register_new_key(installation, ident, now, end, sender,
+                                  token=(module, token) if module and token else None)
         # The keys account may not end a validity before the block that records it (only
         # the council may), so the old keys end a short margin after the chain's time.
         chain_now = int(installation.w3.eth.get_block("latest")["timestamp"])

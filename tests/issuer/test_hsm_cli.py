@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import licence
 from chain.node import free_port
 from elicence.cli import main
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
@@ -91,6 +92,15 @@ def test_ceremony_then_issue_and_verify_with_keys_in_the_token(
                                       f"'{token.label}': check ELICENCE_PKCS11_PIN_FILE (the "
                                       "token locks after repeated wrong PINs).")
     assert "00000000" not in refused.output
+
+    # Rotation makes the next key in the token too; what it signs verifies valid.
+    rotated = ok(home, "authority", "rotate-key", "CN-31-DMV", "--pkcs11", token.module)
+    assert "Key 2 of CN-31-DMV now signs; retired key(s): 1." in rotated
+    ok(home, "issue", "--authority", "CN-31-DMV", "--type", "driving", "--input", str(again),
+       "--out", str(tmp_path / "after-rotation"), "--no-pdf")
+    entry = json.loads((tmp_path / "after-rotation" / "report.json").read_text())["licences"][0]
+    assert licence.decode_unverified(entry["qr"]).header.key_id == 2
+    assert run(home, "verify", entry["qr"]).exit_code == 0
 
 
 def test_pkcs11_options_go_together(home: dict[str, str], token: SoftToken) -> None:
