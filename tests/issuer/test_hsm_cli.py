@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
+from chain.config import load_settings
 from chain.node import free_port
+from elicence.app import create_app
 from elicence.cli import main
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 from tests.support.softhsm import SoftToken, softhsm_token
+
+from .test_claims import unb64, wallet_claim
+from .test_issue_command import issued_licences
 
 pytestmark = pytest.mark.anvil
 ROLES = ("anchor", "status", "keys")
@@ -101,6 +108,29 @@ def test_ceremony_then_issue_and_verify_with_keys_in_the_token(
     entry = json.loads((tmp_path / "after-rotation" / "report.json").read_text())["licences"][0]
     assert licence.decode_unverified(entry["qr"]).header.key_id == 2
     assert run(home, "verify", entry["qr"]).exit_code == 0
+
+
+def test_a_claim_is_signed_and_anchored_with_the_token_keys(home: dict[str, str],
+                                                           tmp_path: Path) -> None:
+    """The claim server signs the bound copy with the token's signing key and anchors it
+    from the token's anchor account (runs after the ceremony test, on its authority)."""
+    source = write_csv(tmp_path / "rows.csv", DRIVING_FIELDS, driving_rows(2, seed=5, start=70))
+    ok(home, "issue", "--authority", "CN-31-DMV", "--type", "driving", "--input", str(source),
+       "--out", str(tmp_path / "out"), "--no-pdf")
+    entry = issued_licences(tmp_path / "out")[0]
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in home.items():
+            patch.setenv(name, value)
+        client = create_app(load_settings(Path(home["ELICENCE_HOME"]), home)).test_client()
+        device = ec.generate_private_key(ec.SECP256R1())
+        answer = wallet_claim(client, entry["claim_code"], device)
+    assert answer.status_code == 200, answer.get_json()
+    bound = licence.Licence.from_bytes_unverified(unb64(answer.get_json()["licence"]))
+    assert bound.device_digest == licence.device_key_digest(
+        licence.compressed_public_key(device))
+    shown = licence.present(bound, ["age_over_18"], device, int(time.time()))
+    verified = run(home, "verify", shown.to_qr())
+    assert "VALID" in verified.output.upper(), verified.output
 
 
 def test_pkcs11_options_go_together(home: dict[str, str], token: SoftToken) -> None:
