@@ -15,9 +15,9 @@ from sqlalchemy import update
 
 from chain.config import load_settings
 from issuer.store import AuditEntry, Store
+from tests.support.issuing import registry
 
 from ..conftest import Home
-from .test_issue_command import registry
 from .test_lifecycle import issue
 
 pytestmark = pytest.mark.anvil
@@ -110,9 +110,9 @@ def test_a_wallet_claim_is_logged_by_number_and_anchored_by_the_next_anchor(
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from elicence.app import create_app
+    from tests.support.issuing import issued_licences, rows_file
 
     from .test_claims import wallet_claim
-    from .test_issue_command import issued_licences, rows_file
 
     out = tmp_path / "claimable"
     chain_home.run("issue", "--authority", DMV, "--type", "driving", "--input",

@@ -21,10 +21,10 @@ from chain.node import free_port
 from elicence.app import create_app
 from elicence.cli import main
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
+from tests.support.issuing import issued_licences
 from tests.support.softhsm import SoftToken, softhsm_token
 
 from .test_claims import unb64, wallet_claim
-from .test_issue_command import issued_licences
 
 pytestmark = pytest.mark.anvil
 ROLES = ("anchor", "status", "keys")

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from elicence.cli import main
+from tests.support.issuing import rows_file
 
 from ..conftest import Home
-from .test_issue_command import rows_file
 
 pytestmark = pytest.mark.anvil
 
