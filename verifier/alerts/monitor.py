@@ -9,19 +9,20 @@ waits for the store. Nothing here may break a verification: a failing flush is l
 class only) and its observations dropped, and beyond MAX_PENDING observations between two
 flushes new ones are dropped (counted in `dropped`) rather than memory growing.
 
-What is stored is pseudonymous: a licence is HMAC(installation secret, authority, status
-reference) — the "salted reference", comparable across the replicas of one installation
-and with nothing else — and a client address is HMAC(installation secret, address).
+What is stored is pseudonymous: a licence is a MAC (keyed BLAKE2b) of its authority and
+status reference under the installation secret — the "salted reference", comparable across
+the replicas of one installation and with nothing else — and a client address is a MAC of
+the address under the same secret.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 from collections import Counter as Tally
 from collections import defaultdict
 from collections.abc import Callable
+from hashlib import blake2b
 from typing import Any
 
 from licence.vocabulary import Verdict
@@ -43,8 +44,10 @@ log = logging.getLogger("elicence.alerts")
 
 MAX_PENDING = 20_000  # observations kept between two flushes (about 4 MB); more are dropped
 PRUNE_INTERVAL = 60
-_REF_DOMAIN = b"elicence/alerts/ref/v1\x00"
-_CLIENT_DOMAIN = b"elicence/alerts/client/v1\x00"
+# Keyed BLAKE2b (a MAC in one call, a fifth of HMAC-SHA256's cost: thousands per flush),
+# its personalisation separating the two kinds of reference.
+_REF_DOMAIN = b"elc-alert-ref-1"
+_CLIENT_DOMAIN = b"elc-alert-cli-1"
 
 # Count kinds in alert_counts
 FAIL_CLIENT, FAIL_COUNTER = "fail_client", "fail_counter"
@@ -248,12 +251,12 @@ class AlertMonitor:
 
     # ------------------------------------------------------------------ pseudonyms
     def ref_key(self, authority: int, status_ref: bytes) -> str:
-        return hmac.digest(self._secret, _REF_DOMAIN + authority.to_bytes(4, "big")
-                           + status_ref, "sha256").hex()[:32]
+        return blake2b(authority.to_bytes(4, "big") + status_ref, key=self._secret,
+                       digest_size=16, person=_REF_DOMAIN).hexdigest()
 
     def client_key(self, client: str | None) -> str:
-        return hmac.digest(self._secret, _CLIENT_DOMAIN + (client or "-").encode(),
-                           "sha256").hex()[:16]
+        return blake2b((client or "-").encode(), key=self._secret, digest_size=8,
+                       person=_CLIENT_DOMAIN).hexdigest()
 
     def close(self, now: int) -> None:
         """Stops the flusher and flushes what is still pending (the service is stopping)."""

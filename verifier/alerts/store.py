@@ -71,7 +71,7 @@ counts = Table(
 # a licence shown daily at its holder's bank adds no rows).
 sightings = Table(
     "alert_sightings", metadata,
-    Column("ref", String(32), primary_key=True),  # HMAC(installation secret, licence ref)
+    Column("ref", String(32), primary_key=True),  # MAC(installation secret, licence ref)
     Column("counter", String(128), primary_key=True),
     Column("time", Integer, nullable=False),
     Column("region", String(6)),
