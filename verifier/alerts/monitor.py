@@ -268,7 +268,11 @@ class AlertMonitor:
 
 
 def _signed(v: Verification) -> bool:
-    return any(c.name == "signature" and c.result == PASS for c in v.checks)
+    """Whether the signature check passed (it runs third: the loop ends early)."""
+    for c in v.checks:
+        if c.name == "signature":
+            return c.result is PASS
+    return False
 
 
 class ObservedLog:
