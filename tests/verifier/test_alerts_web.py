@@ -74,6 +74,7 @@ def test_without_the_token_alerts_are_refused_with_one_sentence(app: Flask, worl
     headers = {} if header is None else {"Authorization": header}
     answer = app.test_client().get("/api/v1/alerts", headers=headers)
     assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer ")
     error = answer.get_json()["error"]
     assert error["reason"] == "operator_token_invalid"
     assert error["message"].count(".") == 1 and "Bearer" in error["message"]
