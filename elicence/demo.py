@@ -321,6 +321,7 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
             started.callback(web.stop)
             web.start(home / "web.log")
             facts = demo_facts(home, web, picked)
+            facts["alerts"] = stage_alert(home, web, picked["valid"]["qr"])
             if phone is not None and phone.tls is not None:
                 started.callback(phone.stop)
                 phone.start(home / "web-lan.log")
@@ -342,6 +343,36 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
         finally:
             starting.clear()  # stopping: a further signal must not cut the stops short
             click.echo("\nStopping…", err=True)
+
+
+def stage_alert(home: Path, web: WebApp, qr: str) -> list[str]:
+    """Shows active defence at work: damaged copies of a licence's code sent to the counter
+    API from one client, as a forger trying variations would, until the failure-burst
+    detector raises its alert; then lists the alerts as an operator would
+    (docs/deployment.md "Alerts"). Returns the kinds of the alerts listed."""
+    from verifier.alerts import AlertSettings, AlertStore
+    from verifier.state import StateStore
+
+    click.echo("\nStaging an alert: damaged copies of the valid licence's code from one "
+               "client…", err=True)
+    body = json.dumps({"qr": qr[:-6] + "ABCDEF"}).encode()
+    for _ in range(AlertSettings().client_failures):
+        request = urllib.request.Request(f"{web.url}/api/v1/verify", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+    state = StateStore(StateStore.sqlite_url(home))
+    try:
+        # the replicas' detectors run every 2 s; an alert of an earlier run within the hour
+        # stands for this one (the same alert is raised once an hour)
+        deadline = time.monotonic() + 30
+        while not (found := AlertStore(state).since(int(time.time()) - 7200)) and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        state.close()
+    run("alerts", "--since", "2h")
+    return [a.kind for a in found]
 
 
 def start_node(home: Path, port: int) -> None:
@@ -443,6 +474,8 @@ def ready_block(home: Path, facts: dict) -> str:
         f"  suspended QR    {facts['qr_suspended']}",
         "  verify one      .venv/bin/elicence verify 'QR TEXT'  (or paste it on the counter "
         "page)",
+        "  alerts          .venv/bin/elicence alerts  (active defence; one staged above: "
+        + ", ".join(facts.get("alerts") or ["none"]) + ")",
         "  stop            Ctrl-C",
         "",
     ]

@@ -124,8 +124,14 @@ def error_document(exc: ElicenceError) -> dict[str, Any]:
 
 
 def error_headers(exc: ElicenceError) -> list[tuple[str, str]]:
+    headers = []
     retry_after = exc.context.get("retry_after")
-    return [] if retry_after is None else [("Retry-After", str(retry_after))]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
+    scheme = exc.context.get("www_authenticate")  # a 401 names how to authenticate
+    if scheme is not None:
+        headers.append(("WWW-Authenticate", str(scheme)))
+    return headers
 
 
 def as_error(exc: BaseException) -> ElicenceError:

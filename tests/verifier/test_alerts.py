@@ -268,16 +268,35 @@ def test_alerts_hold_no_personal_data(counters, world: World) -> None:
         assert licence.status_ref.hex() not in stored
 
 
-def test_a_failing_store_never_fails_a_verification(world: World, tmp_path: Path) -> None:
+def test_a_failing_store_never_fails_a_verification(world: World, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
     store = StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}")
-    counter = Counter(store, SHANGHAI, tmp_path, AlertSettings(flush_interval=1)).attach(world)
+    monitor = AlertMonitor(store, SHANGHAI)
+    log = ObservedLog(VerificationLog(tmp_path / "log.jsonl", b"s" * 32, "c"), monitor)
+    verifier = Verifier(world.index(), log=log)
     store.engine.dispose()
     (tmp_path / "state.sqlite").unlink()
     (tmp_path / "state.sqlite").mkdir()  # the database is gone: every write fails
-    counter.scan(world.qr["good"], world.now)
-    counter.log.client = None
-    assert counter.verifier.verify(world.qr["good"], now=world.now + 2).verdict == "valid"
-    counter.close()
+    assert verifier.verify(world.qr["good"], now=world.now).verdict == "valid"
+    monitor.flush_quietly(world.now)
+    assert "alert detectors could not use the state store" in caplog.text
+    assert verifier.verify(world.qr["good"], now=world.now + 2).verdict == "valid"
+    log.close()
+
+
+def test_observations_beyond_the_limit_are_dropped_not_kept(store: StateStore,
+                                                            world: World) -> None:
+    from verifier.alerts.monitor import MAX_PENDING
+
+    monitor = AlertMonitor(store, SHANGHAI)
+    for n in range(MAX_PENDING + 10):
+        monitor.observe_lookup(now=world.now, client="192.0.2.1", authority=1,
+                               status_ref=n.to_bytes(16, "big"))
+    assert monitor.dropped == 10
+    monitor.flush(world.now)
+    assert monitor.store.totals("lookup_client", [monitor.client_key("192.0.2.1")],
+                                since=world.now - 60) == {
+        monitor.client_key("192.0.2.1"): MAX_PENDING}
 
 
 def test_settings_are_read_and_refused_with_one_sentence() -> None:

@@ -64,7 +64,7 @@ class AlertSettings:
     # The same alert (kind and subject) is raised again only after this long.
     repeat_after: int = 3600
     # Observations are written to the shared store at most this often per process.
-    flush_interval: int = 5
+    flush_interval: int = 2
     webhook_url: str | None = None
     webhook_timeout: float = 3.0
 

@@ -34,4 +34,5 @@ def _check_token(expected: str | None, header: str) -> None:
                                hashlib.sha256((expected or "").encode()).digest())
     if expected is None or scheme.lower() != "bearer" or not same:
         raise OperatorAuthError("Send the installation's operator token as "
-                                "\"Authorization: Bearer <token>\" (ELICENCE_OPERATOR_TOKEN).")
+                                "\"Authorization: Bearer <token>\" (ELICENCE_OPERATOR_TOKEN).",
+                                www_authenticate='Bearer realm="elicence operators"')

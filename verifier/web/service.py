@@ -101,6 +101,7 @@ class VerifierService:
         self.receipts = ReceiptStore(self.state)
         self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
                                    config.alerts)
+        self.alerts.start(lambda: self.clock())  # the clock as set later (tests set it)
         self.log = ObservedLog(VerificationLog(config.home / "verifications.jsonl",
                                                installation_salt(config.home),
                                                config.counter.id), self.alerts)
@@ -153,8 +154,7 @@ class VerifierService:
     def close(self) -> None:
         if self.webhook is not None:
             self.webhook.stop()
-        with self._lock:
-            self.alerts.close(self.now())
+        self.alerts.close(self.now())
         self.receipts.close()
         self.replay.close()
         self.state.close()
