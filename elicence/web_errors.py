@@ -172,10 +172,9 @@ UNLESS_SET = (("Cache-Control", "no-store"), ("Content-Security-Policy", DEFAULT
 
 def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     present = {name.lower() for name, _ in headers}
-    out = [(n, v) for n, v in headers if n.lower() not in {"x-content-type-options"}]
-    out.extend(ALWAYS)
-    out.extend((n, v) for n, v in UNLESS_SET if n.lower() not in present)
-    return out
+    if "x-content-type-options" in present:  # ours wins: never another value
+        headers = [(n, v) for n, v in headers if n.lower() != "x-content-type-options"]
+    return [*headers, *ALWAYS, *((n, v) for n, v in UNLESS_SET if n.lower() not in present)]
 
 
 class SecurityHeaders:
