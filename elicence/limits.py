@@ -37,6 +37,7 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from chain.config import ConfigError, Settings
 from verifier.errors import RateLimited
 
+from .limits_body import DEFAULT_BODY_SECONDS
 from .limits_counters import CounterTokens
 
 log = logging.getLogger("elicence.limits")
@@ -100,6 +101,7 @@ class LimitConfig:
     counter_budget: limits.RateLimitItem | None
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     storage_url: str = "memory://"
+    body_seconds: float = DEFAULT_BODY_SECONDS  # to receive a request body (limits_body)
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -118,7 +120,16 @@ class LimitConfig:
         if not storage.startswith(("memory://", "redis://", "rediss://", "unix://")):
             raise ConfigError(f"{REDIS_URL_VARIABLE} must be a redis:// or rediss:// URL, not "
                               f"{storage!r}.")
-        return cls(client, counter, parse_networks(value("trusted_proxies", "")), storage)
+        body = value("body_timeout", str(DEFAULT_BODY_SECONDS))
+        try:
+            body_seconds = float(body)
+        except ValueError:
+            body_seconds = 0.0
+        if not 0.1 <= body_seconds <= 600:
+            raise ConfigError(f"ELICENCE_BODY_TIMEOUT must be the seconds a client has to send "
+                              f"a request body (0.1 to 600), not {body!r}.")
+        return cls(client, counter, parse_networks(value("trusted_proxies", "")), storage,
+                   body_seconds)
 
 
 class ClientKeys:
