@@ -105,12 +105,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(home: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, workers: int, threads: int,
+                 rate_limit: str = "off") -> subprocess.Popen:
     import urllib.request
 
     # No follower here, so no new blocks: let the index's newest block age for the whole
     # run (the freshness rule reads the same cached state either way).
-    env = {**os.environ, "ELICENCE_HOME": str(home), "ELICENCE_RATE_LIMIT": "off",
+    env = {**os.environ, "ELICENCE_HOME": str(home), "ELICENCE_RATE_LIMIT": rate_limit,
            "ELICENCE_MAX_HEAD_AGE": "3600"}
     process = subprocess.Popen(
         [sys.executable, "-m", "elicence", "serve", "--no-follow", "--port", str(port),
@@ -322,6 +323,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="per worker")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rate-limit", default="off",
+                        help="ELICENCE_RATE_LIMIT for the server, e.g. 100000000/minute to "
+                             "measure the limiter's cost without refusals (with "
+                             "ELICENCE_REDIS_URL set, counted in that Redis)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
@@ -332,7 +337,8 @@ def main() -> None:
         bodies = [json.dumps({"qr": t}).encode() for t in
                   random.Random(3).sample(texts, min(500, len(texts)))]
         port = free_port()
-        server = start_server(home, port, options.workers, options.threads)
+        server = start_server(home, port, options.workers, options.threads,
+                              options.rate_limit)
         try:
             verdicts: dict[str, int] = {}
             for body in bodies:  # warm-up, and a check of what the server answers
@@ -366,7 +372,8 @@ def main() -> None:
             server.wait(15)
     results = {
         "licences": options.licences, "workers": options.workers, "threads": options.threads,
-        "seconds": options.seconds,
+        "seconds": options.seconds, "rate_limit": options.rate_limit,
+        "redis": bool(os.environ.get("ELICENCE_REDIS_URL")),
         "warmup_verdicts": verdicts, "closed_loop": closed, "open_loop": opened,
         "rate_bar_per_second": RATE_BAR, "p99_bar_ms": P99_BAR_MS,
         "meets_rate_bar": closed["per_second"] >= RATE_BAR and closed["non_2xx"] == 0,

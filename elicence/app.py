@@ -44,8 +44,9 @@ def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flas
     verifier = verifier_web.init_app(app, settings, render_error=web_errors.render_error)
     # Outermost first: headers on every answer; each request's cost spent before its body
     # is read; the body read within a deadline before anything parses it.
+    limits = LimitConfig.from_settings(settings)
     app.wsgi_app = web_errors.SecurityHeaders(RequestLimits(  # type: ignore[method-assign]
-        BodyDeadline(app.wsgi_app, web_errors.render_error, max_bytes=MAX_REQUEST_BYTES),
-        LimitConfig.from_settings(settings), CounterTokens(verifier.state.secret),
-        web_errors.render_error))
+        BodyDeadline(app.wsgi_app, web_errors.render_error, max_bytes=MAX_REQUEST_BYTES,
+                     seconds=limits.body_seconds),
+        limits, CounterTokens(verifier.state.secret), web_errors.render_error))
     return app

@@ -62,7 +62,8 @@ MESSAGES_ZH: Mapping[str, str] = {
     "method_not_allowed": "此地址不支持该请求方法。",
     "internal_error": "服务处理请求时出错，请重试或报告。",
     "index_unavailable": "无法读取状态索引，请稍后再试。",
-    "image_too_large": "图片过大，请使用不超过 4000 万像素的照片。",
+    "image_too_large":
+        "图片过大，请使用较小的照片（PNG 不超过 900 万像素，JPEG 不超过 4800 万像素）。",
     "image_unreadable": "无法识别该图片，请上传 PNG 或 JPEG 照片。",
     "image_type_unsupported": "只接受 PNG 或 JPEG 图片，请转换格式后重新上传。",
     "counter_token_invalid": "柜台令牌无效，请使用为本柜台签发的令牌。",
@@ -182,10 +183,9 @@ UNLESS_SET = (("Cache-Control", "no-store"), ("Content-Security-Policy", DEFAULT
 
 def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     present = {name.lower() for name, _ in headers}
-    out = [(n, v) for n, v in headers if n.lower() not in {"x-content-type-options"}]
-    out.extend(ALWAYS)
-    out.extend((n, v) for n, v in UNLESS_SET if n.lower() not in present)
-    return out
+    if "x-content-type-options" in present:  # ours wins: never another value
+        headers = [(n, v) for n, v in headers if n.lower() != "x-content-type-options"]
+    return [*headers, *ALWAYS, *((n, v) for n, v in UNLESS_SET if n.lower() not in present)]
 
 
 class SecurityHeaders:

@@ -16,20 +16,24 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 
 from chain.config import ConfigError, Settings
+from chain.connect import check_chain_id, connect
 from chain.errors import ChainError, ContractReverted
-from chain.installation import Installation
+from chain.registry import Registry
 from licence.schema import SCHEMA_NAMES, all_schemas, schema_text
 
 from .errors import WalletError
 
 STATIC = Path(__file__).resolve().parent / "static"
-KEY_TIMEOUT = 3.0  # seconds: a node that answers slower counts as unavailable
+KEY_TIMEOUT = 1.5  # seconds per node call: a node that answers slower counts as unavailable
+NODE_PAUSE = 15.0  # seconds without asking a node that failed (answered 503 at once)
 
 # No third-party origins; no inline script or style; the wallet is never framed.
 # The camera (scanning a counter's challenge) is a media stream.
@@ -49,23 +53,56 @@ bp = Blueprint("wallet", __name__, url_prefix="/wallet", static_folder=str(STATI
                static_url_path="/static")
 
 
+class NodeBusy(ChainError):
+    """The node is not asked: it failed a moment ago, or this process already waits on it."""
+
+    reason = "node_busy"
+
+
 class KeyLookup:
     """Reads authority keys from the registry, connecting on first use (the wallet page
-    itself works without a node)."""
+    itself works without a node).
 
-    def __init__(self, settings: Settings) -> None:
-        self._installation = Installation(settings, timeout=KEY_TIMEOUT)
-        self._registry = None
+    A hung node must not hold the server's workers (a worker is one thread, and two of
+    them serve every verification): each call has a short deadline and no retries, one
+    request per process at a time waits on the node while others are answered 503 at
+    once, and after a failure the node is not asked again for NODE_PAUSE seconds
+    (docs/decisions/0161)."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self._settings = settings
+        self._registry: Registry | None = None
         self._lock = threading.Lock()
+        self._clock = clock
+        self._failed_until = 0.0
 
     def key(self, authority: int, key_id: int) -> dict:
-        with self._lock:
+        if self._clock() < self._failed_until or not self._lock.acquire(blocking=False):
+            raise NodeBusy("The chain node is not answering.")
+        try:
             if self._registry is None:
-                self._registry = self._installation.registry()
+                self._registry = self._connect()
             record = self._registry.key(authority, key_id)
+        except ContractReverted:
+            raise
+        except (ChainError, ConfigError):
+            self._failed_until = self._clock() + NODE_PAUSE
+            raise
+        finally:
+            self._lock.release()
         return {"authority": authority, "key": key_id, "public_key": record.public_key.hex(),
                 "valid_from": record.valid_from, "valid_until": record.valid_until,
                 "compromised_at": record.compromised_at}
+
+    def _connect(self) -> Registry:
+        settings = self._settings
+        w3 = connect(settings.rpc_url, timeout=KEY_TIMEOUT)
+        if hasattr(w3.provider, "exception_retry_configuration"):  # over HTTP
+            w3.provider.exception_retry_configuration = None  # one try, then 503
+        if settings.chain_id is not None:
+            check_chain_id(w3, settings.chain_id)
+        return Registry(w3, settings.require_registry())
 
 
 def init_app(app: Flask, settings: Settings) -> None:

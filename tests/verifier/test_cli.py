@@ -97,7 +97,7 @@ def test_image_without_qr_or_not_an_image(fresh_env: dict[str, str], tmp_path: P
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
     result = verify(fresh_env, "--no-sync", "--image", str(text))
-    assert result.exit_code == 2 and "as an image" in result.stderr
+    assert result.exit_code == 2 and "not a PNG or JPEG" in result.stderr
     missing = verify(fresh_env, "--no-sync", "--image", str(tmp_path / "none.png"))
     assert missing.exit_code == 2 and "Traceback" not in missing.output
 

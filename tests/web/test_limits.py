@@ -148,7 +148,7 @@ def test_client_key_rules() -> None:
     trusted = parse_networks("10.0.0.0/24")
     assert client_key({"REMOTE_ADDR": "::ffff:192.0.2.1"}, trusted) == "192.0.2.1"
     assert client_key({"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR":
-                       "2001:db8::1, 10.0.0.7"}, trusted) == "2001:db8::/64"
+                       "2001:db8::1, 10.0.0.7"}, trusted) == "20010db800000000/64"
     assert client_key({"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "garbage"},
                       trusted) == "10.0.0.5"
     assert client_key({"REMOTE_ADDR": "10.0.0.5"}, trusted) == "10.0.0.5"

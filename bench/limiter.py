@@ -1,0 +1,109 @@
+"""What the app's front layers add to each request: request budget (elicence.limits),
+body read with a deadline and security headers, around a WSGI app that does nothing.
+
+Run: .venv/bin/python bench/limiter.py [--requests 20000] [--redis redis://127.0.0.1:P/0]
+     → prints µs per request, writes bench/results/limiter.json.
+
+Requests are JSON verifications (a 1 KB body) from 1,000 client addresses, half of them
+IPv6, half through a trusted proxy. With --redis (or ELICENCE_TEST_REDIS_URL, e.g. from
+`eval "$(scripts/redis-test-server start)"`) the budgets are counted in that Redis too.
+Bar (issue 13): limiter overhead <= 0.1 ms per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.results_file import write_results  # noqa: E402
+
+BAR_MS = 0.1
+BODY = b'{"qr": "' + b"E" * 1000 + b'"}'
+
+
+def inner(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", "2")])
+    return [b"{}"]
+
+
+def environs(count: int) -> list[dict[str, Any]]:
+    rng = random.Random(5)
+    out = []
+    for i in range(count):
+        client = f"2001:db8:{rng.randrange(500):x}::{i % 7 + 1}" if i % 2 else \
+            f"198.51.{rng.randrange(2)}.{rng.randrange(250)}"
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/verify",
+                   "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(BODY)),
+                   "REMOTE_ADDR": client, "wsgi.input_terminated": True}
+        if i % 4 == 0:
+            environ.update(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client)
+        out.append(environ)
+    return out
+
+
+def per_request_us(app: Any, requests: list[dict[str, Any]]) -> float:
+    def start_response(status: str, headers: list, exc_info: Any = None) -> None:
+        assert status.startswith("200"), status
+
+    started = time.perf_counter()
+    for environ in requests:
+        environ = dict(environ)
+        environ["wsgi.input"] = io.BytesIO(BODY)
+        for _ in app(environ, start_response):
+            pass
+    return (time.perf_counter() - started) / len(requests) * 1e6
+
+
+def main() -> None:
+    from chain.config import Settings
+    from elicence.app import MAX_REQUEST_BYTES
+    from elicence.limits import LimitConfig, RequestLimits
+    from elicence.limits_body import BodyDeadline
+    from elicence.limits_counters import CounterTokens
+    from elicence.web_errors import SecurityHeaders, render_error
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--redis", default=os.environ.get("ELICENCE_TEST_REDIS_URL"))
+    options = parser.parse_args()
+    requests = environs(options.requests)
+
+    def stack(storage: str) -> Any:
+        config = LimitConfig.from_settings(Settings(home=ROOT, extra={
+            "rate_limit": "1000000/minute", "trusted_proxies": "10.0.0.0/24",
+            "redis_url": storage}), env={})
+        return SecurityHeaders(RequestLimits(
+            BodyDeadline(inner, render_error, max_bytes=MAX_REQUEST_BYTES), config,
+            CounterTokens(b"k" * 32), render_error))
+
+    figures: dict[str, Any] = {"requests": options.requests, "bar_ms": BAR_MS}
+    per_request_us(inner, requests[:2000])  # warm-up
+    bare = min(per_request_us(inner, requests) for _ in range(3))
+    storages = {"memory": "memory://"}
+    if options.redis:
+        storages["redis"] = options.redis
+    for name, url in storages.items():
+        app = stack(url)
+        per_request_us(app, requests[:2000])
+        layered = min(per_request_us(app, requests) for _ in range(3))
+        overhead_ms = (layered - bare) / 1e3
+        figures[name] = {"overhead_ms": round(overhead_ms, 4),
+                         "meets_bar": overhead_ms <= BAR_MS}
+        print(f"{name}: {layered - bare:.1f} µs per request added by the front layers "
+              f"(bar {BAR_MS * 1e3:.0f} µs)")
+    write_results("limiter", figures)
+
+
+if __name__ == "__main__":
+    main()
