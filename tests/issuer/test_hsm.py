@@ -155,3 +155,26 @@ def test_token_and_module_mistakes_are_named(token: SoftToken) -> None:
     with pytest.raises(TokenError, match="does not exist") as module:
         session("/nonexistent/libpkcs11.so", token.label, Pin(token.pin))
     assert module.value.reason == "pkcs11_module_missing"
+
+
+def test_a_key_never_registered_is_removed_from_the_token(token: SoftToken,
+                                                          keystore: Keystore) -> None:
+    """What `authority add-key` does when the registration fails: no key is left behind."""
+    keystore.create_token_signing_key("CN-31-DMV-9", token.module, token.label)
+    keystore.remove_signing_key("CN-31-DMV-9")
+    assert not keystore.has(SIGNING, "CN-31-DMV-9")
+    s = session(token.module, token.label, Pin(token.pin))
+    assert not list(s.get_objects({Attribute.LABEL: "CN-31-DMV-9"}))
+    again = keystore.create_token_signing_key("CN-31-DMV-9", token.module, token.label)
+    assert len(again.public_key) == 33
+
+
+def test_a_label_the_token_already_holds_is_refused(token: SoftToken, keystore: Keystore,
+                                                    tmp_path: Path) -> None:
+    keystore.create_token_account("CN-31-DMV-status", token.module, token.label)
+    elsewhere = Keystore(tmp_path / "other-keys", Passphrase(b"x"))
+    elsewhere.token_pin = Pin(token.pin)
+    with pytest.raises(TokenError, match="already holds a key labelled") as refused:
+        elsewhere.create_token_account("CN-31-DMV-status", token.module, token.label)
+    assert refused.value.reason == "key_exists"
+    assert not elsewhere.has(ACCOUNT, "CN-31-DMV-status")
