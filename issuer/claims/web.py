@@ -62,6 +62,19 @@ def _service() -> ClaimService:
     return current_app.extensions["elicence.claims"]
 
 
+def _json_body(what: str) -> dict[str, Any]:
+    """The request's JSON object body, within MAX_BODY; `what` names it in refusals."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise ClaimError(f"The {what} is too large.", reason="too_large",
+                         limit=f"{MAX_BODY // 1024} KiB")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ClaimError(f"Send the {what} as a JSON object.",
+                         reason="unsupported_media_type" if not request.is_json
+                         else "bad_request")
+    return body
+
+
 def _b64(value: Any, field: str) -> bytes:
     if not isinstance(value, str) or len(value) > 512:
         raise ClaimError(f"The field {field} is missing or not text.", reason="bad_request",
@@ -93,14 +106,7 @@ def challenge():
 
 @bp.post("")
 def claim_licence():
-    if (request.content_length or 0) > MAX_BODY:
-        raise ClaimError("The claim request is too large.", reason="too_large",
-                         limit=f"{MAX_BODY // 1024} KiB")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ClaimError("Send the claim as a JSON object.",
-                         reason="unsupported_media_type" if not request.is_json
-                         else "bad_request")
+    body = _json_body("claim request")
     code = body.get("code")
     if not isinstance(code, str):
         raise ClaimError("The field code is missing.", reason="bad_request", field="code")
@@ -126,14 +132,7 @@ def claim_licence():
 @bp.post("/copies")
 def holder_copies():
     """Which devices hold the asking device's licence, and since when (signed by it)."""
-    if (request.content_length or 0) > MAX_BODY:
-        raise ClaimError("The request is too large.", reason="too_large",
-                         limit=f"{MAX_BODY // 1024} KiB")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ClaimError("Send the request as a JSON object.",
-                         reason="unsupported_media_type" if not request.is_json
-                         else "bad_request")
+    body = _json_body("request")
     time = body.get("time")
     if type(time) is not int or not 0 <= time < 1 << 63:
         raise ClaimError("The field time must be the request time in unix seconds.",
