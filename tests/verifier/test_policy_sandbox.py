@@ -13,8 +13,7 @@ import pytest
 
 from elicence.demo import DEMO_DATA
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
-
-from ..conftest import Home
+from tests.support.home import Home
 
 pytestmark = pytest.mark.anvil
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
-
-from ..conftest import Home
+from tests.support.home import Home
 
 pytestmark = pytest.mark.anvil
 DMV = "CN-31-DMV"
