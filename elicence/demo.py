@@ -93,22 +93,28 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
     every verdict can be seen. Returns the report entries the demo points at (the valid
     one with its claim code, from claim-codes.csv)."""
     reused = []
-    for authority, kind in (("CN-31-DMV", "driving"), ("CN-32-AMR", "business")):
-        if (out / kind / CLAIM_CODES).exists():
-            reused.append(kind)
+    # The third, Guangdong's traffic police, shows a licence from another province at the
+    # same counter (跨省通办): valid, unless a counter's policy narrows what it accepts.
+    for authority, kind, folder in (("CN-31-DMV", "driving", "driving"),
+                                    ("CN-32-AMR", "business", "business"),
+                                    ("CN-44-DMV", "driving", "driving-44")):
+        if (out / folder / CLAIM_CODES).exists():
+            reused.append(folder)
         else:  # a run of an older version left no claim-codes.csv: `issue` writes it now
-            private_folder(out / kind)  # the demo's own folder, maybe from an older run
+            private_folder(out / folder)  # the demo's own folder, maybe from an older run
             run("issue", "--authority", authority, "--type", kind,
-                "--input", str(DEMO_DATA / f"{kind}.csv"), "--out", str(out / kind))
+                "--input", str(DEMO_DATA / f"{folder}.csv"), "--out", str(out / folder))
     if reused:
-        click.echo(f"Reusing the {' and '.join(reused)} licences issued by an earlier run "
+        click.echo(f"Reusing the {', '.join(reused)} licences issued by an earlier run "
                    f"(in {out}): none issued again.", err=True)
     driving = json.loads((out / "driving" / REPORT).read_text("utf-8"))["licences"]
     business = json.loads((out / "business" / REPORT).read_text("utf-8"))["licences"]
     codes = {row["licence_number"]: row["claim_code"]
              for row in read_claim_codes(out / "driving")}
+    guangdong = json.loads((out / "driving-44" / REPORT).read_text("utf-8"))["licences"]
     picked = {"valid": driving[0], "revoked": driving[1], "suspended": driving[3],
-              "replaced": driving[4], "business_revoked": business[1]}
+              "replaced": driving[4], "business_revoked": business[1],
+              "other_province": guangdong[0]}
     picked["valid"]["claim_code"] = codes[driving[0]["licence_number"]]
     done = out / "lifecycle.done"
     if not done.exists():
@@ -422,6 +428,8 @@ def demo_facts(home: Path, web: WebApp, picked: dict[str, dict]) -> dict:
         "qr_valid": picked["valid"]["qr"],
         "qr_revoked": picked["revoked"]["qr"],
         "qr_suspended": picked["suspended"]["qr"],
+        "qr_other_province": picked["other_province"]["qr"],
+        "qr_replaced": picked["replaced"]["qr"],
         "authorities": [{**{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
                                               "scopes")}, "accounts": accounts[a["id"]]}
                         for a in AUTHORITIES],
@@ -472,6 +480,10 @@ def ready_block(home: Path, facts: dict) -> str:
         f"  valid QR        {facts['qr_valid']}",
         f"  revoked QR      {facts['qr_revoked']}",
         f"  suspended QR    {facts['qr_suspended']}",
+        *([f"  Guangdong QR    {facts['qr_other_province']}  (another province: valid "
+           "here too)"] if "qr_other_province" in facts else []),
+        *([f"  replaced QR     {facts['qr_replaced']}  (tap History on the counter page)"]
+          if "qr_replaced" in facts else []),
         "  verify one      .venv/bin/elicence verify 'QR TEXT'  (or paste it on the counter "
         "page)",
         "  alerts          .venv/bin/elicence alerts  (active defence; one staged above: "

@@ -21,6 +21,10 @@ AUTHORITIES = (
     {"id": "CN-32-AMR", "name_zh": "江苏省市场监督管理局",
      "name_en": "Jiangsu Administration for Market Regulation", "jurisdiction": "CN-32",
      "scopes": ("business:32",)},
+    # A third province's authority: licences recognised across provinces (跨省通办).
+    {"id": "CN-44-DMV", "name_zh": "广东省公安厅交通管理局",
+     "name_en": "Guangdong Provincial Traffic Police", "jurisdiction": "CN-44",
+     "scopes": ("driving:44",)},
 )
 
 Runner = Callable[..., None]

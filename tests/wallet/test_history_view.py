@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from chain.config import load_settings
+from tests.support.home import Home
 from tests.support.serving import Server
 
-from ..conftest import Home
 from .browser import new_phone, open_wallet, screenshot, serious_violations
 from .test_browser import claim
 
@@ -62,6 +62,8 @@ def test_the_card_shows_the_licences_history(chain_home: Home, app, server: Serv
     assert [page.locator("#cards li:first-child .history-box li").nth(i).get_attribute(
         "data-event") for i in range(3)] == ["copy_added", "suspended", "reinstated"]
     assert "暂扣" in lines[1] and "至" in lines[1] and "恢复有效" in lines[2]
+    box = page.text_content("#cards li:first-child .history-box")
+    assert "没有状态变更" not in box and "null" not in box
     assert serious_violations(page) == []
     screenshot(page, "history-card-zh")
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import qrcode
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
@@ -117,3 +118,9 @@ def test_cli_history_from_the_code(web_world: World, tmp_path: Path) -> None:
     assert "Traceback" not in forged.output
     usage = runner.invoke(main, ["history", "--no-sync"], env=env)
     assert usage.exit_code == 2
+    png = tmp_path / "superseded.png"
+    qrcode.make(web_world.qr["superseded"],
+                error_correction=qrcode.constants.ERROR_CORRECT_M).save(png)
+    photo = runner.invoke(main, ["history", "--no-sync", "--json", "--image", str(png)], env=env)
+    assert photo.exit_code == 0, photo.output
+    assert json.loads(photo.stdout)["superseded_by"][0]["status_ref"] == ref("good_2").hex()

@@ -141,10 +141,18 @@ class VerifierService:
                                        status_ref=status_ref)
 
     def history(self, text: str) -> dict[str, Any]:
-        """verifier.history's document for `text`, from this installation's index."""
-        with self._lock:
-            self._current()
-            return history_document(text, self._index, now=self.now())
+        """verifier.history's document for `text`, from this installation's index. On a
+        connection of its own and outside the verifier's lock: reading a licence's events
+        takes longer than a verification, and must not hold up the counters' scans."""
+        try:
+            index: LicenceIndex | None = LicenceIndex(self.config.index_path)
+        except ChainError:
+            index = None
+        try:
+            return history_document(text, index, now=self.now())
+        finally:
+            if index is not None:
+                index.close()
 
     def index(self) -> LicenceIndex | None:
         with self._lock:

@@ -12,7 +12,7 @@
       anchored: "签发上链", copy_added: "本机副本添加", revoked: "吊销", suspended: "暂扣",
       reinstated: "恢复有效", superseded: "被新证取代", batch_withdrawn: "整批撤销",
       replaced: "此前的证照", replaced_by: "已由新证取代", until: "至", council: "理事会",
-      copy_stopped: "本机副本被停用",
+      copy_stopped: "本机副本被停用", block: "区块",
     },
     en: {
       button: "History", title: "Licence history (chain records)", loading: "Reading the history…",
@@ -21,7 +21,7 @@
       suspended: "Suspended", reinstated: "Reinstated", superseded: "Replaced by a newer licence",
       batch_withdrawn: "Whole batch withdrawn", replaced: "Earlier licence",
       replaced_by: "Replaced by", until: "until", council: "council",
-      copy_stopped: "Phone copy stopped",
+      copy_stopped: "Phone copy stopped", block: "block",
     },
   };
   const $ = (id) => document.getElementById(id);
@@ -65,7 +65,7 @@
     }
     if (doc.anchored) {
       const li = item(doc.anchored.time, t(doc.copy ? "copy_added" : "anchored"),
-                      `#${doc.anchored.block}`);
+                      `${t("block")} ${doc.anchored.block}`);
       li.dataset.event = "anchored";
       list.append(li);
     }

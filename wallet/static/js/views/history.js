@@ -65,9 +65,8 @@ export async function showHistory(record, box) {
   }
   const doc = answer.body;
   const lines = historyLines(doc);
-  box.replaceChildren(
-    el("h4", { text: t("history_title") }),
+  const quiet = !doc.changes.length && !doc.replaced.length && !doc.superseded_by.length;
+  box.replaceChildren(el("h4", { text: t("history_title") }),
     el("ol", { class: "history" }, ...lines),
-    doc.changes.length || doc.replaced.length || doc.superseded_by.length
-      ? null : el("p", { class: "muted", text: t("history_none") }));
+    ...(quiet ? [el("p", { class: "muted", text: t("history_none") })] : []));
 }
