@@ -14,19 +14,25 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
+from chain.config import load_settings
 from chain.node import free_port
+from elicence.app import create_app
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 
 from ..conftest import Home
+from ..issuer.test_claims import unb64, wallet_claim
+from tests.support.issuing import issued_licences
 
 pytestmark = [pytest.mark.anvil, pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def sm2_issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+def sm2_run(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """The licences an SM2 key issued, as report.json lists them, with their claim codes."""
     out = chain_home.run("authority", "add-key", "CN-31-DMV", "--algorithm", "sm2").output
     assert "Key 2 of CN-31-DMV registered (SM2 with SM3)" in out
     folder = tmp_path_factory.mktemp("sm2-issue")
@@ -34,8 +40,12 @@ def sm2_issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> li
                        iter(driving_rows(6, seed=7100, start=7100)))
     chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
                    str(source), "--out", str(folder / "out"), "--no-pdf")
-    report = json.loads((folder / "out" / "report.json").read_text(encoding="utf-8"))
-    return [entry["qr"] for entry in report["licences"]]
+    return issued_licences(folder / "out")
+
+
+@pytest.fixture(scope="module")
+def sm2_issued(sm2_run: list[dict]) -> list[str]:
+    return [entry["qr"] for entry in sm2_run]
 
 
 def test_the_sm2_key_file_records_its_algorithm_and_show_names_it(chain_home: Home,
@@ -107,3 +117,21 @@ def test_rotation_keeps_the_sm2_suite(chain_home: Home, sm2_issued) -> None:
     assert "Key 3 of CN-31-DMV now signs" in out
     shown = chain_home.run("authority", "show", "CN-31-DMV").output
     assert "(SM2 with SM3)" in next(line for line in shown.splitlines() if "key 3:" in line)
+
+
+def test_wallet_claim_of_an_sm2_licence_gives_an_sm2_copy_shown_live(
+        chain_home: Home, sm2_run: list[dict]) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in chain_home.env.items():
+            patch.setenv(name, value)
+        client = create_app(load_settings(chain_home.path, chain_home.env)).test_client()
+        device = ec.generate_private_key(ec.SECP256R1())
+        answer = wallet_claim(client, sm2_run[0]["claim_code"], device)
+    assert answer.status_code == 200, answer.get_json()
+    bound = licence.Licence.from_bytes_unverified(unb64(answer.get_json()["licence"]))
+    assert bound.header.suite is licence.SM2_SM3
+    assert bound.device_digest == licence.device_key_digest(
+        licence.compressed_public_key(device), licence.SM2_SM3.new)
+    live = licence.present(bound, ["age_over_18"], device, int(time.time())).to_qr()
+    result = chain_home.run("verify", live, "--json", ok=False)
+    assert json.loads(result.output)["verdict"] == "valid", result.output
