@@ -21,10 +21,10 @@ from chain.config import load_settings
 from chain.node import free_port
 from elicence.app import create_app
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
+from tests.support.issuing import issued_licences
 
 from ..conftest import Home
 from ..issuer.test_claims import unb64, wallet_claim
-from tests.support.issuing import issued_licences
 
 pytestmark = [pytest.mark.anvil, pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[2]
