@@ -22,6 +22,11 @@ class Signer(Protocol):
     @property
     def suite(self) -> Suite: ...
 
+    @property
+    def public_key(self) -> bytes:
+        """The 33-byte point registered on chain."""
+        ...
+
     def sign(self, message: bytes) -> bytes: ...
 
 
@@ -31,6 +36,7 @@ class KeySigner:
     def __init__(self, private_key: _suites.PrivateKey) -> None:
         self.private_key = private_key
         self.suite = _suites.suite_of_key(private_key)
+        self.public_key = _suites.encoded_public_key(private_key)
 
     def sign(self, message: bytes) -> bytes:
         return _suites.sign(self.private_key, message)

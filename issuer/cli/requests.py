@@ -42,7 +42,6 @@ from issuer.requests import (
 )
 from issuer.requests.held import digest
 from issuer.store import ApprovalRequest, Store, utc_now
-from licence._cose import sign
 
 # The commands a request may hold, by action (their own click commands run it).
 COMMANDS = {"issue": "issuer.cli.issue:issue_command", "revoke": "issuer.cli.lifecycle:revoke",
@@ -151,7 +150,7 @@ def approve_command(ctx: click.Context, installation: Installation, request_id: 
             case_number=row.summary.get("case"),
             detail={"request": row.id, "action": row.action, "requested_by": row.requested_by})
         with audit(installation, store, record):
-            signature = sign(who.key, digest(row)) if who.key is not None else b""
+            signature = who.key.sign(digest(row)) if who.key is not None else b""
             approve(store, row, by=who.name, signature=signature, now=utc_now())
     click.echo(f"Request {request_id} approved by {who.name}; running it.")
     _run(ctx, store, get(store, authority_id, request_id))

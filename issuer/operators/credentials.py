@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from chain.keystore import Keystore, KeystoreError, Passphrase, compressed_public_key
 from issuer.errors import OperatorError
+from licence.signer import Signer
 
 
 def operator_folder(home: Path, authority_id: str) -> Path:
@@ -48,7 +47,7 @@ def create_credential(home: Path, authority_id: str, name: str,
 
 
 def open_credential(home: Path, authority_id: str, name: str,
-                    passphrase: Passphrase) -> ec.EllipticCurvePrivateKey:
+                    passphrase: Passphrase) -> Signer:
     try:
         return Keystore(operator_folder(home, authority_id), passphrase).signing_key(name)
     except KeystoreError as exc:

@@ -13,9 +13,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
-from chain.keystore import compressed_public_key
 from issuer.audit import AuditRecord, append
 from issuer.audit.entry import LOGIN_FAILED
 from issuer.errors import OperatorError
@@ -23,6 +20,7 @@ from issuer.operators.credentials import open_credential, operator_passphrase
 from issuer.operators.directory import DISABLED, find_operator, has_operators
 from issuer.operators.roles import OperatorRole
 from issuer.store import Store
+from licence.signer import Signer
 
 UNNAMED = "authority"  # recorded while an authority has no operators
 
@@ -31,7 +29,7 @@ UNNAMED = "authority"  # recorded while an authority has no operators
 class Acting:
     name: str
     roles: tuple[str, ...] = ()
-    key: ec.EllipticCurvePrivateKey | None = None  # None while the authority has no operators
+    key: Signer | None = None  # None while the authority has no operators
 
 
 def act_as(store: Store, home: Path, authority_id: str, name: str | None, role: OperatorRole,
@@ -64,7 +62,7 @@ def _log_in(store: Store, home: Path, authority_id: str, name: str | None,
         raise OperatorError(f"{name} is disabled at {authority_id} and can no longer act.",
                             reason="operator_disabled")
     key = open_credential(home, authority_id, name, operator_passphrase(environ))
-    if compressed_public_key(key) != operator.public_key:
+    if key.public_key != operator.public_key:
         raise OperatorError(f"The key file for {name} is not the one on record: restore "
                             f"{name}'s own key file.", reason="login_failed")
     if role not in operator.roles:
