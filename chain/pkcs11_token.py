@@ -98,8 +98,23 @@ def session(module: str, token: str, pin: Pin) -> Any:
             held[1].close()
             held = None
         if held is None:
-            held = _sessions[key] = (digest, _open(module, token, pin))
+            held = _sessions[key] = (digest, _open_seeing_new_tokens(module, token, pin))
         return held[1]
+
+
+def _open_seeing_new_tokens(module: str, token: str, pin: Pin) -> Any:
+    """A module lists the tokens present when it was initialised: a token made or plugged in
+    since (by another process) is seen after initialising it again, which ends this
+    process's sessions on that module."""
+    try:
+        return _open(module, token, pin)
+    except TokenError as exc:
+        if exc.reason != "token_missing" or module not in pkcs11._loaded:
+            raise
+    for other in [k for k in _sessions if k[0] == module]:
+        del _sessions[other]
+    pkcs11._loaded[module].reinitialize()
+    return _open(module, token, pin)
 
 
 def _open(module: str, token: str, pin: Pin) -> Any:
