@@ -71,7 +71,9 @@ def test_reorg_dropping_a_status_change(chain_home: Home, tmp_path: Path) -> Non
     before = len(status_events(chain_home))
     chain_home.run("suspend", "--authority", DMV, numbers[1], "--reason", "medical",
                    "--until", "2099-01-01")
-    rpc(chain_home, "anvil_reorg", 1, [])  # the last block is replaced by an empty one
+    # The last two blocks (the suspension, then the command's audit-head anchor) are
+    # replaced by empty ones.
+    rpc(chain_home, "anvil_reorg", 2, [])
     assert len(status_events(chain_home)) == before
 
     lines = reconcile(chain_home)
