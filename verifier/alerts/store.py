@@ -18,6 +18,7 @@ import json
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -79,6 +80,7 @@ sightings = Table(
     Column("longitude", Float),
     Index("alert_sightings_by_time", "time"))
 _SIGHTING_FIELDS = ("ref", "time", "counter", "region", "latitude", "longitude")  # Sighting's
+_REF = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -239,14 +241,17 @@ class AlertStore:
                       if self.state.dialect == "sqlite"
                       else func.greatest(sightings.c.time, insert.excluded.time)})
             compiled = statement.compile(dialect=self.engine.dialect)
-            self._sighting_sql = (str(compiled), compiled.positiontup)
-        sql, order = self._sighting_sql
-        rows: list[Any] = sorted(seen, key=_first)
-        if order is None:  # a named paramstyle (psycopg's pyformat)
+            order = compiled.positiontup
+            # a positional paramstyle (SQLite's qmark) takes the fields in its own order
+            arrange = None if order is None else \
+                itemgetter(*(_SIGHTING_FIELDS.index(name) for name in order))
+            self._sighting_sql = (str(compiled), arrange)
+        sql, arrange = self._sighting_sql
+        rows: list[Any] = sorted(seen, key=_REF)
+        if arrange is None:  # a named paramstyle (psycopg's pyformat)
             rows = [dict(zip(_SIGHTING_FIELDS, row, strict=True)) for row in rows]
-        elif list(order) != list(_SIGHTING_FIELDS):
-            rows = [tuple(row[_SIGHTING_FIELDS.index(name)] for name in order)
-                    for row in rows]
+        else:
+            rows = list(map(arrange, rows))
         connection.exec_driver_sql(sql, rows)
 
     def sightings_elsewhere(self, refs: Collection[str], counter: str, *,
@@ -283,7 +288,3 @@ def _alert(row: Any) -> Alert:
 def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
-
-
-def _first(row: SightingRow) -> str:
-    return row[0]
