@@ -38,7 +38,7 @@ from .detectors import (
     reason_counts,
 )
 from .settings import AlertSettings, CounterPlace
-from .store import COUNT_BUCKET, Alert, AlertStore, Sighting
+from .store import COUNT_BUCKET, Alert, AlertStore, Sighting, SightingRow
 
 log = logging.getLogger("elicence.alerts")
 
@@ -63,10 +63,14 @@ class AlertMonitor:
         self.place = place
         self.settings = settings or AlertSettings()
         self._secret = state.secret
+        self._ref_mac = blake2b(key=state.secret, digest_size=16, person=_REF_DOMAIN)
         # (time, client, authority, status ref, verdict, reason, signed, licence type)
         self._verifications: list[tuple[Any, ...]] = []
         self._lookups: list[tuple[int, str | None, int, bytes]] = []
         self._pruned_at: int | None = None
+        # (kind, subject) of the alerts known to be stored in the period _raised_period
+        self._raised: set[tuple[str, str]] = set()
+        self._raised_period: int | None = None
         self._pending = threading.Lock()  # guards the two lists (appends and the swap)
         self._flushing = threading.Lock()  # one flush at a time
         self._stop = threading.Event()
@@ -128,6 +132,9 @@ class AlertMonitor:
             return self._detect(now, verifications, lookups)
 
     def _detect(self, now: int, verifications: list[Any], lookups: list[Any]) -> list[Alert]:
+        """The batch is summed in memory first (counts per subject and minute, each
+        licence's latest sighting here), so the store sees one statement per table per
+        flush, and each licence is hashed once however often it was verified."""
         client_keys: dict[str | None, str] = {}
 
         def client_key(client: str | None) -> str:
@@ -136,47 +143,60 @@ class AlertMonitor:
                 key = client_keys[client] = self.client_key(client)
             return key
         s = self.settings
+        counter = self.place.counter_id
         added: Tally[tuple[int, str, str]] = Tally()
+        by_authority: Tally[tuple[int, int]] = Tally()  # (bucket, authority): verifications
         reasons: dict[tuple[str, str], Tally[str]] = defaultdict(Tally)
-        seen: dict[str, Sighting] = {}
-        replays: list[tuple[int, str | None, int | None, int | None]] = []
+        # (authority, status ref) -> latest time seen here, signed by its authority
+        latest: dict[tuple[int, bytes], int] = {}
+        replays: list[tuple[int, int | None, bytes | None, int | None]] = []
         for time, client, authority, status_ref, verdict, reason, signed, licence_type \
                 in verifications:
+            if reason is None and signed and authority is not None and \
+                    verdict not in FAILED_VERDICTS:  # the common case: a genuine code
+                by_authority[time // COUNT_BUCKET, authority] += 1
+                latest[authority, status_ref] = time
+                continue
             bucket = time // COUNT_BUCKET
-            ref = None if authority is None or status_ref is None \
-                else self.ref_key(authority, status_ref)
             if verdict in FAILED_VERDICTS:
                 who = client_key(client)
                 added[bucket, FAIL_CLIENT, who] += 1
-                added[bucket, FAIL_COUNTER, self.place.counter_id] += 1
+                added[bucket, FAIL_COUNTER, counter] += 1
                 reasons[FAIL_CLIENT, who][reason or "-"] += 1
-                reasons[FAIL_COUNTER, self.place.counter_id][reason or "-"] += 1
+                reasons[FAIL_COUNTER, counter][reason or "-"] += 1
             if authority is not None:
-                added[bucket, AUTHORITY_ALL, str(authority)] += 1
+                by_authority[bucket, authority] += 1
                 if reason in KEY_TROUBLE_REASONS:
                     added[bucket, AUTHORITY_KEY, str(authority)] += 1
                     added[bucket, AUTHORITY_KEY_CLIENT,
                           f"{authority}|{client_key(client)}"] += 1
                     reasons[AUTHORITY_KEY, str(authority)][reason or "-"] += 1
             if reason == "replayed":
-                replays.append((time, ref, authority, licence_type))
-            elif ref is not None and verdict != Verdict.UNREADABLE and signed:
+                replays.append((time, authority, status_ref, licence_type))
+            elif authority is not None and status_ref is not None and \
+                    verdict != Verdict.UNREADABLE and signed:
                 # only codes signed by their authority: a forger picks any reference
-                seen[ref] = Sighting(ref, time, self.place.counter_id, self.place.region,
-                                     self.place.latitude, self.place.longitude)
+                latest[authority, status_ref] = time
+        for (bucket, authority), n in by_authority.items():
+            added[bucket, AUTHORITY_ALL, str(authority)] += n
+        place = self.place
+        ref_key = self.ref_key
+        seen: dict[str, SightingRow] = {}
+        for (authority, status_ref), time in latest.items():
+            key = ref_key(authority, status_ref)
+            seen[key] = (key, time, counter, place.region, place.latitude, place.longitude)
         looked_up: dict[tuple[int, str], set[tuple[int, bytes]]] = defaultdict(set)
         for time, client, authority, status_ref in lookups:
             looked_up[time // COUNT_BUCKET, client_key(client)].add((authority, status_ref))
-        for (bucket, client_key), refs in looked_up.items():
-            added[bucket, LOOKUP_CLIENT, client_key] += len(refs)
+        for (bucket, who), refs in looked_up.items():
+            added[bucket, LOOKUP_CLIENT, who] += len(refs)
 
-        store = self.store
-        store.add_counts(added)
-        store.add_sightings(list(seen.values()))
+        prune = None
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_INTERVAL:
             self._pruned_at = now
-            store.prune(counts_before=now - 2 * s.burst_window,
-                        sightings_before=now - s.clone_window)
+            prune = (now - 2 * s.burst_window, now - s.clone_window)
+        self.store.record(added, list(seen.values()), prune=prune)
+        store = self.store
 
         raised: list[Alert] = []
         since = now - s.burst_window
@@ -216,7 +236,9 @@ class AlertMonitor:
                         "clients": clients,
                         "window_seconds": s.burst_window,
                         "reasons": reason_counts(reasons[AUTHORITY_KEY, authority])})
-        for time, ref, authority, licence_type in replays:
+        for time, authority, status_ref, licence_type in replays:
+            ref = None if authority is None or status_ref is None \
+                else self.ref_key(authority, status_ref)
             raised += self._raise(now, AlertKind.REPLAYED_CODE, ref or "-", {
                 "ref": ref, "counter": self.place.counter_id, "time": time,
                 "licence_type": licence_type, "authority": authority})
@@ -224,14 +246,15 @@ class AlertMonitor:
             raised += self._clones(now, seen)
         return raised
 
-    def _clones(self, now: int, seen: dict[str, Sighting]) -> list[Alert]:
+    def _clones(self, now: int, seen: dict[str, SightingRow]) -> list[Alert]:
         s = self.settings
         earlier: dict[str, list[Sighting]] = defaultdict(list)
-        for other in self.store.sightings_elsewhere(seen, self.place.counter_id,
-                                                    since=now - s.clone_window):
-            earlier[other.ref].append(other)
+        for row in self.store.sightings_elsewhere(seen, self.place.counter_id,
+                                                  since=now - s.clone_window):
+            earlier[row[0]].append(Sighting(*row))
         raised: list[Alert] = []
-        for ref, here in seen.items():
+        for ref in [ref for ref in seen if ref in earlier]:  # most: seen here only
+            here = Sighting(*seen[ref])
             for other in earlier[ref]:
                 travel = impossible_travel(here, other, s)
                 if travel is not None:
@@ -241,9 +264,16 @@ class AlertMonitor:
 
     def _raise(self, now: int, kind: AlertKind, subject: str,
                evidence: dict[str, Any]) -> list[Alert]:
-        alert = self.store.raise_alert(time=now, kind=kind, subject=subject,
-                                       period=now // self.settings.repeat_after,
+        period = now // self.settings.repeat_after
+        if period != self._raised_period:
+            self._raised, self._raised_period = set(), period
+        # A subject past its threshold is met again at every flush of the period: its
+        # alert, once stored (by any replica), stays, so the store is asked once.
+        if (kind, subject) in self._raised:
+            return []
+        alert = self.store.raise_alert(time=now, kind=kind, subject=subject, period=period,
                                        evidence=evidence)
+        self._raised.add((kind, subject))
         if alert is None:
             return []
         log.warning("alert %s raised: %s (%s)", alert.id, kind, subject)
@@ -251,8 +281,9 @@ class AlertMonitor:
 
     # ------------------------------------------------------------------ pseudonyms
     def ref_key(self, authority: int, status_ref: bytes) -> str:
-        return blake2b(authority.to_bytes(4, "big") + status_ref, key=self._secret,
-                       digest_size=16, person=_REF_DOMAIN).hexdigest()
+        mac = self._ref_mac.copy()  # keyed once: a copy skips hashing the key block again
+        mac.update(authority.to_bytes(4, "big") + status_ref)
+        return mac.hexdigest()
 
     def client_key(self, client: str | None) -> str:
         return blake2b((client or "-").encode(), key=self._secret, digest_size=8,

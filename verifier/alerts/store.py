@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -78,7 +79,8 @@ sightings = Table(
     Column("latitude", Float),
     Column("longitude", Float),
     Index("alert_sightings_by_time", "time"))
-_SIGHTING_FIELDS = ("ref", "counter", "time", "region", "latitude", "longitude")
+_SIGHTING_FIELDS = ("ref", "time", "counter", "region", "latitude", "longitude")  # Sighting's
+_REF = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class Sighting:
     region: str | None
     latitude: float | None
     longitude: float | None
+
+
+# A sighting as the store writes and reads it: a plain tuple of Sighting's fields
+# (thousands per flush).
+SightingRow = tuple[str, int, str, "str | None", "float | None", "float | None"]
 
 
 class AlertStore:
@@ -164,18 +171,36 @@ class AlertStore:
                 alerts.c.id == alert_id)).scalar_one())
 
     # ------------------------------------------------------------------ observations
+    def record(self, added: Mapping[tuple[int, str, str], int], seen: Sequence[SightingRow],
+               *, prune: tuple[int, int] | None = None) -> None:
+        """One flush's writes in one transaction: adds to the per-minute counts ((bucket,
+        kind, subject) -> n), records each sighting as its licence's latest at its counter
+        and, when `prune` gives (counts_before, sightings_before), drops what has left the
+        windows. (One commit per flush rather than one per table: a commit is the dearest
+        statement on SQLite.)"""
+        with self.engine.begin() as connection:
+            if added:
+                rows = [{"bucket": b, "kind": k, "subject": s, "n": n}
+                        for (b, k, s), n in sorted(added.items())]
+                connection.execute(self._count_upsert(), rows)
+            if seen:
+                self._add_sightings(connection, seen)
+            if prune is not None:
+                counts_before, sightings_before = prune
+                connection.execute(delete(counts).where(
+                    counts.c.bucket < counts_before // COUNT_BUCKET))
+                connection.execute(delete(sightings).where(
+                    sightings.c.time < sightings_before))
+
     def add_counts(self, added: Mapping[tuple[int, str, str], int]) -> None:
         """Adds to the per-minute counts: (bucket, kind, subject) -> n."""
-        if not added:
-            return
-        rows = [{"bucket": b, "kind": k, "subject": s, "n": n}
-                for (b, k, s), n in sorted(added.items())]
+        self.record(added, ())
+
+    def _count_upsert(self) -> Any:
         insert = self._insert(counts)
-        statement = insert.on_conflict_do_update(
+        return insert.on_conflict_do_update(
             index_elements=[counts.c.bucket, counts.c.kind, counts.c.subject],
             set_={"n": counts.c.n + insert.excluded.n})
-        with self.engine.begin() as connection:
-            connection.execute(statement, rows)
 
     def totals(self, kind: str, subjects: Iterable[str], *, since: int) -> dict[str, int]:
         """Each subject's count of `kind` in the buckets from `since` on."""
@@ -199,12 +224,14 @@ class AlertStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def add_sightings(self, seen: Sequence[Sighting]) -> None:
-        """Records each sighting as its licence's latest at its counter. Thousands of rows
-        per flush: the SQL is compiled once and the rows go to the driver's executemany
-        as they are (SQLAlchemy's per-row parameter processing cost ten times the insert)."""
-        if not seen:
-            return
+    def add_sightings(self, seen: Sequence[SightingRow]) -> None:
+        """Records each sighting as its licence's latest at its counter."""
+        self.record({}, seen)
+
+    def _add_sightings(self, connection: Any, seen: Sequence[SightingRow]) -> None:
+        # Thousands of rows per flush: the SQL is compiled once and the rows go to the
+        # driver's executemany as they are (SQLAlchemy's per-row parameter processing cost
+        # ten times the insert), in key order so neighbouring rows share index pages.
         if self._sighting_sql is None:
             insert = self._insert(sightings).values(
                 {name: bindparam(name) for name in _SIGHTING_FIELDS})
@@ -214,34 +241,43 @@ class AlertStore:
                       if self.state.dialect == "sqlite"
                       else func.greatest(sightings.c.time, insert.excluded.time)})
             compiled = statement.compile(dialect=self.engine.dialect)
-            self._sighting_sql = (str(compiled), compiled.positiontup)
-        sql, order = self._sighting_sql
-        rows: list[Any] = [
-            {"ref": s.ref, "counter": s.counter, "time": s.time, "region": s.region,
-             "latitude": s.latitude, "longitude": s.longitude} for s in seen]
-        if order is not None:  # a positional paramstyle (SQLite's qmark)
-            rows = [tuple(row[name] for name in order) for row in rows]
-        with self.engine.begin() as connection:
-            connection.exec_driver_sql(sql, rows)
+            order = compiled.positiontup
+            # a positional paramstyle (SQLite's qmark) takes the fields in its own order
+            arrange = None if order is None else \
+                itemgetter(*(_SIGHTING_FIELDS.index(name) for name in order))
+            self._sighting_sql = (str(compiled), arrange)
+        sql, arrange = self._sighting_sql
+        rows: list[Any] = sorted(seen, key=_REF)
+        if arrange is None:  # a named paramstyle (psycopg's pyformat)
+            rows = [dict(zip(_SIGHTING_FIELDS, row, strict=True)) for row in rows]
+        else:
+            rows = list(map(arrange, rows))
+        connection.exec_driver_sql(sql, rows)
 
-    def sightings_elsewhere(self, refs: Iterable[str], counter: str, *,
-                            since: int) -> list[Sighting]:
-        """Sightings of these licences at counters other than `counter` since `since`."""
-        out: list[Sighting] = []
+    def sightings_elsewhere(self, refs: Collection[str], counter: str, *,
+                            since: int) -> list[SightingRow]:
+        """Sightings of these licences at counters other than `counter` since `since`, as
+        rows of Sighting's fields. One statement for the whole
+        batch, its references passed as one parameter (a JSON array to SQLite's json_each,
+        an array to PostgreSQL's ANY): thousands of bound parameters cost more to send
+        than the index lookups they ask for."""
+        if not refs:
+            return []
+        columns = ", ".join(_SIGHTING_FIELDS)
+        if self.state.dialect == "postgresql":
+            sql = (f"SELECT {columns} FROM alert_sightings "
+                   "WHERE ref = ANY(%s) AND counter <> %s AND time >= %s")
+            params: tuple[Any, ...] = (list(refs), counter, since)
+        else:
+            sql = (f"SELECT {columns} FROM alert_sightings "
+                   "WHERE ref IN (SELECT value FROM json_each(?)) AND counter <> ? "
+                   "AND time >= ?")
+            params = (json.dumps(list(refs)), counter, since)
         with self.engine.connect() as connection:
-            for part in _chunks(sorted(set(refs))):
-                query = select(sightings).where(and_(
-                    sightings.c.ref.in_(part), sightings.c.counter != counter,
-                    sightings.c.time >= since))
-                out.extend(Sighting(r.ref, r.time, r.counter, r.region, r.latitude,
-                                    r.longitude) for r in connection.execute(query))
-        return out
+            return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
 
     def prune(self, *, counts_before: int, sightings_before: int) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(delete(counts).where(
-                counts.c.bucket < counts_before // COUNT_BUCKET))
-            connection.execute(delete(sightings).where(sightings.c.time < sightings_before))
+        self.record({}, (), prune=(counts_before, sightings_before))
 
 
 def _alert(row: Any) -> Alert:
