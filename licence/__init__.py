@@ -37,6 +37,7 @@ from .errors import (
 from .licence import Batch, Licence, LicenceItem, RootHeader, SignedRoot, build_batch
 from .presentation import Presentation, compressed_public_key, present
 from .schema import Schema, load_schema
+from .signer import KeySigner, Signer
 
 __all__ = [
     "ES256",
@@ -48,6 +49,7 @@ __all__ = [
     "ElicenceError",
     "ExpiredError",
     "FieldError",
+    "KeySigner",
     "Licence",
     "LicenceError",
     "LicenceItem",
@@ -60,6 +62,7 @@ __all__ = [
     "SchemaError",
     "SignatureError",
     "SignedRoot",
+    "Signer",
     "Sm2PrivateKey",
     "Sm2PublicKey",
     "Suite",

@@ -24,6 +24,7 @@ from .errors import DecodeError, LicenceError, LimitError, ProofError, SchemaErr
 from .limits import MAX_CLAIMS, MAX_PROOF_DEPTH
 from .qr import LICENCE_PREFIX, encode_text
 from .schema import Claims, ClaimSpec, Schema, days_to_date, load_schema
+from .signer import Signer, as_signer
 
 # Wire keys of a licence map (ELC1 payload). Keys are API: add, never reuse.
 K_PROTECTED, K_SIGNATURE, K_INDEX, K_PROOF = 1, 2, 3, 4
@@ -386,12 +387,13 @@ class Batch:
         return b"".join(r.root for r in self.roots)
 
 
-def build_batch(authority: int, key_id: int, private_key: _suites.PrivateKey,
+def build_batch(authority: int, key_id: int, signer: Signer | _suites.PrivateKey,
                 licence_type: int, issued_at: int,
                 items: Sequence[LicenceItem | tuple[Any, ...]], *,
                 random_bytes: Callable[[int], bytes] = os.urandom,
                 region: str = "") -> Batch:
-    """Commits to every item's claims, builds the ≤16 subtrees and signs their roots.
+    """Commits to every item's claims, builds the ≤16 subtrees and has `signer` sign
+    their roots (one signature per subtree, however many licences).
 
     `items` hold claims already normalised by Schema.validate. `random_bytes` supplies the
     per-licence salt seeds (tests pass a deterministic source). `region` is the scope region
@@ -399,10 +401,11 @@ def build_batch(authority: int, key_id: int, private_key: _suites.PrivateKey,
     (and of the QR); one outside it is refused. The key's suite (ES256 or SM2 with SM3)
     fixes the signature and the hash of every digest, node and salt.
     """
-    suite = _suites.suite_of_key(private_key)
-    new = suite.new
     schema = load_schema(licence_type)
     names = set(schema.by_name)
+    signer = as_signer(signer)
+    suite = signer.suite
+    new = suite.new
     entries = [LicenceItem(*item) for item in items]
     ranges = batch_tree.split(len(entries))
     seeds = random_bytes(NODE_BYTES * len(entries))
@@ -435,8 +438,7 @@ def build_batch(authority: int, key_id: int, private_key: _suites.PrivateKey,
         header = RootHeader(authority, key_id, licence_type, issued_at, len(r), suite.alg)
         protected = header.encode()
         root = tree[-1][0]
-        signature = _suites.sign(private_key,
-                                 _cose.sig_structure(protected, _cose.LICENCE_CONTEXT, root))
+        signature = signer.sign(_cose.sig_structure(protected, _cose.LICENCE_CONTEXT, root))
         roots.append(SignedRoot(root, header, protected, signature))
         for j, i in enumerate(r):
             e = entries[i]

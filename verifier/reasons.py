@@ -247,6 +247,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This live code was already used (a copy or screenshot?); ask the holder to show a new "
         "one from their wallet.",
         "该动态二维码已被使用过（可能是复制或截图），请持证人在电子钱包中重新出示。"),
+    # -- acceptance (verifier.counter_policy): the licence is genuine, the counter declines
+    "accepted_here": ("This counter accepts this kind of licence from this authority.",
+                      "本柜台受理该机关签发的此类证照。"),
+    "licence_type_not_accepted": (
+        "Genuine, but this counter does not accept this kind of licence ({type}); direct the "
+        "holder to a counter that handles it.",
+        "证照真实有效，但本柜台不受理此类证照（{type_zh}），请引导持证人前往相应柜台办理。"),
+    "issuer_not_accepted": (
+        "Genuine, but this counter does not accept licences issued by {authority} (region "
+        "{region}); direct the holder to a counter that handles them.",
+        "证照真实有效，但本柜台不受理 {authority}（地区 {region}）签发的证照，"
+        "请引导持证人前往相应柜台办理。"),
 }
 
 

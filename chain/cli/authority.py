@@ -19,6 +19,7 @@ from chain.cli.context import (
     report_proposal,
     role_account,
 )
+from chain.cli.pkcs11_options import check_token_options, token_options, unlock_token
 from chain.installation import Installation
 from chain.registry import Registry
 from licence import (
@@ -163,18 +164,45 @@ def propose_for(installation: Installation, member: str, ident: str,
 @click.option("--valid-until", metavar="DATE", help="End of validity (default: in 5 years).")
 @ALGORITHM
 @AS_KEYS
+@token_options
 @pass_installation
 def add_key(installation: Installation, ident: str, valid_from: str | None, valid_until: str | None,
-            algorithm: str, sender: str | None) -> None:
-    """Create a signing key (ES256 on P-256, or SM2 with SM3; stored encrypted) and register
-    it on chain."""
+            algorithm: str, sender: str | None, module: str | None,
+            token: str | None) -> None:
+    """Create a signing key (ES256 on P-256, or SM2 with SM3; stored encrypted, or made
+    inside a PKCS#11 token with --pkcs11, P-256 only) and register it on chain."""
+    check_token_options(module, token)
+    token_key_suite(module, algorithm)
     start = parse_time(valid_from)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(start, dt.UTC) + KEY_LIFETIME)
     with command_errors():
-        key_id = register_new_key(installation, ident, start, end, sender, algorithm)
+        if module:
+            unlock_token(installation)
+        key_id = register_new_key(installation, ident, start, end, sender, algorithm,
+                                  token=(module, token) if module and token else None)
+    where = (f"made in token {token!r}, referenced by" if module else "stored encrypted as")
     click.echo(f"Key {key_id} of {ident} registered ({SUITE_NAMES[algorithm].label}), valid "
-               f"{format_time(start)} to {format_time(end)}; stored encrypted as "
+               f"{format_time(start)} to {format_time(end)}; {where} "
                f"keys/signing/{key_file(ident, key_id)}.json")
+
+
+@authority.command("add-account")
+@click.argument("name", metavar="NAME")
+@token_options
+@pass_installation
+def add_account(installation: Installation, name: str, module: str | None,
+                token: str | None) -> None:
+    """Make a chain account inside a PKCS#11 token (e.g. CN-31-DMV-anchor before `authority
+    add`): the token signs its transactions and never lets the key out."""
+    check_token_options(module, token)
+    if not module or not token:
+        raise click.UsageError("add-account makes an account in a token: give --pkcs11 MODULE "
+                               "--token LABEL (key files are made by `authority add`).")
+    with command_errors():
+        unlock_token(installation)
+        account = installation.keystore.create_token_account(name, module, token)
+    click.echo(f"Account {name} ({account.address}) made in token {token!r}; referenced by "
+               f"keys/accounts/{name}.json")
 
 
 @authority.command("rotate-key")
@@ -184,24 +212,31 @@ def add_key(installation: Installation, ident: str, valid_from: str | None, vali
 @click.option("--algorithm", type=click.Choice(list(SUITE_NAMES)), default=None,
               help="Signature suite of the new key (default: that of the newest current key).")
 @AS_KEYS
+@token_options
 @pass_installation
 def rotate_key(installation: Installation, ident: str, valid_until: str | None,
-               algorithm: str | None, sender: str | None) -> None:
+               algorithm: str | None, sender: str | None, module: str | None,
+               token: str | None) -> None:
     """Register a new signing key and end the validity of the current ones (within half a
     minute, once the chain has recorded the change).
 
     Licences anchored while an old key was valid stay valid.
     """
+    check_token_options(module, token)
     now = parse_time(None)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(now, dt.UTC) + KEY_LIFETIME)
     with command_errors():
+        if module:
+            unlock_token(installation)
         contract = installation.registry(sender or role_account(ident, Role.KEYS))
         number = installation.authority_number(contract, ident)
         current = [k for k in _keys(contract, number)
                    if k.valid_from <= now < k.valid_until and not k.compromised_at]
         if algorithm is None:
             algorithm = _suite_name(current[-1].public_key) if current else "es256"
-        key_id = register_new_key(installation, ident, now, end, sender, algorithm)
+        token_key_suite(module, algorithm)
+        key_id = register_new_key(installation, ident, now, end, sender, algorithm,
+                                  token=(module, token) if module and token else None)
         # The keys account may not end a validity before the block that records it (only
         # the council may), so the old keys end a short margin after the chain's time.
         chain_now = int(installation.w3.eth.get_block("latest")["timestamp"])
@@ -289,18 +324,30 @@ def key_file(ident: str, key_id: int) -> str:
     return f"{ident}-{key_id}"
 
 
+def token_key_suite(module: str | None, algorithm: str) -> None:
+    """Refuses SM2 in a token: PKCS#11 defines no SM2 mechanism, so token keys are P-256."""
+    if module and algorithm != "es256":
+        raise click.UsageError("A PKCS#11 token holds P-256 (ES256) keys only: leave out "
+                               "--pkcs11 for an SM2 key file, or use --algorithm es256.")
+
+
 def register_new_key(installation: Installation, ident: str, valid_from: int, valid_until: int,
-                     sender: str | None, algorithm: str = "es256") -> int:
-    """Creates the key file first, then registers its public key, so a registered key
-    always has its private half on disk. The key number is predicted from the chain and
-    checked against the KeyAdded event."""
+                     sender: str | None, algorithm: str = "es256", *,
+                     token: tuple[str, str] | None = None) -> int:
+    """Creates the key file (or the key in `token`, a module and a token label) first, then
+    registers its public key, so a registered key always has its private half at hand. The
+    key number is predicted from the chain and checked against the KeyAdded event."""
     contract = installation.registry(sender or role_account(ident, Role.KEYS))
     number = installation.authority_number(contract, ident)
     expected = contract.authority(number).key_count + 1
     name = key_file(ident, expected)
-    key = installation.keystore.create_signing_key(name, SUITE_NAMES[algorithm])
+    if token is None:
+        public = encoded_public_key(
+            installation.keystore.create_signing_key(name, SUITE_NAMES[algorithm]))
+    else:
+        public = installation.keystore.create_token_signing_key(name, *token).public_key
     try:
-        result = contract.add_key(encoded_public_key(key), valid_from, valid_until)
+        result = contract.add_key(public, valid_from, valid_until)
     except Exception:
         installation.keystore.remove_signing_key(name)
         raise

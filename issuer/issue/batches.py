@@ -8,18 +8,14 @@ from issuer.authority import IssuingAuthority
 from issuer.issue.rows import Row
 from issuer.issue.saving import BatchOwner
 from issuer.issue.signing import SignedBatch, SigningSetup, init_worker, sign_batch
-from licence import SM2_SM3, encoded_public_key, private_scalar, suite_of_key
 
 
 def signing_setup(authority: IssuingAuthority, licence_type: int,
                   store_url: str | None = None) -> SigningSetup:
-    key = authority.signing_key
-    sm2 = suite_of_key(key) is SM2_SM3
-    return SigningSetup(authority.number, authority.key.key_id, private_scalar(key),
-                        licence_type, authority.id, authority.claim_secret, store_url,
-                        authority.record.regions_for(licence_type),
-                        encoded_public_key(key) if sm2 else b"")
-
+    return SigningSetup(authority.number, authority.key.key_id, authority.signing_key,
+                        licence_type,
+                        authority.id, authority.claim_secret, store_url,
+                        authority.record.regions_for(licence_type))
 
 
 def sign_here(authority: IssuingAuthority, licence_type: int, rows: list[Row],

@@ -2,8 +2,10 @@
 signed subtree roots, as plain records the store can take (and the problems of rows that
 do not validate).
 
-Each worker holds the authority's signing key for the run (handed over once, at start-up)
-and does everything CPU-bound for its batch; the main process only stores and anchors.
+Each worker holds the authority's signer for the run (handed over once, at start-up: a
+key file's key, or where a token key lives and its PIN, the worker then opening its own
+session) and does everything CPU-bound for its batch; the main process only stores and
+anchors.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from issuer.issue.rows import Row, RowProblem
 from issuer.issue.saving import BatchOwner, SignedBatch, SignedLicence, store_batch
 from issuer.issue.validation import check_row, number_field
 from issuer.store import Store
-from licence import ES256, SM2_SM3, LicenceItem, build_batch, load_schema, private_key_from_scalar
+from licence import LicenceItem, build_batch, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
+from licence.signer import Signer
 
 _worker: dict = {}
 
@@ -32,7 +35,7 @@ _worker: dict = {}
 class SigningSetup:
     authority_number: int
     key_id: int
-    private_value: int  # the private scalar (P-256 or SM2); lives only in worker memory
+    signer: Signer  # a key file's key lives only in worker memory; a token's stays inside
     licence_type: int
     authority_id: str
     claim_secret: bytes  # claim codes are derived in the workers too
@@ -40,7 +43,6 @@ class SigningSetup:
     # The authority's scope regions for the type; () = not checked here (nationwide), as
     # for tests signing without a registry.
     scope_regions: tuple[str, ...] = ()
-    sm2_public_key: bytes = b""  # set for an SM2 key: GmSSL signs with both halves
 
     @property
     def scopes(self) -> Scopes:
@@ -101,8 +103,7 @@ def sign_and_store(sequence: int, rows: list[Row], issued_at: int, claim_expires
 
 def init_worker(setup: SigningSetup) -> None:
     _worker["setup"] = setup
-    suite = SM2_SM3 if setup.sm2_public_key else ES256
-    _worker["key"] = private_key_from_scalar(suite, setup.private_value, setup.sm2_public_key)
+    _worker["key"] = setup.signer
     _worker["schema"] = load_schema(setup.licence_type)
 
 

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from eth_account.signers.local import LocalAccount
 from web3 import EthereumTesterProvider, Web3
 
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
-from chain.records import Scope
-from chain.registry import Registry
 from licence import (
     SM2_SM3,
     Licence,
@@ -32,10 +29,11 @@ from licence import (
 )
 from licence.vocabulary import StatusCode
 from tests.support.facts import DRIVING
+from tests.support.world import DMV, deploy_one_council
 from verifier import Verifier
 
 from ..licence.licence_testdata import DRIVING_ROW, counter_bytes
-from .world import ALL_ROLES, DAY, WAIT, YEAR, _accounts, private_key, ref
+from .world import DAY, YEAR, _accounts, private_key, ref
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -53,9 +51,8 @@ class SuiteWorld:
 def suites(tmp_path_factory: pytest.TempPathFactory) -> SuiteWorld:
     w3 = Web3(EthereumTesterProvider())
     council, account = _accounts(w3, 2)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=WAIT)
-    _register(registry, account)
-    dmv = registry.as_account(account)
+    deployment = deploy_one_council(w3, council, [(DMV, account)])
+    registry, deployed, (dmv,) = deployment.registry, deployment.deployed, deployment.authorities
     t0 = int(w3.eth.get_block("latest")["timestamp"])
     es256, sm2 = private_key("suite-es256"), generate_private_key(SM2_SM3)
     dmv.add_key(encoded_public_key(es256), t0 - DAY, t0 + 10 * YEAR)  # key 1: ES256
@@ -97,12 +94,6 @@ def suites(tmp_path_factory: pytest.TempPathFactory) -> SuiteWorld:
         indexer.close()
     qr["sm2_copy_revoked_live"] = present(revoked_batch.licences[0], None, device, now).to_qr()
     return SuiteWorld(path, now, qr, bound_batch.licences[0], device)
-
-
-def _register(registry: Registry, account: LocalAccount) -> None:
-    registry.propose(registry.action_register_authority(
-        "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        scopes=[Scope(DRIVING, "31")], accounts=[(account.address, ALL_ROLES)]))
 
 
 CASES = [
