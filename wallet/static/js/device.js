@@ -4,7 +4,7 @@
 import * as f from "./format.js";
 import { nowSeconds } from "./display.js";
 import { keys } from "./store.js";
-import { ES256, SUITES } from "./suites.js";
+import { ES256, SuiteError, SUITES } from "./suites.js";
 
 // H(0x04 ‖ compressed key) per suite name: what a licence bound to this wallet carries (an
 // SM2 authority's licence hashes the same P-256 device key with SM3).
@@ -21,7 +21,14 @@ export async function ownKey(create = false) {
   }
   if (record && !digests) {
     digests = new Map();
-    for (const suite of SUITES) digests.set(suite, await f.deviceDigest(record.compressed, suite));
+    for (const suite of SUITES) {
+      try {
+        digests.set(suite, await f.deviceDigest(record.compressed, suite));
+      } catch (e) {
+        // Without the SM2 bundle, ES256 licences still work; SM2 cards show as not bound.
+        if (!(e instanceof SuiteError)) throw e;
+      }
+    }
   }
   return record;
 }
