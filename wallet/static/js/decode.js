@@ -12,6 +12,7 @@ import {
   base45Decode, cborDecode, cborEncode, concat, deviceDigest, equalBytes, FormatError, K,
   LICENCE_PREFIX, NODE_BYTES, PRESENTATION_PREFIX,
 } from "./format.js";
+import { suiteOfAlg } from "./suites.js";
 
 // licence/limits.py, value for value (tests/wallet/test_vectors_js.py compares them).
 export const LIMITS = Object.freeze({
@@ -26,7 +27,6 @@ const MIN_DAYS = -719162; // date.min .. date.max as days since 1970, as Python 
 const MAX_DAYS = 2932896;
 const ZLIB_FIRST_BYTE = 0x78;
 const HEADER = { alg: 1, kid: 4, private: -65537 };
-const ES256 = -7;
 const REQUIRED = [K.protected, K.signature, K.index, K.proof, K.statusRef, K.validFrom,
   K.validUntil, K.claims];
 const ALLOWED = [...REQUIRED, K.device, K.seed, K.salts, K.multiproof, K.region];
@@ -212,8 +212,9 @@ export function parseHeader(protectedBytes) {
   if (!intKeyedMap(m) || !keysAre(m, [HEADER.alg, HEADER.kid, HEADER.private])) {
     throw bad("The licence's signed header has unexpected fields.", "header_invalid");
   }
-  if (m.get(HEADER.alg) !== ES256) {
-    throw bad("The licence is signed with an unsupported algorithm (ES256 only).",
+  const suite = suiteOfAlg(m.get(HEADER.alg));
+  if (!suite) {
+    throw bad("The licence is signed with an unsupported algorithm (ES256 or SM2 only).",
       "algorithm_unsupported");
   }
   const kid = m.get(HEADER.kid);
@@ -230,7 +231,7 @@ export function parseHeader(protectedBytes) {
     throw bad("The licence's batch subtree is larger than the format allows.",
       "proof_too_deep");
   }
-  const header = { authority: uint(p.get(1), UINT32, "authority"),
+  const header = { suite, authority: uint(p.get(1), UINT32, "authority"),
     keyId: kid.reduce((n, b) => n * 256 + b, 0), licenceType: uint(p.get(2), 255, "licence type"),
     issuedAt: uint(p.get(3), UINT64, "issue time"), subtreeSize: Number(size) };
   if (header.keyId === 0 || header.authority === 0) {
@@ -367,7 +368,7 @@ export async function presentationFromBytes(data, schemaFor) {
     throw bad("The live code's licence must not carry a device digest.");
   }
   const licence = licenceFromMap(inner, schemaFor);
-  licence.deviceDigest = await deviceDigest(deviceKey);
+  licence.deviceDigest = await deviceDigest(deviceKey, licence.header.suite);
   return { licence, deviceKey, time, challenge, body, signature };
 }
 

@@ -4,8 +4,11 @@
 import * as f from "./format.js";
 import { nowSeconds } from "./display.js";
 import { keys } from "./store.js";
+import { ES256, SuiteError, SUITES } from "./suites.js";
 
-let digest = null; // H(0x04 ‖ compressed key): what a licence bound to this wallet carries
+// H(0x04 ‖ compressed key) per suite name: what a licence bound to this wallet carries (an
+// SM2 authority's licence hashes the same P-256 device key with SM3).
+let digests = null;
 
 /** The device key record, made now when `create` is set and there is none yet. */
 export async function ownKey(create = false) {
@@ -16,11 +19,23 @@ export async function ownKey(create = false) {
       compressed: await f.compressedKey(pair.publicKey), created: nowSeconds() };
     await keys.put(record);
   }
-  if (record && !digest) digest = await f.deviceDigest(record.compressed);
+  if (record && !digests) {
+    digests = new Map();
+    for (const suite of SUITES) {
+      try {
+        digests.set(suite, await f.deviceDigest(record.compressed, suite));
+      } catch (e) {
+        // Without the SM2 bundle, ES256 licences still work; SM2 cards show as not bound.
+        if (!(e instanceof SuiteError)) throw e;
+      }
+    }
+  }
   return record;
 }
 
-/** Whether a licence's device digest is this wallet's (call ownKey() first). */
-export function boundHere(deviceDigest) {
-  return digest !== null && deviceDigest instanceof Uint8Array && f.equalBytes(deviceDigest, digest);
+/** Whether a licence's device digest, in its suite's hash, is this wallet's (call ownKey()
+ * first). */
+export function boundHere(deviceDigest, suite = ES256) {
+  const own = digests?.get(suite);
+  return own !== undefined && deviceDigest instanceof Uint8Array && f.equalBytes(deviceDigest, own);
 }

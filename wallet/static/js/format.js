@@ -4,6 +4,8 @@
 // package byte for byte; tests/wallet/test_format_js.py cross-checks the two. Decoding
 // untrusted bytes with the format's limits is decode.js; the local checks are verify.js.
 
+import { ES256, suiteOfAlg } from "./suites.js";
+
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
 
@@ -241,31 +243,40 @@ export async function sha256(bytes) {
   return new Uint8Array(await subtle.digest("SHA-256", bytes));
 }
 
-/** H(x) = SHA-256(x)[0:16] */
-export async function h(...parts) {
-  return (await sha256(concat(...parts))).slice(0, NODE_BYTES);
+/** H(x) = SHA-256(x)[0:16] (ES256 licences). */
+export function h(...parts) {
+  return hs(ES256, ...parts);
+}
+
+/** H(x) = the suite's hash (SHA-256 or SM3) of x, first 16 bytes. */
+export async function hs(suite, ...parts) {
+  return (await suite.digest(concat(...parts))).slice(0, NODE_BYTES);
+}
+
+/** The suite a licence map's signed header names (ES256 when it names none we know: the
+ * decoder has already refused such a header). */
+export function suiteOfLicence(lic) {
+  const header = cborDecode(lic.get(K.protected));
+  return (header instanceof Map && suiteOfAlg(header.get(1))) || ES256;
 }
 
 const DOMAIN = { leaf: 0, batch: 1, claim: 2, claimNode: 3, device: 4 };
 const dom = (d) => Uint8Array.of(d);
 
-export function deviceDigest(compressedKey) {
-  return h(dom(DOMAIN.device), compressedKey);
+export function deviceDigest(compressedKey, suite = ES256) {
+  return hs(suite, dom(DOMAIN.device), compressedKey);
 }
 
-/** salt(k) = HMAC-SHA256(seed, cbor(k))[0:16] for every key, one imported HMAC key. */
-export async function deriveSalts(seed, keys) {
-  const hmac = await subtle.importKey("raw", seed, { name: "HMAC", hash: "SHA-256" }, false,
-    ["sign"]);
+/** salt(k) = HMAC-H(seed, cbor(k))[0:16] for every key, H the suite's hash. */
+export async function deriveSalts(seed, keys, suite = ES256) {
+  const hmac = await suite.hmacWith(seed);
   const out = [];
-  for (const k of keys) {
-    out.push(new Uint8Array(await subtle.sign("HMAC", hmac, cborEncode(k))).slice(0, NODE_BYTES));
-  }
+  for (const k of keys) out.push((await hmac(cborEncode(k))).slice(0, NODE_BYTES));
   return out;
 }
 
-export function claimDigest(key, value, salt) {
-  return h(dom(DOMAIN.claim), salt, cborEncode([key, value === undefined ? null : value]));
+export function claimDigest(key, value, salt, suite = ES256) {
+  return hs(suite, dom(DOMAIN.claim), salt, cborEncode([key, value === undefined ? null : value]));
 }
 
 // ------------------------------------------------------------------ claims tree (section 3)
@@ -275,25 +286,25 @@ function hasDisclosed(node, disclosed) {
   return hasDisclosed(node[0], disclosed) || hasDisclosed(node[1], disclosed);
 }
 
-async function treeHash(node, digests) {
+async function treeHash(node, digests, suite) {
   if (typeof node === "string") return digests.get(node);
-  return h(dom(DOMAIN.claimNode), await treeHash(node[0], digests),
-    await treeHash(node[1], digests));
+  return hs(suite, dom(DOMAIN.claimNode), await treeHash(node[0], digests, suite),
+    await treeHash(node[1], digests, suite));
 }
 
 /** Digest of every claim slot by name (absent optional claims digest null). */
-export async function leafDigests(schema, claims, seed) {
+export async function leafDigests(schema, claims, seed, suite = ES256) {
   const keys = schema.claims.map((c) => c.key);
-  const salts = await deriveSalts(seed, keys);
+  const salts = await deriveSalts(seed, keys, suite);
   const out = new Map();
   for (const [i, c] of schema.claims.entries()) {
-    out.set(c.name, await claimDigest(c.key, claims.get(c.key) ?? null, salts[i]));
+    out.set(c.name, await claimDigest(c.key, claims.get(c.key) ?? null, salts[i], suite));
   }
   return out;
 }
 
-export async function claimsRoot(schema, claims, seed) {
-  return treeHash(schema.tree, await leafDigests(schema, claims, seed));
+export async function claimsRoot(schema, claims, seed, suite = ES256) {
+  return treeHash(schema.tree, await leafDigests(schema, claims, seed, suite), suite);
 }
 
 /**
@@ -301,7 +312,7 @@ export async function claimsRoot(schema, claims, seed) {
  * (licence/claims_tree.py root_from_multiproof): claims_proof_invalid unless the proof has
  * exactly the nodes the tree's shape calls for.
  */
-export async function rootFromMultiproof(schema, disclosed, nodes) {
+export async function rootFromMultiproof(schema, disclosed, nodes, suite = ES256) {
   let used = 0;
   async function walk(node) {
     if (!hasDisclosed(node, disclosed)) {
@@ -312,7 +323,7 @@ export async function rootFromMultiproof(schema, disclosed, nodes) {
     }
     if (typeof node === "string") return disclosed.get(node);
     const left = await walk(node[0]);
-    return h(dom(DOMAIN.claimNode), left, await walk(node[1]));
+    return hs(suite, dom(DOMAIN.claimNode), left, await walk(node[1]));
   }
   const root = await walk(schema.tree);
   if (used !== nodes.length) {
@@ -322,10 +333,10 @@ export async function rootFromMultiproof(schema, disclosed, nodes) {
 }
 
 /** Hashes of the maximal subtrees without a disclosed leaf, depth first, left to right. */
-export async function multiproof(schema, digests, disclosed) {
+export async function multiproof(schema, digests, disclosed, suite = ES256) {
   const out = [];
   async function walk(node) {
-    if (!hasDisclosed(node, disclosed)) out.push(await treeHash(node, digests));
+    if (!hasDisclosed(node, disclosed)) out.push(await treeHash(node, digests, suite));
     else if (typeof node !== "string") {
       await walk(node[0]);
       await walk(node[1]);
@@ -337,16 +348,16 @@ export async function multiproof(schema, digests, disclosed) {
 
 // ------------------------------------------------------------------ leaf and batch proof
 
-export function leafHash(lic, claimsRootBytes, device) {
+export function leafHash(lic, claimsRootBytes, device, suite = ES256) {
   const leaf = new Map([[1, lic.get(K.statusRef)], [2, lic.get(K.validFrom)],
     [3, lic.get(K.validUntil)], [4, claimsRootBytes]]);
   if (device) leaf.set(5, device);
   // A licence narrower than its batch's scope region carries its own (docs/format.md §4).
   if (lic.has(K.region)) leaf.set(6, lic.get(K.region));
-  return h(dom(DOMAIN.leaf), cborEncode(leaf));
+  return hs(suite, dom(DOMAIN.leaf), cborEncode(leaf));
 }
 
-export async function rootFromProof(leaf, index, size, packed) {
+export async function rootFromProof(leaf, index, size, packed, suite = ES256) {
   let need = 0;
   for (let i = index, n = size; n > 1; i >>= 1, n = Math.ceil(n / 2)) if ((i ^ 1) < n) need++;
   if (!(index >= 0 && index < size)) {
@@ -361,7 +372,8 @@ export async function rootFromProof(leaf, index, size, packed) {
     if ((i ^ 1) < n) {
       const sib = packed.slice(pos, pos + NODE_BYTES);
       pos += NODE_BYTES;
-      node = await (i % 2 === 0 ? h(dom(DOMAIN.batch), node, sib) : h(dom(DOMAIN.batch), sib, node));
+      node = await (i % 2 === 0 ? hs(suite, dom(DOMAIN.batch), node, sib)
+        : hs(suite, dom(DOMAIN.batch), sib, node));
     }
   }
   return node;
@@ -426,11 +438,12 @@ export async function disclosureMap(lic, schema, names) {
   if (specs.length !== wanted.size) {
     throw new FormatError("A chosen claim is not in the licence.", "claim_unknown");
   }
-  const digests = await leafDigests(schema, claims, lic.get(K.seed));
-  const salts = await deriveSalts(lic.get(K.seed), specs.map((c) => c.key));
+  const suite = suiteOfLicence(lic);
+  const digests = await leafDigests(schema, claims, lic.get(K.seed), suite);
+  const salts = await deriveSalts(lic.get(K.seed), specs.map((c) => c.key), suite);
   out.set(K.claims, new Map(specs.map((c) => [c.key, claims.get(c.key)])));
   out.set(K.salts, concat(...salts));
-  const proof = await multiproof(schema, digests, wanted);
+  const proof = await multiproof(schema, digests, wanted, suite);
   if (proof.length) out.set(K.multiproof, concat(...proof));
   return out;
 }

@@ -11,7 +11,8 @@ export function readRecord(record) {
   const claims = lic.get(f.K.claims);
   const byName = new Map(schema.claims.map((c) => [c.name, c]));
   const value = (name) => claims.get(byName.get(name)?.key);
-  return { lic, schema, claims, value, boundHere: boundHere(lic.get(f.K.device)) };
+  return { lic, schema, claims, value, boundHere: boundHere(lic.get(f.K.device),
+    f.suiteOfLicence(lic)) };
 }
 
 /** The holder's name (a company's name for a licence that has one), family name first

@@ -11,30 +11,52 @@ import {
   rootFromMultiproof, rootFromProof,
 } from "./format.js";
 import { LIMITS } from "./decode.js";
+import { SuiteError } from "./suites.js";
 
 /** The claims root: from the seed (full licence) or from the disclosed claims, their
  * salts and the multiproof (a partial disclosure). */
 export async function claimsRoot(lic) {
-  if (lic.seed) return rootFromSeed(lic.schema, lic.claims, lic.seed);
+  const { suite } = lic.header;
+  if (lic.seed) return rootFromSeed(lic.schema, lic.claims, lic.seed, suite);
   const disclosed = new Map();
   for (const [key, value] of lic.claims) {
     const spec = lic.schema.claims.find((c) => c.key === key);
-    disclosed.set(spec.name, await claimDigest(key, value, lic.salts.get(key)));
+    disclosed.set(spec.name, await claimDigest(key, value, lic.salts.get(key), suite));
   }
-  return rootFromMultiproof(lic.schema, disclosed, lic.multiproof);
+  return rootFromMultiproof(lic.schema, disclosed, lic.multiproof, suite);
 }
 
 /** The signed subtree root this licence proves membership of. */
 export async function subtreeRoot(lic) {
-  const leaf = await leafHash(lic.map, await claimsRoot(lic), lic.deviceDigest);
-  return rootFromProof(leaf, lic.index, lic.header.subtreeSize, lic.proof);
+  const { suite } = lic.header;
+  const leaf = await leafHash(lic.map, await claimsRoot(lic), lic.deviceDigest, suite);
+  return rootFromProof(leaf, lic.index, lic.header.subtreeSize, lic.proof, suite);
 }
 
-/** The authority's signature over the subtree root; returns that root. */
+/** The authority's key as registered (33 bytes) → the verifying key of the licence's suite;
+ * a key of the other suite is refused (algorithm_mismatch), never tried. */
+export async function authorityKeyFor(lic, registered) {
+  try {
+    return await lic.header.suite.importKey(registered);
+  } catch (e) {
+    if (e instanceof SuiteError) throw new FormatError(e.message, e.reason);
+    throw e;
+  }
+}
+
+/** The authority's signature over the subtree root (`authorityKey` from authorityKeyFor);
+ * returns that root. */
 export async function verifySignature(lic, authorityKey) {
   const root = await subtreeRoot(lic);
   const tbs = licenceSigStructure(lic.map.get(K.protected), root);
-  if (!(await es256Verify(authorityKey, lic.map.get(K.signature), tbs))) {
+  let ok;
+  try {
+    ok = await lic.header.suite.verify(authorityKey, lic.map.get(K.signature), tbs);
+  } catch (e) {
+    if (e instanceof SuiteError) throw new FormatError(e.message, e.reason);
+    throw e;
+  }
+  if (!ok) {
     throw new FormatError("The authority's signature does not match: the licence was altered "
       + "or signed by another key.", "signature_invalid");
   }
@@ -44,7 +66,7 @@ export async function verifySignature(lic, authorityKey) {
 /** A wallet-bound copy is bound to this wallet's device key. */
 export async function checkBoundHere(lic, ownCompressedKey) {
   if (lic.deviceDigest === null || !equalBytes(lic.deviceDigest,
-    await deviceDigest(ownCompressedKey))) {
+    await deviceDigest(ownCompressedKey, lic.header.suite))) {
     throw new FormatError("The licence is bound to another device key.", "device_key_mismatch");
   }
 }

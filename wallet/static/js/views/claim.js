@@ -12,7 +12,7 @@ import { $, reporting, say } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { schemaFor } from "../schemas.js";
 import { licences } from "../store.js";
-import { verifyBoundLicence } from "../verify.js";
+import { authorityKeyFor, verifyBoundLicence } from "../verify.js";
 import { deviceLabel } from "./devices.js";
 import { renderCards } from "./licences.js";
 
@@ -66,7 +66,8 @@ async function claim(code) {
     return refused(t("claim_unchecked", { reason: explain(authorityKey, "claim_offline") }));
   }
   try {
-    await verifyBoundLicence(lic, key.compressed, authorityKey.key);
+    await verifyBoundLicence(lic, key.compressed,
+      await authorityKeyFor(lic, f.fromHex(authorityKey.body.public_key)));
   } catch (e) {
     if (e instanceof f.FormatError) return failedCheck(e);
     throw e;
@@ -85,16 +86,9 @@ async function claim(code) {
 const isKey = (b) => /^(0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(b.public_key);
 
 /** The authority's registered public key, read from the chain by the server, as an
- * outcome whose `key` is the imported CryptoKey. */
+ * outcome whose body.public_key is its hex; which suite it belongs to, and whether it is
+ * the licence's, is verify.js's check (authorityKeyFor). */
 async function readAuthorityKey(header) {
-  const answer = expecting(
+  return expecting(
     await getJson(`/wallet/api/key?authority=${header.authority}&key=${header.keyId}`), isKey);
-  if (answer.kind !== "ok") return answer;
-  try {
-    return { ...answer, key: await f.importPublicKey(f.fromHex(answer.body.public_key)) };
-  } catch (e) {
-    // WebCrypto's refusal of bytes that are no point on P-256: the answer is not a key.
-    if (e instanceof DOMException) return { kind: "unexpected", status: answer.status };
-    throw e;
-  }
 }
