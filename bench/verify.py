@@ -1,7 +1,12 @@
 """In-process verification speed: printed licences (warm and cold caches) and live codes.
 
 Run: .venv/bin/python bench/verify.py [--batches 20] [--batch-size 10000] [--samples 20000]
+                                       [--suites es256,sm2]
      → prints figures, writes bench/results/verify.json.
+
+With `--suites es256,sm2` (the default) the authority also holds an SM2 key and the same
+number of batches is signed with it; the SM2 rows (warm, cold, QR version) are printed next
+to the ES256 ones, which keep their labels and JSON keys.
 
 A registry on eth-tester with one driving-licence authority; `--batches` batches of
 `--batch-size` licences are signed (each split into 16 subtrees, so licences share signed
@@ -29,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import qrcode
 from cryptography.hazmat.primitives.asymmetric import ec
 from eth_account import Account
 from web3 import EthereumTesterProvider, Web3
@@ -39,7 +45,16 @@ from chain.indexer import Indexer
 from chain.records import Scope
 from chain.registry import MAX_REFS, Registry
 from chain.transactions import WaitPolicy
-from licence import LicenceItem, build_batch, compressed_public_key, load_schema, present
+from licence import (
+    SM2_SM3,
+    LicenceItem,
+    build_batch,
+    compressed_public_key,
+    encoded_public_key,
+    generate_private_key,
+    load_schema,
+    present,
+)
 from licence.vocabulary import Role, StatusCode
 from verifier import Verifier
 
@@ -72,14 +87,24 @@ def setup(options: argparse.Namespace, workdir: Path):  # type: ignore[no-untype
     key = ec.generate_private_key(ec.SECP256R1())
     dmv.add_key(compressed_public_key(key), now - 86_400, now + 10 * 365 * 86_400)
     claims = load_schema("driving").validate(ROW)
-    licences = []
+    signers = {"es256": (1, key)}
+    if "sm2" in options.suites:
+        sm2_key = generate_private_key(SM2_SM3)
+        dmv.add_key(encoded_public_key(sm2_key), now - 86_400, now + 10 * 365 * 86_400)
+        signers["sm2"] = (2, sm2_key)
+    by_suite: dict[str, list] = {}
     started = time.perf_counter()
-    for _ in range(options.batches):
-        items = [LicenceItem(claims, now - 86_400, now + 365 * 86_400, os.urandom(16))
-                 for _ in range(options.batch_size)]
-        batch = build_batch(1, 1, key, load_schema("driving").code, now, items)
-        dmv.anchor(load_schema("driving").code, "31", len(items), [r.root for r in batch.roots])
-        licences.extend(batch.licences)
+    for suite in options.suites:
+        key_id, signer = signers[suite]
+        by_suite[suite] = []
+        for _ in range(options.batches):
+            items = [LicenceItem(claims, now - 86_400, now + 365 * 86_400, os.urandom(16))
+                     for _ in range(options.batch_size)]
+            batch = build_batch(1, key_id, signer, load_schema("driving").code, now, items)
+            dmv.anchor(load_schema("driving").code, "31", len(items),
+                       [r.root for r in batch.roots])
+            by_suite[suite].extend(batch.licences)
+    licences = [lic for suite in options.suites for lic in by_suite[suite]]
     issue_seconds = time.perf_counter() - started
     device = ec.generate_private_key(ec.SECP256R1())
     bound_batch = build_batch(1, 1, key, load_schema("driving").code, now, [LicenceItem(
@@ -93,7 +118,7 @@ def setup(options: argparse.Namespace, workdir: Path):  # type: ignore[no-untype
     indexer = Indexer(path, registry, start_block=deployed.block_number)
     indexer.sync(now=now)
     indexer.close()
-    return licences, path, now, issue_seconds, (bound_batch.licences[0], device)
+    return by_suite, path, now, issue_seconds, (bound_batch.licences[0], device)
 
 
 def timed(verifier_for, texts: list[str], now: int):  # type: ignore[no-untyped-def]
@@ -142,6 +167,13 @@ def live_with_challenge(index, bound, device, now: int, count: int,  # type: ign
     return figures(wall, cpu), verdicts
 
 
+def qr_version(text: str) -> int:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text, optimize=0)
+    code.make(fit=True)
+    return code.version
+
+
 def _ms(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(len(values) * q))] * 1e3, 4)
 
@@ -169,19 +201,26 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--cold", type=int, default=1_000)
     parser.add_argument("--live", type=int, default=2_000)
+    parser.add_argument("--suites", type=lambda v: v.split(","), default=["es256", "sm2"],
+                        help="signature suites to measure, es256 first (default es256,sm2)")
     options = parser.parse_args()
+    if options.suites[0] != "es256" or not set(options.suites) <= {"es256", "sm2"}:
+        parser.error("--suites is es256 or es256,sm2")
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
-        licences, path, now, issue_seconds, (bound, device) = setup(options, Path(tmp))
-        print(f"issued and anchored {len(licences)} licences in {options.batches} batches "
+        by_suite, path, now, issue_seconds, (bound, device) = setup(options, Path(tmp))
+        count = sum(len(v) for v in by_suite.values())
+        print(f"issued and anchored {count} licences in {options.batches} batches per suite "
               f"({issue_seconds:.1f} s)")
-        sample = rng.sample(licences, min(options.samples, len(licences)))
-        texts = [lic.to_qr() for lic in sample]
-        count = len(licences)
-        del licences, sample  # a counter's process does not hold 200,000 licences: the
-        gc.collect()  # garbage collector should not keep scanning the bench's setup data
+        texts_of = {}
+        for suite, licences in by_suite.items():
+            sample = rng.sample(licences, min(options.samples, len(licences)))
+            texts_of[suite] = [lic.to_qr() for lic in sample]
+        del by_suite, licences, sample  # a counter's process does not hold 200,000 licences:
+        gc.collect()  # the garbage collector should not keep scanning the bench's setup data
         gc.freeze()
         index = LicenceIndex(path)
+        texts = texts_of["es256"]
 
         shared = Verifier(index)
         for text in texts[:200]:  # warm-up: imports, schema and statement caches
@@ -193,6 +232,23 @@ def main() -> None:
         wall, cpu, _ = timed(lambda: Verifier(index), texts[: options.cold], now)
         cold = figures(wall, cpu)
         print(show("printed, cold caches", cold))
+        per_suite = {"es256": {"printed_warm": warm, "printed_cold": cold,
+                               "qr_version_M": max(qr_version(t) for t in texts[:100])}}
+        if "sm2" in texts_of:
+            sm2_texts = texts_of["sm2"]
+            for text in sm2_texts[:200]:
+                shared.verify(text, now=now)
+            wall, cpu, sm2_verdicts = timed(lambda: shared, sm2_texts, now)
+            sm2_warm = figures(wall, cpu)
+            print(show("SM2 printed, warm caches", sm2_warm), sm2_verdicts)
+            wall, cpu, _ = timed(lambda: Verifier(index), sm2_texts[: options.cold], now)
+            sm2_cold = figures(wall, cpu)
+            print(show("SM2 printed, cold caches", sm2_cold))
+            per_suite["sm2"] = {"printed_warm": sm2_warm, "printed_cold": sm2_cold,
+                                "warm_verdicts": sm2_verdicts,
+                                "qr_version_M": max(qr_version(t) for t in sm2_texts[:100])}
+        print("QR version at M (largest of 100 full licences): " + ", ".join(
+            f"{s} {f['qr_version_M']}" for s, f in per_suite.items()))
 
         # One bound licence, many fresh presentations of it: each carries a new device
         # signature, so this measures the per-scan cost of a live code.
@@ -214,7 +270,7 @@ def main() -> None:
         "batch_size": options.batch_size, "samples": len(texts), "cold_samples": options.cold,
         "printed_warm": warm, "printed_cold": cold, "live": live,
         "live_challenge": challenged, "live_challenge_p50_bar_ms": LIVE_P50_BAR_MS,
-        "live_challenge_verdicts": challenged_verdicts,
+        "live_challenge_verdicts": challenged_verdicts, "suites": per_suite,
         "warm_verdicts": warm_verdicts,
         "p50_bar_ms": P50_BAR_MS, "rate_bar_per_second": RATE_BAR,
         "meets_bars_cpu_time": warm["cpu_p50_ms"] <= P50_BAR_MS

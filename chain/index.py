@@ -13,6 +13,7 @@ What a verifier needs for scopes and council decisions (docs/decisions/0111-inde
     index.suspensions(authority)               # the history, with grace dates
     index.withdrawn_batch(authority, root)     # WithdrawnBatch | None
     index.status_history(authority, ref, root) # every StatusEvent naming it (staff traces)
+    index.successions(authority, ref)          # the refs it replaced / that replaced it
 """
 
 from __future__ import annotations
@@ -211,6 +212,23 @@ class LicenceIndex:
                                    by_council))
         return out
 
+    def successions(self, authority: int, ref: bytes) -> tuple[list[bytes], list[bytes]]:
+        """(the refs `ref` replaced, the refs that replaced `ref`), from the authority's
+        SUPERSEDED events (refs and successors pair up by position), oldest first."""
+        rows = self._db.execute(
+            "SELECT refs, successors FROM status_events WHERE authority = ? AND status = ? "
+            "ORDER BY block, log_index", (authority, int(StatusCode.SUPERSEDED))).fetchall()
+        replaced: list[bytes] = []
+        replaced_by: list[bytes] = []
+        for refs, successors in rows:
+            pairs = zip(_refs(bytes(refs)), _refs(bytes(successors)), strict=False)
+            for old, new in pairs:
+                if new == ref:
+                    replaced.append(old)
+                if old == ref:
+                    replaced_by.append(new)
+        return replaced, replaced_by
+
     def _council_status_actions(self) -> list[tuple[int, bytes]]:
         """(block executed, action) of executed council proposals that changed statuses."""
         from eth_utils import keccak
@@ -404,3 +422,7 @@ def suspension_from(history: Sequence[tuple[int, bool, int]], when: int) -> Susp
             since = time_ if since is None else since
             grace = grace_until
     return None if since is None else SuspensionInfo(since, grace)
+
+
+def _refs(packed: bytes) -> list[bytes]:
+    return [packed[i:i + 16] for i in range(0, len(packed), 16)]

@@ -93,22 +93,28 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
     every verdict can be seen. Returns the report entries the demo points at (the valid
     one with its claim code, from claim-codes.csv)."""
     reused = []
-    for authority, kind in (("CN-31-DMV", "driving"), ("CN-32-AMR", "business")):
-        if (out / kind / CLAIM_CODES).exists():
-            reused.append(kind)
+    # The third, Guangdong's traffic police, shows a licence from another province at the
+    # same counter (跨省通办): valid, unless a counter's policy narrows what it accepts.
+    for authority, kind, folder in (("CN-31-DMV", "driving", "driving"),
+                                    ("CN-32-AMR", "business", "business"),
+                                    ("CN-44-DMV", "driving", "driving-44")):
+        if (out / folder / CLAIM_CODES).exists():
+            reused.append(folder)
         else:  # a run of an older version left no claim-codes.csv: `issue` writes it now
-            private_folder(out / kind)  # the demo's own folder, maybe from an older run
+            private_folder(out / folder)  # the demo's own folder, maybe from an older run
             run("issue", "--authority", authority, "--type", kind,
-                "--input", str(DEMO_DATA / f"{kind}.csv"), "--out", str(out / kind))
+                "--input", str(DEMO_DATA / f"{folder}.csv"), "--out", str(out / folder))
     if reused:
-        click.echo(f"Reusing the {' and '.join(reused)} licences issued by an earlier run "
+        click.echo(f"Reusing the {', '.join(reused)} licences issued by an earlier run "
                    f"(in {out}): none issued again.", err=True)
     driving = json.loads((out / "driving" / REPORT).read_text("utf-8"))["licences"]
     business = json.loads((out / "business" / REPORT).read_text("utf-8"))["licences"]
     codes = {row["licence_number"]: row["claim_code"]
              for row in read_claim_codes(out / "driving")}
+    guangdong = json.loads((out / "driving-44" / REPORT).read_text("utf-8"))["licences"]
     picked = {"valid": driving[0], "revoked": driving[1], "suspended": driving[3],
-              "replaced": driving[4], "business_revoked": business[1]}
+              "replaced": driving[4], "business_revoked": business[1],
+              "other_province": guangdong[0]}
     picked["valid"]["claim_code"] = codes[driving[0]["licence_number"]]
     done = out / "lifecycle.done"
     if not done.exists():
@@ -243,7 +249,11 @@ def lan_host(lan: bool, address: str | None) -> str | None:
 @click.option("--lan-port", type=click.IntRange(1024, 65534), default=8443, show_default=True,
               help="HTTPS port on the LAN address; the CA certificate is offered on the next "
                    "port over plain HTTP.")
-def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: int) -> None:
+@click.option("--hsm", is_flag=True,
+              help="Keep the authorities' signing keys and chain accounts in a SoftHSM2 "
+                   "token (made in ELICENCE_HOME/hsm) instead of key files.")
+def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: int,
+         hsm: bool) -> None:
     """Start the local chain, the registry with two authorities, sample licences and the
     web app; run until Ctrl-C."""
     home = home_dir()
@@ -259,12 +269,35 @@ def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: i
             empty(home, keep=lock_path(home))
             click.echo(f"Removed the state in {home}.", err=True)
         ensure_passphrase(home)
-        run_until_stopped(home, port, address, lan_port)
+        token = demo_token(home) if hsm else None
+        run_until_stopped(home, port, address, lan_port, token)
     finally:
         os.close(lock)
 
 
-def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int) -> None:
+def demo_token(home: Path) -> dict[str, str]:
+    """The demo's SoftHSM2 token (made on first use by scripts/softhsm-test-token), its
+    settings exported to this process and the web app it starts. A home set up with key
+    files keeps them: the token is only for a fresh one."""
+    folder = home / "hsm"
+    if not folder.exists() and (home / "keys" / "signing").exists():
+        raise click.ClickException(f"{home} was set up with key files: run scripts/demo --hsm "
+                                   "--reset to start again with keys in a token.")
+    made = subprocess.run([str(Path(__file__).resolve().parent.parent / "scripts" /
+                                "softhsm-test-token"), "init", str(folder)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        raise click.ClickException(made.stderr.strip() or "The SoftHSM2 token could not be made.")
+    token = {name: shlex.split(value)[0] for name, value in
+             (line.removeprefix("export ").split("=", 1) for line in made.stdout.splitlines())}
+    os.environ.update(token)
+    click.echo(f"Keys in SoftHSM2 token {token['ELICENCE_PKCS11_TOKEN']!r} ({folder}).",
+               err=True)
+    return token
+
+
+def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
+                      token: dict[str, str] | None = None) -> None:
     """Starts everything, waits for Ctrl-C (SIGINT, SIGTERM or SIGHUP), then stops what it
     started; each stop runs even when an earlier one fails. Before it is ready a signal
     interrupts the start where it is."""
@@ -286,7 +319,7 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int)
         try:
             chain_port = node_port(home)  # once: 8545 is no longer free after the start
             start_node(home, chain_port)
-            set_up(run, home, chain_port)
+            set_up(run, home, chain_port, token=token)
             # Letters print where to claim and verify: where this demo's holders reach it.
             load_settings(home).with_values(public_url=(phone or web).url).save()
             out = home / "demo-out"
@@ -294,6 +327,7 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int)
             started.callback(web.stop)
             web.start(home / "web.log")
             facts = demo_facts(home, web, picked)
+            facts["alerts"] = stage_alert(home, web, picked["valid"]["qr"])
             if phone is not None and phone.tls is not None:
                 started.callback(phone.stop)
                 phone.start(home / "web-lan.log")
@@ -315,6 +349,36 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int)
         finally:
             starting.clear()  # stopping: a further signal must not cut the stops short
             click.echo("\nStopping…", err=True)
+
+
+def stage_alert(home: Path, web: WebApp, qr: str) -> list[str]:
+    """Shows active defence at work: damaged copies of a licence's code sent to the counter
+    API from one client, as a forger trying variations would, until the failure-burst
+    detector raises its alert; then lists the alerts as an operator would
+    (docs/deployment.md "Alerts"). Returns the kinds of the alerts listed."""
+    from verifier.alerts import AlertSettings, AlertStore
+    from verifier.state import StateStore
+
+    click.echo("\nStaging an alert: damaged copies of the valid licence's code from one "
+               "client…", err=True)
+    body = json.dumps({"qr": qr[:-6] + "ABCDEF"}).encode()
+    for _ in range(AlertSettings().client_failures):
+        request = urllib.request.Request(f"{web.url}/api/v1/verify", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+    state = StateStore(StateStore.sqlite_url(home))
+    try:
+        # the replicas' detectors run every 2 s; an alert of an earlier run within the hour
+        # stands for this one (the same alert is raised once an hour)
+        deadline = time.monotonic() + 30
+        while not (found := AlertStore(state).since(int(time.time()) - 7200)) and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        state.close()
+    run("alerts", "--since", "2h")
+    return [a.kind for a in found]
 
 
 def start_node(home: Path, port: int) -> None:
@@ -364,6 +428,8 @@ def demo_facts(home: Path, web: WebApp, picked: dict[str, dict]) -> dict:
         "qr_valid": picked["valid"]["qr"],
         "qr_revoked": picked["revoked"]["qr"],
         "qr_suspended": picked["suspended"]["qr"],
+        "qr_other_province": picked["other_province"]["qr"],
+        "qr_replaced": picked["replaced"]["qr"],
         "authorities": [{**{k: a[k] for k in ("id", "name_zh", "name_en", "jurisdiction",
                                               "scopes")}, "accounts": accounts[a["id"]]}
                         for a in AUTHORITIES],
@@ -414,8 +480,14 @@ def ready_block(home: Path, facts: dict) -> str:
         f"  valid QR        {facts['qr_valid']}",
         f"  revoked QR      {facts['qr_revoked']}",
         f"  suspended QR    {facts['qr_suspended']}",
+        *([f"  Guangdong QR    {facts['qr_other_province']}  (another province: valid "
+           "here too)"] if "qr_other_province" in facts else []),
+        *([f"  replaced QR     {facts['qr_replaced']}  (tap History on the counter page)"]
+          if "qr_replaced" in facts else []),
         "  verify one      .venv/bin/elicence verify 'QR TEXT'  (or paste it on the counter "
         "page)",
+        "  alerts          .venv/bin/elicence alerts  (active defence; one staged above: "
+        + ", ".join(facts.get("alerts") or ["none"]) + ")",
         "  stop            Ctrl-C",
         "",
     ]

@@ -61,7 +61,7 @@ def request_cost(method: str, path: str, content_type: str) -> int:
         return CLAIM
     if path == "/wallet/api/key":
         return CHAIN_READ
-    if path == "/api/v1/verify" and method == "POST":
+    if path in ("/api/v1/verify", "/api/v1/history") and method == "POST":
         return IMAGE if content_type.startswith("multipart/") else VERIFY
     if path.startswith(("/api/v1/receipts/", "/api/v1/status")):
         return SIGNED

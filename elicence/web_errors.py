@@ -33,12 +33,14 @@ STATUS: Mapping[str, int] = {
     "device_key_invalid": 400, "challenge_invalid": 400, "challenge_expired": 400,
     "claim_code_malformed": 400,
     "request_time_invalid": 401, "signature_invalid": 401, "possession_unproven": 401,
+    "operator_token_invalid": 401,
     "counter_token_invalid": 401,
     "not_found": 404, "schema_unknown": 404, "key_unknown": 404, "claim_code_unknown": 404,
     "copy_unknown": 404,
     "method_not_allowed": 405,
     "request_timeout": 408,
     "licence_not_active": 409,
+    "licence_not_genuine": 422,
     "claim_code_used": 410, "claim_code_expired": 410, "copy_revoked": 410,
     "too_large": 413, "image_too_large": 413,
     "unsupported_media_type": 415, "image_type_unsupported": 415,
@@ -84,6 +86,8 @@ MESSAGES_ZH: Mapping[str, str] = {
     "copy_revoked": "发证机关已停用本设备上的证照副本。",
     "copy_unknown": "本设备上没有该证照的副本。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
+    "operator_token_invalid": "请以 “Authorization: Bearer <令牌>” 提供本系统的运维令牌。",
+    "licence_not_genuine": "仅对链上可查的真实证照显示历史记录，请重新扫描证照二维码。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
 
@@ -121,8 +125,14 @@ def error_document(exc: ElicenceError) -> dict[str, Any]:
 
 
 def error_headers(exc: ElicenceError) -> list[tuple[str, str]]:
+    headers = []
     retry_after = exc.context.get("retry_after")
-    return [] if retry_after is None else [("Retry-After", str(retry_after))]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
+    scheme = exc.context.get("www_authenticate")  # a 401 names how to authenticate
+    if scheme is not None:
+        headers.append(("WWW-Authenticate", str(scheme)))
+    return headers
 
 
 def as_error(exc: BaseException) -> ElicenceError:

@@ -63,6 +63,8 @@ class Verdict(StrEnum):
     INVALID = "invalid"
     UNKNOWN = "unknown"
     UNREADABLE = "unreadable"
+    # Genuine and current, but outside this counter's policy (verifier.counter_policy).
+    NOT_ACCEPTED = "not_accepted"
 
 
 class Outcome(StrEnum):

@@ -1,7 +1,8 @@
 """`elicence verify`: verify a licence QR code from text, a photo or scan, or stdin.
 
 Exit status: 0 valid, 1 not valid (revoked, suspended, expired, invalid), 2 unreadable
-input or usage error, 4 unknown (the status cannot be confirmed: an old or unchecked index,
+input or usage error, 3 genuine but outside this counter's policy (--accept-*: verdict
+not_accepted), 4 unknown (the status cannot be confirmed: an old or unchecked index,
 a stuck node, nodes that disagree; docs/verifying.md "Cannot confirm").
 """
 
@@ -20,17 +21,19 @@ from chain.status import DEFAULT_MAX_HEAD_AGE
 from licence.vocabulary import Verdict
 
 from .context import Policy
+from .counter_policy import CounterPolicy
 from .result import Verification, to_json
 from .sync import witness_urls
 from .timefmt import age_text, utc_text
 
-EXIT_VALID, EXIT_NOT_VALID, EXIT_UNREADABLE, EXIT_UNKNOWN = 0, 1, 2, 4
+EXIT_VALID, EXIT_NOT_VALID, EXIT_UNREADABLE, EXIT_NOT_ACCEPTED, EXIT_UNKNOWN = 0, 1, 2, 3, 4
 
 _VERDICT_TEXT = {
     Verdict.VALID: ("VALID", "有效"), Verdict.REVOKED: ("REVOKED", "已吊销"),
     Verdict.SUSPENDED: ("SUSPENDED", "已暂扣"), Verdict.EXPIRED: ("EXPIRED", "已过期"),
     Verdict.INVALID: ("NOT VALID", "无效"), Verdict.UNKNOWN: ("CANNOT CONFIRM", "无法确认"),
     Verdict.UNREADABLE: ("UNREADABLE", "无法识别"),
+    Verdict.NOT_ACCEPTED: ("NOT ACCEPTED HERE", "本柜台不受理"),
 }
 
 
@@ -41,6 +44,8 @@ def exit_status(verdict: Verdict) -> int:
         return EXIT_UNKNOWN
     if verdict == Verdict.UNREADABLE:
         return EXIT_UNREADABLE
+    if verdict == Verdict.NOT_ACCEPTED:
+        return EXIT_NOT_ACCEPTED
     return EXIT_NOT_VALID
 
 
@@ -67,15 +72,30 @@ def exit_status(verdict: Verdict) -> int:
               type=click.Path(dir_okay=False, path_type=Path),
               help="Verification log file (JSON lines; env ELICENCE_VERIFY_LOG; default "
                    "$ELICENCE_HOME/verifications.jsonl).")
+@click.option("--accept-type", "accept_types", envvar="ELICENCE_ACCEPT_TYPES",
+              metavar="TYPES", help="Licence types this counter accepts, comma-separated "
+              "(e.g. business); others are `not_accepted` (env ELICENCE_ACCEPT_TYPES).")
+@click.option("--accept-authority", "accept_authorities", envvar="ELICENCE_ACCEPT_AUTHORITIES",
+              metavar="IDS", help="Authority ids this counter accepts, comma-separated "
+              "(env ELICENCE_ACCEPT_AUTHORITIES).")
+@click.option("--accept-region", "accept_regions", envvar="ELICENCE_ACCEPT_REGIONS",
+              metavar="PREFIXES", help="Region code prefixes whose licences this counter "
+              "accepts, comma-separated, e.g. 33 (env ELICENCE_ACCEPT_REGIONS).")
 def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbose: bool,
                    no_sync: bool, max_staleness: int, max_head_age: int,
-                   witnesses: tuple[str, ...], counter: str, log_path: Path | None) -> None:
+                   witnesses: tuple[str, ...], counter: str, log_path: Path | None,
+                   accept_types: str | None = None, accept_authorities: str | None = None,
+                   accept_regions: str | None = None) -> None:
     """Verify an electronic licence: QR_TEXT, --image FILE, or - to read stdin.
 
     Checks the signature, the batch on chain, the authority and key, the licence's status
     and dates against the local index (synced first when the node is reachable).
     """
-    text = _read_input(qr_text, image)
+    text = read_input(qr_text, image)
+    try:
+        accept = CounterPolicy.parse(accept_types, accept_authorities, accept_regions)
+    except ConfigError as exc:
+        raise click.UsageError(exc.message) from None
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -85,10 +105,10 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     except ConfigError as exc:
         raise click.UsageError(exc.message) from None
     if not no_sync:
-        _try_sync(settings, witnesses)
+        try_sync(settings, witnesses)
     policy = Policy(max_staleness=max_staleness, max_head_age=max_head_age)
     try:
-        verification = _verify(text, settings, counter=counter, policy=policy,
+        verification = _verify(text, settings, counter=counter, policy=policy, accept=accept,
                                log_path=log_path or settings.home / "verifications.jsonl")
     except sqlite3.DatabaseError:
         click.echo(f"The status index at {settings.index_path} is damaged: delete it and run "
@@ -102,7 +122,7 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     sys.exit(exit_status(verification.verdict))
 
 
-def _read_input(qr_text: str | None, image: Path | None) -> str:
+def read_input(qr_text: str | None, image: Path | None) -> str:
     if (qr_text is None) == (image is None):
         raise click.UsageError("Give exactly one of QR_TEXT, --image FILE, or - for stdin.")
     if image is not None:
@@ -118,7 +138,7 @@ def _read_input(qr_text: str | None, image: Path | None) -> str:
     return (qr_text or "").strip()
 
 
-def _try_sync(settings: Settings, witnesses: tuple[str, ...]) -> None:
+def try_sync(settings: Settings, witnesses: tuple[str, ...]) -> None:
     from .sync import sync_index
 
     try:
@@ -132,11 +152,13 @@ def _try_sync(settings: Settings, witnesses: tuple[str, ...]) -> None:
 
 
 def _verify(text: str, settings: Settings, *, counter: str, policy: Policy,
-            log_path: Path) -> Verification:
+            log_path: Path, accept: CounterPolicy | None = None) -> Verification:
     from chain.errors import ChainError
     from chain.index import LicenceIndex
 
     from .audit import VerificationLog, installation_salt
+    from .checks import default_checks
+    from .checks.acceptance import AcceptanceCheck
     from .verification import Verifier
 
     try:
@@ -145,7 +167,8 @@ def _verify(text: str, settings: Settings, *, counter: str, policy: Policy,
         index = None  # no index yet: nothing about status can be confirmed
     log = VerificationLog(log_path, installation_salt(settings.home), counter)
     try:
-        verifier = Verifier(index, policy=policy, log=log)
+        checks = [*default_checks(), AcceptanceCheck(accept or CounterPolicy())]
+        verifier = Verifier(index, checks=checks, policy=policy, log=log)
         return verifier.verify(text, now=int(time.time()))
     finally:
         log.close()

@@ -11,13 +11,15 @@ from typing import Any
 
 from licence.vocabulary import LicenceState, Outcome, Verdict
 
+from .alerts.detectors import AlertKind
+
 # Every error reason the API can answer (reason codes are API: add, never rename).
 ERROR_REASONS = (
     "bad_request", "bad_json", "unsupported_media_type", "too_large", "rate_limited",
     "image_unreadable", "image_too_large", "qr_not_found", "device_key_invalid",
     "request_time_invalid", "signature_invalid", "index_unavailable", "not_found",
-    "method_not_allowed", "internal_error", "counter_token_invalid", "request_timeout",
-    "image_type_unsupported",
+    "method_not_allowed", "internal_error", "operator_token_invalid", "counter_token_invalid",
+    "request_timeout", "image_type_unsupported", "licence_not_genuine",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
@@ -31,6 +33,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     words = {400: "Malformed request", 401: "Not signed by the device key",
              413: "Request too large", 415: "Unsupported content type",
              429: "Rate limit exceeded (see Retry-After)",
+             422: "Not a genuine licence found on the chain (reason licence_not_genuine)",
              503: "Status index not available yet",
              500: "A fault of the verifier (reason internal_error)"}
     out: dict[str, Any] = {}
@@ -103,6 +106,37 @@ _SCHEMAS: dict[str, Any] = {
             "code": {"type": "integer"}, "en": {"type": "string"}, "zh": {"type": "string"}}},
         "successor": {"type": ["string", "null"], "description": "hex status reference"},
         "status_as_of": _ref("AsOf")}},
+    "Change": {"type": "object", "properties": {
+        "event": {"type": "string", "description": "revoked, suspended, reinstated, "
+                  "superseded or batch_withdrawn"},
+        "time": {"type": "integer"}, "block": {"type": "integer"},
+        "reason_class": {"type": "string", "description": "The public class only."},
+        "reason_en": {"type": "string"}, "reason_zh": {"type": "string"},
+        "by": {"enum": ["authority", "council"]},
+        "until": {"type": "integer", "description": "Suspensions: until when."},
+        "successor": {"type": "string", "description": "Supersessions: the replacing "
+                      "licence's status reference (hex)."}}},
+    "Anchoring": {"type": ["object", "null"], "properties": {
+        "batch": {"type": "string", "description": "hex batch root"},
+        "block": {"type": "integer"}, "time": {"type": "integer"},
+        "region": {"type": "string"}, "tx": {"type": "string"}}},
+    "History": {"type": "object", "properties": {
+        "authority": {"type": ["object", "null"]},
+        "status_ref": {"type": "string"},
+        "anchored": _ref("Anchoring"),
+        "changes": {"type": "array", "items": _ref("Change")},
+        "replaced": {"type": "array", "description": "The licences this one replaced, "
+                     "nearest first", "items": {"type": "object", "properties": {
+                         "status_ref": {"type": "string"},
+                         "changes": {"type": "array", "items": _ref("Change")}}}},
+        "superseded_by": {"type": "array", "description": "The licences that replaced it, "
+                          "in order", "items": {"type": "object"}},
+        "copy": {"type": "object", "description": "A phone copy (live code): its own "
+                 "status reference, when it was added, and its changes.", "properties": {
+                     "status_ref": {"type": "string"}, "added": _ref("Anchoring"),
+                     "changes": {"type": "array", "items": _ref("Change")}}},
+        "presentation": {"enum": ["printed", "live"]},
+        "as_of": _ref("AsOf")}},
     "Receipt": {"type": "object", "properties": {
         "id": {"type": "string"}, "time": {"type": "integer"},
         "counter_id": {"type": "string"}, "counter_name_zh": {"type": "string"},
@@ -111,6 +145,16 @@ _SCHEMAS: dict[str, Any] = {
         "disclosed": {"type": "array", "items": {"type": "string"},
                       "description": "Names of the disclosed claims (never values)."},
         "verdict": {"enum": list(VERDICTS)}}},
+    "Alert": {"type": "object", "required": ["id", "time", "kind", "subject", "evidence"],
+              "properties": {
+        "id": {"type": "string"}, "time": {"type": "integer"},
+        "kind": {"enum": [k.value for k in AlertKind]},
+        "subject": {"type": "string", "description": "What the alert is about: a salted "
+                    "licence reference, client:<salted address>, counter:<id> or an "
+                    "authority number."},
+        "evidence": {"type": "object", "description": "Counts, counters, times and salted "
+                     "references (no personal data); docs/deployment.md \"Alerts\"."},
+        "delivered": {"type": "boolean", "description": "Posted to the webhook."}}},
     "Health": {"type": "object", "properties": {
         "status": {"enum": ["ok", "stale"]}, "chain_reachable": {"type": "boolean"},
         "reason": {"type": ["string", "null"],
@@ -153,6 +197,15 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "The verification result (any verdict)",
                                       **_json(_ref("Verification"))},
                               **_errors(400, 413, 415, 500, 503)}}},
+            "/api/v1/history": {"post": {
+                "summary": "A licence's life from the chain: anchoring, status changes with "
+                           "their public reason class, replacements both ways, and a phone "
+                           "copy's addition. The QR code is the key: no lookup by number.",
+                "requestBody": {"required": True, **_json({
+                    "type": "object", "required": ["qr"], "properties": {
+                        "qr": {"type": "string", "description": "ELC1:/ELP1: text."}}})},
+                "responses": {"200": {"description": "The history", **_json(_ref("History"))},
+                              **_errors(400, 413, 415, 422, 500)}}},
             "/api/v1/challenge": {"get": {
                 "summary": "This counter's current challenge, for the wallet to sign into "
                            "its live code (shown on the counter page).",
@@ -190,6 +243,23 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "How many were deleted", **_json({
                     "type": "object", "properties": {"deleted": {"type": "integer"}}})},
                     **_errors(400, 401, 413, 415)}}},
+            "/api/v1/alerts": {"get": {
+                "summary": "The installation's alerts (cloned licences, replayed live codes, "
+                           "bursts of failures, status enumeration, an authority's key "
+                           "trouble), oldest first; for operators.",
+                "security": [{"operatorToken": []}],
+                "parameters": [
+                    {"name": "since", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 0},
+                     "description": "Unix seconds; alerts raised at or after."},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": {"200": {"description": "Alerts", **_json({
+                    "type": "object", "properties": {"alerts": {
+                        "type": "array", "items": _ref("Alert")}}})},
+                    "401": {"description": "Without the operator token "
+                            "(reason operator_token_invalid)", **_json(_ref("Error"))},
+                    **_errors(400)}}},
             "/api/v1/schemas": {"get": {
                 "summary": "Licence types with the bilingual titles of their claims.",
                 "responses": {"200": {"description": "Schemas", **_json({"type": "object"})}}}},
@@ -209,5 +279,7 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "HTML page",
                                       "content": {"text/html": {}}}}}},
         },
-        "components": {"schemas": _SCHEMAS},
+        "components": {"schemas": _SCHEMAS, "securitySchemes": {"operatorToken": {
+            "type": "http", "scheme": "bearer",
+            "description": "The installation's ELICENCE_OPERATOR_TOKEN."}}},
     }

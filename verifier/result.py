@@ -30,6 +30,9 @@ _FAIL_VERDICTS = {
     ("decode", "bound_licence_not_live"): Verdict.INVALID,
 }
 _UNREADABLE_CHECKS = frozenset({"limits", "decode"})
+# Runs last; its failure means "genuine, but not taken here", which needs every other check
+# passed: after an unknown the verdict stays unknown (verifier.checks.acceptance).
+_ACCEPTANCE = "acceptance"
 
 
 class CheckResult(NamedTuple):
@@ -62,8 +65,12 @@ def verdict_of(results: Sequence[CheckResult]) -> tuple[Verdict, CheckResult | N
     The first failing check decides; otherwise any unknown (or a check that did not run)
     makes the verdict unknown; `valid` needs every check passed or not applicable.
     """
+    declined = None
     for r in results:
         if r.result == FAIL:
+            if r.name == _ACCEPTANCE:
+                declined = r
+                break
             verdict = _FAIL_VERDICTS.get((r.name, r.reason))
             if verdict is None:
                 verdict = Verdict.UNREADABLE if r.name in _UNREADABLE_CHECKS \
@@ -72,6 +79,8 @@ def verdict_of(results: Sequence[CheckResult]) -> tuple[Verdict, CheckResult | N
     for r in results:
         if r.result == UNKNOWN or (r.result == SKIPPED and r.reason != "not_applicable"):
             return Verdict.UNKNOWN, r
+    if declined is not None:
+        return Verdict.NOT_ACCEPTED, declined
     if not results:
         return Verdict.UNKNOWN, None
     return Verdict.VALID, None

@@ -14,6 +14,7 @@ counter's challenge, and records of one device at two installations cannot be li
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DatabaseError
 
 from chain.private_files import private_sqlite
 
@@ -84,7 +86,7 @@ class StateStore:
         self.engine: Engine = create_engine(url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
         self.secret = self._installation_secret()
 
     @staticmethod
@@ -115,6 +117,20 @@ class StateStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def create_tables(tables: MetaData, engine: Engine, attempts: int = 4) -> None:
+    """Creates the missing tables of `tables`. Workers and replicas starting together race
+    to create them (create_all checks, then creates): the loser's CREATE fails because the
+    table now exists, and its next check finds it."""
+    for attempt in range(attempts):
+        try:
+            tables.create_all(engine)
+            return
+        except DatabaseError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def _sqlite_file(url: str) -> Path | None:

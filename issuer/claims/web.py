@@ -24,11 +24,13 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from chain.errors import ChainError
 from chain.installation import Installation
+from issuer.audit import AuditRecord, append
+from issuer.audit.entry import CLAIM, CLAIM_SERVER
 from issuer.authority import IssuingAuthority, load_authority
 from issuer.claims.copies import copies_for_holder
 from issuer.claims.exchange import CHALLENGE_SECONDS, Challenges, claim, device_key_id
 from issuer.errors import AuthorityError, ClaimError
-from issuer.store import Store, utc_now
+from issuer.store import IssuedLicence, Store, utc_now
 
 bp = Blueprint("claims", __name__, url_prefix="/api/v1/claims")
 log = logging.getLogger("elicence.claims")
@@ -53,6 +55,15 @@ class ClaimService:
             return self._authorities[authority_id]
 
 
+def _audit_claim(store: Store, licence_id: int, authority_id: str, device: str) -> None:
+    """The claim in the authority's audit log (anchored by the next command or by the
+    periodic `elicence audit anchor`: one transaction per claim would be too many)."""
+    with store.session() as s:
+        number = s.get(IssuedLicence, licence_id).licence_number
+    append(store, AuditRecord(authority_id, CLAIM_SERVER, CLAIM, licences=[number],
+                              detail={"device": device}))
+
+
 def init_app(app: Flask, service: ClaimService) -> None:
     app.extensions["elicence.claims"] = service
     app.register_blueprint(bp)
@@ -60,6 +71,19 @@ def init_app(app: Flask, service: ClaimService) -> None:
 
 def _service() -> ClaimService:
     return current_app.extensions["elicence.claims"]
+
+
+def _json_body(what: str) -> dict[str, Any]:
+    """The request's JSON object body, within MAX_BODY; `what` names it in refusals."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise ClaimError(f"The {what} is too large.", reason="too_large",
+                         limit=f"{MAX_BODY // 1024} KiB")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ClaimError(f"Send the {what} as a JSON object.",
+                         reason="unsupported_media_type" if not request.is_json
+                         else "bad_request")
+    return body
 
 
 def _b64(value: Any, field: str) -> bytes:
@@ -93,14 +117,7 @@ def challenge():
 
 @bp.post("")
 def claim_licence():
-    if (request.content_length or 0) > MAX_BODY:
-        raise ClaimError("The claim request is too large.", reason="too_large",
-                         limit=f"{MAX_BODY // 1024} KiB")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ClaimError("Send the claim as a JSON object.",
-                         reason="unsupported_media_type" if not request.is_json
-                         else "bad_request")
+    body = _json_body("claim request")
     code = body.get("code")
     if not isinstance(code, str):
         raise ClaimError("The field code is missing.", reason="bad_request", field="code")
@@ -117,6 +134,8 @@ def claim_licence():
         raise ClaimError("The issuing authority cannot anchor the licence right now: try "
                          "again in a few minutes.", reason="issuer_unavailable") from None
     log.info("licence %s claimed by device %s", result.licence_id, device_key_id(device_key))
+    _audit_claim(service.store, result.licence_id, result.authority_id,
+                 device_key_id(device_key))
     return jsonify(
         licence=base64.urlsafe_b64encode(result.bound_licence).decode().rstrip("="),
         authority=result.authority_id, licence_type=result.licence_type,
@@ -126,14 +145,7 @@ def claim_licence():
 @bp.post("/copies")
 def holder_copies():
     """Which devices hold the asking device's licence, and since when (signed by it)."""
-    if (request.content_length or 0) > MAX_BODY:
-        raise ClaimError("The request is too large.", reason="too_large",
-                         limit=f"{MAX_BODY // 1024} KiB")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ClaimError("Send the request as a JSON object.",
-                         reason="unsupported_media_type" if not request.is_json
-                         else "bad_request")
+    body = _json_body("request")
     time = body.get("time")
     if type(time) is not int or not 0 <= time < 1 << 63:
         raise ClaimError("The field time must be the request time in unix seconds.",

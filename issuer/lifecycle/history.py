@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 
 from chain.index import LicenceIndex
+from chain.licence_history import anchoring, changes
 from issuer.store import Batch, BatchRoot, IssuedLicence, Store
-from licence.status_reasons import describe, describe_class
+from licence.status_reasons import describe
 from licence.vocabulary import StatusCode
 
 _STATUS_WORDS: dict[int, str] = {StatusCode.REVOKED: "revoked", StatusCode.SUSPENDED: "suspended",
@@ -76,19 +77,18 @@ def trace(store: Store, index: LicenceIndex | None, authority_id: str,
 
 def _chain_steps(index: LicenceIndex, authority: int, ref: bytes, root: bytes) -> list[Step]:
     steps: list[Step] = []
-    batch = index.batch(root, authority)
-    if batch is not None:
-        scope = f"region {batch.region or 'nationwide'}"
-        steps.append(Step(batch.block_time, batch.block_number, "anchored", None, False,
-                          f"under scope {scope}, tx 0x{batch.tx_hash.hex()}"))
-    for event in index.status_history(authority, ref, root):
-        words = describe_class(event.reason_class)
+    anchored = anchoring(index, authority, root)
+    if anchored is not None:
+        scope = f"region {anchored.region or 'nationwide'}"
+        steps.append(Step(anchored.time, anchored.block, "anchored", None, False,
+                          f"under scope {scope}, tx 0x{anchored.tx_hash.hex()}"))
+    for change in changes(index, authority, ref, root):
         note = ""
-        if event.status == StatusCode.SUSPENDED:
-            note = f"until {utc(event.until)}"
-        steps.append(Step(event.time, event.block_number,
-                          _STATUS_WORDS.get(event.status, f"status {event.status}"),
-                          words.name, event.by_council, note))
+        if change.status == StatusCode.SUSPENDED:
+            note = f"until {utc(change.until)}"
+        steps.append(Step(change.time, change.block,
+                          _STATUS_WORDS.get(change.status, f"status {change.status}"),
+                          change.reason.name, change.by_council, note))
     return steps
 
 

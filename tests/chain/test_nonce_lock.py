@@ -20,14 +20,13 @@ from chain.config import load_settings
 from chain.keystore import Keystore, Passphrase
 from chain.nonce_lock import NonceLock, NonceLockTimeout
 from chain.registry import Registry
-from elicence.app import create_app
 from issuer.store import Batch, BatchState, StatusChange, Store
 from tests.support.facts import DRIVING
+from tests.support.home import Home
+from tests.support.issuing import anchored_batches, issue_driving, rows_file
 from tests.support.world import WAIT, World
 
-from ..conftest import Home
 from ..issuer.test_claims import wallet_claim
-from ..issuer.test_issue_command import anchored_batches, issued_licences, rows_file
 from ..issuer.test_lifecycle import DMV, _authority, _now, licences, status_events
 from .conftest import ref
 
@@ -167,19 +166,13 @@ def test_a_hung_holder_is_reported_instead_of_waited_for(tmp_path: Path) -> None
 
 @pytest.fixture(scope="module")
 def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    tmp = tmp_path_factory.mktemp("nonces")
-    chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
-                   str(rows_file(tmp, 24, start=31_000)), "--out", str(tmp / "out"), "--no-pdf")
-    return issued_licences(tmp / "out")
+    return issue_driving(chain_home, tmp_path_factory.mktemp("nonces"), 24, start=31_000)
 
 
 @pytest.fixture(scope="module")
 def app(chain_home: Home):
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in chain_home.env.items():
-            patch.setenv(name, value)
-        patch.setenv("ELICENCE_RATE_LIMIT", "off")
-        yield create_app(load_settings(chain_home.path, chain_home.env))
+    with chain_home.app(ELICENCE_RATE_LIMIT="off") as app:
+        yield app
 
 
 def cli(chain_home: Home, *args: str) -> subprocess.CompletedProcess[str]:

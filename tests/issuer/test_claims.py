@@ -9,13 +9,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
 from chain.config import load_settings
-from elicence.app import create_app
 from issuer.claims.codes import ClaimCodeError
 from issuer.claims.exchange import claim_message
 from licence._cose import sign
-
-from ..conftest import Home
-from .test_issue_command import anchored_batches, issued_licences, registry, rows_file
+from tests.support.home import Home
+from tests.support.issuing import (
+    anchored_batches,
+    issue_driving,
+    registry,
+)
 
 pytestmark = pytest.mark.anvil
 
@@ -30,18 +32,12 @@ def unb64(text: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    tmp = tmp_path_factory.mktemp("claims")
-    chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
-                   str(rows_file(tmp, 4, start=9000)), "--out", str(tmp / "out"), "--no-pdf")
-    return issued_licences(tmp / "out")
+    return issue_driving(chain_home, tmp_path_factory.mktemp("claims"), 4, start=9000)
 
 
 @pytest.fixture(scope="module")
 def client(chain_home: Home):
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in chain_home.env.items():
-            patch.setenv(name, value)
-        app = create_app(load_settings(chain_home.path, chain_home.env))
+    with chain_home.app() as app:
         yield app.test_client()
 
 

@@ -26,16 +26,15 @@ from sqlalchemy import create_engine, select, text
 import licence
 from chain.config import load_settings
 from chain.node import free_port
-from elicence.app import create_app
 from elicence.sandbox import command_runner, set_up
 from issuer.claims.exchange import claim_message
 from issuer.issue.outputs import read_claim_codes
 from issuer.store import Binding, IssuedLicence, Store
 from licence._cose import sign
+from tests.support.home import Home
+from tests.support.issuing import anchored_batches, issue_driving
 
-from ..conftest import Home
 from .test_claims import b64, unb64
-from .test_issue_command import anchored_batches, issued_licences, rows_file
 
 pytestmark = pytest.mark.anvil
 POSTGRES = os.environ.get("ELICENCE_TEST_POSTGRES_URL")
@@ -74,18 +73,13 @@ def home(request: pytest.FixtureRequest,
 
 @pytest.fixture(scope="module")
 def app(home: Home):
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in home.env.items():
-            patch.setenv(name, value)
-        yield create_app(load_settings(home.path, home.env))
+    with home.app() as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def issued(home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    tmp = tmp_path_factory.mktemp("parallel")
-    home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
-             str(rows_file(tmp, 3, start=7000)), "--out", str(tmp / "out"), "--no-pdf")
-    return issued_licences(tmp / "out")
+    return issue_driving(home, tmp_path_factory.mktemp("parallel"), 3, start=7000)
 
 
 def store_of(home: Home) -> Store:

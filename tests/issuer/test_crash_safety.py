@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
-
-from ..conftest import Home
-from .test_issue_command import anchored_batches
+from tests.support.home import Home
+from tests.support.issuing import anchored_batches
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from chain.node import free_port
-
-from ..conftest import Home
-from .test_issue_command import report, rows_file
+from tests.support.home import Home
+from tests.support.issuing import report, rows_file
 
 pytestmark = pytest.mark.anvil
 

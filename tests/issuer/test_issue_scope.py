@@ -17,8 +17,7 @@ from chain.connect import connect
 from chain.records import decode_region
 from chain.registry import Registry
 from issuer.issue.samples import BUSINESS_FIELDS, business_rows, credit_code, write_csv
-
-from ..conftest import Home
+from tests.support.home import Home
 
 pytestmark = pytest.mark.anvil
 

@@ -23,9 +23,8 @@ from issuer.lifecycle import jobs, status_changes
 from issuer.lifecycle.request import LifecycleRequest
 from issuer.store import BatchState, IssuedLicence, StatusChange, Store
 from licence.vocabulary import LicenceState, ReasonClass, Role, StatusCode
-
-from ..conftest import Home
-from .test_issue_command import anchored_batches, registry, rows_file
+from tests.support.home import Home
+from tests.support.issuing import anchored_batches, registry, rows_file
 
 pytestmark = pytest.mark.anvil
 

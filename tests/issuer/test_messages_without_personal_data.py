@@ -13,9 +13,8 @@ from issuer.issue.rows import Row
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 from issuer.issue.validation import check_row
 from licence import load_schema
-
-from ..conftest import Home
-from .test_issue_command import report
+from tests.support.home import Home
+from tests.support.issuing import report
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_800_000_000

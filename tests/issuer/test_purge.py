@@ -17,10 +17,10 @@ from issuer.issue.outputs import ReportWriter, complete, entry_fragment, read_cl
 from issuer.lifecycle.purge import PurgeError, purge_expired
 from issuer.lifecycle.purge_outputs import purge_folder
 from issuer.store import IssuedLicence
+from tests.support.home import Home
+from tests.support.issuing import issued_licences, report, rows_file
 
-from ..conftest import Home
 from .test_claims import wallet_claim
-from .test_issue_command import issued_licences, report, rows_file
 from .test_lifecycle import DMV, current, issue, licences, store
 
 pytestmark = pytest.mark.anvil

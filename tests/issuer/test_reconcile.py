@@ -12,9 +12,9 @@ from issuer.lifecycle import jobs, status_changes
 from issuer.lifecycle.request import LifecycleRequest
 from issuer.store import Batch, BatchState, StatusChange
 from licence.vocabulary import StatusCode
+from tests.support.home import Home
+from tests.support.issuing import anchored_batches, registry
 
-from ..conftest import Home
-from .test_issue_command import anchored_batches, registry
 from .test_lifecycle import DMV, _authority, _now, current, issue, status_events, store
 
 pytestmark = pytest.mark.anvil

@@ -14,8 +14,7 @@ from chain.installation import Installation
 from elicence.sandbox import AUTHORITIES, role_accounts
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 from licence.vocabulary import Role
-
-from ..conftest import Home
+from tests.support.home import Home
 
 pytestmark = pytest.mark.anvil
 DMV = "CN-31-DMV"

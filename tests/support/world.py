@@ -6,10 +6,15 @@ of three (2-of-3) and two authorities acting through their own anchor, status an
 accounts, CN-31-DMV (driving licences, Shanghai 31) and CN-32-AMR (business licences,
 Jiangsu 32). Suites that test the contract's raw interface (tests/contracts) deploy through
 web3 directly but register the same cast from `CAST`.
+
+Suites that test verification rather than the registry's powers use `deploy_one_council`: a
+dev registry whose one-member council acts alone, and one account per authority holding all
+three roles, so each fixture is one transaction away.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +51,16 @@ class CastAuthority:
     def registration(self, registry: Registry, accounts: list[LocalAccount]) -> bytes:
         """The council action registering this authority with `accounts` as its anchor,
         status and keys accounts (in that order)."""
+        return self._registration(registry, role_accounts(accounts))
+
+    def registration_all_roles(self, registry: Registry, account: LocalAccount) -> bytes:
+        """The council action registering this authority with one account in every role."""
+        return self._registration(registry, [(account.address, ALL_ROLES)])
+
+    def _registration(self, registry: Registry, accounts: list[tuple[str, Role]]) -> bytes:
         return registry.action_register_authority(
             self.code, self.name_zh, self.name_en, self.jurisdiction,
-            scopes=[Scope(self.licence_type, self.region)], accounts=role_accounts(accounts))
+            scopes=[Scope(self.licence_type, self.region)], accounts=accounts)
 
 
 DMV = CastAuthority("CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
@@ -56,6 +68,13 @@ DMV = CastAuthority("CN-31-DMV", "上海市公安局交通管理局", "Shanghai 
 AMR = CastAuthority("CN-32-AMR", "江苏省市场监督管理局", "Jiangsu Market Regulation", "CN-32",
                     BUSINESS, "32")
 CAST = (DMV, AMR)
+# Beside the cast, for suites that need a third province: business licences in Beijing (11)
+# and the authority whose key signed the format's known-answer vectors (Guangdong, 44).
+AMR_BEIJING = CastAuthority("CN-11-AMR", "北京市市场监督管理局", "Beijing Market Regulation",
+                            "CN-11", BUSINESS, "11")
+VECTORS_DMV = CastAuthority("CN-44-DMV", "广东省公安厅交通管理局", "Guangdong Traffic Police",
+                            "CN-44", DRIVING, "44")
+ALL_ROLES = Role.ANCHOR | Role.STATUS | Role.KEYS
 
 
 def role_accounts(accounts: list[LocalAccount]) -> list[tuple[str, Role]]:
@@ -143,3 +162,35 @@ def build_world(backend: Backend) -> World:
     world.govern(DMV.registration(registry, dmv))
     world.govern(AMR.registration(registry, amr))
     return world
+
+
+@dataclass
+class OneCouncil:
+    """A dev registry whose one council member acts alone (see the module's docstring)."""
+
+    registry: Registry  # sends as the council member; its proposals execute at once
+    deployed: TxResult
+    authorities: list[Registry]  # each authority's all-roles account, numbered from 1
+
+    @property
+    def deploy_block(self) -> int:
+        return self.deployed.block_number
+
+    def register(self, authority: CastAuthority, account: LocalAccount) -> Registry:
+        """Registers one more authority (the next number) acting through `account`."""
+        self.registry.propose(authority.registration_all_roles(self.registry, account))
+        acting = self.registry.as_account(account)
+        self.authorities.append(acting)
+        return acting
+
+
+def deploy_one_council(w3: Web3, council: LocalAccount,
+                       authorities: Sequence[tuple[CastAuthority, LocalAccount]],
+                       wait: WaitPolicy = WAIT) -> OneCouncil:
+    """Deploys a dev registry with `council` as its only member and registers `authorities`
+    in order (numbers 1, 2, ...), each acting through its one account."""
+    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=wait)
+    deployment = OneCouncil(registry, deployed, [])
+    for authority, account in authorities:
+        deployment.register(authority, account)
+    return deployment

@@ -13,13 +13,11 @@ from click.testing import CliRunner
 
 from chain.connect import connect
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import Scope
-from chain.registry import Registry
-from chain.transactions import WaitPolicy
 from elicence.cli import main
 from licence import LicenceItem, build_batch, compressed_public_key, load_schema
-from licence.vocabulary import Role, StatusCode
+from licence.vocabulary import StatusCode
 from tests.support.facts import DRIVING
+from tests.support.world import DMV, deploy_one_council
 
 from ..licence.licence_testdata import DRIVING_ROW
 from .world import DAY, YEAR, private_key, ref
@@ -40,13 +38,8 @@ def node(tmp_path: Path) -> Iterator[LocalNode]:
 def test_cli_syncs_from_a_live_node(node: LocalNode, tmp_path: Path) -> None:
     w3 = connect(node.url)
     council, dmv_account = dev_accounts(2)
-    wait = WaitPolicy(timeout=20.0, poll_interval=0.02)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=wait)
-    registry.propose(registry.action_register_authority(
-        "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        scopes=[Scope(DRIVING, "31")],
-        accounts=[(dmv_account.address, Role.ANCHOR | Role.STATUS | Role.KEYS)]))
-    dmv = registry.as_account(dmv_account)
+    deployment = deploy_one_council(w3, council, [(DMV, dmv_account)])
+    registry, deployed, (dmv,) = deployment.registry, deployment.deployed, deployment.authorities
     now = int(time.time())
     key = private_key("anvil-dmv")
     dmv.add_key(compressed_public_key(key), now - DAY, now + YEAR)

@@ -20,15 +20,14 @@ from click.testing import CliRunner
 from chain.connect import connect
 from chain.index import LicenceIndex
 from chain.node import LocalNode, dev_accounts, free_port
-from chain.records import Scope
 from chain.registry import Registry
 from chain.status import IndexFreshness, licence_state
-from chain.transactions import WaitPolicy
 from elicence.cli import main
 from licence import Licence, LicenceItem, build_batch, compressed_public_key, load_schema
-from licence.vocabulary import LicenceState, Role, StatusCode
+from licence.vocabulary import LicenceState, StatusCode
 from tests.support.facts import DRIVING
 from tests.support.rpc_proxy import RpcProxy
+from tests.support.world import DMV, deploy_one_council
 from verifier.context import Policy
 from verifier.follower import IndexSync
 from verifier.verification import Verifier
@@ -37,7 +36,6 @@ from ..licence.licence_testdata import DRIVING_ROW
 from .world import DAY, YEAR, private_key, ref
 
 pytestmark = [pytest.mark.anvil, pytest.mark.timeout(180)]
-WAIT = WaitPolicy(timeout=20.0, poll_interval=0.02)
 MAX_PROXY_CALLS = 2_000  # every test's traffic through the proxy stays below this
 ONLY_SYNC_AGE = IndexFreshness(True, None, 0)  # the old rule: synced recently, so fresh
 
@@ -74,12 +72,8 @@ def chain(node: LocalNode, request: pytest.FixtureRequest) -> Chain:
 def make_chain(node: LocalNode, label: str) -> Chain:
     w3 = connect(node.url)
     council, dmv_account = dev_accounts(2)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=WAIT)
-    registry.propose(registry.action_register_authority(
-        "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        scopes=[Scope(DRIVING, "31")],
-        accounts=[(dmv_account.address, Role.ANCHOR | Role.STATUS | Role.KEYS)]))
-    dmv = registry.as_account(dmv_account)
+    deployment = deploy_one_council(w3, council, [(DMV, dmv_account)])
+    registry, deployed, (dmv,) = deployment.registry, deployment.deployed, deployment.authorities
     now = int(time.time())
     key = private_key("freshness-dmv")
     dmv.add_key(compressed_public_key(key), now - DAY, now + YEAR)

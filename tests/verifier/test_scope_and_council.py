@@ -26,11 +26,12 @@ from licence import (
 )
 from licence.vocabulary import ReasonClass, StatusCode
 from tests.support.facts import BUSINESS, DRIVING
+from tests.support.world import AMR, DMV, deploy_one_council
 from verifier import Verifier
 from verifier.result import to_json
 
 from ..licence.licence_testdata import DRIVING_ROW, counter_bytes
-from .world import ALL_ROLES, DAY, WAIT, YEAR, _accounts, private_key, ref
+from .world import DAY, YEAR, _accounts, private_key, ref
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -83,14 +84,9 @@ class Small:
 def small(tmp_path: Path) -> Iterator[Small]:
     w3 = Web3(EthereumTesterProvider())
     council, amr_account, dmv_account = _accounts(w3, 3)
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=WAIT)
-    registry.propose(registry.action_register_authority(
-        "CN-32-AMR", "江苏省市场监督管理局", "Jiangsu Market Regulation", "CN-32",
-        scopes=[Scope(BUSINESS, "32")], accounts=[(amr_account.address, ALL_ROLES)]))
-    registry.propose(registry.action_register_authority(
-        "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        scopes=[Scope(DRIVING, "31")], accounts=[(dmv_account.address, ALL_ROLES)]))
-    amr, dmv = registry.as_account(amr_account), registry.as_account(dmv_account)
+    deployment = deploy_one_council(w3, council, [(AMR, amr_account), (DMV, dmv_account)])
+    registry, deployed = deployment.registry, deployment.deployed
+    amr, dmv = deployment.authorities
     t0 = int(w3.eth.get_block("latest")["timestamp"])
     amr.add_key(compressed_public_key(private_key("amr")), t0 - DAY, t0 + 10 * YEAR)
     dmv.add_key(compressed_public_key(private_key("dmv")), t0 - DAY, t0 + 10 * YEAR)

@@ -4,6 +4,7 @@ cache and the usage records, shared by every store opened on the same database."
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import stat
 from collections.abc import Iterator
@@ -140,6 +141,22 @@ def test_a_busy_day_drops_only_the_devices_own_oldest(
     with replicas[0].engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(usage_records)) \
             .scalar_one() == MAX_RECEIPTS_PER_DAY + 2
+
+
+def _open_and_close(url: str) -> bytes:
+    store = StateStore(url)
+    try:
+        return store.secret
+    finally:
+        store.close()
+
+
+def test_workers_starting_together_on_a_fresh_database_all_open_it(url: str) -> None:
+    """gunicorn's workers open the store at the same moment on a fresh home: each must open
+    it (not fail with "table already exists") and all must share one secret."""
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        secrets = pool.map(_open_and_close, [url] * 8, chunksize=1)
+    assert len(set(secrets)) == 1
 
 
 def test_a_store_opened_twice_creates_nothing_twice(url: str) -> None:

@@ -20,9 +20,7 @@ from web3 import EthereumTesterProvider, Web3
 
 from chain.index import LicenceIndex
 from chain.indexer import Indexer
-from chain.records import Scope
 from chain.registry import Registry
-from chain.transactions import WaitPolicy
 from licence import (
     Batch,
     Licence,
@@ -36,13 +34,13 @@ from licence._cbor import dumps
 from licence._cose import sign
 from licence.licence import K_DEVICE
 from licence.presentation import B_DEVICE_KEY, B_LICENCE, B_TIME, Presentation, _tbs, present
-from licence.vocabulary import ReasonClass, Role, StatusCode
+from licence.vocabulary import ReasonClass, StatusCode
 from tests.support.facts import BUSINESS, DRIVING
+from tests.support.world import AMR_BEIJING, DMV, VECTORS_DMV, deploy_one_council
 
 from ..licence.licence_testdata import DRIVING_ROW, counter_bytes
 
 DAY, YEAR = 86_400, 365 * 86_400
-WAIT = WaitPolicy(timeout=20.0, poll_interval=0.02)
 
 
 def private_key(label: str) -> ec.EllipticCurvePrivateKey:
@@ -127,22 +125,12 @@ def _keep(world: World, labels: list[str], licences: list[Licence]) -> None:
             world.qr[label] = licence.to_qr()
 
 
-ALL_ROLES = Role.ANCHOR | Role.STATUS | Role.KEYS
-
-
 def build_world(tmp: Path) -> World:
     w3 = Web3(EthereumTesterProvider())
     council, dmv_account, amr_account, vector_account = _accounts(w3, 4)
-    # A one-member dev council, and one account per authority holding all three roles:
-    # this world tests verification, not the registry's powers (tests/contracts does).
-    registry, deployed = Registry.deploy(w3, council, [council.address], 1, dev=True, wait=WAIT)
-    registry.propose(registry.action_register_authority(
-        "CN-31-DMV", "上海市公安局交通管理局", "Shanghai Traffic Police", "CN-31",
-        scopes=[Scope(DRIVING, "31")], accounts=[(dmv_account.address, ALL_ROLES)]))
-    registry.propose(registry.action_register_authority(
-        "CN-11-AMR", "北京市市场监督管理局", "Beijing Market Regulation", "CN-11",
-        scopes=[Scope(BUSINESS, "11")], accounts=[(amr_account.address, ALL_ROLES)]))
-    dmv, amr = registry.as_account(dmv_account), registry.as_account(amr_account)
+    deployment = deploy_one_council(w3, council, [(DMV, dmv_account), (AMR_BEIJING, amr_account)])
+    registry, deployed = deployment.registry, deployment.deployed
+    dmv, amr = deployment.authorities
     t0 = int(w3.eth.get_block("latest")["timestamp"])
     world = World(w3, registry, deployed.block_number, dmv, amr, tmp / "index.sqlite",
                   now=t0, t0=t0)
@@ -252,9 +240,7 @@ def anchor_vectors(world: World, account: LocalAccount) -> None:
     """Puts the format's known-answer vectors on chain as authority 3: their key, their
     batch's roots and their status event (tests/vectors/*/*.json)."""
     status = json.loads((VECTORS / "status" / "revoked.json").read_text(encoding="utf-8"))
-    world.registry.propose(world.registry.action_register_authority(
-        "CN-44-DMV", "广东省公安厅交通管理局", "Guangdong Traffic Police", "CN-44",
-        scopes=[Scope(DRIVING, "44")], accounts=[(account.address, ALL_ROLES)]))
+    world.registry.propose(VECTORS_DMV.registration_all_roles(world.registry, account))
     authority = world.registry.as_account(account)
     issued_at = status["expected"]["issued_at"]
     authority.add_key(bytes.fromhex(status["authority_public_key"]), issued_at - DAY,

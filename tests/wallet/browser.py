@@ -1,18 +1,14 @@
-"""Browser test helpers: the real app on a local HTTP server, headless Chromium in mobile
-emulation (Playwright, the system's Chromium; never a downloaded browser), axe-core scans
-and reading the wallet's QR canvas with an independent decoder."""
+"""Browser test helpers: headless Chromium in mobile emulation (Playwright, the system's
+Chromium; never a downloaded browser), axe-core scans and reading the wallet's QR canvas
+with an independent decoder. The app is served by tests/support/serving.py."""
 
 from __future__ import annotations
 
 import io
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from .qrcheck import read
 
@@ -27,32 +23,6 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "zh-CN",
          "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 "
                        "(KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36"}
-
-
-@dataclass
-class Server:
-    """The Flask app served on 127.0.0.1 from a thread until `stop()`."""
-
-    server: BaseWSGIServer
-    thread: threading.Thread
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def stop(self) -> None:
-        if not self.thread.is_alive():
-            return
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-
-def serve(app: Flask) -> Server:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return Server(server, thread)
 
 
 def launch(playwright: Playwright) -> Browser:

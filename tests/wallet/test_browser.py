@@ -15,12 +15,12 @@ from playwright.sync_api import Browser, expect
 import licence
 from chain.config import load_settings
 from licence.errors import ExpiredError
+from tests.support.home import Home
+from tests.support.issuing import registry
+from tests.support.serving import Server
 
-from ..conftest import Home
-from ..issuer.test_issue_command import registry
 from .browser import (
     TIMEOUT_MS,
-    Server,
     new_phone,
     open_wallet,
     present,

@@ -23,14 +23,14 @@ from playwright.sync_api import Browser, Page
 import licence
 from chain.config import load_settings
 from issuer.render.qr_image import render_qr_png
+from tests.support.home import Home
+from tests.support.serving import Server
 
-from ..conftest import Home
 from .browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     ROOT,
     TIMEOUT_MS,
-    Server,
     new_phone,
     open_wallet,
     screenshot,

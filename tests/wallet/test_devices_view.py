@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from issuer.issue.outputs import read_claim_codes
+from tests.support.home import Home
+from tests.support.serving import Server
 
-from ..conftest import Home
-from .browser import Server, new_phone, open_wallet, screenshot, serious_violations
+from .browser import new_phone, open_wallet, screenshot, serious_violations
 from .test_browser import claim
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]

@@ -19,11 +19,12 @@ from playwright.sync_api import Browser, Page, Route
 from chain.config import load_settings
 from elicence.web_errors import MESSAGES_ZH
 from licence.schema import all_schemas, load_schema
+from tests.support.home import Home
+from tests.support.serving import Server
 from wallet.web import KeyLookup
 
-from ..conftest import Home
 from ..issuer.test_claims import wallet_claim
-from .browser import Server, new_phone, open_wallet, present
+from .browser import new_phone, open_wallet, present
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import base64
 import io
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from PIL import Image
-from werkzeug.serving import make_server
+
+from tests.support.serving import serving
 
 from ..verifier.world import World
 from ..wallet.qrcheck import read
@@ -27,15 +27,8 @@ __all__ = ["playwright"]
 @pytest.fixture
 def served(web_world: World, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
     app = world_app(web_world, tmp_path / "home", rate_limit="off", challenge="required")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(10)
-        app.extensions["elicence.verifier"].close()
+    with serving(app) as running:
+        yield running.url, app
 
 
 def test_the_counter_shows_its_challenge(playwright, served: tuple[str, Flask],

@@ -26,9 +26,8 @@ from PIL import Image
 import licence
 from chain.node import free_port
 from issuer.render.qr_image import render_qr_png
-
-from ..conftest import Home
-from ..issuer.test_issue_command import rows_file
+from tests.support.home import Home
+from tests.support.issuing import rows_file
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow, pytest.mark.timeout(300)]
 

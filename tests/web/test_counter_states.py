@@ -3,14 +3,14 @@ werkzeug thread: a live (phone) code, and amber "cannot confirm" from an old ind
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
+
+from tests.support.serving import serving
 
 from ..verifier.world import World
 from .conftest import world_app
@@ -24,15 +24,8 @@ __all__ = ["playwright"]  # the fixture, shared with the camera tests
 def served(web_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         tuple[str, Flask]]:
     app = world_app(web_world, tmp_path_factory.mktemp("states") / "home", rate_limit="off")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(10)
-        app.extensions["elicence.verifier"].close()
+    with serving(app) as running:
+        yield running.url, app
 
 
 def paste(page, text: str) -> None:

@@ -4,9 +4,11 @@
                                      → the verification document (verifier.result.to_json)
                                      (verify.py; JSON answered in front of Flask)
     GET  /api/v1/challenge           this counter's current challenge (challenge.py)
+    POST /api/v1/history             {"qr": text} → the licence's history (history.py)
     GET  /api/v1/status              ?authority=N&ref=hex32 → a licence's status (status.py)
     POST /api/v1/receipts/query      signed by the device key → its usage records
     POST /api/v1/receipts/delete     signed by the device key → {"deleted": n} (receipts.py)
+    GET  /api/v1/alerts              operator token → the installation's alerts (alerts.py)
     GET  /api/v1/schemas             claim titles per licence type (pages.py)
     GET  /api/v1/openapi.json        the API description (OpenAPI 3.1)
     GET  /healthz                    index lag, chain reachability, last sync (health.py)
@@ -26,7 +28,16 @@ from flask import Flask
 
 from chain.config import Settings
 
-from . import challenge, health, pages, receipts, status, verify  # noqa: F401  (routes on `bp`)
+from . import (  # noqa: F401  (routes on `bp`)
+    alerts,
+    challenge,
+    health,
+    history,
+    pages,
+    receipts,
+    status,
+    verify,
+)
 from .blueprint import bp
 from .service import VerifierService, WebConfig
 from .verify import ErrorRenderer, JsonVerifyEndpoint

@@ -7,20 +7,27 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chain.config import ConfigError, Settings
 from chain.errors import ChainError
 from chain.index import LicenceIndex
 from chain.status import DEFAULT_MAX_HEAD_AGE
 
+from ..alerts import AlertMonitor, AlertSettings, CounterPlace, WebhookSender, counter_place
+from ..alerts import operator_token as configured_token
+from ..alerts.monitor import ObservedLog
 from ..audit import VerificationLog, installation_salt
 from ..challenges import CounterChallenges
 from ..checks import default_checks
+from ..checks.acceptance import AcceptanceCheck
 from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
+from ..counter_policy import CounterPolicy
+from ..history import history_document
 from ..receipts import Counter, ReceiptStore
 from ..replay import SqlReplayCache
 from ..result import Verification
@@ -37,6 +44,11 @@ class WebConfig:
     follower_interval: float = 3.0
     challenge: ChallengePolicy = ChallengePolicy.PREFERRED
     state_url: str | None = None  # None: SQLite in `home`
+    place: CounterPlace | None = None  # None: the counter's id, nowhere in particular
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    operator_token: str | None = None  # None: GET /api/v1/alerts answers 401
+    # What this counter takes (default: every accredited authority's licences).
+    accept: CounterPolicy = field(default_factory=CounterPolicy)
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -59,13 +71,21 @@ class WebConfig:
         if challenge not in set(ChallengePolicy):
             raise ConfigError(f"ELICENCE_CHALLENGE must be required, preferred or off, not "
                               f"{challenge!r}.")
-        return cls(settings.home, settings.index_path,
-                   Counter(value("counter_id", Counter.id),
-                           value("counter_name_zh", Counter.name_zh),
-                           value("counter_name_en", Counter.name_en)),
+        def lookup(name: str) -> str | None:
+            given = env.get(f"ELICENCE_{name.upper()}") or settings.extra.get(name)
+            return None if given is None else str(given)
+
+        counter = Counter(value("counter_id", Counter.id),
+                          value("counter_name_zh", Counter.name_zh),
+                          value("counter_name_en", Counter.name_en))
+        return cls(settings.home, settings.index_path, counter,
                    Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
                    challenge=ChallengePolicy(challenge),
-                   state_url=env.get(STATE_URL_VARIABLE) or None)
+                   state_url=env.get(STATE_URL_VARIABLE) or None,
+                   place=counter_place(counter.id, lookup),
+                   alerts=AlertSettings.from_lookup(lookup),
+                   operator_token=configured_token(lookup),
+                   accept=CounterPolicy.from_settings(settings.extra, env))
 
 
 class VerifierService:
@@ -77,10 +97,19 @@ class VerifierService:
         self.challenges = CounterChallenges(self.state.secret, config.counter.id)
         self.replay = SqlReplayCache(self.state)
         self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
-                       ReplayCheck(self.replay)]
+                       ReplayCheck(self.replay), AcceptanceCheck(config.accept)]
         self.receipts = ReceiptStore(self.state)
-        self.log = VerificationLog(config.home / "verifications.jsonl",
-                                   installation_salt(config.home), config.counter.id)
+        self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
+                                   config.alerts)
+        self.alerts.start(lambda: self.clock())  # the clock as set later (tests set it)
+        self.log = ObservedLog(VerificationLog(config.home / "verifications.jsonl",
+                                               installation_salt(config.home),
+                                               config.counter.id), self.alerts)
+        self.webhook = None if config.alerts.webhook_url is None else WebhookSender(
+            self.alerts.store, config.alerts.webhook_url, timeout=config.alerts.webhook_timeout,
+            clock=clock)
+        if self.webhook is not None:
+            self.webhook.start()
         self._lock = threading.Lock()  # the verifier's caches are not shared across threads
         self._index: LicenceIndex | None = None
         self._verifier: Verifier | None = None
@@ -99,9 +128,31 @@ class VerifierService:
                                       policy=self.config.policy, log=self.log)
         return self._verifier
 
-    def verify(self, text: str, challenge: bytes | None) -> Verification:
+    def verify(self, text: str, challenge: bytes | None, client: str | None = None
+               ) -> Verification:
+        """`client`: the requester's address, for the alert detectors' per-client counts."""
         with self._lock:
+            self.log.client = client
             return self._current().verify(text, now=self.now(), challenge=challenge)
+
+    def observe_lookup(self, client: str | None, authority: int, status_ref: bytes) -> None:
+        with self._lock:
+            self.alerts.observe_lookup(now=self.now(), client=client, authority=authority,
+                                       status_ref=status_ref)
+
+    def history(self, text: str) -> dict[str, Any]:
+        """verifier.history's document for `text`, from this installation's index. On a
+        connection of its own and outside the verifier's lock: reading a licence's events
+        takes longer than a verification, and must not hold up the counters' scans."""
+        try:
+            index: LicenceIndex | None = LicenceIndex(self.config.index_path)
+        except ChainError:
+            index = None
+        try:
+            return history_document(text, index, now=self.now())
+        finally:
+            if index is not None:
+                index.close()
 
     def index(self) -> LicenceIndex | None:
         with self._lock:
@@ -109,6 +160,9 @@ class VerifierService:
             return self._index
 
     def close(self) -> None:
+        if self.webhook is not None:
+            self.webhook.stop()
+        self.alerts.close(self.now())
         self.receipts.close()
         self.replay.close()
         self.state.close()

@@ -16,7 +16,7 @@
       as_of: (b, t, age) => `状态截至区块 ${b}（${t}），索引更新于 ${age}前`,
       yes: "是", no: "否",
       valid: "有效", revoked: "已吊销", suspended: "已暂扣", expired: "已过期",
-      invalid: "无效", unknown: "无法确认", unreadable: "无法识别",
+      invalid: "无效", unknown: "无法确认", unreadable: "无法识别", not_accepted: "本柜台不受理",
       reason: "原因", until: "至",
       challenge_title: "柜台验证码",
       challenge_help: "请持证人用电子钱包扫描此码或输入这6个字符",
@@ -35,15 +35,18 @@
       yes: "yes", no: "no",
       valid: "VALID", revoked: "REVOKED", suspended: "SUSPENDED", expired: "EXPIRED",
       invalid: "NOT VALID", unknown: "CANNOT CONFIRM", unreadable: "UNREADABLE",
+      not_accepted: "NOT ACCEPTED HERE",
       reason: "Reason", until: "until",
       challenge_title: "Counter code",
       challenge_help: "Holder: scan this code or type these 6 characters in the wallet",
       challenge_label: (text) => `Counter code ${text.split("").join(" ")}`,
     },
   };
-  const ICONS = { valid: "✔", unknown: "?", unreadable: "⚠", waiting: "⌁", checking: "…" };
+  // not_accepted: genuine, but outside this counter's policy — its own colour, never red.
+  const ICONS = { valid: "✔", unknown: "?", unreadable: "⚠", waiting: "⌁", checking: "…",
+                  not_accepted: "⊘" };
   const KIND = { valid: "good", unknown: "warn", unreadable: "neutral", waiting: "neutral",
-                 checking: "neutral" };
+                 checking: "neutral", not_accepted: "other" };
   const SCAN_EVERY_MS = 150;
 
   const $ = (id) => document.getElementById(id);
@@ -55,6 +58,7 @@
   let latest = 0; // only the newest request's answer is shown
   let busy = false;
   let challenge = null; // the counter's current challenge (/api/v1/challenge)
+  let shownText = null; // the scanned text of the result on screen (null: a photo)
 
   const t = (key) => WORDS[lang][key];
 
@@ -125,6 +129,9 @@
   function render(result) {
     shown = result;
     setVerdict(result.verdict, t(result.verdict) || result.verdict, decidingMessage(result));
+    // history.js offers the licence's history for the code behind this result.
+    document.dispatchEvent(new CustomEvent("elicence:result",
+                                           { detail: { text: shownText, result } }));
     const details = $("details");
     if (!result.licence_type) {
       details.hidden = true;
@@ -191,7 +198,7 @@
   }
 
   // ---------------------------------------------------------------- asking the server
-  async function submit(body) {
+  async function submit(body, text = null) {
     const mine = ++latest;
     busy = true;
     setVerdict("checking", t("checking"), "");
@@ -209,6 +216,7 @@
     if (mine !== latest) return; // a newer scan or paste has taken over
     busy = false;
     shownAt = at;
+    shownText = text;
     if (answer === null) {
       shown = null;
       setVerdict("unknown", t("unknown"), t("network"));
@@ -225,7 +233,7 @@
     text = text.trim();
     if (!text) return;
     submit({ method: "POST", headers: { "Content-Type": "application/json" },
-             body: JSON.stringify({ qr: text }) });
+             body: JSON.stringify({ qr: text }) }, text);
   }
 
   function scanned(text) {

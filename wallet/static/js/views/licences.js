@@ -10,6 +10,7 @@ import { pick, t } from "../i18n.js";
 import { licences } from "../store.js";
 import { holderName, readRecord } from "../stored.js";
 import { showDevices } from "./devices.js";
+import { showHistory } from "./history.js";
 import { startPresent } from "./present.js";
 
 const LONG_TERM = 32503680000; // 3000-01-01: a validity end this late reads "long-term"
@@ -56,9 +57,14 @@ function card(record) {
           "aria-label": `${t("devices")}: ${title}`, "aria-controls": `${headingId}-devices`,
           onclick: () => showDevices(record, document.getElementById(`${headingId}-devices`)),
           text: t("devices") }) : null,
+        d.boundHere ? el("button", { type: "button", class: "history-button",
+          "aria-label": `${t("history")}: ${title}`, "aria-controls": `${headingId}-history`,
+          onclick: () => showHistory(record, document.getElementById(`${headingId}-history`)),
+          text: t("history") }) : null,
         el("button", { type: "button", class: "danger", "aria-label": `${t("remove")}: ${title}`,
           onclick: () => removeLicence(record.id), text: t("remove") })),
-      el("div", { id: `${headingId}-devices`, class: "devices-box", "aria-live": "polite", hidden: "" })));
+      el("div", { id: `${headingId}-devices`, class: "devices-box", "aria-live": "polite", hidden: "" }),
+      el("div", { id: `${headingId}-history`, class: "history-box", "aria-live": "polite", hidden: "" })));
 }
 
 async function removeLicence(id) {

@@ -57,7 +57,8 @@ async function showReceipts() {
   $("record-delete-all").hidden = false;
   for (const r of receipts) {
     const counter = language() === "zh" ? r.counter_name_zh || r.counter_name_en : r.counter_name_en || r.counter_name_zh;
-    const verdict = r.verdict === "valid" || r.verdict === "VALID" ? t("v_valid") : `${t("v_invalid")} (${r.verdict})`;
+    const verdict = r.verdict === "valid" || r.verdict === "VALID" ? t("v_valid")
+      : r.verdict === "not_accepted" ? t("v_not_accepted") : `${t("v_invalid")} (${r.verdict})`;
     ul.append(el("li", { class: "receipt", "data-id": String(r.id) },
       el("p", {}, el("strong", { text: counter || r.counter_id || "" }), ` · ${localTime(r.time)}`),
       el("p", { text: `${typeTitle(r.licence_type)} · ${r.authority ?? ""}` }),
