@@ -34,3 +34,10 @@ def test_without_a_replica_the_command_says_what_to_add(tmp_path: Path, capsys) 
     assert exit_.value.code == 2
     assert "--upstream PORT" in capsys.readouterr().err
     assert not (tmp_path / "nginx.conf").exists()
+
+
+def test_the_deployment_guide_shows_the_generated_configuration() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text()
+    text = nginx_config(Path("/srv/elicence/nginx"), 8080, [8001, 8002])
+    indented = "\n".join(f"    {line}" if line else "" for line in text.rstrip("\n").split("\n"))
+    assert indented in guide, "regenerate the block in docs/deployment.md (Replicas behind nginx)"
