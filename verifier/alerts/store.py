@@ -69,7 +69,10 @@ counts = Table(
     Column("n", Integer, nullable=False))
 
 # The latest time each licence was seen at each counter (one row per licence and counter:
-# a licence shown daily at its holder's bank adds no rows).
+# a licence shown daily at its holder's bank adds no rows). Thousands of upserts per flush
+# at random keys: on SQLite the rows sit in their key's B-tree (WITHOUT ROWID) and there
+# is no index on time, so each sighting writes one tree instead of three; the prune every
+# minute scans the table instead (decision 0168).
 sightings = Table(
     "alert_sightings", metadata,
     Column("ref", String(32), primary_key=True),  # MAC(installation secret, licence ref)
@@ -78,7 +81,7 @@ sightings = Table(
     Column("region", String(6)),
     Column("latitude", Float),
     Column("longitude", Float),
-    Index("alert_sightings_by_time", "time"))
+    sqlite_with_rowid=False)
 _SIGHTING_FIELDS = ("ref", "time", "counter", "region", "latitude", "longitude")  # Sighting's
 _REF = itemgetter(0)
 
