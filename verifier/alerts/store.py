@@ -195,10 +195,6 @@ class AlertStore:
                 connection.execute(delete(sightings).where(
                     sightings.c.time < sightings_before))
 
-    def add_counts(self, added: Mapping[tuple[int, str, str], int]) -> None:
-        """Adds to the per-minute counts: (bucket, kind, subject) -> n."""
-        self.record(added, ())
-
     def _count_upsert(self) -> Any:
         insert = self._insert(counts)
         return insert.on_conflict_do_update(
@@ -226,10 +222,6 @@ class AlertStore:
             counts.c.bucket >= since // COUNT_BUCKET))
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
-
-    def add_sightings(self, seen: Sequence[SightingRow]) -> None:
-        """Records each sighting as its licence's latest at its counter."""
-        self.record({}, seen)
 
     def _add_sightings(self, connection: Any, seen: Sequence[SightingRow]) -> None:
         # Thousands of rows per flush: the SQL is compiled once and the rows go to the
@@ -278,9 +270,6 @@ class AlertStore:
             params = (json.dumps(list(refs)), counter, since)
         with self.engine.connect() as connection:
             return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
-
-    def prune(self, *, counts_before: int, sightings_before: int) -> None:
-        self.record({}, (), prune=(counts_before, sightings_before))
 
 
 def _alert(row: Any) -> Alert:
