@@ -69,7 +69,10 @@ counts = Table(
     Column("n", Integer, nullable=False))
 
 # The latest time each licence was seen at each counter (one row per licence and counter:
-# a licence shown daily at its holder's bank adds no rows).
+# a licence shown daily at its holder's bank adds no rows). Thousands of upserts per flush
+# at random keys: on SQLite the rows sit in their key's B-tree (WITHOUT ROWID) and there
+# is no index on time, so each sighting writes one tree instead of three; the prune every
+# minute scans the table instead (decision 0168).
 sightings = Table(
     "alert_sightings", metadata,
     Column("ref", String(32), primary_key=True),  # MAC(installation secret, licence ref)
@@ -78,7 +81,7 @@ sightings = Table(
     Column("region", String(6)),
     Column("latitude", Float),
     Column("longitude", Float),
-    Index("alert_sightings_by_time", "time"))
+    sqlite_with_rowid=False)
 _SIGHTING_FIELDS = ("ref", "time", "counter", "region", "latitude", "longitude")  # Sighting's
 _REF = itemgetter(0)
 
@@ -192,10 +195,6 @@ class AlertStore:
                 connection.execute(delete(sightings).where(
                     sightings.c.time < sightings_before))
 
-    def add_counts(self, added: Mapping[tuple[int, str, str], int]) -> None:
-        """Adds to the per-minute counts: (bucket, kind, subject) -> n."""
-        self.record(added, ())
-
     def _count_upsert(self) -> Any:
         insert = self._insert(counts)
         return insert.on_conflict_do_update(
@@ -223,10 +222,6 @@ class AlertStore:
             counts.c.bucket >= since // COUNT_BUCKET))
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
-
-    def add_sightings(self, seen: Sequence[SightingRow]) -> None:
-        """Records each sighting as its licence's latest at its counter."""
-        self.record({}, seen)
 
     def _add_sightings(self, connection: Any, seen: Sequence[SightingRow]) -> None:
         # Thousands of rows per flush: the SQL is compiled once and the rows go to the
@@ -275,9 +270,6 @@ class AlertStore:
             params = (json.dumps(list(refs)), counter, since)
         with self.engine.connect() as connection:
             return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
-
-    def prune(self, *, counts_before: int, sightings_before: int) -> None:
-        self.record({}, (), prune=(counts_before, sightings_before))
 
 
 def _alert(row: Any) -> Alert:
