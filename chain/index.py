@@ -196,9 +196,12 @@ class LicenceIndex:
         """Every status change naming `ref` (or, for a batch withdrawal, `root`), oldest
         first. Read from the events, not the current-status table, so a trace shows each
         change."""
+        # instr() picks the events whose packed refs contain the bytes, in SQLite's C code;
+        # the loop below keeps only those naming it at a 16-byte boundary.
         rows = self._db.execute(
             "SELECT status, until, reason_class, time, block, tx, refs FROM status_events "
-            "WHERE authority = ? ORDER BY block, log_index", (authority,)).fetchall()
+            "WHERE authority = ? AND (instr(refs, ?) > 0 OR instr(refs, ?) > 0) "
+            "ORDER BY block, log_index", (authority, ref, root or ref)).fetchall()
         council = self._council_status_actions()
         out: list[StatusEvent] = []
         for status, until, reason_class, time_, block, tx, refs in rows:
@@ -217,7 +220,8 @@ class LicenceIndex:
         SUPERSEDED events (refs and successors pair up by position), oldest first."""
         rows = self._db.execute(
             "SELECT refs, successors FROM status_events WHERE authority = ? AND status = ? "
-            "ORDER BY block, log_index", (authority, int(StatusCode.SUPERSEDED))).fetchall()
+            "AND (instr(refs, ?) > 0 OR instr(successors, ?) > 0) ORDER BY block, log_index",
+            (authority, int(StatusCode.SUPERSEDED), ref, ref)).fetchall()
         replaced: list[bytes] = []
         replaced_by: list[bytes] = []
         for refs, successors in rows:
