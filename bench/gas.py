@@ -38,6 +38,7 @@ BARS = {
     "revoke 1 licence, first status change": 40_000,
     "revoke 1 licence": 40_000,
     "revoke 100 licences (per licence)": 1_000,
+    "anchorAudit (audit log head)": 40_000,
 }
 
 
@@ -110,6 +111,9 @@ def measure() -> dict[str, int]:
     rows["anchor, 1 root, count 10,000"] = anchor_gas(10_000, 1)
     rows["anchor, 16 roots, count 10,000"] = anchor_gas(10_000, 16)
     rows["anchor, 16 roots, count 1"] = anchor_gas(1, 16)
+
+    rows["anchorAudit (audit log head)"] = bench.gas(fns.anchorAudit(os.urandom(32), 1_000),
+                                                     anchor)
 
     lost = ReasonClass.LOST_OR_STOLEN
     rows["revoke 1 licence, first status change"] = bench.gas(

@@ -7,6 +7,12 @@ first batch confirmed on chain. Writes bench/results/issue.json.
 
     .venv/bin/python bench/issue.py            # 10k and 100k
     .venv/bin/python bench/issue.py --full     # also 1M
+    .venv/bin/python bench/issue.py --hsm      # keys in SoftHSM2 vs key files, same run
+
+With --hsm, a second authority has its signing key and its role accounts inside a SoftHSM2
+token (made by scripts/softhsm-test-token and `elicence authority add-account/add-key
+--pkcs11`); runs of both authorities alternate on the same node, and the token's figure is
+given as a share of the key files' (bar: at least 90 %). Writes bench/results/issue_hsm.json.
 """
 
 from __future__ import annotations
@@ -73,12 +79,13 @@ def follow(home: Path, env: dict[str, str], stop: threading.Event, lags: list[tu
     sync.close()
 
 
-def run_size(home: Path, env: dict[str, str], size: int, start: int) -> dict:
+def run_size(home: Path, env: dict[str, str], size: int, start: int,
+             authority: str = "CN-31-DMV") -> dict:
     source = write_csv(home / f"rows-{size}.csv", DRIVING_FIELDS,
                        driving_rows(size, seed=size, start=start))
     out = home / f"out-{size}"
     store = home / "store.sqlite"
-    command = [sys.executable, "-m", "elicence", "issue", "--authority", "CN-31-DMV",
+    command = [sys.executable, "-m", "elicence", "issue", "--authority", authority,
                "--type", "driving", "--input", str(source), "--out", str(out), "--no-pdf",
                "--quiet"]
     started = time.monotonic()
@@ -120,9 +127,66 @@ def _confirmed_count(store: Path) -> int:
         return 0
 
 
+HSM_AUTHORITY = "CN-31-HSM"
+HSM_BAR = 0.90  # token-key throughput as a share of key-file throughput
+
+
+def token_authority(home: Path, env: dict[str, str]) -> dict[str, str]:
+    """A SoftHSM2 token under `home`, and an authority whose signing key and role accounts
+    are all inside it (the ceremony of docs/issuing.md). Returns the token's exports."""
+    from chain.config import load_settings
+    from chain.installation import Installation
+
+    made = subprocess.run([str(ROOT / "scripts" / "softhsm-test-token"), "init",
+                           str(home / "hsm")], capture_output=True, text=True, check=True)
+    token_env = dict(line.removeprefix("export ").split("=", 1)
+                     for line in made.stdout.splitlines())
+    os.environ["SOFTHSM2_CONF"] = token_env["SOFTHSM2_CONF"]
+    run = command_runner({**env, **token_env})
+    module, label = token_env["ELICENCE_PKCS11_MODULE"], token_env["ELICENCE_PKCS11_TOKEN"]
+    for role in ("anchor", "status", "keys"):
+        run("authority", "add-account", f"{HSM_AUTHORITY}-{role}", "--pkcs11", module,
+            "--token", label)
+    run("authority", "add", HSM_AUTHORITY, "--name-zh", "上海市公安局交通管理局（令牌）",
+        "--name-en", "Shanghai Traffic Police (token keys)", "--jurisdiction", "CN-31",
+        "--scope", "driving:31", "--as", "council-1")
+    registry = Installation(load_settings(home)).registry()
+    run("council", "approve", str(registry.proposal_count()), "--as", "council-2")
+    run("authority", "add-key", HSM_AUTHORITY, "--pkcs11", module, "--token", label)
+    return token_env
+
+
+def compare_hsm(home: Path, env: dict[str, str], size: int, rounds: int) -> dict:
+    """Alternating runs of `size` licences with key files and with token keys; the best
+    run of each (the one least disturbed by the rest of the machine) is compared."""
+    token_env = {**env, **token_authority(home, env)}
+    runs: dict[str, list[dict]] = {"file": [], "hsm": []}
+    start = 50_000_000
+    for _ in range(rounds):
+        for kind, authority, run_env in (("file", "CN-31-DMV", env),
+                                         ("hsm", HSM_AUTHORITY, token_env)):
+            result = run_size(home, run_env, size, start=start, authority=authority)
+            start += size
+            runs[kind].append(result)
+            print(f"{kind:>4} keys, {size:,} licences: {result['licences_per_s']:>7,}/s, "
+                  f"{result['elapsed_s']:.1f} s", flush=True)
+    best = {kind: max(r["licences_per_s"] for r in rs) for kind, rs in runs.items()}
+    share = best["hsm"] / best["file"]
+    print(f"token keys: {best['hsm']:,}/s = {share:.0%} of key files' {best['file']:,}/s "
+          f"(bar {HSM_BAR:.0%}: {'met' if share >= HSM_BAR else 'NOT met'})", flush=True)
+    return {"licences": size, "rounds": rounds, "runs": runs,
+            "best_licences_per_s": best, "hsm_share_of_file": round(share, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also issue 1,000,000 licences")
+    parser.add_argument("--hsm", action="store_true",
+                        help="compare keys in a SoftHSM2 token with key files instead")
+    parser.add_argument("--size", type=int, default=20_000,
+                        help="licences per run with --hsm (default 20,000)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="alternating runs of each kind with --hsm (default 2)")
     args = parser.parse_args()
     sizes = [10_000, 100_000] + ([1_000_000] if args.full else [])
     home = ROOT / "var" / "bench-issue"
@@ -133,6 +197,13 @@ def main() -> None:
            "ELICENCE_PASSPHRASE": ""}
     run = command_runner(env)
     set_up(run, home, free_port())
+    if args.hsm:
+        try:
+            figures = compare_hsm(home, env, args.size, args.rounds)
+        finally:
+            run("node", "stop")
+        write_results("issue_hsm", {"bench": "issue --hsm", "bar": HSM_BAR, **figures})
+        return
     results = []
     try:
         # Index follow lag while 100,000 licences are issued (a run of its own, so the

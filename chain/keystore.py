@@ -1,9 +1,14 @@
-"""Encrypted key files: authority signing keys (P-256) and chain account keys (secp256k1).
+"""Encrypted key files: authority signing keys (P-256 or SM2) and chain account keys
+(secp256k1).
 
 Both are 32-byte secrets kept in one envelope format (JSON, scrypt + AES-256-GCM, the
 key's kind and name bound in as associated data so a file cannot be swapped for
 another). The passphrase comes from a file (`ELICENCE_PASSPHRASE_FILE`) or the
 environment (`ELICENCE_PASSPHRASE`), never from the command line, and is never logged.
+
+A key made inside a PKCS#11 token has a reference file of the same name instead: no secret,
+only its public half and where it lives (module, token, key label). Callers get a signer
+or an account either way (docs/decisions/0170-keys-in-a-token.md).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -24,9 +30,24 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from chain.private_files import private_folder, write_private
+from licence import (
+    ES256,
+    SUITES,
+    Suite,
+    encoded_public_key,
+    generate_private_key,
+    private_key_from_scalar,
+    private_scalar,
+)
+from licence._suites import PrivateKey
 from licence.errors import ElicenceError
+from licence.signer import KeySigner, Signer
 
-SIGNING = "p256-signing"
+if TYPE_CHECKING:
+    from chain.pkcs11_signers import TokenAccount, TokenSigningKey
+    from chain.pkcs11_token import Pin, TokenKey
+
+SIGNING = "p256-signing"  # the kind of every signing key file; an SM2 one says so in "public"
 ACCOUNT = "chain-account"
 SECRET = "secret"  # symmetric secrets, e.g. an authority's claim-code secret
 _FOLDERS = {SIGNING: "signing", ACCOUNT: "accounts", SECRET: "secrets"}
@@ -74,6 +95,7 @@ class Keystore:
         self.directory = directory
         self._passphrase = passphrase
         self._cache: dict[tuple[str, str], bytes] = {}
+        self.token_pin: Pin | None = None  # a prompted PIN; else read from the environment
 
     # -- chain accounts
     def create_account(self, name: str, private_key: bytes | None = None) -> LocalAccount:
@@ -81,7 +103,14 @@ class Keystore:
         self._write(ACCOUNT, name, bytes(account.key), {"address": account.address})
         return account
 
-    def account(self, name: str) -> LocalAccount:
+    def account(self, name: str) -> LocalAccount | TokenAccount:
+        where = self.token_key(ACCOUNT, name)
+        if where is not None:
+            from chain.pkcs11_signers import TokenAccount
+            from chain.pkcs11_token import private_key
+
+            private_key(where, self._pin())  # a wrong PIN is refused now, not mid-job
+            return TokenAccount(where, self._pin(), self.account_address(name))
         return Account.from_key(self._read(ACCOUNT, name))
 
     def account_address(self, name: str) -> str:
@@ -91,23 +120,101 @@ class Keystore:
         return self._names(ACCOUNT)
 
     # -- authority signing keys
-    def create_signing_key(self, name: str) -> ec.EllipticCurvePrivateKey:
-        key = ec.generate_private_key(ec.SECP256R1())
-        secret = key.private_numbers().private_value.to_bytes(32, "big")
-        self._write(SIGNING, name, secret, {"public_key": compressed_public_key(key).hex()})
+    def create_signing_key(self, name: str, suite: Suite = ES256) -> PrivateKey:
+        """A new key of `suite`; an SM2 key file records "algorithm": "sm2" (bound into the
+        envelope's associated data), an ES256 one keeps the original form."""
+        key = generate_private_key(suite)
+        public = {"public_key": encoded_public_key(key).hex()}
+        if suite is not ES256:
+            public["algorithm"] = suite.name
+        self._write(SIGNING, name, private_scalar(key).to_bytes(32, "big"), public)
         return key
 
-    def signing_key(self, name: str) -> ec.EllipticCurvePrivateKey:
+    def signing_key(self, name: str) -> Signer:
+        """The signer of key file `name`: its key in memory, or a reference to a token key."""
+        where = self.token_key(SIGNING, name)
+        if where is not None:
+            from chain.pkcs11_signers import TokenSigningKey
+            from chain.pkcs11_token import private_key
+
+            private_key(where, self._pin())  # a wrong PIN is refused now, not mid-job
+            public = bytes.fromhex(self._metadata(SIGNING, name)["public_key"])
+            return TokenSigningKey(where, self._pin(), public)
         secret = self._read(SIGNING, name)
-        return ec.derive_private_key(int.from_bytes(secret, "big"), ec.SECP256R1())
+        public = self._metadata(SIGNING, name)
+        suite = {s.name: s for s in SUITES}.get(public.get("algorithm", ES256.name))
+        if suite is None:
+            raise KeystoreError(f"The key file {name!r} names an unknown algorithm "
+                                f"{public.get('algorithm')!r}.", reason="key_unreadable")
+        return KeySigner(private_key_from_scalar(suite, int.from_bytes(secret, "big"),
+                                                 bytes.fromhex(public.get("public_key", ""))))
 
     def signing_keys(self) -> list[str]:
         return self._names(SIGNING)
 
     def remove_signing_key(self, name: str) -> None:
-        """Deletes a key file; only for a key that was never registered anywhere."""
+        """Deletes a key file (or a token key and its reference); only for a key that was
+        never registered anywhere."""
+        where = self.token_key(SIGNING, name) if self.has(SIGNING, name) else None
+        if where is not None:
+            from chain.pkcs11_token import destroy
+
+            destroy(where, self._pin())
         self._path(SIGNING, name).unlink(missing_ok=True)
         self._cache.pop((SIGNING, name), None)
+
+    # -- keys inside a PKCS#11 token
+    def create_token_signing_key(self, name: str, module: str, token: str) -> TokenSigningKey:
+        """Makes a P-256 key pair inside the token and a reference file for it."""
+        from chain.pkcs11_signers import TokenSigningKey
+        from chain.pkcs11_token import P256, TokenKey, generate
+
+        where = TokenKey(module, token, name)
+        self._path(SIGNING, name)  # a bad name is refused before the token is touched
+        if self.has(SIGNING, name):
+            raise KeystoreError(f"A key named {name!r} already exists in "
+                                f"{self._path(SIGNING, name).parent}.", reason="key_exists")
+        point = generate(where, self._pin(), P256)
+        public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+        compressed = compressed_public_key(public)
+        self._write_reference(SIGNING, name, where, {"public_key": compressed.hex()})
+        return TokenSigningKey(where, self._pin(), compressed)
+
+    def create_token_account(self, name: str, module: str, token: str) -> TokenAccount:
+        """Makes a secp256k1 chain account inside the token and a reference file for it."""
+        from chain.pkcs11_signers import TokenAccount, address_of
+        from chain.pkcs11_token import SECP256K1, TokenKey, generate
+
+        where = TokenKey(module, token, name)
+        if self.has(ACCOUNT, name):
+            raise KeystoreError(f"A key named {name!r} already exists in "
+                                f"{self._path(ACCOUNT, name).parent}.", reason="key_exists")
+        address = address_of(generate(where, self._pin(), SECP256K1))
+        self._write_reference(ACCOUNT, name, where, {"address": address})
+        return TokenAccount(where, self._pin(), address)
+
+    def token_key(self, kind: str, name: str) -> TokenKey | None:
+        """Where the key `name` lives when it is in a token; None for a key file."""
+        found = self._load(kind, name).get("pkcs11")
+        if found is None:
+            return None
+        from chain.pkcs11_token import TokenKey
+
+        return TokenKey(found["module"], found["token"], found["label"])
+
+    def _pin(self) -> Pin:
+        if self.token_pin is None:
+            from chain.pkcs11_token import pin_from_env
+
+            self.token_pin = pin_from_env()
+        return self.token_pin
+
+    def _write_reference(self, kind: str, name: str, where: TokenKey, public: dict) -> None:
+        document = {"version": 1, "kind": kind, "name": name, "public": public,
+                    "pkcs11": where.as_json()}
+        path = self._path(kind, name)
+        private_folder(path.parent)
+        write_private(path, json.dumps(document, indent=2, sort_keys=True))
 
     # -- symmetric secrets
     def secret(self, name: str, *, create: bool = False) -> bytes:
@@ -121,7 +228,7 @@ class Keystore:
     def unlock(self, items: list[tuple[str, str]]) -> None:
         """Opens several key files at once (scrypt releases the GIL, so threads run the
         derivations in parallel). Missing files are left for the caller to report."""
-        present = [item for item in items if self.has(*item)]
+        present = [item for item in items if self.has(*item) and self.token_key(*item) is None]
         with ThreadPoolExecutor(max_workers=max(1, len(present))) as pool:
             list(pool.map(lambda item: self._read(*item), present))
 
@@ -181,6 +288,9 @@ class Keystore:
         if (kind, name) in self._cache:
             return self._cache[(kind, name)]
         document = self._load(kind, name)
+        if "pkcs11" in document:
+            raise KeystoreError(f"The key {name!r} lives in a token and cannot be read out.",
+                                reason="key_in_token")
         header = {k: document[k] for k in ("version", "kind", "name", "public")}
         kdf = document["kdf"]
         try:

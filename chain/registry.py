@@ -81,6 +81,16 @@ def _check_refs(refs: Sequence[bytes]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class AuditAnchor:
+    """One AuditAnchored event: the audit log's head after its first `count` entries."""
+
+    head: bytes
+    count: int
+    tx_hash: str
+    block_number: int
+
+
 class Registry:
     """A LicenceRegistry at `address`, reached through `w3`, sending as `account`."""
 
@@ -331,6 +341,27 @@ class Registry:
         """ANCHOR. Anchors one batch issued under the scope (licence_type, region): 1..16
         subtree roots of 16 bytes covering `count` licences."""
         return self.wait(self.submit_anchor(licence_type, region, count, roots))
+
+    def anchor_audit(self, head: bytes, count: int) -> TxResult:
+        """ANCHOR. Records the head of the authority's audit log after `count` entries
+        (event AuditAnchored; the registry stores nothing)."""
+        return self._send("anchorAudit", head, count)
+
+    def audit_anchors(self, authority: int, *, from_block: int = 0) -> list[AuditAnchor]:
+        """The audit heads anchored by `authority`, oldest first, read from the events."""
+        topic = "0x" + abi_encode(["uint32"], [authority]).hex()
+        logs = self.w3.eth.get_logs({
+            "address": self.address, "fromBlock": from_block, "toBlock": "latest",
+            "topics": ["0x" + self.events.topic("AuditAnchored").hex(), topic]})
+        anchors = []
+        for log in logs:
+            event = self.events.decode(log)
+            if event is not None:
+                anchors.append(AuditAnchor(
+                    head=bytes(event.args["head"]), count=int(event.args["count"]),
+                    tx_hash="0x" + bytes(log["transactionHash"]).hex(),
+                    block_number=int(log["blockNumber"])))
+        return anchors
 
     def submit_anchor(
         self, licence_type: int, region: str, count: int, roots: Sequence[bytes], *,

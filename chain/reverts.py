@@ -145,6 +145,9 @@ SENTENCES: dict[str, str] = {
         "A proposal's action must call one of the registry's governance functions, not "
         "selector {selector}: build it with the registry client's action helpers."
     ),
+    "RegistryInvalidAuditHead": (
+        "An audit log head must be non-zero and cover at least one entry (got count {count})."
+    ),
     "RegistryInvalidAuthorityId": (
         "Authority id {id!r} is not allowed: use a non-empty id such as CN-31-DMV."
     ),

@@ -12,6 +12,9 @@ from verifier import web as verifier_web
 from wallet import web as wallet_web
 
 from . import web_errors
+from .limits import LimitConfig, RequestLimits
+from .limits_body import BodyDeadline
+from .limits_counters import CounterTokens
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # a phone photo of a QR code fits; anything larger is not
 
@@ -38,5 +41,11 @@ def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flas
             installation, Store.open(settings.store_url),
             installation.keystore.secret("claim-challenges", create=True)))
     wallet_web.init_app(app, settings)
-    verifier_web.init_app(app, settings, render_error=web_errors.render_error)
+    verifier = verifier_web.init_app(app, settings, render_error=web_errors.render_error)
+    # Outermost first: headers on every answer; each request's cost spent before its body
+    # is read; the body read within a deadline before anything parses it.
+    app.wsgi_app = web_errors.SecurityHeaders(RequestLimits(  # type: ignore[method-assign]
+        BodyDeadline(app.wsgi_app, web_errors.render_error, max_bytes=MAX_REQUEST_BYTES),
+        LimitConfig.from_settings(settings), CounterTokens(verifier.state.secret),
+        web_errors.render_error))
     return app

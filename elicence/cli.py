@@ -29,9 +29,14 @@ SUBCOMMANDS: dict[str, str] = {
     "revoke-copy": "issuer.cli.copies:revoke_copy",
     "new-claim-code": "issuer.cli.copies:new_claim_code",
     "status-history": "issuer.cli.history:status_history",
+    "audit": "issuer.cli.audit:audit_group",
+    "operator": "issuer.cli.operators:operator_group",
+    "requests": "issuer.cli.requests:requests_group",
     "history": "elicence.history:history_command",
     "verify": "verifier.cli:verify_command",
+    "alerts": "verifier.alerts.cli:alerts_command",
     "serve": "elicence.serve:serve_command",
+    "counter-token": "elicence.limits_cli:counter_token",
 }
 
 

@@ -249,7 +249,11 @@ def lan_host(lan: bool, address: str | None) -> str | None:
 @click.option("--lan-port", type=click.IntRange(1024, 65534), default=8443, show_default=True,
               help="HTTPS port on the LAN address; the CA certificate is offered on the next "
                    "port over plain HTTP.")
-def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: int) -> None:
+@click.option("--hsm", is_flag=True,
+              help="Keep the authorities' signing keys and chain accounts in a SoftHSM2 "
+                   "token (made in ELICENCE_HOME/hsm) instead of key files.")
+def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: int,
+         hsm: bool) -> None:
     """Start the local chain, the registry with two authorities, sample licences and the
     web app; run until Ctrl-C."""
     home = home_dir()
@@ -265,12 +269,35 @@ def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: i
             empty(home, keep=lock_path(home))
             click.echo(f"Removed the state in {home}.", err=True)
         ensure_passphrase(home)
-        run_until_stopped(home, port, address, lan_port)
+        token = demo_token(home) if hsm else None
+        run_until_stopped(home, port, address, lan_port, token)
     finally:
         os.close(lock)
 
 
-def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int) -> None:
+def demo_token(home: Path) -> dict[str, str]:
+    """The demo's SoftHSM2 token (made on first use by scripts/softhsm-test-token), its
+    settings exported to this process and the web app it starts. A home set up with key
+    files keeps them: the token is only for a fresh one."""
+    folder = home / "hsm"
+    if not folder.exists() and (home / "keys" / "signing").exists():
+        raise click.ClickException(f"{home} was set up with key files: run scripts/demo --hsm "
+                                   "--reset to start again with keys in a token.")
+    made = subprocess.run([str(Path(__file__).resolve().parent.parent / "scripts" /
+                                "softhsm-test-token"), "init", str(folder)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        raise click.ClickException(made.stderr.strip() or "The SoftHSM2 token could not be made.")
+    token = {name: shlex.split(value)[0] for name, value in
+             (line.removeprefix("export ").split("=", 1) for line in made.stdout.splitlines())}
+    os.environ.update(token)
+    click.echo(f"Keys in SoftHSM2 token {token['ELICENCE_PKCS11_TOKEN']!r} ({folder}).",
+               err=True)
+    return token
+
+
+def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
+                      token: dict[str, str] | None = None) -> None:
     """Starts everything, waits for Ctrl-C (SIGINT, SIGTERM or SIGHUP), then stops what it
     started; each stop runs even when an earlier one fails. Before it is ready a signal
     interrupts the start where it is."""
@@ -292,7 +319,7 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int)
         try:
             chain_port = node_port(home)  # once: 8545 is no longer free after the start
             start_node(home, chain_port)
-            set_up(run, home, chain_port)
+            set_up(run, home, chain_port, token=token)
             # Letters print where to claim and verify: where this demo's holders reach it.
             load_settings(home).with_values(public_url=(phone or web).url).save()
             out = home / "demo-out"

@@ -54,11 +54,17 @@ def command_runner(env: Mapping[str, str] | None = None, *, echo: bool = False) 
     return run
 
 
-def set_up(run: Runner, home: Path, node_port: int) -> None:
+def set_up(run: Runner, home: Path, node_port: int, *,
+           token: Mapping[str, str] | None = None) -> None:
     """Starts the node and brings the registry to the sandbox state; repeat runs only
-    start the node (state is kept in `home`)."""
+    start the node (state is kept in `home`). With `token` (the exports of
+    scripts/softhsm-test-token), the authorities' role accounts and signing keys are made
+    inside that PKCS#11 token instead of key files."""
     from chain.config import load_settings
     from chain.installation import Installation
+
+    in_token = ("--pkcs11", token["ELICENCE_PKCS11_MODULE"], "--token",
+                token["ELICENCE_PKCS11_TOKEN"]) if token else ()
 
     run("node", "start", "--port", str(node_port))
     if not load_settings(home).registry_address:
@@ -67,13 +73,17 @@ def set_up(run: Runner, home: Path, node_port: int) -> None:
     registry = Installation(load_settings(home)).registry()
     for authority in AUTHORITIES:
         if not registry.authority_by_id(authority["id"]):
+            for role in ROLES if in_token else ():
+                name = f"{authority['id']}-{role}"
+                if not (load_settings(home).keys_dir / "accounts" / f"{name}.json").exists():
+                    run("authority", "add-account", name, *in_token)
             run("authority", "add", authority["id"], "--name-zh", authority["name_zh"],
                 "--name-en", authority["name_en"], "--jurisdiction", authority["jurisdiction"],
                 *[a for t in authority["scopes"] for a in ("--scope", t)], "--as", COUNCIL[0])
             run("council", "approve", str(registry.proposal_count()), "--as", COUNCIL[1])
         number = registry.authority_by_id(authority["id"])
         if registry.authority(number).key_count == 0:
-            run("authority", "add-key", authority["id"])
+            run("authority", "add-key", authority["id"], *in_token)
 
 
 ROLES = ("anchor", "status", "keys")

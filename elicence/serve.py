@@ -18,6 +18,7 @@ from licence.errors import ElicenceError
 from verifier.follower import DEFAULT_INTERVAL, Follower, IndexSync
 from verifier.web import WebConfig
 
+from .limits import LimitConfig
 from .serve_tls import check_tls_option, gunicorn_tls
 
 log = logging.getLogger("elicence.serve")
@@ -73,14 +74,18 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
                   tls_cert: str | None = None, tls_key: str | None = None) -> None:
     """Serve the verification API (/api/v1/...) and the counter page (/verify).
 
-    Settings come from ELICENCE_HOME; ELICENCE_RATE_LIMIT (e.g. 600/minute) sets each
-    client address's request budget, ELICENCE_COUNTER_ID / _NAME_ZH / _NAME_EN name this
+    Settings come from ELICENCE_HOME; ELICENCE_RATE_LIMIT (e.g. 600/minute, in JSON
+    verifications' worth) sets each client address's request budget,
+    ELICENCE_COUNTER_RATE_LIMIT an authenticated counter's, ELICENCE_TRUSTED_PROXIES the
+    proxies whose X-Forwarded-For is believed, ELICENCE_REDIS_URL the Redis all replicas
+    count in; ELICENCE_COUNTER_ID / _NAME_ZH / _NAME_EN name this
     counter in holders' usage records.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         settings = load_settings()
-        WebConfig.from_settings(settings)  # refuse a bad rate limit before starting
+        WebConfig.from_settings(settings)  # refuse bad settings before starting
+        LimitConfig.from_settings(settings)
     except ElicenceError as exc:
         raise click.ClickException(exc.message) from None
     follower = None

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
+import orjson
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -31,14 +33,17 @@ STATUS: Mapping[str, int] = {
     "device_key_invalid": 400, "challenge_invalid": 400, "challenge_expired": 400,
     "claim_code_malformed": 400,
     "request_time_invalid": 401, "signature_invalid": 401, "possession_unproven": 401,
+    "operator_token_invalid": 401,
+    "counter_token_invalid": 401,
     "not_found": 404, "schema_unknown": 404, "key_unknown": 404, "claim_code_unknown": 404,
     "copy_unknown": 404,
     "method_not_allowed": 405,
+    "request_timeout": 408,
     "licence_not_active": 409,
     "licence_not_genuine": 422,
     "claim_code_used": 410, "claim_code_expired": 410, "copy_revoked": 410,
     "too_large": 413, "image_too_large": 413,
-    "unsupported_media_type": 415,
+    "unsupported_media_type": 415, "image_type_unsupported": 415,
     "rate_limited": 429,
     "internal_error": 500,
     "index_unavailable": 503, "key_unavailable": 503, "issuer_unavailable": 503,
@@ -59,6 +64,9 @@ MESSAGES_ZH: Mapping[str, str] = {
     "index_unavailable": "无法读取状态索引，请稍后再试。",
     "image_too_large": "图片过大，请使用不超过 4000 万像素的照片。",
     "image_unreadable": "无法识别该图片，请上传 PNG 或 JPEG 照片。",
+    "image_type_unsupported": "只接受 PNG 或 JPEG 图片，请转换格式后重新上传。",
+    "counter_token_invalid": "柜台令牌无效，请使用为本柜台签发的令牌。",
+    "request_timeout": "请求内容发送过慢，请检查网络后重试。",
     "qr_not_found": "图片中未找到二维码，请拍摄清晰、端正且完整的二维码。",
     "device_key_invalid": "device_key 须为 33 字节压缩格式的 P-256 公钥。",
     "request_time_invalid": "请求时间与服务器时间相差超过 2 分钟，请校准手机时间后重试。",
@@ -77,6 +85,7 @@ MESSAGES_ZH: Mapping[str, str] = {
     "copy_revoked": "发证机关已停用本设备上的证照副本。",
     "copy_unknown": "本设备上没有该证照的副本。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
+    "operator_token_invalid": "请以 “Authorization: Bearer <令牌>” 提供本系统的运维令牌。",
     "licence_not_genuine": "仅对链上可查的真实证照显示历史记录，请重新扫描证照二维码。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
@@ -141,6 +150,50 @@ def render_error(exc: BaseException) -> tuple[int, dict[str, Any], list[tuple[st
     """(status, document, headers) for any exception: what every error answer is made of."""
     error = as_error(exc)
     return http_status(error), error_document(error), error_headers(error)
+
+
+def json_error_response(rendered: tuple[int, dict[str, Any], list[tuple[str, str]]],
+                        start_response: Callable[..., Any]) -> list[bytes]:
+    """A rendered error as a plain WSGI answer (for the layers in front of Flask), in the
+    bytes Flask's jsonify writes."""
+    status, document, headers = rendered
+    payload = orjson.dumps(document, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    start_response(f"{status} {HTTPStatus(status).phrase}", [
+        ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+        *headers])
+    return [payload]
+
+
+# Every answer of the app, errors included: never cached by a browser or a proxy unless
+# the route says otherwise (public files set their own Cache-Control), never sniffed into
+# another type, never framed; documents that set no policy of their own (JSON answers,
+# errors) may load nothing.
+DEFAULT_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+ALWAYS = (("X-Content-Type-Options", "nosniff"),)
+UNLESS_SET = (("Cache-Control", "no-store"), ("Content-Security-Policy", DEFAULT_CSP),
+              ("Referrer-Policy", "no-referrer"))
+
+
+def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    present = {name.lower() for name, _ in headers}
+    out = [(n, v) for n, v in headers if n.lower() not in {"x-content-type-options"}]
+    out.extend(ALWAYS)
+    out.extend((n, v) for n, v in UNLESS_SET if n.lower() not in present)
+    return out
+
+
+class SecurityHeaders:
+    """WSGI middleware, outermost: the headers above on every response of every layer."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, with_security_headers(headers), exc_info)
+
+        return self.app(environ, start)
 
 
 def init_app(app: Flask) -> None:

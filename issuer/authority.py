@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from chain.installation import Installation
 from chain.keystore import ACCOUNT, SECRET, SIGNING
 from chain.records import AuthorityRecord, KeyRecord
 from chain.registry import Registry
 from issuer.errors import AuthorityError
+from licence.signer import Signer
 from licence.vocabulary import Role
 
 
@@ -29,7 +28,7 @@ class IssuingAuthority:
     id: str
     record: AuthorityRecord
     key: KeyRecord
-    signing_key: ec.EllipticCurvePrivateKey
+    signing_key: Signer  # a key file's key (P-256 or SM2), or a P-256 key inside a PKCS#11 token
     claim_secret: bytes
     registry: Registry  # sends as the authority's anchor account
     status_registry: Registry | None = None  # its status account, when the job changes status

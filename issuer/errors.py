@@ -41,3 +41,16 @@ class RenderError(IssuerError):
     """A letter or QR image cannot be rendered."""
 
     reason = "render_error"
+
+
+class OperatorError(IssuerError):
+    """The person running a command is unknown, disabled, not logged in, or lacks the role
+    (operator_required, operator_unknown, operator_disabled, login_failed, role_missing)."""
+
+    reason = "operator_refused"
+
+
+class RequestError(IssuerError):
+    """A four-eyes request cannot be approved, rejected or run as asked."""
+
+    reason = "request_refused"

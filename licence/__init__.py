@@ -5,6 +5,19 @@ Pure: no I/O, no chain, no database. See docs/format.md.
 
 from ._cose import public_key_from_bytes
 from ._hash import device_key_digest
+from ._sm2 import Sm2PrivateKey, Sm2PublicKey
+from ._suites import (
+    ES256,
+    SM2_SM3,
+    SUITES,
+    Suite,
+    authority_key_from_bytes,
+    encoded_public_key,
+    generate_private_key,
+    private_key_from_scalar,
+    private_scalar,
+    suite_of_key,
+)
 from .copy_ref import copy_status_ref
 from .decode import decode_unverified
 from .device import verify_device_signature
@@ -24,14 +37,19 @@ from .errors import (
 from .licence import Batch, Licence, LicenceItem, RootHeader, SignedRoot, build_batch
 from .presentation import Presentation, compressed_public_key, present
 from .schema import Schema, load_schema
+from .signer import KeySigner, Signer
 
 __all__ = [
+    "ES256",
+    "SM2_SM3",
+    "SUITES",
     "Batch",
     "ClaimsError",
     "DecodeError",
     "ElicenceError",
     "ExpiredError",
     "FieldError",
+    "KeySigner",
     "Licence",
     "LicenceError",
     "LicenceItem",
@@ -44,13 +62,23 @@ __all__ = [
     "SchemaError",
     "SignatureError",
     "SignedRoot",
+    "Signer",
+    "Sm2PrivateKey",
+    "Sm2PublicKey",
+    "Suite",
+    "authority_key_from_bytes",
     "build_batch",
     "compressed_public_key",
     "copy_status_ref",
     "decode_unverified",
     "device_key_digest",
+    "encoded_public_key",
+    "generate_private_key",
     "load_schema",
     "present",
+    "private_key_from_scalar",
+    "private_scalar",
     "public_key_from_bytes",
+    "suite_of_key",
     "verify_device_signature",
 ]

@@ -1,8 +1,11 @@
-"""SHA-256 truncated to 16 bytes with one domain-separation byte per kind of node."""
+"""The suite's hash (SHA-256 for ES256, SM3 for SM2) truncated to 16 bytes, with one
+domain-separation byte per kind of node. `new` is the hashlib-style constructor."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 NODE_BYTES = 16
 
@@ -16,10 +19,10 @@ COPY_REF = b"\x05"  # H(0x05 || status ref || device digest): a wallet copy's ow
 _sha256 = hashlib.sha256
 
 
-def h(data: bytes) -> bytes:
-    return _sha256(data).digest()[:NODE_BYTES]
+def h(data: bytes, new: Callable[..., Any] = _sha256) -> bytes:
+    return new(data).digest()[:NODE_BYTES]
 
 
-def device_key_digest(public_key: bytes) -> bytes:
+def device_key_digest(public_key: bytes, new: Callable[..., Any] = _sha256) -> bytes:
     """Digest of a 33-byte compressed device key, as stored in a bound licence's leaf."""
-    return h(DEVICE_KEY + public_key)
+    return h(DEVICE_KEY + public_key, new)

@@ -9,7 +9,8 @@ knows n (signed in the root's header), so the shape is never ambiguous.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ._hash import BATCH_NODE, NODE_BYTES
 from .errors import LimitError, ProofError
@@ -28,12 +29,12 @@ def split(count: int) -> list[range]:
     return [range(i, min(i + size, count)) for i in range(0, count, size)]
 
 
-def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
-    """All levels of one subtree, leaves first, root level last."""
+def levels(leaves: Sequence[bytes], new: Callable[..., Any] = _sha256) -> list[list[bytes]]:
+    """All levels of one subtree, leaves first, root level last (`new`: the suite's hash)."""
     out = [list(leaves)]
     level = out[0]
     while len(level) > 1:
-        nxt = [_sha256(BATCH_NODE + level[i] + level[i + 1]).digest()[:NODE_BYTES]
+        nxt = [new(BATCH_NODE + level[i] + level[i + 1]).digest()[:NODE_BYTES]
                for i in range(0, len(level) - 1, 2)]
         if len(level) % 2:
             nxt.append(level[-1])
@@ -64,7 +65,8 @@ def proof_length(size: int, index: int) -> int:
     return count
 
 
-def root_from_proof(leaf: bytes, index: int, size: int, packed: bytes) -> bytes:
+def root_from_proof(leaf: bytes, index: int, size: int, packed: bytes,
+                    new: Callable[..., Any] = _sha256) -> bytes:
     """Recomputes a subtree root; raises ProofError if the proof does not fit the shape."""
     if not 0 < size <= MAX_SUBTREE_SIZE:
         raise LimitError("The batch subtree is larger than the format allows.",
@@ -81,7 +83,7 @@ def root_from_proof(leaf: bytes, index: int, size: int, packed: bytes) -> bytes:
             sibling = packed[pos : pos + NODE_BYTES]
             pos += NODE_BYTES
             pair = node + sibling if index % 2 == 0 else sibling + node
-            node = _sha256(BATCH_NODE + pair).digest()[:NODE_BYTES]
+            node = new(BATCH_NODE + pair).digest()[:NODE_BYTES]
         index >>= 1
         size = (size + 1) // 2
     return node

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
 
 import cbor2
@@ -30,15 +30,17 @@ _TRANS_5C = bytes(x ^ 0x5C for x in range(256))
 _sha256 = hashlib.sha256
 
 
-def derive_salts(seed: bytes, key_bytes: Iterable[bytes]) -> list[bytes]:
-    """HMAC-SHA256(seed, cbor(key))[:16] per key (cbor(key) is one byte for keys 0..23).
+def derive_salts(seed: bytes, key_bytes: Iterable[bytes],
+                 new: Callable[..., Any] = _sha256) -> list[bytes]:
+    """HMAC-H(seed, cbor(key))[:16] per key (cbor(key) is one byte for keys 0..23); H is the
+    suite's hash, SHA-256 or SM3 (both have 64-byte blocks).
 
     Same output as hmac.digest, but the keyed inner/outer states are built once per seed:
     this is the hot loop of issuance.
     """
     padded = seed.ljust(64, b"\x00")
-    inner = _sha256(padded.translate(_TRANS_36))
-    outer = _sha256(padded.translate(_TRANS_5C))
+    inner = new(padded.translate(_TRANS_36))
+    outer = new(padded.translate(_TRANS_5C))
     salts = []
     for key_byte in key_bytes:
         i = inner.copy()
@@ -56,12 +58,13 @@ def cbor_value(value: Any) -> Any:
     return value
 
 
-def claim_digest(key: int, value: Any, salt: bytes) -> bytes:
+def claim_digest(key: int, value: Any, salt: bytes,
+                 new: Callable[..., Any] = _sha256) -> bytes:
     """H(0x02 || salt || cbor([key, value])); cbor([key, value]) = 0x82, key byte, value.
 
     Claim values are never maps or floats, so plain cbor2 output is already deterministic.
     """
-    return _sha256(CLAIM_LEAF + salt + b"\x82" + bytes((key,)) + _cbor_dumps(cbor_value(value))
+    return new(CLAIM_LEAF + salt + b"\x82" + bytes((key,)) + _cbor_dumps(cbor_value(value))
                    ).digest()[:NODE_BYTES]
 
 
@@ -88,33 +91,36 @@ def _count(shape: Shape) -> int:
 _OPS_CACHE: dict[int, list[tuple[int, int]]] = {}
 
 
-def leaf_digests(schema: Schema, claims: Mapping[str, Any], seed: bytes) -> list[bytes]:
+def leaf_digests(schema: Schema, claims: Mapping[str, Any], seed: bytes,
+                 new: Callable[..., Any] = _sha256) -> list[bytes]:
     """Digests of every claim slot in leaf order (absent optional claims digest null)."""
     slots = _SLOTS_CACHE.get(schema.code)
     if slots is None:
         slots = _SLOTS_CACHE[schema.code] = [(c.name, c.key) for c in schema.leaves]
-    salts = derive_salts(seed, [bytes((key,)) for _, key in slots])
+    salts = derive_salts(seed, [bytes((key,)) for _, key in slots], new)
     get = claims.get
-    return [claim_digest(key, get(name), salt)
+    return [claim_digest(key, get(name), salt, new)
             for (name, key), salt in zip(slots, salts, strict=True)]
 
 
 _SLOTS_CACHE: dict[int, list[tuple[str, int]]] = {}
 
 
-def root_of_digests(schema: Schema, digests: list[bytes]) -> bytes:
+def root_of_digests(schema: Schema, digests: list[bytes],
+                    new: Callable[..., Any] = _sha256) -> bytes:
     ops = _OPS_CACHE.get(schema.code)
     if ops is None:
         ops = _OPS_CACHE[schema.code] = _ops(schema.shape)
     nodes = list(digests)
     for left, right in ops:
-        nodes.append(_sha256(CLAIM_NODE + nodes[left] + nodes[right]).digest()[:NODE_BYTES])
+        nodes.append(new(CLAIM_NODE + nodes[left] + nodes[right]).digest()[:NODE_BYTES])
     return nodes[-1]
 
 
-def claims_root(schema: Schema, claims: Mapping[str, Any], seed: bytes) -> bytes:
+def claims_root(schema: Schema, claims: Mapping[str, Any], seed: bytes,
+                new: Callable[..., Any] = _sha256) -> bytes:
     """Root over every claim slot of the schema, from the full claims and the seed."""
-    return root_of_digests(schema, leaf_digests(schema, claims, seed))
+    return root_of_digests(schema, leaf_digests(schema, claims, seed, new), new)
 
 
 def _has(node: Shape, disclosed: Container[int]) -> bool:
@@ -123,14 +129,15 @@ def _has(node: Shape, disclosed: Container[int]) -> bool:
     return _has(node[0], disclosed) or _has(node[1], disclosed)
 
 
-def multiproof(schema: Schema, digests: Sequence[bytes], disclosed: set[int]) -> list[bytes]:
+def multiproof(schema: Schema, digests: Sequence[bytes], disclosed: set[int],
+               new: Callable[..., Any] = _sha256) -> list[bytes]:
     """Hashes of the maximal subtrees holding no disclosed leaf (indexes into schema.leaves)."""
     out: list[bytes] = []
 
     def hash_of(node: Shape) -> bytes:
         if isinstance(node, int):
             return digests[node]
-        return _sha256(CLAIM_NODE + hash_of(node[0]) + hash_of(node[1])).digest()[:NODE_BYTES]
+        return new(CLAIM_NODE + hash_of(node[0]) + hash_of(node[1])).digest()[:NODE_BYTES]
 
     def walk(node: Shape) -> None:
         if not _has(node, disclosed):
@@ -144,7 +151,7 @@ def multiproof(schema: Schema, digests: Sequence[bytes], disclosed: set[int]) ->
 
 
 def root_from_multiproof(schema: Schema, disclosed: Mapping[int, bytes],
-                         proof: Sequence[bytes]) -> bytes:
+                         proof: Sequence[bytes], new: Callable[..., Any] = _sha256) -> bytes:
     """Recomputes the claims root from disclosed leaf digests (by leaf index) and a multiproof.
 
     Raises ProofError unless the proof has exactly the nodes the tree shape calls for.
@@ -163,7 +170,7 @@ def root_from_multiproof(schema: Schema, disclosed: Mapping[int, bytes],
             return value
         if isinstance(node, int):
             return disclosed[node]
-        return _sha256(CLAIM_NODE + walk(node[0]) + walk(node[1])).digest()[:NODE_BYTES]
+        return new(CLAIM_NODE + walk(node[0]) + walk(node[1])).digest()[:NODE_BYTES]
 
     root = walk(schema.shape)
     if used != len(proof):

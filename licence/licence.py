@@ -8,22 +8,23 @@ until `verify_signature` returns; see docs/format.md for the wire format.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 import cbor2
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import _cose, batch_tree, claims_tree, regions
+from . import _cose, _suites, batch_tree, claims_tree, regions
 from ._cbor import dumps, dumps_small_keys, loads_limited
 from ._hash import LICENCE_LEAF, NODE_BYTES, device_key_digest, h
 from .errors import DecodeError, LicenceError, LimitError, ProofError, SchemaError
 from .limits import MAX_CLAIMS, MAX_PROOF_DEPTH
 from .qr import LICENCE_PREFIX, encode_text
 from .schema import Claims, ClaimSpec, Schema, days_to_date, load_schema
+from .signer import Signer, as_signer
 
 # Wire keys of a licence map (ELC1 payload). Keys are API: add, never reuse.
 K_PROTECTED, K_SIGNATURE, K_INDEX, K_PROOF = 1, 2, 3, 4
@@ -39,6 +40,7 @@ H_ALG, H_KID, H_PRIVATE = 1, 4, -65537
 P_AUTHORITY, P_TYPE, P_ISSUED_AT, P_SUBTREE_SIZE = 1, 2, 3, 4
 _UINT32, _UINT64 = (1 << 32) - 1, (1 << 64) - 1
 _cbor_dumps = cbor2.dumps
+_sha256 = hashlib.sha256
 _MIN_DAYS, _MAX_DAYS = -719162, 2932896  # date.min .. date.max as days since 1970
 
 
@@ -72,10 +74,15 @@ class RootHeader:
     licence_type: int
     issued_at: int
     subtree_size: int
+    algorithm: int = _suites.ALG_ES256  # COSE alg of the signing suite
+
+    @cached_property
+    def suite(self) -> _suites.Suite:
+        return _suites.BY_ALG[self.algorithm]
 
     def encode(self) -> bytes:
         kid = self.key_id.to_bytes(max(1, (self.key_id.bit_length() + 7) // 8), "big")
-        return dumps({H_ALG: _cose.ALG_ES256, H_KID: kid, H_PRIVATE: {
+        return dumps({H_ALG: self.algorithm, H_KID: kid, H_PRIVATE: {
             P_AUTHORITY: self.authority, P_TYPE: self.licence_type,
             P_ISSUED_AT: self.issued_at, P_SUBTREE_SIZE: self.subtree_size}})
 
@@ -89,9 +96,10 @@ class RootHeader:
         m = loads_limited(protected, max_depth=2, max_items=16)
         if not int_keyed_map(m) or set(m) != {H_ALG, H_KID, H_PRIVATE}:
             raise _bad("The licence's signed header has unexpected fields.", "header_invalid")
-        if m[H_ALG] != _cose.ALG_ES256 or type(m[H_ALG]) is not int:
-            raise _bad("The licence is signed with an unsupported algorithm (ES256 only).",
-                       "algorithm_unsupported")
+        alg = m[H_ALG]
+        if type(alg) is not int or alg not in _suites.BY_ALG:
+            raise _bad("The licence is signed with an unsupported algorithm (ES256 or SM2 "
+                       "with SM3 only).", "algorithm_unsupported")
         kid, p = m[H_KID], m[H_PRIVATE]
         if type(kid) is not bytes or not 1 <= len(kid) <= 4 or (len(kid) > 1 and kid[0] == 0):
             raise _bad("The licence's key id is malformed.", "header_invalid")
@@ -106,7 +114,7 @@ class RootHeader:
                      key_id=int.from_bytes(kid, "big"),
                      licence_type=_uint(p[P_TYPE], 255, "licence type"),
                      issued_at=_uint(p[P_ISSUED_AT], _UINT64, "issue time"),
-                     subtree_size=size)
+                     subtree_size=size, algorithm=alg)
         if header.key_id == 0 or header.authority == 0:
             raise _bad("The licence's authority or key number is zero.", "header_invalid")
         return header
@@ -172,10 +180,11 @@ class Licence:
         if unknown:
             raise LicenceError("These claims are not in the licence: "
                                + ", ".join(sorted(unknown)) + ".", reason="claim_unknown")
-        digests = claims_tree.leaf_digests(schema, self.claims, self.seed)
+        new = self.header.suite.new
+        digests = claims_tree.leaf_digests(schema, self.claims, self.seed, new)
         picked = {i for i, c in enumerate(schema.leaves) if c.name in wanted}
         salts = claims_tree.derive_salts(self.seed,
-                                         [bytes((schema.by_name[n].key,)) for n in wanted])
+                                         [bytes((schema.by_name[n].key,)) for n in wanted], new)
         return Licence(
             header=self.header, protected=self.protected, signature=self.signature,
             leaf_index=self.leaf_index, proof=self.proof, status_ref=self.status_ref,
@@ -183,40 +192,44 @@ class Licence:
             device_digest=self.device_digest,
             claims={n: v for n, v in self.claims.items() if n in wanted}, seed=None,
             salts=dict(zip(wanted, salts, strict=True)), region=self.region,
-            multiproof=b"".join(claims_tree.multiproof(schema, digests, picked)))
+            multiproof=b"".join(claims_tree.multiproof(schema, digests, picked, new)))
 
     # ------------------------------------------------------------------ verification
     def claims_root(self) -> bytes:
         schema = self.schema
+        new = self.header.suite.new
         if self.seed is not None:
-            return claims_tree.claims_root(schema, self.claims, self.seed)
+            return claims_tree.claims_root(schema, self.claims, self.seed, new)
         salts = self.salts or {}
         index = {c.name: i for i, c in enumerate(schema.leaves)}
-        disclosed = {index[n]: claims_tree.claim_digest(schema.by_name[n].key, v, salts[n])
+        disclosed = {index[n]: claims_tree.claim_digest(schema.by_name[n].key, v, salts[n], new)
                      for n, v in self.claims.items()}
         mp = self.multiproof
         nodes = [mp[i : i + NODE_BYTES] for i in range(0, len(mp), NODE_BYTES)]
-        return claims_tree.root_from_multiproof(schema, disclosed, nodes)
+        return claims_tree.root_from_multiproof(schema, disclosed, nodes, new)
 
     def leaf_hash(self) -> bytes:
         return _leaf_hash(self.status_ref, self.valid_from, self.valid_until,
-                          self.claims_root(), self.device_digest, self.region)
+                          self.claims_root(), self.device_digest, self.region,
+                          self.header.suite.new)
 
     def subtree_root(self) -> bytes:
         """The signed root this licence proves membership of; ProofError if malformed."""
         return batch_tree.root_from_proof(self.leaf_hash(), self.leaf_index,
-                                          self.header.subtree_size, self.proof)
+                                          self.header.subtree_size, self.proof,
+                                          self.header.suite.new)
 
-    def verify_signature(self, public_key: ec.EllipticCurvePublicKey) -> None:
+    def verify_signature(self, public_key: _suites.PublicKey) -> None:
         """Checks the authority's signature over this licence's subtree root.
 
-        Returns nothing; raises SignatureError or ProofError. Whether the root is anchored,
-        the key's validity window and the licence status are the verifier's checks (look
-        the root up with `subtree_root()`).
+        Returns nothing; raises SignatureError or ProofError. The key must belong to the
+        suite the signed header names (reason `algorithm_mismatch` otherwise). Whether the
+        root is anchored, the key's validity window and the licence status are the
+        verifier's checks (look the root up with `subtree_root()`).
         """
-        _cose.verify(public_key, self.signature,
-                     _cose.sig_structure(self.protected, _cose.LICENCE_CONTEXT,
-                                         self.subtree_root()))
+        _suites.verify(self.header.suite, public_key, self.signature,
+                       _cose.sig_structure(self.protected, _cose.LICENCE_CONTEXT,
+                                           self.subtree_root()))
 
     # ------------------------------------------------------------------ wire form
     def to_map(self) -> dict[int, Any]:
@@ -337,7 +350,8 @@ def _claim_value(spec: ClaimSpec, value: Any) -> Any:
 
 
 def _leaf_hash(status_ref: bytes, valid_from: int, valid_until: int, claims_root: bytes,
-               device_digest: bytes | None, region: str | None = None) -> bytes:
+               device_digest: bytes | None, region: str | None = None,
+               new: Callable[..., Any] = _sha256) -> bytes:
     """H(0x00 || cbor({1: ref, 2: from, 3: until, 4: claims root[, 5: device digest]
     [, 6: region]})), with the map encoded by hand: it is hashed once per licence at issue."""
     size, tail = 4, b""
@@ -347,7 +361,7 @@ def _leaf_hash(status_ref: bytes, valid_from: int, valid_until: int, claims_root
         size, tail = size + 1, tail + b"\x06" + _cbor_dumps(region)
     head = bytes((0xA0 + size, 0x01, 0x50))
     return h(LICENCE_LEAF + head + status_ref + b"\x02" + _cbor_dumps(valid_from) + b"\x03"
-             + _cbor_dumps(valid_until) + b"\x04\x50" + claims_root + tail)
+             + _cbor_dumps(valid_until) + b"\x04\x50" + claims_root + tail, new)
 
 
 class LicenceItem(NamedTuple):
@@ -373,20 +387,25 @@ class Batch:
         return b"".join(r.root for r in self.roots)
 
 
-def build_batch(authority: int, key_id: int, private_key: ec.EllipticCurvePrivateKey,
+def build_batch(authority: int, key_id: int, signer: Signer | _suites.PrivateKey,
                 licence_type: int, issued_at: int,
                 items: Sequence[LicenceItem | tuple[Any, ...]], *,
                 random_bytes: Callable[[int], bytes] = os.urandom,
                 region: str = "") -> Batch:
-    """Commits to every item's claims, builds the ≤16 subtrees and signs their roots.
+    """Commits to every item's claims, builds the ≤16 subtrees and has `signer` sign
+    their roots (one signature per subtree, however many licences).
 
     `items` hold claims already normalised by Schema.validate. `random_bytes` supplies the
     per-licence salt seeds (tests pass a deterministic source). `region` is the scope region
     the batch will be anchored under: an item's region equal to it is left out of the leaf
-    (and of the QR); one outside it is refused.
+    (and of the QR); one outside it is refused. The key's suite (ES256 or SM2 with SM3)
+    fixes the signature and the hash of every digest, node and salt.
     """
     schema = load_schema(licence_type)
     names = set(schema.by_name)
+    signer = as_signer(signer)
+    suite = signer.suite
+    new = suite.new
     entries = [LicenceItem(*item) for item in items]
     ranges = batch_tree.split(len(entries))
     seeds = random_bytes(NODE_BYTES * len(entries))
@@ -406,20 +425,20 @@ def build_batch(authority: int, key_id: int, private_key: ec.EllipticCurvePrivat
             raise LicenceError(f"A licence's region {own!r} is not within the batch's region "
                                f"{region!r}.", reason="region_outside_batch")
         own_regions.append(own)
-        device = None if device_key is None else device_key_digest(device_key)
+        device = None if device_key is None else device_key_digest(device_key, new)
         devices.append(device)
         seed = seeds[i * NODE_BYTES : (i + 1) * NODE_BYTES]
         leaves.append(_leaf_hash(status_ref, valid_from, valid_until,
-                                 claims_tree.claims_root(schema, claims, seed), device, own))
+                                 claims_tree.claims_root(schema, claims, seed, new), device,
+                                 own, new))
     roots: list[SignedRoot] = []
     licences: list[Licence] = []
     for r in ranges:
-        tree = batch_tree.levels(leaves[r.start : r.stop])
-        header = RootHeader(authority, key_id, licence_type, issued_at, len(r))
+        tree = batch_tree.levels(leaves[r.start : r.stop], new)
+        header = RootHeader(authority, key_id, licence_type, issued_at, len(r), suite.alg)
         protected = header.encode()
         root = tree[-1][0]
-        signature = _cose.sign(private_key,
-                               _cose.sig_structure(protected, _cose.LICENCE_CONTEXT, root))
+        signature = signer.sign(_cose.sig_structure(protected, _cose.LICENCE_CONTEXT, root))
         roots.append(SignedRoot(root, header, protected, signature))
         for j, i in enumerate(r):
             e = entries[i]

@@ -57,7 +57,8 @@ class Presentation:
         The licence itself (authority signature, proof, status) is checked separately via
         `self.licence.verify_signature(...)` and the verifier's chain checks.
         """
-        if device_key_digest(self.device_key) != self.licence.device_digest:
+        if device_key_digest(self.device_key, self.licence.header.suite.new) \
+                != self.licence.device_digest:
             raise PresentationError("The presenting device is not the one this licence copy "
                                     "is bound to.", reason="device_key_mismatch")
         public = _cose.public_key_from_bytes(self.device_key)
@@ -108,8 +109,9 @@ class Presentation:
         if not isinstance(m[B_LICENCE], dict) or K_DEVICE in m[B_LICENCE]:
             raise DecodeError("The live code's licence must not carry a device digest.",
                               reason="structure_invalid")
-        licence = replace(Licence.from_map_unverified(m[B_LICENCE]),
-                          device_digest=device_key_digest(device_key))
+        unbound = Licence.from_map_unverified(m[B_LICENCE])
+        licence = replace(unbound, device_digest=device_key_digest(
+            device_key, unbound.header.suite.new))
         return cls(licence=licence, device_key=device_key, time=time, challenge=challenge,
                    body=body, signature=signature)
 
@@ -133,7 +135,7 @@ def present(licence: Licence, disclose: Iterable[str] | None,
         raise PresentationError("This licence copy is not bound to a device, so it cannot be "
                                 "shown live; claim it in the wallet first.",
                                 reason="licence_not_bound")
-    if licence.device_digest != device_key_digest(device_key):
+    if licence.device_digest != device_key_digest(device_key, licence.header.suite.new):
         raise PresentationError("This licence copy is not bound to this device key.",
                                 reason="device_key_mismatch")
     shown = licence if disclose is None else licence.disclose(disclose)

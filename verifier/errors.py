@@ -40,3 +40,10 @@ class ReceiptAuthError(RequestError):
 
 class IndexUnavailable(VerifierError):
     reason = "index_unavailable"
+
+
+class OperatorAuthError(RequestError):
+    """An operator's request (GET /api/v1/alerts) without the installation's operator
+    token."""
+
+    reason = "operator_token_invalid"

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from chain.index import (
     BatchInfo,
     IndexedAuthority,
@@ -26,7 +24,8 @@ from chain.index import (
     suspension_from,
 )
 from chain.records import KeyRecord
-from licence import public_key_from_bytes
+from licence import authority_key_from_bytes
+from licence._suites import PublicKey
 
 T = TypeVar("T")
 _MISSING = object()
@@ -107,11 +106,12 @@ class IndexView:
         return None if self.index is None else self.index.status(authority, ref)
 
     # ------------------------------------------------------------------ keys and signatures
-    def public_key(self, encoded: bytes) -> ec.EllipticCurvePublicKey:
-        """The key object for a 33-byte compressed key (raises SignatureError if invalid)."""
+    def public_key(self, encoded: bytes) -> PublicKey:
+        """The key object for a registered 33-byte key, of the one suite (ES256 or SM2) its
+        curve names; raises SignatureError if it is on neither curve."""
         key = self._public_keys.get(encoded)
         if key is None:
-            key = public_key_from_bytes(encoded)
+            key = authority_key_from_bytes(encoded)
             self._public_keys.put(encoded, key)
         return key
 

@@ -11,12 +11,15 @@ from typing import Any
 
 from licence.vocabulary import LicenceState, Outcome, Verdict
 
+from .alerts.detectors import AlertKind
+
 # Every error reason the API can answer (reason codes are API: add, never rename).
 ERROR_REASONS = (
     "bad_request", "bad_json", "unsupported_media_type", "too_large", "rate_limited",
     "image_unreadable", "image_too_large", "qr_not_found", "device_key_invalid",
     "request_time_invalid", "signature_invalid", "index_unavailable", "not_found",
-    "method_not_allowed", "internal_error", "licence_not_genuine",
+    "method_not_allowed", "internal_error", "operator_token_invalid", "counter_token_invalid",
+    "request_timeout", "image_type_unsupported", "licence_not_genuine",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
@@ -142,6 +145,16 @@ _SCHEMAS: dict[str, Any] = {
         "disclosed": {"type": "array", "items": {"type": "string"},
                       "description": "Names of the disclosed claims (never values)."},
         "verdict": {"enum": list(VERDICTS)}}},
+    "Alert": {"type": "object", "required": ["id", "time", "kind", "subject", "evidence"],
+              "properties": {
+        "id": {"type": "string"}, "time": {"type": "integer"},
+        "kind": {"enum": [k.value for k in AlertKind]},
+        "subject": {"type": "string", "description": "What the alert is about: a salted "
+                    "licence reference, client:<salted address>, counter:<id> or an "
+                    "authority number."},
+        "evidence": {"type": "object", "description": "Counts, counters, times and salted "
+                     "references (no personal data); docs/deployment.md \"Alerts\"."},
+        "delivered": {"type": "boolean", "description": "Posted to the webhook."}}},
     "Health": {"type": "object", "properties": {
         "status": {"enum": ["ok", "stale"]}, "chain_reachable": {"type": "boolean"},
         "reason": {"type": ["string", "null"],
@@ -230,6 +243,23 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "How many were deleted", **_json({
                     "type": "object", "properties": {"deleted": {"type": "integer"}}})},
                     **_errors(400, 401, 413, 415)}}},
+            "/api/v1/alerts": {"get": {
+                "summary": "The installation's alerts (cloned licences, replayed live codes, "
+                           "bursts of failures, status enumeration, an authority's key "
+                           "trouble), oldest first; for operators.",
+                "security": [{"operatorToken": []}],
+                "parameters": [
+                    {"name": "since", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 0},
+                     "description": "Unix seconds; alerts raised at or after."},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": {"200": {"description": "Alerts", **_json({
+                    "type": "object", "properties": {"alerts": {
+                        "type": "array", "items": _ref("Alert")}}})},
+                    "401": {"description": "Without the operator token "
+                            "(reason operator_token_invalid)", **_json(_ref("Error"))},
+                    **_errors(400)}}},
             "/api/v1/schemas": {"get": {
                 "summary": "Licence types with the bilingual titles of their claims.",
                 "responses": {"200": {"description": "Schemas", **_json({"type": "object"})}}}},
@@ -249,5 +279,7 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "HTML page",
                                       "content": {"text/html": {}}}}}},
         },
-        "components": {"schemas": _SCHEMAS},
+        "components": {"schemas": _SCHEMAS, "securitySchemes": {"operatorToken": {
+            "type": "http", "scheme": "bearer",
+            "description": "The installation's ELICENCE_OPERATOR_TOKEN."}}},
     }

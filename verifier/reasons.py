@@ -85,8 +85,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The signing key is not in the local index yet and the index could not be updated; "
         "try again when the network is back.",
         "本地索引中暂无该签名密钥且无法更新，请网络恢复后重试。"),
-    "key_invalid": ("The registered signing key is not a valid P-256 key.",
+    "key_invalid": ("The registered signing key is not a valid P-256 or SM2 key.",
                     "登记的签名密钥无效。"),
+    "algorithm_mismatch": (
+        "The licence names a different signature algorithm than the one registered for its "
+        "key (ES256 or SM2); it is forged or damaged.",
+        "证照声明的签名算法与其密钥登记的算法（ES256 或 SM2）不符，证照系伪造或已损坏。"),
     "proof_invalid": ("The licence does not fit its batch; it was altered.",
                       "证照与所属批次不符，可能已被篡改。"),
     "leaf_index_out_of_range": ("The licence's position in its batch is impossible; it is "

@@ -19,9 +19,16 @@ from chain.cli.context import (
     report_proposal,
     role_account,
 )
+from chain.cli.pkcs11_options import check_token_options, token_options, unlock_token
 from chain.installation import Installation
-from chain.keystore import compressed_public_key
 from chain.registry import Registry
+from licence import (
+    SUITES,
+    SignatureError,
+    authority_key_from_bytes,
+    encoded_public_key,
+    suite_of_key,
+)
 from licence.vocabulary import Role
 
 KEY_LIFETIME = dt.timedelta(days=5 * 365)
@@ -35,6 +42,11 @@ AS_MEMBER = click.option("--as", "member", required=True, metavar="NAME",
                          help="Council member's key file that proposes the change.")
 AS_KEYS = click.option("--as", "sender", metavar="NAME",
                        help="Key file of the authority's keys account (default: ID-keys).")
+SUITE_NAMES = {s.name: s for s in SUITES}
+ALGORITHM = click.option("--algorithm", type=click.Choice(list(SUITE_NAMES)), default="es256",
+                         show_default=True,
+                         help="Signature suite: es256 (P-256, SHA-256) or sm2 (SM2 with SM3, "
+                              "GM/T 0003; its licences hash with SM3).")
 GRACE = click.option("--grace-until", metavar="DATE",
                      help="Licences already issued stay valid (with a warning) until then; "
                           "default: invalid at once.")
@@ -150,41 +162,81 @@ def propose_for(installation: Installation, member: str, ident: str,
 @click.argument("ident", metavar="ID")
 @click.option("--valid-from", metavar="DATE", help="Start of validity (default: now).")
 @click.option("--valid-until", metavar="DATE", help="End of validity (default: in 5 years).")
+@ALGORITHM
 @AS_KEYS
+@token_options
 @pass_installation
 def add_key(installation: Installation, ident: str, valid_from: str | None, valid_until: str | None,
-            sender: str | None) -> None:
-    """Create a P-256 signing key (stored encrypted) and register it on chain."""
+            algorithm: str, sender: str | None, module: str | None,
+            token: str | None) -> None:
+    """Create a signing key (ES256 on P-256, or SM2 with SM3; stored encrypted, or made
+    inside a PKCS#11 token with --pkcs11, P-256 only) and register it on chain."""
+    check_token_options(module, token)
+    token_key_suite(module, algorithm)
     start = parse_time(valid_from)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(start, dt.UTC) + KEY_LIFETIME)
     with command_errors():
-        key_id = register_new_key(installation, ident, start, end, sender)
-    click.echo(f"Key {key_id} of {ident} registered, valid {format_time(start)} to "
-               f"{format_time(end)}; stored encrypted as "
+        if module:
+            unlock_token(installation)
+        key_id = register_new_key(installation, ident, start, end, sender, algorithm,
+                                  token=(module, token) if module and token else None)
+    where = (f"made in token {token!r}, referenced by" if module else "stored encrypted as")
+    click.echo(f"Key {key_id} of {ident} registered ({SUITE_NAMES[algorithm].label}), valid "
+               f"{format_time(start)} to {format_time(end)}; {where} "
                f"keys/signing/{key_file(ident, key_id)}.json")
+
+
+@authority.command("add-account")
+@click.argument("name", metavar="NAME")
+@token_options
+@pass_installation
+def add_account(installation: Installation, name: str, module: str | None,
+                token: str | None) -> None:
+    """Make a chain account inside a PKCS#11 token (e.g. CN-31-DMV-anchor before `authority
+    add`): the token signs its transactions and never lets the key out."""
+    check_token_options(module, token)
+    if not module or not token:
+        raise click.UsageError("add-account makes an account in a token: give --pkcs11 MODULE "
+                               "--token LABEL (key files are made by `authority add`).")
+    with command_errors():
+        unlock_token(installation)
+        account = installation.keystore.create_token_account(name, module, token)
+    click.echo(f"Account {name} ({account.address}) made in token {token!r}; referenced by "
+               f"keys/accounts/{name}.json")
 
 
 @authority.command("rotate-key")
 @click.argument("ident", metavar="ID")
 @click.option("--valid-until", metavar="DATE", help="End of the new key's validity "
                                                     "(default: in 5 years).")
+@click.option("--algorithm", type=click.Choice(list(SUITE_NAMES)), default=None,
+              help="Signature suite of the new key (default: that of the newest current key).")
 @AS_KEYS
+@token_options
 @pass_installation
 def rotate_key(installation: Installation, ident: str, valid_until: str | None,
-               sender: str | None) -> None:
+               algorithm: str | None, sender: str | None, module: str | None,
+               token: str | None) -> None:
     """Register a new signing key and end the validity of the current ones (within half a
     minute, once the chain has recorded the change).
 
     Licences anchored while an old key was valid stay valid.
     """
+    check_token_options(module, token)
     now = parse_time(None)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(now, dt.UTC) + KEY_LIFETIME)
     with command_errors():
+        if module:
+            unlock_token(installation)
         contract = installation.registry(sender or role_account(ident, Role.KEYS))
         number = installation.authority_number(contract, ident)
         current = [k for k in _keys(contract, number)
                    if k.valid_from <= now < k.valid_until and not k.compromised_at]
-        key_id = register_new_key(installation, ident, now, end, sender)
+        if algorithm is None:
+            algorithm = _suite_name(current[-1].public_key) if current else "es256"
+        token_key_suite(module, algorithm)
+        key_id = register_new_key(installation, ident, now, end, sender, algorithm,
+                                  token=(module, token) if module and token else None)
         # The keys account may not end a validity before the block that records it (only
         # the council may), so the old keys end a short margin after the chain's time.
         chain_now = int(installation.w3.eth.get_block("latest")["timestamp"])
@@ -233,7 +285,8 @@ def show(installation: Installation, ident: str) -> None:
                f"{', '.join(format_scope(s) for s in record.scopes) or 'none'}")
     for k in keys:
         flag = f", COMPROMISED since {format_time(k.compromised_at)}" if k.compromised_at else ""
-        click.echo(f"  key {k.key_id}: {k.public_key.hex()} valid {format_time(k.valid_from)} "
+        click.echo(f"  key {k.key_id}: {k.public_key.hex()} ({_suite_label(k.public_key)}) "
+                   f"valid {format_time(k.valid_from)} "
                    f"to {format_time(k.valid_until)}{flag}")
 
 
@@ -252,22 +305,49 @@ def list_authorities(installation: Installation) -> None:
         click.echo(f"{r.id:<14} {r.jurisdiction:<8} {scopes:<24} {r.name_en}{state}")
 
 
+def _suite_name(encoded: bytes) -> str:
+    try:
+        return suite_of_key(authority_key_from_bytes(encoded)).name
+    except SignatureError:
+        return "es256"
+
+
+def _suite_label(encoded: bytes) -> str:
+    """The suite a registered key's curve names (docs/decisions/0190)."""
+    try:
+        return suite_of_key(authority_key_from_bytes(encoded)).label
+    except SignatureError:
+        return "not a valid key"
+
+
 def key_file(ident: str, key_id: int) -> str:
     return f"{ident}-{key_id}"
 
 
+def token_key_suite(module: str | None, algorithm: str) -> None:
+    """Refuses SM2 in a token: PKCS#11 defines no SM2 mechanism, so token keys are P-256."""
+    if module and algorithm != "es256":
+        raise click.UsageError("A PKCS#11 token holds P-256 (ES256) keys only: leave out "
+                               "--pkcs11 for an SM2 key file, or use --algorithm es256.")
+
+
 def register_new_key(installation: Installation, ident: str, valid_from: int, valid_until: int,
-                     sender: str | None) -> int:
-    """Creates the key file first, then registers its public key, so a registered key
-    always has its private half on disk. The key number is predicted from the chain and
-    checked against the KeyAdded event."""
+                     sender: str | None, algorithm: str = "es256", *,
+                     token: tuple[str, str] | None = None) -> int:
+    """Creates the key file (or the key in `token`, a module and a token label) first, then
+    registers its public key, so a registered key always has its private half at hand. The
+    key number is predicted from the chain and checked against the KeyAdded event."""
     contract = installation.registry(sender or role_account(ident, Role.KEYS))
     number = installation.authority_number(contract, ident)
     expected = contract.authority(number).key_count + 1
     name = key_file(ident, expected)
-    key = installation.keystore.create_signing_key(name)
+    if token is None:
+        public = encoded_public_key(
+            installation.keystore.create_signing_key(name, SUITE_NAMES[algorithm]))
+    else:
+        public = installation.keystore.create_token_signing_key(name, *token).public_key
     try:
-        result = contract.add_key(compressed_public_key(key), valid_from, valid_until)
+        result = contract.add_key(public, valid_from, valid_until)
     except Exception:
         installation.keystore.remove_signing_key(name)
         raise

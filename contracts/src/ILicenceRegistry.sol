@@ -92,6 +92,7 @@ interface ILicenceRegistry {
     error RegistryInvalidAction(bytes4 selector);
     error RegistryInvalidAccount(address account);
     error RegistryInvalidAuthorityId(string id);
+    error RegistryInvalidAuditHead(bytes32 head, uint64 count);
 
     // ------------------------------------------------------------------ structs
     /// A (licence type, region) pair an authority is accredited for.
@@ -157,6 +158,8 @@ interface ILicenceRegistry {
         bytes successors,
         bytes32 head
     );
+    /// The head of the authority's off-chain audit log after its first `count` entries.
+    event AuditAnchored(uint32 indexed authority, bytes32 head, uint64 count);
 
     // ------------------------------------------------------------------ governance
     /// Proposes `action` (calldata for an onlySelf function of this registry) and approves
@@ -228,6 +231,13 @@ interface ILicenceRegistry {
     /// "revoked is final" when replaying.
     function setStatus(uint8 status, uint64 until, uint8 reasonClass, bytes calldata refs, bytes calldata successors)
         external;
+
+    /// ANCHOR. Records the head of the caller's authority's hash-chained audit log after its
+    /// first `count` entries, so that editing, deleting or reordering an entry that was
+    /// anchored is detectable off chain. Allowed while suspended (an audit trail must keep
+    /// growing). Requirements: count > 0, head non-zero. Stores nothing: the event is the
+    /// record. Emits AuditAnchored.
+    function anchorAudit(bytes32 head, uint64 count) external;
 
     // ------------------------------------------------------------------ views
     function dev() external view returns (bool);

@@ -351,6 +351,12 @@ contract LicenceRegistry is ILicenceRegistry {
         _setStatus(authority_, status, until, reasonClass, refs, successors);
     }
 
+    function anchorAudit(bytes32 head, uint64 count) external {
+        uint32 authority_ = _authorityWith(ANCHOR);
+        if (count == 0 || head == bytes32(0)) revert RegistryInvalidAuditHead(head, count);
+        emit AuditAnchored(authority_, head, count);
+    }
+
     // ------------------------------------------------------------------ views
 
     function dev() external view returns (bool) {

@@ -162,6 +162,7 @@ def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
     built = build_batch(authority.number, authority.key.key_id, authority.signing_key,
                         record.licence_type, now, [item], region=region)
     (signed_root,), (bound,) = built.roots, built.licences
+    bound_digest = bound.device_digest or b""
     encoded = bound.to_bytes()
     with store.session() as s:
         batch = Batch(job_id=None, authority_id=authority.id,
@@ -181,7 +182,8 @@ def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
         reservation.complete(s, record.id, digest, now=now)
         s.add(Binding(licence_id=record.id, device_key=device_key, batch_id=batch.id,
                       encoded=encoded, created_at=now,
-                      copy_ref=copy_status_ref(record.status_ref, digest),
+                      # from the copy's own (suite-hashed) device digest, as verifiers do
+                      copy_ref=copy_status_ref(record.status_ref, bound_digest),
                       device_label=device_label, state=CopyState.ACTIVE))
     return encoded
 

@@ -24,11 +24,13 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from chain.errors import ChainError
 from chain.installation import Installation
+from issuer.audit import AuditRecord, append
+from issuer.audit.entry import CLAIM, CLAIM_SERVER
 from issuer.authority import IssuingAuthority, load_authority
 from issuer.claims.copies import copies_for_holder
 from issuer.claims.exchange import CHALLENGE_SECONDS, Challenges, claim, device_key_id
 from issuer.errors import AuthorityError, ClaimError
-from issuer.store import Store, utc_now
+from issuer.store import IssuedLicence, Store, utc_now
 
 bp = Blueprint("claims", __name__, url_prefix="/api/v1/claims")
 log = logging.getLogger("elicence.claims")
@@ -51,6 +53,15 @@ class ClaimService:
                 self._authorities[authority_id] = load_authority(
                     self.installation, authority_id, licence_type=None, now=utc_now())
             return self._authorities[authority_id]
+
+
+def _audit_claim(store: Store, licence_id: int, authority_id: str, device: str) -> None:
+    """The claim in the authority's audit log (anchored by the next command or by the
+    periodic `elicence audit anchor`: one transaction per claim would be too many)."""
+    with store.session() as s:
+        number = s.get(IssuedLicence, licence_id).licence_number
+    append(store, AuditRecord(authority_id, CLAIM_SERVER, CLAIM, licences=[number],
+                              detail={"device": device}))
 
 
 def init_app(app: Flask, service: ClaimService) -> None:
@@ -123,6 +134,8 @@ def claim_licence():
         raise ClaimError("The issuing authority cannot anchor the licence right now: try "
                          "again in a few minutes.", reason="issuer_unavailable") from None
     log.info("licence %s claimed by device %s", result.licence_id, device_key_id(device_key))
+    _audit_claim(service.store, result.licence_id, result.authority_id,
+                 device_key_id(device_key))
     return jsonify(
         licence=base64.urlsafe_b64encode(result.bound_licence).decode().rstrip("="),
         authority=result.authority_id, licence_type=result.licence_type,

@@ -19,6 +19,8 @@ import click
 from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
 from chain.private_files import output_folder, replacing
+from issuer.audit import AuditRecord
+from issuer.cli.acting import OperatorRole, act, audit, operator_option
 from issuer.store import Store, utc_now
 from licence.status_reasons import REASONS, UnknownStatusReason, status_reason
 from licence.vocabulary import Role
@@ -63,9 +65,10 @@ def copies(installation: Installation, number: str, authority_id: str) -> None:
 @click.option("--reason", "reason_name", default="unspecified", show_default=True,
               metavar="REASON", help="Why, recorded on chain: "
               + ", ".join(r.name for r in REASONS) + " (or its number).")
+@operator_option
 @pass_installation
 def revoke_copy(installation: Installation, number: str, copy: str, authority_id: str,
-                reason_name: str) -> None:
+                reason_name: str, operator: str | None) -> None:
     """Stop one device's copy of a licence for good (COPY as `elicence copies` lists it).
     The printed licence and the other copies stay valid. Running it again after an
     interruption finishes it."""
@@ -80,11 +83,19 @@ def revoke_copy(installation: Installation, number: str, copy: str, authority_id
     with command_errors():
         now = utc_now()
         store = Store.open(installation.settings.store_url)
-        licence = current_licence(store, authority_id, number)
-        binding = find_copy(store, licence.id, copy)
-        authority = load_authority(installation, authority_id, licence_type=None, now=now,
-                                   roles=Role.ANCHOR | Role.STATUS)
-        changed = run_revoke(store, authority, binding, reason=reason, now=now)
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK,
+                  "revoke-copy")
+        record = AuditRecord(authority_id, who.name, "revoke-copy",
+                             licences=[number], detail={"copy": copy, "reason": reason})
+        loaded = []
+        with audit(installation, store, record,
+                   registry=lambda: loaded[0].registry if loaded else None):
+            licence = current_licence(store, authority_id, number)
+            binding = find_copy(store, licence.id, copy)
+            loaded.append(load_authority(installation, authority_id, licence_type=None,
+                                         now=now, roles=Role.ANCHOR | Role.STATUS))
+            changed = run_revoke(store, loaded[0], binding, reason=reason, now=now)
+            record.detail["changed"] = changed
     fingerprint = (binding.copy_ref or b"").hex()[:8]
     click.echo(f"Copy {fingerprint} revoked." if changed else
                f"Copy {fingerprint} was already revoked.")
@@ -98,36 +109,48 @@ def revoke_copy(installation: Installation, number: str, copy: str, authority_id
               help="Folder for claim-codes.csv (private: 0700, the file 0600).")
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366),
               help="How many days the new code can be used.")
+@operator_option
 @pass_installation
 def new_claim_code(installation: Installation, number: str, authority_id: str,
-                   out_dir: Path, days: int) -> None:
+                   out_dir: Path, days: int, operator: str | None) -> None:
     """Issue a fresh one-time claim code for a licence (the old code stops working; copies
     already in wallets stay). The code goes to FOLDER/claim-codes.csv only, never to the
     screen or logs: print it on a claim-code page and hand it to the holder."""
+    with command_errors():
+        now = utc_now()
+        store = Store.open(installation.settings.store_url)
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK,
+                  "new-claim-code")
+        with audit(installation, store, AuditRecord(authority_id, who.name,
+                                                    "new-claim-code", licences=[number])):
+            path, expires = _write_new_code(installation, store, authority_id, number,
+                                            out_dir, days, now)
+    click.echo(f"New claim code written to {path} (valid until {_when(expires)}); the "
+               "previous code no longer works.")
+
+
+def _write_new_code(installation: Installation, store: Store, authority_id: str, number: str,
+                    out_dir: Path, days: int, now: int) -> tuple[Path, int]:
     from chain.keystore import SECRET
     from issuer.claims.copies import current_licence
     from issuer.claims.copies import new_claim_code as make_code
     from issuer.issue.outputs import CLAIM_CODES, CLAIM_CODES_HEADER, claim_line
 
-    with command_errors():
-        now = utc_now()
-        store = Store.open(installation.settings.store_url)
-        licence = current_licence(store, authority_id, number)
-        if not installation.keystore.has(SECRET, f"{authority_id}-claim-codes"):
-            raise click.ClickException(f"This key store has no claim-code secret for "
-                                       f"{authority_id}: run the command where it issues.")
-        secret = installation.keystore.secret(f"{authority_id}-claim-codes")
-        folder = output_folder(out_dir)
-        path = folder / CLAIM_CODES
-        # Other rows of an existing file stay; this licence's row is replaced.
-        kept = []
-        if path.exists():
-            kept = [line for line in path.read_text(encoding="utf-8").splitlines()[1:]
-                    if line and not line.startswith(f"{number},")]
-        code, expires = make_code(store, secret, licence, now=now, days=days)
-        with replacing(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write("\n".join([CLAIM_CODES_HEADER, *kept,
-                                    claim_line(number, licence.row_number, code, expires)])
-                         + "\n")
-    click.echo(f"New claim code written to {path} (valid until {_when(expires)}); the "
-               "previous code no longer works.")
+    licence = current_licence(store, authority_id, number)
+    if not installation.keystore.has(SECRET, f"{authority_id}-claim-codes"):
+        raise click.ClickException(f"This key store has no claim-code secret for "
+                                   f"{authority_id}: run the command where it issues.")
+    secret = installation.keystore.secret(f"{authority_id}-claim-codes")
+    folder = output_folder(out_dir)
+    path = folder / CLAIM_CODES
+    # Other rows of an existing file stay; this licence's row is replaced.
+    kept = []
+    if path.exists():
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines()[1:]
+                if line and not line.startswith(f"{number},")]
+    code, expires = make_code(store, secret, licence, now=now, days=days)
+    with replacing(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write("\n".join([CLAIM_CODES_HEADER, *kept,
+                                claim_line(number, licence.row_number, code, expires)])
+                     + "\n")
+    return path, expires

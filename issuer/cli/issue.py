@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -9,15 +10,29 @@ import click
 
 from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
+from issuer.audit import AuditRecord
+from issuer.audit.entry import ISSUE
+from issuer.audit.facts import issue_transactions
 from issuer.authority import load_authority
+from issuer.cli.acting import (
+    OperatorRole,
+    act,
+    approved_by,
+    audit,
+    file_sha256,
+    hold_if_needed,
+    operator_option,
+)
 from issuer.issue.pipeline import IssueRequest, IssueSummary, Progress, issue
-from issuer.issue.rows import input_format
+from issuer.issue.rows import input_format, read_rows, scan_input
+from issuer.issue.validation import number_field
 from issuer.store import Store, utc_now
 from licence import load_schema
 from licence.errors import ElicenceError
 
 EXIT_SOME_REJECTED = 3
 SHOWN_PROBLEMS = 50
+SAMPLE_ROWS = 5
 
 
 class BarProgress(Progress):
@@ -62,10 +77,12 @@ class BarProgress(Progress):
               help="Days the holders' claim codes stay usable.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@operator_option
 @pass_installation
 def issue_command(installation: Installation, authority_id: str, type_name: str, input_path: Path,
                   out_dir: Path | None, dry_run: bool, batch_size: int, no_pdf: bool,
-                  claim_days: int, workers: int | None, quiet: bool) -> None:
+                  claim_days: int, workers: int | None, quiet: bool,
+                  operator: str | None) -> None:
     """Issue licences from an export of rows: validate, sign, anchor, write outputs.
 
     Running the same command again after an interruption finishes the job; nothing is
@@ -86,13 +103,42 @@ def issue_command(installation: Installation, authority_id: str, type_name: str,
         **({"workers": workers} if workers else {}))
     progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
     with command_errors():
-        authority = load_authority(installation, authority_id, licence_type=schema.code,
-                                   now=utc_now())
         store = Store.open(installation.settings.store_url)
-        summary = issue(store, authority, request, dry_run_only=dry_run, progress=progress)
+        sha = file_sha256(input_path)
+        who = act(installation, store, authority_id, operator, OperatorRole.CLERK, "issue")
+        if not dry_run:
+            rows = scan_input(input_path).rows
+            hold_if_needed(installation, store, authority_id, who, ISSUE, rows,
+                           _request_summary(schema, input_path, sha, rows, out_dir))
+        record = AuditRecord(authority_id, who.name, ISSUE, file_sha256=sha,
+                             approved_by=approved_by(authority_id),
+                             detail={"type": schema.name, "dry_run": dry_run})
+        loaded = []
+        with audit(installation, store, record,
+                   registry=lambda: loaded[0].registry if loaded else None):
+            loaded.append(load_authority(installation, authority_id, licence_type=schema.code,
+                                         now=utc_now()))
+            summary = issue(store, loaded[0], request, dry_run_only=dry_run, progress=progress)
+            record.licence_count = summary.issued
+            record.detail.update(rows=summary.total, rejected=summary.rejected)
+            record.tx_hashes = issue_transactions(store, authority_id, schema.code, sha,
+                                                  batch_size)
     _report(summary, dry_run, out_dir)
     if summary.rejected:
         sys.exit(EXIT_SOME_REJECTED)
+
+
+def _request_summary(schema, input_path: Path, sha: str, rows: int,
+                     out_dir: Path | None) -> dict:
+    """What a held issuance will do, for the approver: counts, the first rows' licence
+    numbers, the file's hash."""
+    field = number_field(schema)
+    sample = [f"row {row.number}: {row.values.get(field, '?')}"
+              for row in itertools.islice(read_rows(input_path), SAMPLE_ROWS)]
+    return {"file_sha256": sha, "file": input_path.name, "type": schema.name,
+            "out": str(out_dir), "sample": sample,
+            "text": f"issue about {rows:,} {schema.name} licences from {input_path.name} "
+                    f"(sha256 {sha}) into {out_dir}."}
 
 
 def _report(summary: IssueSummary, dry_run: bool, out_dir: Path | None) -> None:

@@ -12,11 +12,10 @@ from issuer.issue.signing import SignedBatch, SigningSetup, init_worker, sign_ba
 
 def signing_setup(authority: IssuingAuthority, licence_type: int,
                   store_url: str | None = None) -> SigningSetup:
-    return SigningSetup(authority.number, authority.key.key_id,
-                        authority.signing_key.private_numbers().private_value, licence_type,
+    return SigningSetup(authority.number, authority.key.key_id, authority.signing_key,
+                        licence_type,
                         authority.id, authority.claim_secret, store_url,
                         authority.record.regions_for(licence_type))
-
 
 
 def sign_here(authority: IssuingAuthority, licence_type: int, rows: list[Row],

@@ -2,8 +2,10 @@
 signed subtree roots, as plain records the store can take (and the problems of rows that
 do not validate).
 
-Each worker holds the authority's signing key for the run (handed over once, at start-up)
-and does everything CPU-bound for its batch; the main process only stores and anchors.
+Each worker holds the authority's signer for the run (handed over once, at start-up: a
+key file's key, or where a token key lives and its PIN, the worker then opening its own
+session) and does everything CPU-bound for its batch; the main process only stores and
+anchors.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ import signal
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from issuer.claims.codes import derive_with_hash
 from issuer.issue.outputs import Spool, entry_fragment, stem_for
 from issuer.issue.regions import Scopes
@@ -26,6 +26,7 @@ from issuer.issue.validation import check_row, number_field
 from issuer.store import Store
 from licence import LicenceItem, build_batch, load_schema
 from licence.qr import LICENCE_PREFIX, encode_text
+from licence.signer import Signer
 
 _worker: dict = {}
 
@@ -34,7 +35,7 @@ _worker: dict = {}
 class SigningSetup:
     authority_number: int
     key_id: int
-    private_value: int  # the P-256 private scalar; lives only in worker memory
+    signer: Signer  # a key file's key lives only in worker memory; a token's stays inside
     licence_type: int
     authority_id: str
     claim_secret: bytes  # claim codes are derived in the workers too
@@ -102,7 +103,7 @@ def sign_and_store(sequence: int, rows: list[Row], issued_at: int, claim_expires
 
 def init_worker(setup: SigningSetup) -> None:
     _worker["setup"] = setup
-    _worker["key"] = ec.derive_private_key(setup.private_value, ec.SECP256R1())
+    _worker["key"] = setup.signer
     _worker["schema"] = load_schema(setup.licence_type)
 
 

@@ -15,6 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chain.private_files import private_sqlite
 from issuer.store.models import (
+    ApprovalPolicy,
+    ApprovalRequest,
+    AuditAnchorSent,
+    AuditEntry,
+    AuditLicence,
     Base,
     Batch,
     BatchRoot,
@@ -24,12 +29,18 @@ from issuer.store.models import (
     IssuedLicence,
     Job,
     JobState,
+    Operator,
     OutputFolder,
     StatusChange,
     utc_now,
 )
 
 __all__ = [
+    "ApprovalPolicy",
+    "ApprovalRequest",
+    "AuditAnchorSent",
+    "AuditEntry",
+    "AuditLicence",
     "Base",
     "Batch",
     "BatchRoot",
@@ -39,6 +50,7 @@ __all__ = [
     "IssuedLicence",
     "Job",
     "JobState",
+    "Operator",
     "OutputFolder",
     "StatusChange",
     "Store",

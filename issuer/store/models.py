@@ -237,3 +237,109 @@ class OutputFolder(Base):
 
 def utc_now() -> int:
     return int(dt.datetime.now(dt.UTC).timestamp())
+
+
+class AuditEntry(Base):
+    """One issuer-side action in the authority's hash-chained audit log (issuer.audit).
+
+    `hash` is sha256 over the previous entry's hash and this entry's fields (sequence
+    included), so editing, deleting or reordering an entry breaks the chain from there on;
+    the head is anchored on chain (AuditAnchored). Licences appear by number only: no
+    claims, no names, nothing personal."""
+
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer)  # 1, 2, … per authority
+    at: Mapped[int] = mapped_column(BigInteger)
+    operator: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(128))  # "done", or the failure's reason
+    case_number: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    licences: Mapped[list] = mapped_column(JSON, default=list)  # numbers, when few enough
+    licence_count: Mapped[int] = mapped_column(Integer, default=0)
+    file_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tx_hashes: Mapped[list] = mapped_column(JSON, default=list)
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # small non-personal facts
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    __table_args__ = (UniqueConstraint("authority_id", "sequence", name="uq_audit_sequence"),)
+
+
+class AuditLicence(Base):
+    """Index of the licence numbers an audit entry names (`audit show --licence`): derived
+    from the hashed `licences` list, which is what `audit verify` checks."""
+
+    __tablename__ = "audit_licences"
+    entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), primary_key=True)
+    licence_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __table_args__ = (Index("ix_audit_licences_number", "licence_number"),)
+
+
+class AuditAnchorSent(Base):
+    """The last head this store anchored per authority: lets a command skip anchoring an
+    unchanged head. The chain's AuditAnchored events, not this table, are what verify
+    trusts."""
+
+    __tablename__ = "audit_anchors"
+    authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    head: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Operator(Base):
+    """A named person acting for an authority (issuer.operators): their roles, and the
+    public key whose private half is in their own key file, opened by their own
+    passphrase. A disabled operator is kept: the audit log names them."""
+
+    __tablename__ = "operators"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[list] = mapped_column(JSON, default=list)  # clerk, approver, auditor, …
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(33))
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String(64))
+    disabled_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (UniqueConstraint("authority_id", "name", name="uq_operators_name"),)
+
+
+class ApprovalPolicy(Base):
+    """Which of an authority's actions need a second operator's approval (issuer.requests):
+    issuance files over `issue_rows_over` rows, revocations of more than `revoke_over`
+    licences, purges. NULL / False: no approval needed."""
+
+    __tablename__ = "approval_policies"
+    authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issue_rows_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revoke_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    purges: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[int] = mapped_column(BigInteger)
+    changed_by: Mapped[str] = mapped_column(String(64))
+
+
+class ApprovalRequest(Base):
+    """A command held for a second operator's approval: what it will do (its parameters,
+    counts, a sample of licence numbers, the input file's hash) and where it stands.
+    pending → approved → running → done, or pending → rejected; `running` left behind by a
+    crash is finished by `elicence requests run` (the jobs it starts resume, never repeat)."""
+
+    __tablename__ = "approval_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON)  # the command's own options, as given
+    summary: Mapped[dict] = mapped_column(JSON)  # count, sample, file_sha256, text
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[int] = mapped_column(BigInteger)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The approver's signature (their operator key, ES256) over the request's digest.
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    finished_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (Index("ix_approval_requests_state", "authority_id", "state"),)

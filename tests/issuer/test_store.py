@@ -21,6 +21,7 @@ from issuer.issue.samples import driving_rows
 from issuer.issue.saving import BatchOwner, store_batch
 from issuer.issue.signing import SigningSetup, init_worker, sign_batch
 from issuer.store import Batch, BatchRoot, BatchState, IssuedLicence, Store
+from licence import KeySigner
 
 POSTGRES = os.environ.get("ELICENCE_TEST_POSTGRES_URL")
 
@@ -57,8 +58,8 @@ OWNER = BatchOwner(Authority.id, Authority.number, 1)
 
 
 def signed(count: int, start: int):
-    private = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
-    init_worker(SigningSetup(1, 1, private, 1, Authority.id, Authority.claim_secret))
+    signer = KeySigner(ec.generate_private_key(ec.SECP256R1()))
+    init_worker(SigningSetup(1, 1, signer, 1, Authority.id, Authority.claim_secret))
     rows = [Row(i + 2, r) for i, r in enumerate(driving_rows(count, seed=start, start=start))]
     return sign_batch(0, rows, 1_800_000_000)
 

@@ -8,6 +8,7 @@
     GET  /api/v1/status              ?authority=N&ref=hex32 → a licence's status (status.py)
     POST /api/v1/receipts/query      signed by the device key → its usage records
     POST /api/v1/receipts/delete     signed by the device key → {"deleted": n} (receipts.py)
+    GET  /api/v1/alerts              operator token → the installation's alerts (alerts.py)
     GET  /api/v1/schemas             claim titles per licence type (pages.py)
     GET  /api/v1/openapi.json        the API description (OpenAPI 3.1)
     GET  /healthz                    index lag, chain reachability, last sync (health.py)
@@ -28,6 +29,7 @@ from flask import Flask
 from chain.config import Settings
 
 from . import (  # noqa: F401  (routes on `bp`)
+    alerts,
     challenge,
     health,
     history,

@@ -1,15 +1,12 @@
-"""The verifier's blueprint and what every one of its routes shares: the service, the
-request budget and the response headers."""
+"""The verifier's blueprint and what every one of its routes shares: the service and
+the response headers (request budgets are spent in front of the app: elicence.limits)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
-from ..errors import RateLimited
-from ..rate_limit import retry_after_seconds
 from .service import VerifierService
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -30,21 +27,6 @@ API_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-stor
 
 def service() -> VerifierService:
     return current_app.extensions["elicence.verifier"]
-
-
-def spend_budget(verifier: VerifierService, client: str | None) -> None:
-    """One request of the client address's budget; RateLimited when it is spent."""
-    if verifier.limiter is None:
-        return
-    wait = verifier.limiter.take(client or "-", time.monotonic())
-    if wait:
-        raise RateLimited(retry_after_seconds(wait))
-
-
-@bp.before_request
-def _limit_rate() -> None:
-    if request.path.startswith("/api/"):
-        spend_budget(service(), request.remote_addr)
 
 
 @bp.after_request

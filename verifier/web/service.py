@@ -1,5 +1,5 @@
 """What the verifier's routes share between requests: its settings, the verifier over the
-local index, the usage records, the verification log and the request budget."""
+local index, the usage records and the verification log (budgets: elicence.limits)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from chain.errors import ChainError
 from chain.index import LicenceIndex
 from chain.status import DEFAULT_MAX_HEAD_AGE
 
+from ..alerts import AlertMonitor, AlertSettings, CounterPlace, WebhookSender, counter_place
+from ..alerts import operator_token as configured_token
+from ..alerts.monitor import ObservedLog
 from ..audit import VerificationLog, installation_salt
 from ..challenges import CounterChallenges
 from ..checks import default_checks
@@ -25,14 +28,11 @@ from ..checks.replay import ReplayCheck
 from ..context import Policy
 from ..counter_policy import CounterPolicy
 from ..history import history_document
-from ..rate_limit import Budget, RateLimiter
 from ..receipts import Counter, ReceiptStore
 from ..replay import SqlReplayCache
 from ..result import Verification
 from ..state import STATE_URL_VARIABLE, StateStore
 from ..verification import Verifier
-
-DEFAULT_RATE_LIMIT = "600/minute"
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,13 @@ class WebConfig:
     home: Path
     index_path: Path
     counter: Counter
-    rate_limit: Budget | None  # None: no limit
     policy: Policy
     follower_interval: float = 3.0
     challenge: ChallengePolicy = ChallengePolicy.PREFERRED
     state_url: str | None = None  # None: SQLite in `home`
+    place: CounterPlace | None = None  # None: the counter's id, nowhere in particular
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    operator_token: str | None = None  # None: GET /api/v1/alerts answers 401
     # What this counter takes (default: every accredited authority's licences).
     accept: CounterPolicy = field(default_factory=CounterPolicy)
 
@@ -59,7 +61,6 @@ class WebConfig:
             return env.get(f"ELICENCE_{name.upper()}") or str(settings.extra.get(name) or
                                                               default)
 
-        limit = value("rate_limit", DEFAULT_RATE_LIMIT)
         staleness = value("max_staleness", "300")
         head_age = value("max_head_age", str(DEFAULT_MAX_HEAD_AGE))
         for name, given in (("MAX_STALENESS", staleness), ("MAX_HEAD_AGE", head_age)):
@@ -70,14 +71,20 @@ class WebConfig:
         if challenge not in set(ChallengePolicy):
             raise ConfigError(f"ELICENCE_CHALLENGE must be required, preferred or off, not "
                               f"{challenge!r}.")
-        return cls(settings.home, settings.index_path,
-                   Counter(value("counter_id", Counter.id),
-                           value("counter_name_zh", Counter.name_zh),
-                           value("counter_name_en", Counter.name_en)),
-                   None if limit.strip().lower() == "off" else Budget.parse(limit),
+        def lookup(name: str) -> str | None:
+            given = env.get(f"ELICENCE_{name.upper()}") or settings.extra.get(name)
+            return None if given is None else str(given)
+
+        counter = Counter(value("counter_id", Counter.id),
+                          value("counter_name_zh", Counter.name_zh),
+                          value("counter_name_en", Counter.name_en))
+        return cls(settings.home, settings.index_path, counter,
                    Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
                    challenge=ChallengePolicy(challenge),
                    state_url=env.get(STATE_URL_VARIABLE) or None,
+                   place=counter_place(counter.id, lookup),
+                   alerts=AlertSettings.from_lookup(lookup),
+                   operator_token=configured_token(lookup),
                    accept=CounterPolicy.from_settings(settings.extra, env))
 
 
@@ -94,9 +101,16 @@ class VerifierService:
         if not config.accept.accepts_everything:  # last: see verifier.checks.acceptance
             self.checks.append(AcceptanceCheck(config.accept))
         self.receipts = ReceiptStore(self.state)
-        self.limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
-        self.log = VerificationLog(config.home / "verifications.jsonl",
-                                   installation_salt(config.home), config.counter.id)
+        self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
+                                   config.alerts)
+        self.log = ObservedLog(VerificationLog(config.home / "verifications.jsonl",
+                                               installation_salt(config.home),
+                                               config.counter.id), self.alerts)
+        self.webhook = None if config.alerts.webhook_url is None else WebhookSender(
+            self.alerts.store, config.alerts.webhook_url, timeout=config.alerts.webhook_timeout,
+            clock=clock)
+        if self.webhook is not None:
+            self.webhook.start()
         self._lock = threading.Lock()  # the verifier's caches are not shared across threads
         self._index: LicenceIndex | None = None
         self._verifier: Verifier | None = None
@@ -115,9 +129,17 @@ class VerifierService:
                                       policy=self.config.policy, log=self.log)
         return self._verifier
 
-    def verify(self, text: str, challenge: bytes | None) -> Verification:
+    def verify(self, text: str, challenge: bytes | None, client: str | None = None
+               ) -> Verification:
+        """`client`: the requester's address, for the alert detectors' per-client counts."""
         with self._lock:
+            self.log.client = client
             return self._current().verify(text, now=self.now(), challenge=challenge)
+
+    def observe_lookup(self, client: str | None, authority: int, status_ref: bytes) -> None:
+        with self._lock:
+            self.alerts.observe_lookup(now=self.now(), client=client, authority=authority,
+                                       status_ref=status_ref)
 
     def history(self, text: str) -> dict[str, Any]:
         """verifier.history's document for `text`, from this installation's index. On a
@@ -139,6 +161,10 @@ class VerifierService:
             return self._index
 
     def close(self) -> None:
+        if self.webhook is not None:
+            self.webhook.stop()
+        with self._lock:
+            self.alerts.close(self.now())
         self.receipts.close()
         self.replay.close()
         self.state.close()

@@ -3,7 +3,7 @@
 A JSON body is answered by `JsonVerifyEndpoint` in front of Flask (without Flask's
 contexts, routing and response objects the server spends about half the CPU on it:
 docs/decisions/0070-lean-verify-endpoint.md); it keeps the API's contract, with the same
-body limits, error answers (the app's `render_error`), budget and headers. Image uploads
+body limits, error answers (the app's `render_error`) and headers. Image uploads
 (multipart) go through the Flask route below.
 """
 
@@ -23,7 +23,7 @@ from ..errors import RequestError
 from ..qr_image import read_qr_image
 from ..replay import code_digest
 from ..result import PASS, Verification, to_json
-from .blueprint import API_HEADERS, bp, service, spend_budget
+from .blueprint import API_HEADERS, bp, service
 from .bodies import b64_field, parse_json_body
 from .service import VerifierService
 
@@ -33,21 +33,21 @@ VERIFY_PATH = "/api/v1/verify"
 ErrorRenderer = Callable[[BaseException], tuple[int, dict[str, Any], list[tuple[str, str]]]]
 
 
-def verification_document(verifier: VerifierService, body: Mapping[str, Any]
-                          ) -> dict[str, Any]:
+def verification_document(verifier: VerifierService, body: Mapping[str, Any],
+                          client: str | None = None) -> dict[str, Any]:
     """The answer to {"qr": text[, "challenge": b64url]}."""
     text = body.get("qr")
     if not isinstance(text, str):
         raise RequestError("The field qr (the scanned text) is missing or not text.",
                            field="qr")
     challenge = b64_field(body, "challenge") if "challenge" in body else None
-    return _verify_text(verifier, text, challenge)
+    return _verify_text(verifier, text, challenge, client)
 
 
-def _verify_text(verifier: VerifierService, text: str, challenge: bytes | None
-                 ) -> dict[str, Any]:
+def _verify_text(verifier: VerifierService, text: str, challenge: bytes | None,
+                 client: str | None) -> dict[str, Any]:
     text = text.strip()
-    verification = verifier.verify(text, challenge)
+    verification = verifier.verify(text, challenge, client)
     if verification.verdict != Verdict.UNREADABLE and text.startswith("ELP1:"):
         _record_receipt(verifier, text, verification)
     return to_json(verification)
@@ -59,7 +59,7 @@ def verify():
     if request.mimetype != "multipart/form-data":
         raise RequestError("Send a JSON object (application/json) or an image upload "
                            "(multipart/form-data).", reason="unsupported_media_type")
-    return jsonify(_verify_text(service(), _text_from_upload(), None))
+    return jsonify(_verify_text(service(), _text_from_upload(), None, request.remote_addr))
 
 
 def _text_from_upload() -> str:
@@ -89,7 +89,6 @@ class JsonVerifyEndpoint:
             return self.app(environ, start_response)
         status, extra_headers = 200, []
         try:
-            spend_budget(self.verifier, environ.get("REMOTE_ADDR"))
             length = environ.get("CONTENT_LENGTH", "")
             length = int(length) if length.isdigit() else None
             if length is None and not environ.get("wsgi.input_terminated"):
@@ -97,7 +96,7 @@ class JsonVerifyEndpoint:
             stream = environ["wsgi.input"]
             body = parse_json_body("application/json", length, lambda most: stream.read(
                 length if length is not None else most))
-            document = verification_document(self.verifier, body)
+            document = verification_document(self.verifier, body, environ.get("REMOTE_ADDR"))
         except Exception as exc:  # every error answered as the app answers it
             status, document, extra_headers = self.render_error(exc)
         # The bytes Flask's jsonify writes (sorted keys, compact, UTF-8), at a tenth of the
