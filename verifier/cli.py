@@ -167,7 +167,9 @@ def _verify(text: str, settings: Settings, *, counter: str, policy: Policy,
         index = None  # no index yet: nothing about status can be confirmed
     log = VerificationLog(log_path, installation_salt(settings.home), counter)
     try:
-        checks = [*default_checks(), AcceptanceCheck(accept or CounterPolicy())]
+        checks = default_checks()
+        if accept is not None and not accept.accepts_everything:
+            checks.append(AcceptanceCheck(accept))
         verifier = Verifier(index, checks=checks, policy=policy, log=log)
         return verifier.verify(text, now=int(time.time()))
     finally:

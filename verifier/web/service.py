@@ -97,7 +97,9 @@ class VerifierService:
         self.challenges = CounterChallenges(self.state.secret, config.counter.id)
         self.replay = SqlReplayCache(self.state)
         self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
-                       ReplayCheck(self.replay), AcceptanceCheck(config.accept)]
+                       ReplayCheck(self.replay)]
+        if not config.accept.accepts_everything:  # last: see verifier.checks.acceptance
+            self.checks.append(AcceptanceCheck(config.accept))
         self.receipts = ReceiptStore(self.state)
         self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
                                    config.alerts)
