@@ -69,22 +69,25 @@ class Passphrase:
         return "Passphrase(***)"
 
 
-def passphrase_from_env(environ: dict[str, str] | None = None) -> Passphrase:
+def passphrase_from_env(environ: dict[str, str] | None = None, *,
+                        variable: str = "ELICENCE_PASSPHRASE",
+                        whose: str = "the key store") -> Passphrase:
+    """The passphrase from the file named by `variable`_FILE, else from `variable` itself."""
     env = os.environ if environ is None else environ
-    path = env.get("ELICENCE_PASSPHRASE_FILE")
+    path = env.get(f"{variable}_FILE")
     if path:
         try:
             value = Path(path).read_bytes().rstrip(b"\r\n")
         except OSError as exc:
             raise KeystoreError(
                 f"Cannot read the passphrase file {path} ({exc.strerror}): "
-                "check ELICENCE_PASSPHRASE_FILE.", reason="passphrase_unreadable") from None
+                f"check {variable}_FILE.", reason="passphrase_unreadable") from None
     else:
-        value = env.get("ELICENCE_PASSPHRASE", "").encode()
+        value = env.get(variable, "").encode()
     if not value:
         raise KeystoreError(
-            "No passphrase for the key store: set ELICENCE_PASSPHRASE_FILE to a file "
-            "holding it (or ELICENCE_PASSPHRASE).", reason="passphrase_missing")
+            f"No passphrase for {whose}: set {variable}_FILE to a file holding it (or "
+            f"{variable}).", reason="passphrase_missing")
     return Passphrase(value)
 
 

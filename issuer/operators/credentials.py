@@ -8,10 +8,15 @@ PASSPHRASE), never from the command line."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from chain.keystore import Keystore, KeystoreError, Passphrase, compressed_public_key
+from chain.keystore import (
+    Keystore,
+    KeystoreError,
+    Passphrase,
+    compressed_public_key,
+    passphrase_from_env,
+)
 from issuer.errors import OperatorError
 from licence.signer import Signer
 
@@ -21,22 +26,11 @@ def operator_folder(home: Path, authority_id: str) -> Path:
 
 
 def operator_passphrase(environ: dict[str, str] | None = None) -> Passphrase:
-    env = os.environ if environ is None else environ
-    path = env.get("ELICENCE_OPERATOR_PASSPHRASE_FILE")
-    if path:
-        try:
-            value = Path(path).read_bytes().rstrip(b"\r\n")
-        except OSError as exc:
-            raise OperatorError(f"Cannot read the operator passphrase file {path} "
-                                f"({exc.strerror}): check ELICENCE_OPERATOR_PASSPHRASE_FILE.",
-                                reason="login_failed") from None
-    else:
-        value = env.get("ELICENCE_OPERATOR_PASSPHRASE", "").encode()
-    if not value:
-        raise OperatorError("No operator passphrase: set ELICENCE_OPERATOR_PASSPHRASE_FILE to "
-                            "a file holding yours (or ELICENCE_OPERATOR_PASSPHRASE).",
-                            reason="login_failed")
-    return Passphrase(value)
+    try:
+        return passphrase_from_env(environ, variable="ELICENCE_OPERATOR_PASSPHRASE",
+                                   whose="your operator key file")
+    except KeystoreError as exc:
+        raise OperatorError(exc.message, reason="login_failed") from None
 
 
 def create_credential(home: Path, authority_id: str, name: str,
