@@ -146,7 +146,8 @@ SENTENCES: dict[str, str] = {
         "selector {selector}: build it with the registry client's action helpers."
     ),
     "RegistryInvalidAuditHead": (
-        "An audit log head must be non-zero and cover at least one entry (got count {count})."
+        "The audit log head was refused (count {count}): a head must be non-zero and cover "
+        "at least one entry."
     ),
     "RegistryInvalidAuthorityId": (
         "Authority id {id!r} is not allowed: use a non-empty id such as CN-31-DMV."
