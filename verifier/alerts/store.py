@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..state import StateStore
+from ..state import StateStore, create_tables
 
 COUNT_BUCKET = 60  # seconds per row of alert_counts
 
@@ -119,7 +119,7 @@ class AlertStore:
     def __init__(self, state: StateStore) -> None:
         self.state = state
         self.engine = state.engine
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
         self._insert = postgresql.insert if state.dialect == "postgresql" else sqlite.insert
         self._sighting_sql: tuple[str, Any] | None = None
 
