@@ -61,8 +61,10 @@ def request_cost(method: str, path: str, content_type: str) -> int:
         return CLAIM
     if path == "/wallet/api/key":
         return CHAIN_READ
-    if path in ("/api/v1/verify", "/api/v1/history") and method == "POST":
+    if path == "/api/v1/verify" and method == "POST":
         return IMAGE if content_type.startswith("multipart/") else VERIFY
+    if path == "/api/v1/history":  # reads every status event of the licence's authority
+        return IMAGE
     if path.startswith(("/api/v1/receipts/", "/api/v1/status")):
         return SIGNED
     if path.startswith("/api/") or path == "/healthz":

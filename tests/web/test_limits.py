@@ -61,6 +61,8 @@ def test_costs_follow_what_a_request_costs_us() -> None:
     assert image == IMAGE > CLAIM > CHAIN_READ > verify == VERIFY > page == FILE
     assert request_cost("GET", "/wallet/api/key", "") == CHAIN_READ
     assert request_cost("POST", "/api/v1/claims/challenge", "") == CLAIM
+    # A history reads the authority's whole event list: priced like a photo to decode.
+    assert request_cost("POST", "/api/v1/history", "application/json") == IMAGE
 
 
 def test_a_budget_per_client_covers_every_endpoint(limited: Flask) -> None:
