@@ -178,6 +178,9 @@ def open_db(path: str, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # The writer inserts by random 16-byte refs into statuses and status_refs: a page
+        # cache of 32 MiB (default 2) keeps those B-trees' inner pages in memory.
+        conn.execute("PRAGMA cache_size=-32768")
     conn.execute("PRAGMA busy_timeout=5000")
     return conn
 
@@ -194,8 +197,11 @@ def status_ref_rows(authority: int, block: int, log_index: int, status: int, ref
                     successors: bytes) -> list[tuple[object, ...]]:
     """The status_refs rows of one StatusChanged event. Successors count only in a
     supersession (as chain.index has always read them)."""
+    if status != StatusCode.SUPERSEDED or not successors:  # the common case, kept cheap
+        return [(authority, refs[i:i + REF_BYTES], NAMED, block, log_index, i // REF_BYTES,
+                 status, None) for i in range(0, len(refs), REF_BYTES)]
     named = split_refs(refs)
-    succ = split_refs(successors) if status == StatusCode.SUPERSEDED else []
+    succ = split_refs(successors)
     rows: list[tuple[object, ...]] = [
         (authority, ref, NAMED, block, log_index, i, status, succ[i] if i < len(succ) else None)
         for i, ref in enumerate(named)]
