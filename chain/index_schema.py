@@ -178,9 +178,6 @@ def open_db(path: str, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        # The writer inserts by random 16-byte refs into statuses and status_refs: a page
-        # cache of 32 MiB (default 2) keeps those B-trees' inner pages in memory.
-        conn.execute("PRAGMA cache_size=-32768")
     conn.execute("PRAGMA busy_timeout=5000")
     return conn
 
