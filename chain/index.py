@@ -136,8 +136,9 @@ class IndexOutdated(ChainError):
 
     def __init__(self, path: str, version: str) -> None:
         super().__init__(
-            f"The chain index at {path} was built by an older version (schema {version}): "
-            "run `elicence chain sync` once to upgrade it, then ask again.",
+            f"The chain index at {path} was built by an older version (schema {version}) "
+            "and is upgraded at its next sync: ask again without --no-sync, or once the "
+            "verifier's indexer has run.",
             path=path, version=version)
 
 

@@ -194,8 +194,11 @@ def status_ref_rows(authority: int, block: int, log_index: int, status: int, ref
                     successors: bytes) -> list[tuple[object, ...]]:
     """The status_refs rows of one StatusChanged event. Successors count only in a
     supersession (as chain.index has always read them)."""
+    if status != StatusCode.SUPERSEDED or not successors:  # the common case, kept cheap
+        return [(authority, refs[i:i + REF_BYTES], NAMED, block, log_index, i // REF_BYTES,
+                 status, None) for i in range(0, len(refs), REF_BYTES)]
     named = split_refs(refs)
-    succ = split_refs(successors) if status == StatusCode.SUPERSEDED else []
+    succ = split_refs(successors)
     rows: list[tuple[object, ...]] = [
         (authority, ref, NAMED, block, log_index, i, status, succ[i] if i < len(succ) else None)
         for i, ref in enumerate(named)]

@@ -92,7 +92,7 @@ def test_an_index_of_schema_2_is_refused_by_readers_and_upgraded_by_the_indexer(
     with pytest.raises(IndexOutdated) as caught:  # not "no history": an error saying why
         LicenceIndex(path).status_history(1, ref(1))
     assert caught.value.reason == "index_outdated"
-    assert "run `elicence chain sync` once" in str(caught.value)
+    assert "upgraded at its next sync" in str(caught.value)
 
     upgraded = make_indexer(world, path)
     assert meta(path)["schema"] == SCHEMA_VERSION
