@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chain.errors import ChainError
-from chain.index_schema import NAMED, SCHEMA_VERSION, SUCCESSOR, open_db
+from chain.index_schema import open_db
 from chain.records import AccountRecord, KeyRecord, Scope, types_mask
 from licence.vocabulary import Role, StatusCode
 
@@ -129,19 +129,6 @@ class IndexedAuthority:
         return any(s.licence_type == licence_type for s in self.scopes)
 
 
-class IndexOutdated(ChainError):
-    """The index was written by an older version and the indexer has not upgraded it yet."""
-
-    reason = "index_outdated"
-
-    def __init__(self, path: str, version: str) -> None:
-        super().__init__(
-            f"The chain index at {path} was built by an older version (schema {version}) "
-            "and is upgraded at its next sync: ask again without --no-sync, or once the "
-            "verifier's indexer has run.",
-            path=path, version=version)
-
-
 class LicenceIndex:
     """Read-only view of an index database; one persistent connection, safe across threads."""
 
@@ -208,22 +195,21 @@ class LicenceIndex:
                        root: bytes | None = None) -> list[StatusEvent]:
         """Every status change naming `ref` (or, for a batch withdrawal, `root`), oldest
         first. Read from the events, not the current-status table, so a trace shows each
-        change; found through status_refs, so the cost does not grow with the authority's
-        other events (decision 0182)."""
-        self._require_ref_rows()
+        change."""
+        # instr() picks the events whose packed refs contain the bytes, in SQLite's C code;
+        # the loop below keeps only those naming it at a 16-byte boundary.
         rows = self._db.execute(
-            "SELECT e.status, e.until, e.reason_class, e.time, e.block, e.tx, e.refs "
-            "FROM (SELECT DISTINCT block, log_index FROM status_refs WHERE authority = ? "
-            "AND ref IN (?, ?) AND kind = ? AND ref IS (CASE status WHEN ? THEN ? ELSE ? END)"
-            ") r JOIN status_events e ON e.block = r.block AND e.log_index = r.log_index "
-            "ORDER BY e.block, e.log_index",
-            # `ref IN` keeps the primary-key search; a withdrawal (status 5) names the root.
-            (authority, ref, root, NAMED, int(StatusCode.BATCH_WITHDRAWN), root, ref),
-        ).fetchall()
-        council = self._council_status_actions() if rows else []
+            "SELECT status, until, reason_class, time, block, tx, refs FROM status_events "
+            "WHERE authority = ? AND (instr(refs, ?) > 0 OR instr(refs, ?) > 0) "
+            "ORDER BY block, log_index", (authority, ref, root or ref)).fetchall()
+        council = self._council_status_actions()
         out: list[StatusEvent] = []
         for status, until, reason_class, time_, block, tx, refs in rows:
             packed = bytes(refs)
+            named = {packed[i:i + 16] for i in range(0, len(packed), 16)}
+            # A batch withdrawal names batch roots; every other change names licences.
+            if (root if status == StatusCode.BATCH_WITHDRAWN else ref) not in named:
+                continue
             by_council = any(b == block and packed in action for b, action in council)
             out.append(StatusEvent(status, until, reason_class, time_, block, bytes(tx),
                                    by_council))
@@ -232,21 +218,20 @@ class LicenceIndex:
     def successions(self, authority: int, ref: bytes) -> tuple[list[bytes], list[bytes]]:
         """(the refs `ref` replaced, the refs that replaced `ref`), from the authority's
         SUPERSEDED events (refs and successors pair up by position), oldest first."""
-        self._require_ref_rows()
         rows = self._db.execute(
-            "SELECT kind, paired FROM status_refs WHERE authority = ? AND ref = ? "
-            "AND status = ? AND paired IS NOT NULL ORDER BY block, log_index, position",
-            (authority, ref, int(StatusCode.SUPERSEDED))).fetchall()
-        replaced = [bytes(p) for kind, p in rows if kind == SUCCESSOR]
-        replaced_by = [bytes(p) for kind, p in rows if kind == NAMED]
+            "SELECT refs, successors FROM status_events WHERE authority = ? AND status = ? "
+            "AND (instr(refs, ?) > 0 OR instr(successors, ?) > 0) ORDER BY block, log_index",
+            (authority, int(StatusCode.SUPERSEDED), ref, ref)).fetchall()
+        replaced: list[bytes] = []
+        replaced_by: list[bytes] = []
+        for refs, successors in rows:
+            pairs = zip(_refs(bytes(refs)), _refs(bytes(successors)), strict=False)
+            for old, new in pairs:
+                if new == ref:
+                    replaced.append(old)
+                if old == ref:
+                    replaced_by.append(new)
         return replaced, replaced_by
-
-    def _require_ref_rows(self) -> None:
-        """Refuses an index an older version wrote (no status_refs yet): it would answer
-        "no history" for every licence. The indexer upgrades it when it next starts."""
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is not None and row[0] != SCHEMA_VERSION:
-            raise IndexOutdated(self.path, row[0])
 
     def _council_status_actions(self) -> list[tuple[int, bytes]]:
         """(block executed, action) of executed council proposals that changed statuses."""
@@ -441,3 +426,7 @@ def suspension_from(history: Sequence[tuple[int, bool, int]], when: int) -> Susp
             since = time_ if since is None else since
             grace = grace_until
     return None if since is None else SuspensionInfo(since, grace)
+
+
+def _refs(packed: bytes) -> list[bytes]:
+    return [packed[i:i + 16] for i in range(0, len(packed), 16)]

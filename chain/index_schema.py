@@ -20,10 +20,8 @@ because a verifier reads them most and there are millions; it is recomputed from
 - batch_events / batches: each anchoring with the scope (licence_type, region) it was
   issued under.
 - status_events: every status change with its public reason_class; statuses: the current
-  status of each (authority, ref); status_refs: each (authority, ref) an event names, so
-  a licence's history reads its own events only (decision 0182). Status 5 (batch
-  withdrawn) names batch roots, not licences: it lands in withdrawn_batches, never in
-  statuses.
+  status of each (authority, ref). Status 5 (batch withdrawn) names batch roots, not
+  licences: it lands in withdrawn_batches, never in statuses.
 - proposals (with expires_at), approvals, executions, cancellations, council (with each
   member's generation), thresholds.
 """
@@ -33,14 +31,8 @@ from __future__ import annotations
 import sqlite3
 
 from chain.private_files import private_sqlite
-from licence.vocabulary import StatusCode
 
-SCHEMA_VERSION = "3"
-# Versions an index can be upgraded from in place (see upgrade()); any other older index
-# is emptied and read again from its start block.
-UPGRADABLE = {"2"}
-REF_BYTES = 16  # chain.registry.REF_SIZE (not imported: this module stays free of web3)
-NAMED, SUCCESSOR = 0, 1  # status_refs.kind
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 -- schema, registry, chain_id, start_block, next_block; per sync: synced_at, and the
@@ -110,16 +102,6 @@ CREATE TABLE IF NOT EXISTS status_events (
     PRIMARY KEY (block, log_index)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS status_events_by_authority ON status_events (authority, block);
 
--- One row per (authority, ref) a status event names: kind 0 (NAMED) for the event's refs
--- (batch roots for status 5), kind 1 (SUCCESSOR) for a supersession's successors; `paired`
--- is the ref at the same position in the other list (NULL when there is none), so the
--- replacement chain is read here without unpacking events. (block, log_index) is the event.
-CREATE TABLE IF NOT EXISTS status_refs (
-    authority INTEGER NOT NULL, ref BLOB NOT NULL, kind INTEGER NOT NULL,
-    block INTEGER NOT NULL, log_index INTEGER NOT NULL, position INTEGER NOT NULL,
-    status INTEGER NOT NULL, paired BLOB,
-    PRIMARY KEY (authority, ref, kind, block, log_index, position)) WITHOUT ROWID;
-
 -- Current status per (authority, ref). Revoked (1) is final.
 CREATE TABLE IF NOT EXISTS statuses (
     authority INTEGER NOT NULL, ref BLOB NOT NULL, status INTEGER NOT NULL,
@@ -162,8 +144,7 @@ CREATE TABLE IF NOT EXISTS cancellations (
 # Tables whose rows are derived from events and carry a `block` column.
 EVENT_TABLES = (
     "authorities", "scopes", "suspensions", "accounts", "keys", "key_changes",
-    "batch_events", "batches", "status_events", "status_refs", "withdrawn_batches", "council",
-    "thresholds",
+    "batch_events", "batches", "status_events", "withdrawn_batches", "council", "thresholds",
     "proposals", "approvals", "executions", "cancellations",
 )
 
@@ -184,71 +165,3 @@ def open_db(path: str, *, readonly: bool = False) -> sqlite3.Connection:
 
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
-
-
-def split_refs(packed: bytes) -> list[bytes]:
-    return [packed[i:i + REF_BYTES] for i in range(0, len(packed), REF_BYTES)]
-
-
-def status_ref_rows(authority: int, block: int, log_index: int, status: int, refs: bytes,
-                    successors: bytes) -> list[tuple[object, ...]]:
-    """The status_refs rows of one StatusChanged event. Successors count only in a
-    supersession (as chain.index has always read them)."""
-    if status != StatusCode.SUPERSEDED or not successors:  # the common case, kept cheap
-        return [(authority, refs[i:i + REF_BYTES], NAMED, block, log_index, i // REF_BYTES,
-                 status, None) for i in range(0, len(refs), REF_BYTES)]
-    named = split_refs(refs)
-    succ = split_refs(successors)
-    rows: list[tuple[object, ...]] = [
-        (authority, ref, NAMED, block, log_index, i, status, succ[i] if i < len(succ) else None)
-        for i, ref in enumerate(named)]
-    rows += [(authority, new, SUCCESSOR, block, log_index, i, status,
-              named[i] if i < len(named) else None) for i, new in enumerate(succ)]
-    return rows
-
-
-def upgrade(conn: sqlite3.Connection, path: str) -> None:
-    """Brings an index written by an older version to SCHEMA_VERSION, in one transaction:
-    from version 2 by deriving status_refs from the stored events (no chain reads); from
-    any other older version by emptying every event table so the indexer reads the chain
-    again from the start block. A newer or unknown version is refused, never guessed at."""
-    stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    version = stored.get("schema")
-    if version is None or version == SCHEMA_VERSION:
-        return
-    if not version.isdigit() or int(version) > int(SCHEMA_VERSION):
-        from chain.errors import IndexIntegrityError
-
-        raise IndexIntegrityError(
-            f"The index at {path} was built by a newer version (schema {version}, this one "
-            f"reads {SCHEMA_VERSION}): upgrade elicence or use another index file.",
-            key="schema")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if version in UPGRADABLE:
-            conn.execute("DELETE FROM status_refs")
-            events = conn.execute(
-                "SELECT authority, block, log_index, status, refs, successors "
-                "FROM status_events ORDER BY block, log_index")
-            for authority, block, log_index, status, refs, successors in events:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO status_refs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    status_ref_rows(authority, block, log_index, status, bytes(refs),
-                                    bytes(successors)))
-        else:  # that version's tables may differ: read the chain again from the start
-            for (table,) in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta'"
-            ).fetchall():
-                conn.execute(f"DROP TABLE {table}")
-            for statement in SCHEMA.split(";\n"):  # statements end their lines
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("DELETE FROM meta WHERE key IN "
-                         "('synced_at', 'checked_at', 'checked_block', 'problem')")
-            conn.execute("UPDATE meta SET value = (SELECT value FROM meta WHERE key = "
-                         "'start_block') WHERE key = 'next_block'")
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

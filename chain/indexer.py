@@ -36,14 +36,7 @@ from web3.exceptions import BlockNotFound
 from chain.connect import get_logs
 from chain.errors import IndexIntegrityError, ReorgTooDeep
 from chain.index import LicenceIndex
-from chain.index_schema import (
-    EVENT_TABLES,
-    SCHEMA_VERSION,
-    create_schema,
-    open_db,
-    status_ref_rows,
-    upgrade,
-)
+from chain.index_schema import EVENT_TABLES, SCHEMA_VERSION, create_schema, open_db
 from chain.records import Event, Scope, decode_region
 from chain.registry import REF_SIZE, Registry
 from licence.vocabulary import StatusCode
@@ -95,13 +88,11 @@ class Indexer:
         self.witnesses = tuple(witnesses)  # other nodes whose block hashes must agree
         self.db = open_db(self.path)
         create_schema(self.db)
-        upgrade(self.db, self.path)  # an index an older version wrote: never read it as is
         self._check_meta(start_block)
         self._heads: dict[tuple[int, str], bytes] = {}
         self._times: dict[int, tuple[bytes, int]] = {}
         self._status_rows: list[tuple[Any, ...]] = []
         self._status_events: list[tuple[Any, ...]] = []
-        self._ref_rows: list[tuple[Any, ...]] = []
 
     def close(self) -> None:
         self.db.close()
@@ -260,7 +251,6 @@ class Indexer:
         self._times = times
         self._status_rows: list[tuple[Any, ...]] = []
         self._status_events: list[tuple[Any, ...]] = []
-        self._ref_rows = []
         count = 0
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -273,9 +263,6 @@ class Indexer:
             self.db.executemany(
                 "INSERT INTO status_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self._status_events)
-            self.db.executemany(
-                "INSERT OR IGNORE INTO status_refs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                self._ref_rows)
             self._upsert_statuses(self._status_rows)
             self.db.executemany(
                 "INSERT OR REPLACE INTO blocks (number, hash, time) VALUES (?, ?, ?)",
@@ -288,7 +275,7 @@ class Indexer:
             self._heads.clear()
             raise
         finally:
-            self._status_rows, self._status_events, self._ref_rows = [], [], []
+            self._status_rows, self._status_events = [], []
         return count
 
     # ------------------------------------------------------------------ reorgs
@@ -468,8 +455,6 @@ class Indexer:
         self._status_events.append(
             (authority, ev.block_number, ev.log_index, when, tx, status, until, reason, refs,
              successors, head))
-        self._ref_rows.extend(status_ref_rows(authority, ev.block_number, ev.log_index,
-                                              status, refs, successors))
         block = ev.block_number
         if status == StatusCode.BATCH_WITHDRAWN:  # refs are batch roots: final for the batch
             self.db.executemany(
