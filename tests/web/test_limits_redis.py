@@ -4,33 +4,22 @@ does when Redis is gone."""
 
 from __future__ import annotations
 
-import os
 import random
 import socket
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
+from tests.support.services import redis_server
 
 from ..verifier.world import World
 from .conftest import world_app
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    given = os.environ.get("ELICENCE_TEST_REDIS_URL")
-    if given:
-        yield given
-        return
-    script = str(ROOT / "scripts" / "redis-test-server")
-    started = subprocess.run([script, "start"], capture_output=True, text=True, check=True)
-    try:
-        yield started.stdout.strip().rpartition("=")[2]
-    finally:
-        subprocess.run([script, "stop"], check=True)
+    with redis_server() as url:
+        yield url
 
 
 def fresh_client_address() -> str:
