@@ -223,30 +223,22 @@ def main() -> None:
         texts = texts_of["es256"]
 
         shared = Verifier(index)
-        for text in texts[:200]:  # warm-up: imports, schema and statement caches
-            shared.verify(text, now=now)
-        wall, cpu, warm_verdicts = timed(lambda: shared, texts, now)
-        warm = figures(wall, cpu)
-        print(show("printed, warm caches", warm), warm_verdicts)
-
-        wall, cpu, _ = timed(lambda: Verifier(index), texts[: options.cold], now)
-        cold = figures(wall, cpu)
-        print(show("printed, cold caches", cold))
-        per_suite = {"es256": {"printed_warm": warm, "printed_cold": cold,
-                               "qr_version_M": max(qr_version(t) for t in texts[:100])}}
-        if "sm2" in texts_of:
-            sm2_texts = texts_of["sm2"]
-            for text in sm2_texts[:200]:
+        per_suite = {}
+        for suite, suite_texts in texts_of.items():
+            label = "printed" if suite == "es256" else f"{suite.upper()} printed"
+            for text in suite_texts[:200]:  # warm-up: imports, schema and statement caches
                 shared.verify(text, now=now)
-            wall, cpu, sm2_verdicts = timed(lambda: shared, sm2_texts, now)
-            sm2_warm = figures(wall, cpu)
-            print(show("SM2 printed, warm caches", sm2_warm), sm2_verdicts)
-            wall, cpu, _ = timed(lambda: Verifier(index), sm2_texts[: options.cold], now)
-            sm2_cold = figures(wall, cpu)
-            print(show("SM2 printed, cold caches", sm2_cold))
-            per_suite["sm2"] = {"printed_warm": sm2_warm, "printed_cold": sm2_cold,
-                                "warm_verdicts": sm2_verdicts,
-                                "qr_version_M": max(qr_version(t) for t in sm2_texts[:100])}
+            wall, cpu, verdicts = timed(lambda: shared, suite_texts, now)
+            suite_warm = figures(wall, cpu)
+            print(show(f"{label}, warm caches", suite_warm), verdicts)
+            wall, cpu, _ = timed(lambda: Verifier(index), suite_texts[: options.cold], now)
+            suite_cold = figures(wall, cpu)
+            print(show(f"{label}, cold caches", suite_cold))
+            per_suite[suite] = {"printed_warm": suite_warm, "printed_cold": suite_cold,
+                                "warm_verdicts": verdicts,
+                                "qr_version_M": max(qr_version(t) for t in suite_texts[:100])}
+        warm, cold = per_suite["es256"]["printed_warm"], per_suite["es256"]["printed_cold"]
+        warm_verdicts = per_suite["es256"]["warm_verdicts"]
         print("QR version at M (largest of 100 full licences): " + ", ".join(
             f"{s} {f['qr_version_M']}" for s, f in per_suite.items()))
 
