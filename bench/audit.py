@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -23,12 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.issue import run_size  # noqa: E402
+from bench.issue import fresh_home, run_size  # noqa: E402
 from bench.results_file import write_results  # noqa: E402
 from chain.config import load_settings  # noqa: E402
 from chain.installation import Installation  # noqa: E402
-from chain.node import free_port  # noqa: E402
-from elicence.sandbox import command_runner, set_up  # noqa: E402
 from issuer.audit import AuditRecord, anchor_head, append  # noqa: E402
 from issuer.audit.entry import ISSUE  # noqa: E402
 from issuer.audit.facts import issue_transactions  # noqa: E402
@@ -60,14 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--licences", type=int, default=100_000)
     args = parser.parse_args()
-    home = ROOT / "var" / "bench-audit"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    (home / "passphrase").write_text("bench\n")
-    env = {"ELICENCE_HOME": str(home), "ELICENCE_PASSPHRASE_FILE": str(home / "passphrase"),
-           "ELICENCE_PASSPHRASE": ""}
-    run = command_runner(env)
-    set_up(run, home, free_port())
+    home, env, run = fresh_home("bench-audit")
     try:
         issued = run_size(home, env, args.licences, start=70_000_000)
         os.environ.update(env)  # the key store reads its passphrase from the environment

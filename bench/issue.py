@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.results_file import write_results  # noqa: E402
 from chain.node import free_port  # noqa: E402
-from elicence.sandbox import command_runner, set_up  # noqa: E402
+from elicence.sandbox import Runner, command_runner, set_up  # noqa: E402
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv  # noqa: E402
 
 BARS = {"licences_per_s": 10_000, "seconds_for_1m": 120, "peak_memory_mib": 1024}
@@ -203,6 +203,19 @@ def compare_hsm(home: Path, env: dict[str, str], size: int, rounds: int) -> dict
             "hsm_sustained_share_of_file": round(steady_share, 3) if steady_share else None}
 
 
+def fresh_home(name: str) -> tuple[Path, dict[str, str], Runner]:
+    """A new sandbox home `var/NAME` on its own node: (home, its environment, its runner)."""
+    home = ROOT / "var" / name
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / "passphrase").write_text("bench\n")
+    env = {"ELICENCE_HOME": str(home), "ELICENCE_PASSPHRASE_FILE": str(home / "passphrase"),
+           "ELICENCE_PASSPHRASE": ""}
+    run = command_runner(env)
+    set_up(run, home, free_port())
+    return home, env, run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also issue 1,000,000 licences")
@@ -222,14 +235,7 @@ def main() -> None:
     if args.suites[0] != "es256" or not set(args.suites) <= {"es256", "sm2"}:
         parser.error("--suites is es256 or es256,sm2")
     sizes = args.sizes or [10_000, 100_000] + ([1_000_000] if args.full else [])
-    home = ROOT / "var" / "bench-issue"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    (home / "passphrase").write_text("bench\n")
-    env = {"ELICENCE_HOME": str(home), "ELICENCE_PASSPHRASE_FILE": str(home / "passphrase"),
-           "ELICENCE_PASSPHRASE": ""}
-    run = command_runner(env)
-    set_up(run, home, free_port())
+    home, env, run = fresh_home("bench-issue")
     if args.hsm:
         try:
             figures = compare_hsm(home, env, args.size, args.rounds)
