@@ -113,15 +113,20 @@ def test_killing_a_replica_mid_load_fails_only_requests_in_flight(deployment) ->
     url, running, nginx_dir = deployment
     source = client_address()
     done = threading.Semaphore(0)
-    results: list[int | str] = []
+    answered_before_kill: dict[int, int | str] = {}
+    killed = threading.Event()
 
-    def one(_: int) -> int | str:
+    def one(n: int) -> int | str:
+        outcome: int | str = "not sent"
         try:
             status, body = post_verify(url, source)
-            outcome: int | str = status if status != 200 or "verdict" in body else "no verdict"
-        except OSError as exc:
+            outcome = status if status != 200 or "verdict" in body else "no verdict"
+        except (OSError, http.client.HTTPException) as exc:  # a connection cut mid-answer
             outcome = type(exc).__name__
-        done.release()
+        finally:
+            if not killed.is_set():
+                answered_before_kill[n] = outcome
+            done.release()
         return outcome
 
     deadline = time.monotonic() + 120
@@ -129,14 +134,18 @@ def test_killing_a_replica_mid_load_fails_only_requests_in_flight(deployment) ->
         futures = [pool.submit(one, n) for n in range(LOAD)]
         for _ in range(LOAD // 3):  # a third of the load answered: kill one replica
             assert done.acquire(timeout=max(0.1, deadline - time.monotonic()))
+        killed.set()
+        before = dict(answered_before_kill)
         running[0].kill()
         results = [f.result(timeout=max(0.1, deadline - time.monotonic())) for f in futures]
     failed = [r for r in results if r != 200]
     assert len(results) == LOAD
     assert len(failed) <= THREADS, failed  # at most the requests in flight at the kill
-    assert all(r == 200 for r in results[:LOAD // 3])
-    # nginx did meet the dead replica (requests it had sent there were moved to the other).
-    assert "while reading response header from upstream" in (nginx_dir / "error.log").read_text() \
-        or "connect() failed" in (nginx_dir / "error.log").read_text()
+    assert len(before) >= LOAD // 3 and set(before.values()) == {200}
+    # nginx did meet the dead replica: requests it had sent there were moved to the other, or
+    # (an answer cut halfway) failed as in flight.
+    log = (nginx_dir / "error.log").read_text()
+    assert any(sign in log for sign in ("while reading response header from upstream",
+                                        "connect() failed", "upstream prematurely closed"))
     # The survivor answers everything on its own afterwards.
     assert [post_verify(url, source)[0] for _ in range(4)] == [200] * 4
