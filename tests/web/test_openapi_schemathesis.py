@@ -14,6 +14,7 @@ genuine values).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,7 +43,9 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402  (registered by lo
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-EXAMPLES = 15  # per operation and mode: about 500 requests
+# Per operation and mode: about 500 requests in the suite. A deeper run by hand:
+#   ELICENCE_SCHEMATHESIS_EXAMPLES=500 .venv/bin/python -m pytest tests/web/test_openapi_sch*
+EXAMPLES = int(os.environ.get("ELICENCE_SCHEMATHESIS_EXAMPLES", "15"))
 CHECKS = [status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance, negative_data_rejection]
 # 503 with these reasons is "try again later", documented: the test world has no chain
