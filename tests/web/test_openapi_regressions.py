@@ -86,3 +86,26 @@ def test_a_device_can_delete_every_receipt_it_may_hold(serve_app: Flask,
     answer = serve_app.test_client().post("/api/v1/receipts/delete", json=body)
     assert answer.status_code == 200, answer.get_data()
     assert answer.get_json() == {"deleted": 0}
+
+
+@pytest.mark.parametrize("authority", ["1_0", " 1", "١", "+1", "1 "])
+def test_numbers_in_queries_are_ascii_digits(serve_app: Flask, authority: str) -> None:
+    """int() reads "1_0" as 10 and "١" as 1: a status or key lookup took them for another
+    authority's number instead of refusing them."""
+    client = serve_app.test_client()
+    status = client.get("/api/v1/status", query_string={"authority": authority,
+                                                        "ref": "0" * 32})
+    assert status.status_code == 400 and status.get_json()["error"]["reason"] == "bad_request"
+    key = client.get("/wallet/api/key", query_string={"authority": authority, "key": "1"})
+    assert key.status_code == 400 and key.get_json()["error"]["reason"] == "bad_request"
+
+
+def test_a_status_ref_is_32_ascii_hex_digits(serve_app: Flask) -> None:
+    """bytes.fromhex skips white space: "00 00…" was read as a reference."""
+    spaced = " ".join(["00"] * 16)
+    answer = serve_app.test_client().get("/api/v1/status", query_string={
+        "authority": "1", "ref": spaced})
+    assert answer.status_code == 400
+    plain = serve_app.test_client().get("/api/v1/status", query_string={
+        "authority": "1", "ref": "0" * 32})
+    assert plain.status_code == 200
