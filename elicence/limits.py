@@ -37,6 +37,7 @@ from redis.exceptions import RedisError
 
 from chain.config import ConfigError, Settings
 from verifier.errors import RateLimited
+from verifier.web.requester import REQUESTER
 
 from .limits_body import DEFAULT_BODY_SECONDS
 from .limits_counters import CounterTokens
@@ -263,15 +264,18 @@ class RequestLimits:
             return json_error_response(self.render_error(exc), start_response)
         return self.app(environ, start_response)
 
-    def _spend(self, environ: Mapping[str, Any]) -> None:
+    def _spend(self, environ: dict[str, Any]) -> None:
         config = self.config
+        counter = self.counters.from_header(environ.get("HTTP_AUTHORIZATION"))
+        address = self.client_key(environ)
+        # Who asked, for the alert detectors (verifier.web.requester): the counter if any.
+        environ[REQUESTER] = address if counter is None else "counter:" + counter
         if config.client_budget is None:
             return
-        counter = self.counters.from_header(environ.get("HTTP_AUTHORIZATION"))
         if counter is not None and config.counter_budget is not None:
             item, key = config.counter_budget, "counter:" + counter
         else:
-            item, key = config.client_budget, self.client_key(environ)
+            item, key = config.client_budget, address
         cost = request_cost(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
                             environ.get("CONTENT_TYPE", ""))
         wait = self.budgets.spend(item, key, cost)
