@@ -38,6 +38,7 @@ from limits.storage import RedisStorage
 SYNC_SECONDS = 0.05  # how stale another process's spending may be for a busy key
 RESERVE = 0.75  # beyond this share of a budget, every admission is checked in Redis
 SLACK = 0.02  # at most this share of a budget admitted by one process between checks
+RETRY_SECONDS = 5.0  # the writer's pause after Redis failed (one log line, not twenty a second)
 
 # Adds `amount` to each key's sliding window (the library's acquire_sliding_window.lua,
 # window shift included), conditionally when `limit` > 0, and returns each window, so a
@@ -94,6 +95,7 @@ class _Window:
     current_ttl: float = 0.0
     taken: float = -math.inf
     pending: int = 0
+    writing: int = 0  # units on their way to Redis: counted until the snapshot has them
 
     def count(self, now: float) -> float:
         """The window's weighted count now, as far as Redis has told us (never above the
@@ -151,7 +153,7 @@ class SharedBudgets:
             window = self._windows.get(name)
             if window is None:
                 window = self._windows[name] = _Window(float(item.get_expiry()))
-            used = window.count(now) + window.pending
+            used = window.count(now) + window.pending + window.writing
             if used + cost > limit:
                 return window.reset_in(now)  # the truth is at least `used`
             known = window.taken > -math.inf  # a client new to this process: ask Redis
@@ -161,15 +163,18 @@ class SharedBudgets:
                     self._start_writer()
                 return 0.0
             pending, window.pending = window.pending, 0
+            window.writing += pending
         try:  # one round trip: write what was admitted here, then check this request
             reply = self._run([(name, window.expiry, pending, 0),
                                (name, window.expiry, cost, limit)])
         except Exception:
             with self._lock:
+                window.writing -= pending
                 window.pending += pending
             raise
         taken = self._clock()
         with self._lock:
+            window.writing -= pending
             window.update(reply[5:], taken)
             return 0.0 if reply[5] else window.reset_in(taken)
 
@@ -178,32 +183,35 @@ class SharedBudgets:
         with self._lock:
             batch = [(name, window.expiry, window.pending, 0)
                      for name, window in self._windows.items() if window.pending]
-            for name, *_ in batch:
+            for name, _, pending, _ in batch:
                 self._windows[name].pending = 0
+                self._windows[name].writing += pending
         if not batch:
             return
         try:
             reply = self._run(batch)
         except Exception:
             with self._lock:
-                for name, _, pending, _ in batch:
-                    self._window(name).pending += pending
+                for name, expiry, pending, _ in batch:
+                    window = self._windows.setdefault(name, _Window(expiry))
+                    window.writing -= pending
+                    window.pending += pending
             raise
         taken = self._clock()
         with self._lock:
-            for i, (name, *_) in enumerate(batch):
-                self._window(name).update(reply[5 * i:5 * i + 5], taken)
+            for i, (name, expiry, pending, _) in enumerate(batch):
+                window = self._windows.setdefault(name, _Window(expiry))
+                window.writing -= pending
+                window.update(reply[5 * i:5 * i + 5], taken)
             self._forget_expired(taken)
-
-    def _window(self, name: str) -> _Window:
-        return self._windows[name]  # entries are removed only by _forget_expired
 
     def _forget_expired(self, now: float) -> None:
         """Drops windows that are over and have nothing pending (bounded memory)."""
         if len(self._windows) < 1024:
             return
         for name in [name for name, window in self._windows.items()
-                     if not window.pending and now - window.taken > window.current_ttl]:
+                     if not (window.pending or window.writing)
+                     and now - window.taken > window.current_ttl]:
             del self._windows[name]
 
     def _run(self, entries: Sequence[tuple[str, float, int, int]]) -> list[int]:
@@ -227,5 +235,6 @@ class SharedBudgets:
             time.sleep(self._sync_seconds)
             try:
                 self.flush()
-            except Exception as exc:  # Redis away: the units wait for the next round
+            except Exception as exc:  # Redis away: the units wait, and so does the writer
                 self._on_error(exc)
+                time.sleep(RETRY_SECONDS)
