@@ -129,6 +129,9 @@ def error_headers(exc: ElicenceError) -> list[tuple[str, str]]:
     retry_after = exc.context.get("retry_after")
     if retry_after is not None:
         headers.append(("Retry-After", str(retry_after)))
+    allow = exc.context.get("allow")  # a 405 must name the methods it takes (RFC 9110)
+    if allow is not None:
+        headers.append(("Allow", str(allow)))
     scheme = exc.context.get("www_authenticate")  # a 401 names how to authenticate
     if scheme is not None:
         headers.append(("WWW-Authenticate", str(scheme)))
@@ -142,7 +145,9 @@ def as_error(exc: BaseException) -> ElicenceError:
         return exc
     if isinstance(exc, HTTPException):
         reason, message = _HTTP_REFUSALS.get(exc.code or 400, _HTTP_REFUSALS[400])
-        return HttpRefusal(message, reason=reason, limit="8 MiB")
+        allowed = getattr(exc, "valid_methods", None)  # a 405 names what the address takes
+        return HttpRefusal(message, reason=reason, limit="8 MiB",
+                           **({"allow": ", ".join(sorted(allowed))} if allowed else {}))
     if isinstance(exc, sqlite3.DatabaseError):
         log.error("the status index cannot be read (%s)", type(exc).__name__)
         return HttpRefusal("The status index cannot be read: restart the service with the "
