@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -19,6 +18,7 @@ from licence._cose import sign
 from tests.support.home import Home
 from tests.support.issuing import anchored_batches, issued_licences, registry, rows_file
 from tests.support.refreshing import birthday_yesterday, sign_copy_days_ago
+from verifier.openapi import REFRESH_REASONS, document
 
 pytestmark = pytest.mark.anvil
 
@@ -74,9 +74,14 @@ def refresh_body(status_ref: bytes, device: ec.EllipticCurvePrivateKey, *,
             "signature": b64(sign(device, refresh_message(when, status_ref, key)))}
 
 
+DOCUMENTED = document()["paths"]["/api/v1/claims/refresh"]["post"]["responses"]
+
+
 def refused(answer) -> tuple[int, str]:
+    """(status, reason) of a refusal, checked to be one sentence and as documented."""
     error = answer.get_json()["error"]
     assert error["message"].count(". ") == 0 and error["message_zh"]  # one sentence each
+    assert error["reason"] in REFRESH_REASONS and str(answer.status_code) in DOCUMENTED
     return answer.status_code, error["reason"]
 
 
@@ -164,6 +169,6 @@ def test_a_revoked_copy_or_licence_is_not_refreshed(chain_home: Home, app,
 
 @pytest.mark.parametrize("body", [
     {}, {"time": "now"}, {"time": 1, "device_key": "!", "status_ref": "", "signature": ""}])
-def test_malformed_refresh_requests_get_json_errors(app, body: dict, tmp_path: Path) -> None:
+def test_malformed_refresh_requests_get_json_errors(app, body: dict) -> None:
     answer = app.test_client().post("/api/v1/claims/refresh", json=body)
-    assert answer.status_code == 400 and answer.get_json()["error"]["reason"] == "bad_request"
+    assert refused(answer) == (400, "bad_request")

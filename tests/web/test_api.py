@@ -196,7 +196,8 @@ def test_openapi_describes_every_route_and_error(client: FlaskClient, app) -> No
     assert doc == json.loads(json.dumps(document())) and doc["openapi"] == "3.1.0"
     routes = {rule.rule for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("verifier.") and "<" not in rule.rule}
-    assert routes == set(doc["paths"])
+    # The claim exchange's paths are served by the issuer's blueprint, off in this app.
+    assert routes == {p for p in doc["paths"] if not p.startswith("/api/v1/claims/")}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("verifier.") and "<" not in rule.rule:
             assert rule.methods is not None
