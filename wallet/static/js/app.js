@@ -6,6 +6,7 @@ import { explain } from "./api.js";
 import { $ } from "./dom.js";
 import { language, setLanguage, t, translatePage } from "./i18n.js";
 import { show, VIEWS } from "./nav.js";
+import { refreshCopies } from "./refresh.js";
 import { loadSchemas } from "./schemas.js";
 import { initBackup } from "./views/backup.js";
 import { initClaim } from "./views/claim.js";
@@ -56,7 +57,7 @@ async function main() {
   initBackup();
   window.addEventListener("online", () => {
     updateNetwork();
-    refreshStatuses();
+    refreshStatuses().then(() => refreshCopies());
   });
   window.addEventListener("offline", updateNetwork);
   for (const v of VIEWS) $(`h-${v}`).tabIndex = -1;
@@ -83,7 +84,10 @@ async function main() {
   }
   await renderCards();
   document.body.dataset.ready = "true";
-  refreshStatuses();
+  // Statuses first: a copy is refreshed only while its licence is active.
+  await refreshStatuses();
+  await refreshCopies();
+  document.body.dataset.refreshed = "true";
 }
 
 main();
