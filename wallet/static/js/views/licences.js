@@ -9,7 +9,9 @@ import { $, el } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { licences } from "../store.js";
 import { holderName, readRecord } from "../stored.js";
+import { readingEveryResult, readLicences } from "../readout.js";
 import { showDevices } from "./devices.js";
+import { renderElder } from "./elder.js";
 import { showHistory } from "./history.js";
 import { startPresent } from "./present.js";
 
@@ -20,6 +22,7 @@ export async function renderCards() {
   const list = (await licences.all()).sort((a, b) => a.claimedAt - b.claimedAt);
   $("cards").replaceChildren(...list.map(card));
   $("no-licences").hidden = list.length > 0;
+  renderElder(list);
 }
 
 function card(record) {
@@ -61,6 +64,8 @@ function card(record) {
           "aria-label": `${t("history")}: ${title}`, "aria-controls": `${headingId}-history`,
           onclick: () => showHistory(record, document.getElementById(`${headingId}-history`)),
           text: t("history") }) : null,
+        el("button", { type: "button", class: "read-button", "aria-label": `${t("read_aloud")}: ${title}`,
+          onclick: () => readLicences([record]), text: t("read_aloud") }),
         el("button", { type: "button", class: "danger", "aria-label": `${t("remove")}: ${title}`,
           onclick: () => removeLicence(record.id), text: t("remove") })),
       el("div", { id: `${headingId}-devices`, class: "devices-box", "aria-live": "polite", hidden: "" }),
@@ -79,6 +84,7 @@ const isStatus = (b) => typeof b.status === "string";
  * (offline, an error answer) keeps the status as last seen, with its time. */
 export async function refreshStatuses() {
   if (!navigator.onLine) return;
+  const checked = [];
   for (const record of await licences.all()) {
     const answer = expecting(await getJson(
       `/api/v1/status?authority=${record.authorityNumber}&ref=${record.statusRef}`), isStatus);
@@ -87,6 +93,8 @@ export async function refreshStatuses() {
     record.status = { status: s.status, until: s.until ?? null, reason: s.reason ?? null,
       successor: s.successor ?? null, asOf: s.status_as_of ?? null, checkedAt: nowSeconds() };
     await licences.put(record);
+    checked.push(record);
   }
   await renderCards();
+  if (readingEveryResult()) readLicences(checked);
 }
