@@ -20,7 +20,7 @@ from tests.support.speech import speech_stub
 
 from ..verifier.world import World
 from .conftest import world_app
-from .test_counter_page import CHROMIUM, WAIT_MS, playwright
+from .test_counter_page import ARTIFACTS, CHROMIUM, WAIT_MS, playwright
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 __all__ = ["playwright"]
@@ -84,6 +84,8 @@ def test_the_button_and_the_remembered_choice_read_each_verdict(browser, served:
     said = spoken(page, 1)[-1]
     assert said["lang"] == "zh-CN" and said["voice"] == "Tingting"
     assert said["text"].startswith("有效。") and "请核对持证人带照片的身份证件" in said["text"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "counter-voice.png"))
 
     page.click("#lang")
     expect(page.locator("#speak")).to_have_text("Read the result aloud")
