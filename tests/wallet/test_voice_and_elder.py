@@ -93,6 +93,7 @@ def test_simple_mode_one_licence_one_show_button_a_full_width_code_and_the_time_
     claimed(page, chain_home, issued[2]["claim_code"])
     page.click("#elder-mode")
     expect(page.locator("html")).to_have_class(re.compile(r"\belder\b"))
+    expect(page.locator("#elder-show")).to_be_visible()
     # No menus: the only controls are the way out, Show and Read aloud.
     visible = [b.inner_text() for b in page.locator("button:visible").all()]
     assert visible == ["退出长辈模式", "出示", "朗读"]

@@ -141,3 +141,14 @@ def test_without_a_voice_in_the_pages_language_the_clips_are_played(browser, ser
     page.wait_for_function("window.__played.length >= 1", timeout=WAIT_MS)
     assert page.evaluate("window.__played") == ["/static/voice/zh/verdict.unreadable.wav"]
     page.context.close()
+
+
+def test_a_mandarin_voice_named_cmn_is_a_chinese_voice(browser, served: str) -> None:
+    # Some Android phones name their Mandarin voice cmn-CN (or cmn_CN) rather than zh-CN.
+    page = counter(browser, served, [{"name": "Android Mandarin", "lang": "cmn_CN"}])
+    paste(page, "hello", "unreadable")
+    page.click("#speak")
+    said = spoken(page, 1)[-1]
+    assert said["voice"] == "Android Mandarin" and said["text"].startswith("无法识别。")
+    assert page.evaluate("window.__played") == []
+    page.context.close()

@@ -9,7 +9,8 @@ let playing = null; // the clip sequence being played, stopped by the next one
 function voiceFor(code) {
   if (!("speechSynthesis" in window)) return null;
   return window.speechSynthesis.getVoices()
-    .find((v) => v.lang.toLowerCase().replace("_", "-").startsWith(code)) ?? null;
+    .find((v) => (code === "zh" ? ["zh", "cmn"] : ["en"]) // Android may say cmn-CN
+      .some((prefix) => v.lang.toLowerCase().replace("_", "-").startsWith(prefix))) ?? null;
 }
 
 function playClips(code, clips) {
