@@ -28,12 +28,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import _cose
+from ._base45 import b45encode
 from ._cbor import dumps, loads_limited
 from ._hash import NODE_BYTES, device_key_digest
 from .device import compressed_public_key
 from .errors import DecodeError, ExpiredError, LicenceError, PresentationError
 from .licence import K_DEVICE, Licence, int_keyed_map
-from .qr import decode_text, encode_text
+from .qr import decode_text
 
 DELEGATION_CONTEXT = b"elicence/delegation/v1"
 REVOCATION_CONTEXT = b"elicence/delegation-revocation/v1"
@@ -209,7 +210,8 @@ def delegated_copy_text(shared: Licence, delegation: Delegation) -> str:
     """The ELD1 code the holder's wallet shows the delegate's wallet."""
     m = shared.to_map()
     m.pop(K_DEVICE, None)
-    return encode_text(DELEGATED_COPY_PREFIX, dumps([m, delegation.compact()]))
+    # Stored, as the wallet writes it (the payload is mostly salts, nodes and keys).
+    return DELEGATED_COPY_PREFIX + b45encode(dumps([m, delegation.compact()]))
 
 
 def read_delegated_copy(text: str, delegate_key: bytes) -> tuple[Licence, Delegation]:

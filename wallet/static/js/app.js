@@ -9,6 +9,7 @@ import { show, VIEWS } from "./nav.js";
 import { loadSchemas } from "./schemas.js";
 import { initBackup } from "./views/backup.js";
 import { initClaim } from "./views/claim.js";
+import { initDelegation } from "./views/delegation.js";
 import { refreshStatuses, renderCards } from "./views/licences.js";
 import { initPresent, refreshPresentChoices } from "./views/present.js";
 import { initRecord } from "./views/record.js";
@@ -54,6 +55,7 @@ async function main() {
   initPresent();
   initRecord();
   initBackup();
+  initDelegation();
   window.addEventListener("online", () => {
     updateNetwork();
     refreshStatuses();
