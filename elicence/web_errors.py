@@ -89,6 +89,7 @@ MESSAGES_ZH: Mapping[str, str] = {
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
     "operator_token_invalid": "请以 “Authorization: Bearer <令牌>” 提供本系统的运维令牌。",
     "licence_not_genuine": "仅对链上可查的真实证照显示历史记录，请重新扫描证照二维码。",
+    "delegation_revocation_invalid": "授权书格式错误或并非持证人签署，请按钱包保存的原样提交。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
 

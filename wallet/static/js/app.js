@@ -11,6 +11,7 @@ import { loadSchemas } from "./schemas.js";
 import { initBackup } from "./views/backup.js";
 import { initClaim } from "./views/claim.js";
 import { initElder } from "./views/elder.js";
+import { initDelegation } from "./views/delegation.js";
 import { refreshStatuses, renderCards } from "./views/licences.js";
 import { initPresent, refreshPresentChoices } from "./views/present.js";
 import { initRecord } from "./views/record.js";
@@ -68,6 +69,7 @@ async function main() {
   initRecord();
   initBackup();
   initElder();
+  initDelegation();
   window.addEventListener("online", () => {
     updateNetwork();
     refreshStatuses().then(() => refreshCopies());
