@@ -67,6 +67,9 @@ def export_command(qr_text: str | None, image: Path | None, fmt: str, holder_key
     from .export import export
 
     text = read_input(qr_text, image)
+    if fmt == "mdoc" and holder_key is None:
+        raise click.UsageError("An mdoc is bound to the holder's device: give the device's "
+                               "public key with --holder-key JWK_FILE.")
     holder = read_holder_key(holder_key)
     try:
         settings = load_settings()
