@@ -72,7 +72,8 @@ def test_mdoc_maps_driving_claims_to_the_mdl_namespace() -> None:
     authority = Authority.make()
     facts = authority.facts()
     public, _ = device_jwks()
-    doc = cbor2.loads(mdoc(facts, authority.signer, ds_certificate=authority.ds_der(),
+    certificate = authority.ds_der()
+    doc = cbor2.loads(mdoc(facts, authority.signer, ds_certificate=certificate,
                            device_jwk=public, now=int(time.time())))["documents"][0]
     assert doc["docType"] == "org.iso.18013.5.1.mDL"
     items = {cbor2.loads(i.value)["elementIdentifier"]: cbor2.loads(i.value)["elementValue"]
@@ -82,7 +83,7 @@ def test_mdoc_maps_driving_claims_to_the_mdl_namespace() -> None:
     assert items["driving_privileges"] == [{"vehicle_category_code": c}
                                            for c in facts.claims["vehicle_classes"]]
     protected, unprotected, payload, _signature = doc["issuerSigned"]["issuerAuth"]
-    assert cbor2.loads(protected) == {1: -7} and unprotected[33] == authority.ds_der()
+    assert cbor2.loads(protected) == {1: -7} and unprotected[33] == certificate
     mso = cbor2.loads(cbor2.loads(payload).value)
     assert mso["deviceKeyInfo"]["deviceKey"][1] == 2  # EC2
 
