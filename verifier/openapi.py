@@ -31,7 +31,7 @@ ERROR_REASONS = (
     "challenge_invalid", "challenge_expired", "claim_code_malformed", "possession_unproven",
     "claim_code_unknown", "claim_code_used", "claim_code_expired", "licence_not_active",
     "copy_revoked", "copy_unknown", "licence_unknown", "issuer_unavailable", "schema_unknown",
-    "key_unavailable", "key_unknown",
+    "key_unavailable", "key_unknown", "request_replayed",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
@@ -83,6 +83,13 @@ _SCHEMAS: dict[str, Any] = {
                          "check": {"type": "string"}, "reason": {"type": "string"},
                          "message": {"type": "string"}, "message_zh": {"type": "string"},
                          "until": {"type": ["integer", "null"]}}}},
+        "delegation": {"type": "object", "description": "Only for an agent's accepted live "
+                       "code: presented by an authorised agent on behalf of `on_behalf_of` "
+                       "(the holder's name, null when not disclosed) until `until_time`.",
+                       "properties": {"agent": {"type": "boolean"},
+                                      "on_behalf_of": {"type": ["string", "null"]},
+                                      "until": {"type": "string"},
+                                      "until_time": {"type": "integer"}}},
     }},
     "Status": {"type": "object", "properties": {
         "status": {"enum": [s.value for s in LicenceState]},
@@ -238,6 +245,20 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "How many were deleted", **_json({
                     "type": "object", "properties": {"deleted": {"type": "integer"}}})},
                     **_errors(400, 401, 413, 415)}}},
+            "/api/v1/delegations/revoke": {"post": {
+                "summary": "The holder ends a delegation before its date: the delegation as "
+                           "the wallet stored it and the holder device's signature over its "
+                           "revocation message (docs/wallet.md).",
+                "requestBody": {"required": True, **_json({
+                    "type": "object", "required": ["delegation", "signature"], "properties": {
+                        "delegation": {"type": "string",
+                                       "description": "base64url of cbor([body, signature])"},
+                        "signature": {"type": "string", "description": "base64url r||s"}}})},
+                "responses": {"200": {"description": "Revoked at every replica", **_json({
+                    "type": "object", "properties": {
+                        "revoked": {"type": "boolean"}, "id": {"type": "string"},
+                        "until": {"type": "integer"}}})},
+                    **_errors(400, 401, 413, 415)}}},
             "/api/v1/alerts": {"get": {
                 "summary": "The installation's alerts (cloned licences, replayed live codes, "
                            "bursts of failures, status enumeration, an authority's key "
@@ -276,6 +297,8 @@ def document() -> dict[str, Any]:
                                       "content": {"text/html": {}}}, **_errors()}}},
             "/static/counter/{filename}": _static("The counter page's script and styles."),
             "/static/vendor/{filename}": _static("The counter page's QR reader (jsQR)."),
+            "/static/voice/{filename}": _static("A spoken verdict or key word (espeak-ng clip) for "
+                                                "browsers without a voice in the page's language."),
             **openapi_holder.paths(),
         },
         "components": {

@@ -26,6 +26,12 @@ def counter_file(filename: str):
     return send_from_directory(STATIC_DIR / "counter", filename, max_age=300)
 
 
+# Spoken verdicts for browsers without a voice (scripts/build-voice-clips writes them).
+@bp.get("/static/voice/<path:filename>")
+def voice_clip(filename: str):
+    return send_from_directory(STATIC_DIR / "voice", filename, max_age=3600)
+
+
 @bp.get("/api/v1/schemas")
 def schemas():
     out = {}

@@ -11,6 +11,7 @@ from licence.vocabulary import LicenceState
 
 from ..errors import IndexUnavailable, RequestError
 from .blueprint import bp, service
+from .requester import requester
 
 
 @bp.get("/api/v1/status")
@@ -34,7 +35,7 @@ def status():
     now = verifier.now()
     freshness = verifier.config.policy.freshness(state, now)  # the pipeline's rule
     answer = licence_state(info, now=now, freshness=freshness)
-    verifier.observe_lookup(request.remote_addr, authority, ref)  # enumeration detector
+    verifier.observe_lookup(requester(request.environ), authority, ref)  # enumeration detector
     reason = None if info is None else describe_class(info.reason_class)
     return jsonify(
         status=answer.state,
