@@ -58,6 +58,16 @@ def gas(d: dict) -> list[Figure]:
 def issue(d: dict) -> list[Figure]:
     figures = []
     for run in d["runs"]:
+        if run.get("suite") == "sm2":  # issue #16: SM2 sustained, one signature per batch
+            size = f"SM2, {run['licences']:,} licences"
+            figures += [
+                Figure("issue", f"{size}: sustained after the first batch",
+                       run.get("sustained_per_s"), "/s", 9_000, True),
+                Figure("issue", f"{size}: throughput end to end", run["licences_per_s"],
+                       "/s"),
+                Figure("issue", f"{size}: printed QR (version at M)", run.get("qr_version_M"),
+                       "", 18)]
+            continue
         size = f"{run['licences']:,} licences"
         figures += [
             Figure("issue", f"{size}: throughput end to end", run["licences_per_s"], "/s",
@@ -84,7 +94,26 @@ def verify(d: dict) -> list[Figure]:
     return [Figure("verify", "printed, in process: p50", warm["p50_ms"], "ms", 0.3),
             Figure("verify", "printed, in process: per core", warm["cpu_per_second"], "/s",
                    4000, True),
-            Figure("verify", "live presentation: p50", d["live"]["p50_ms"], "ms")]
+            Figure("verify", "live presentation: p50", d["live"]["p50_ms"], "ms"),
+            *sm2_verify(d.get("suites", {}))]
+
+
+def sm2_verify(suites: dict) -> list[Figure]:
+    """Issue #16's SM2 bars, and ES256's fresh-root figure beside them for comparison."""
+    figures = []
+    if "printed_fresh_root" in suites.get("es256", {}):
+        figures.append(Figure("verify", "printed, a fresh batch root: p50",
+                              suites["es256"]["printed_fresh_root"]["p50_ms"], "ms"))
+    if "sm2" in suites:
+        sm2 = suites["sm2"]
+        figures += [
+            Figure("verify", "SM2 printed, warm: p50", sm2["printed_warm"]["p50_ms"], "ms",
+                   0.3),
+            Figure("verify", "SM2 printed, a fresh batch root (cold): p50",
+                   (sm2.get("printed_fresh_root") or {}).get("p50_ms"), "ms", 0.8),
+            Figure("verify", "SM2 printed, a fresh verifier each time: p50",
+                   sm2["printed_cold"]["p50_ms"], "ms")]
+    return figures
 
 
 def http_load(d: dict) -> list[Figure]:

@@ -41,7 +41,9 @@ BUSINESS_ROW = {
     "address": "江苏省南京市玄武区珠江路88号", "expiry_date": "2045-03-01",
 }
 MINIMAL = ["age_over_18", "vehicle_classes"]
-BARS = {"ELC1 full": 18, "ELC1 minimal": 15, "ELP1 full": 20, "ELP1 age_over_18": 15}
+BARS = {"ELC1 full": 18, "ELC1 minimal": 15, "ELP1 full": 20, "ELP1 age_over_18": 15,
+        "ELC1 SM2 full": 18}
+SM2_BATCH = 10_000  # the SM2 bar's batch size (issue #16)
 BOUND_BATCH = 256  # bound copies are re-anchored in small batches (16 subtrees of 16)
 NOW = 1_770_000_000
 
@@ -92,6 +94,17 @@ def main() -> None:
                 last.disclose(MINIMAL).to_qr(),
             )
         )
+    # The same licence signed with SM2 and SM3 (a 64-byte r||s and 16-byte SM3 nodes, like
+    # ES256's: the QR should not grow).
+    sm2_key = licence.generate_private_key(licence.SM2_SM3)
+    items = [(claims, NOW, NOW + 10 * 365 * 86400, os.urandom(16))] * SM2_BATCH
+    start = time.perf_counter()
+    sm2_last = licence.build_batch(1, 1, sm2_key, 1, NOW, items).licences[-1]
+    timing[f"sm2_build_batch_us_per_licence_{SM2_BATCH}"] = \
+        (time.perf_counter() - start) / SM2_BATCH * 1e6
+    rows.append(measure("ELC1 SM2 full", SM2_BATCH, sm2_last.to_qr()))
+    rows.append(measure("ELC1 SM2 minimal (info)", SM2_BATCH,
+                        sm2_last.disclose(MINIMAL).to_qr()))
     bound_items = [
         (claims, NOW, NOW + 86400 * 365, os.urandom(16), licence.compressed_public_key(device))
     ] * BOUND_BATCH
