@@ -13,6 +13,7 @@ a verifier accepts exactly that one (no downgrade, no cross-suite confusion).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,7 +77,16 @@ def verify(suite: Suite, public_key: Any, signature: bytes, message: bytes, *,
 
 
 def authority_key_from_bytes(data: bytes) -> PublicKey:
-    """The key object for a registered 33-byte authority key, of the one suite it names."""
+    """The key object for a registered 33-byte authority key, of the one suite it names.
+
+    Remembered per process (key objects are immutable, a registry holds few keys): decoding
+    costs a square root modulo p, and for an SM2 key first a failed P-256 decoding, which
+    together cost more than the SM2 signature check itself (bench/verify.py --profile)."""
+    return _decoded_key(bytes(data))
+
+
+@functools.lru_cache(maxsize=1024)
+def _decoded_key(data: bytes) -> PublicKey:
     try:
         return _cose.public_key_from_bytes(data)
     except SignatureError:
