@@ -507,7 +507,7 @@ def ready_block(home: Path, facts: dict) -> str:
         f"  revoked QR      {facts['qr_revoked']}",
         f"  suspended QR    {facts['qr_suspended']}",
         *([f"  Guangdong QR    {facts['qr_other_province']}  (another province: valid "
-           "here too)"] if "qr_other_province" in facts else []),
+           "here too; signed with SM2)"] if "qr_other_province" in facts else []),
         *([f"  replaced QR     {facts['qr_replaced']}  (tap History on the counter page)"]
           if "qr_replaced" in facts else []),
         "  verify one      .venv/bin/elicence verify 'QR TEXT'  (or paste it on the counter "

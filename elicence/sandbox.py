@@ -22,9 +22,11 @@ AUTHORITIES = (
      "name_en": "Jiangsu Administration for Market Regulation", "jurisdiction": "CN-32",
      "scopes": ("business:32",)},
     # A third province's authority: licences recognised across provinces (跨省通办).
+    # It signs with SM2 and SM3 (the national algorithms, docs/format.md section 16), so
+    # the same counter shows an SM2 licence beside ES256 ones.
     {"id": "CN-44-DMV", "name_zh": "广东省公安厅交通管理局",
      "name_en": "Guangdong Provincial Traffic Police", "jurisdiction": "CN-44",
-     "scopes": ("driving:44",)},
+     "scopes": ("driving:44",), "algorithm": "sm2"},
 )
 
 Runner = Callable[..., None]
@@ -83,7 +85,9 @@ def set_up(run: Runner, home: Path, node_port: int, *,
             run("council", "approve", str(registry.proposal_count()), "--as", COUNCIL[1])
         number = registry.authority_by_id(authority["id"])
         if registry.authority(number).key_count == 0:
-            run("authority", "add-key", authority["id"], *in_token)
+            # A PKCS#11 token holds P-256 keys only: with one, every authority signs ES256.
+            algorithm = "es256" if in_token else authority.get("algorithm", "es256")
+            run("authority", "add-key", authority["id"], "--algorithm", algorithm, *in_token)
 
 
 ROLES = ("anchor", "status", "keys")

@@ -316,6 +316,7 @@ def test_the_readme_tour_works_as_written(playwright, demo_home: Path, tmp_path:
         check_ready_block(demo_home, block, port, lan_port)
         assert_loopback_only(demo_home, port, lan_port, lan_port + 1)
         facts = json.loads((demo_home / "demo.json").read_text(encoding="utf-8"))
+        check_sm2_licence(demo_home, facts["qr_other_province"])
         follow_the_tour(playwright, steps, demo, facts, tmp_path)
         assert demo.stop() == 0, demo.text[-3000:]
     finally:
@@ -340,6 +341,19 @@ def test_the_readme_tour_works_as_written(playwright, demo_home: Path, tmp_path:
     finally:
         again.kill()
     assert node_stopped(demo_home)
+
+
+def check_sm2_licence(home: Path, qr: str) -> None:
+    """Guangdong's traffic police sign with SM2 and SM3: its licence is VALID at the same
+    counter as the ES256 ones."""
+    from licence import SM2_SM3, decode_unverified
+
+    assert decode_unverified(qr).header.suite is SM2_SM3
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "elicence"), "verify", qr],
+                          env={**os.environ, "ELICENCE_HOME": str(home)},
+                          capture_output=True, text=True, timeout=120)
+    said = f"(exit {done.returncode})\n{done.stdout}{done.stderr}"
+    assert done.returncode == 0 and done.stdout.startswith("VALID — 有效"), said
 
 
 def labels(block: str) -> list[str]:
