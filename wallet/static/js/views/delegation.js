@@ -7,6 +7,7 @@
 // As the agent: show this wallet's code, scan the holder's handover code, then show live
 // codes carrying the delegation, signed with this wallet's own device key.
 
+import { parseChallenge } from "../challenge.js";
 import * as d from "../delegation.js";
 import { given, received } from "../delegation_store.js";
 import { explain, expecting, postJson } from "../api.js";
@@ -49,6 +50,8 @@ const WORDS = {
     show: "出示", stop: "停止出示", ended: "已到期",
     qr_note: "代理出示：柜台将看到“由授权代理人代 {name} 出示，至 {until}”。二维码每30秒更新。",
     live_label: "代理出示二维码", countdown: "{s} 秒后刷新",
+    challenge: "柜台验证码（如柜台要求，输入柜台屏幕上的6个字符）",
+    challenge_bad: "柜台验证码为6个字符，请核对柜台屏幕。",
     error: "出错了：{message}",
   },
   en: {
@@ -77,6 +80,8 @@ const WORDS = {
     show: "Show", stop: "Stop showing", ended: "Ended",
     qr_note: "Shown as an agent: the counter sees \"presented by an authorised agent on behalf of {name}, until {until}\". The code renews every 30 seconds.",
     live_label: "Agent's live code", countdown: "Renews in {s} s",
+    challenge: "Counter code (if the counter asks: the 6 characters on its screen)",
+    challenge_bad: "A counter code has 6 characters; check the counter's screen.",
     error: "Something went wrong: {message}",
   },
 };
@@ -139,6 +144,10 @@ async function render() {
       el("p", { class: "muted", text: w("key_help") })),
     el("p", { id: "agent-status", class: "status", role: "status", "aria-live": "polite" }),
     el("h3", { text: w("received_title") }),
+    el("label", { for: "agent-challenge", text: w("challenge") }),
+    el("input", { id: "agent-challenge", class: "challenge-input", autocomplete: "off",
+      autocapitalize: "characters", spellcheck: "false", maxlength: "9",
+      oninput: () => { if (showing) reporting("agent-status", drawLive); } }),
     el("ul", { id: "delegations-received", class: "receipts" }),
     el("div", { id: "agent-live-box", class: "qr-box", hidden: "" },
       el("canvas", { id: "agent-qr", role: "img", "aria-label": w("live_label") }),
@@ -369,8 +378,13 @@ async function startShowing(id) {
 async function drawLive() {
   const { record } = showing;
   const key = await ownKey();
+  // The counter's challenge, typed (docs/verifying.md): signed into the code when valid.
+  const typed = $("agent-challenge").value.trim();
+  const challenge = typed ? parseChallenge(typed) : null;
+  if (typed && !challenge) say("agent-status", w("challenge_bad"), "bad");
+  else say("agent-status", "");
   const text = await d.delegatedPresentationText(f.cborDecode(record.lic),
-    f.cborDecode(record.compact), key.privateKey, key.compressed, nowSeconds());
+    f.cborDecode(record.compact), key.privateKey, key.compressed, nowSeconds(), challenge);
   draw("agent-qr", text);
   $("agent-note").textContent = w("qr_note", { name: nameOf(record), until: isoDate(record.until) });
   showing.generatedAt = Date.now();
