@@ -34,7 +34,8 @@ ROW = {
     "address": "上海市浦东新区张江镇碧波路六百九十号三号楼十二层",
 }
 MINIMAL = ["age_over_18", "vehicle_classes"]
-BARS = {"ELC1 full": 18, "ELC1 minimal": 15, "ELP1 full": 20, "ELP1 age_over_18": 15}
+BARS = {"ELC1 full": 18, "ELC1 minimal": 15, "ELP1 full": 20, "ELP1 age_over_18": 15,
+        "ELP1 agent full": 20, "ELD1 handover full": 20}
 BOUND_BATCH = 256  # bound copies are re-anchored in small batches (16 subtrees of 16)
 NOW = 1_770_000_000
 
@@ -96,6 +97,14 @@ def main() -> None:
                 label, BOUND_BATCH, licence.present(bound, disclose, device, NOW, challenge).to_qr()
             )
         )
+    # An agent's live code with the whole licence and its delegation (decision 0220).
+    agent = ec.derive_private_key(0xA6E47, ec.SECP256R1())
+    delegation, shared = licence.delegate(bound, None, device,
+                                          licence.compressed_public_key(agent), NOW + 86400)
+    rows.append(measure("ELP1 agent full", BOUND_BATCH, licence.present_delegated(
+        shared, delegation, agent, NOW, challenge).to_qr()))
+    rows.append(measure("ELD1 handover full", BOUND_BATCH,
+                        licence.delegated_copy_text(shared, delegation)))
     text = batch.licences[0].to_qr()
     start = time.perf_counter()
     for _ in range(200):
