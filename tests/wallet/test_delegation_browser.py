@@ -17,7 +17,14 @@ from chain.config import load_settings
 from tests.support.home import Home
 from tests.support.serving import Server
 
-from .browser import CHROMIUM_ARGS, TIMEOUT_MS, new_phone, open_wallet, screenshot
+from .browser import (
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    new_phone,
+    open_wallet,
+    screenshot,
+    serious_violations,
+)
 from .test_challenge_browser import counter_challenge, keep_screenshot
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
@@ -67,6 +74,7 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
         holder.clock.set_fixed_time(pinned)
         open_delegation(holder)
         holder.check("#delegate-preset-full")
+        assert serious_violations(holder) == []
         keep_screenshot(holder, "wallet-delegate")
         holder.click("#delegate-scan")
         holder.wait_for_selector("#handover-qr[data-qr]")
@@ -107,6 +115,13 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
             " && document.querySelector('#agent-qr').dataset.qr !== old", arg=live)
         again = agent.get_attribute("#agent-qr", "data-qr")
         counter_refuses_revoked(browser, server.url, again)
+        assert serious_violations(agent) == []
+
+        # The agent removes the delegation from the phone.
+        agent.click("#agent-stop")
+        agent.once("dialog", lambda dialog: dialog.accept())
+        agent.click(".delegation-received button.remove")
+        agent.wait_for_selector(".delegation-received", state="detached")
     finally:
         agent_phone.close()
         if holder_phone is not None:

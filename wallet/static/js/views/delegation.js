@@ -47,7 +47,8 @@ const WORDS = {
     received_done: "已收到委托：{what}，代 {name} 出示，至 {until}。",
     received_title: "我收到的委托", received_none: "还没有收到委托。",
     on_behalf: "代 {name} 出示", holder_unnamed: "持证人", until_short: "至 {date}",
-    show: "出示", stop: "停止出示", ended: "已到期",
+    show: "出示", stop: "停止出示", ended: "已到期", remove: "删除",
+    remove_confirm: "从本手机删除此委托？如需再次代为出示，须由持证人重新委托。",
     qr_note: "代理出示：柜台将看到“由授权代理人代 {name} 出示，至 {until}”。二维码每30秒更新。",
     live_label: "代理出示二维码", countdown: "{s} 秒后刷新",
     challenge: "柜台验证码（如柜台要求，输入柜台屏幕上的6个字符）",
@@ -77,7 +78,8 @@ const WORDS = {
     received_done: "Delegation received: {what}, on behalf of {name}, until {until}.",
     received_title: "Delegations I received", received_none: "You have not received any delegation.",
     on_behalf: "on behalf of {name}", holder_unnamed: "the holder", until_short: "until {date}",
-    show: "Show", stop: "Stop showing", ended: "Ended",
+    show: "Show", stop: "Stop showing", ended: "Ended", remove: "Remove",
+    remove_confirm: "Remove this delegation from this phone? To show the licence again, the holder must delegate again.",
     qr_note: "Shown as an agent: the counter sees \"presented by an authorised agent on behalf of {name}, until {until}\". The code renews every 30 seconds.",
     live_label: "Agent's live code", countdown: "Renews in {s} s",
     challenge: "Counter code (if the counter asks: the 6 characters on its screen)",
@@ -362,9 +364,19 @@ async function renderReceived() {
       el("p", { text: `${pick(schema.title)} · ${w("on_behalf", { name: nameOf(r) })}` }),
       el("p", { class: "muted", text: items.join(listSeparator()) }),
       el("p", { class: "muted", text: ended ? w("ended") : w("until_short", { date: isoDate(r.until) }) }),
-      el("button", { type: "button", class: "primary show", ...(ended ? { disabled: "" } : {}),
-        onclick: () => reporting("agent-status", () => startShowing(r.id)), text: w("show") }));
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "primary show", ...(ended ? { disabled: "" } : {}),
+          onclick: () => reporting("agent-status", () => startShowing(r.id)), text: w("show") }),
+        el("button", { type: "button", class: "danger remove",
+          onclick: () => reporting("agent-status", () => removeReceived(r.id)), text: w("remove") })));
   }) : [el("li", { class: "muted", text: w("received_none") })]));
+}
+
+async function removeReceived(id) {
+  if (!window.confirm(w("remove_confirm"))) return;
+  if (showing?.record.id === id) stopShowing();
+  await received.remove(id);
+  await renderReceived();
 }
 
 async function startShowing(id) {
