@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -43,6 +43,8 @@ D_HOLDER, D_DELEGATE, D_LICENCE, D_CLAIMS, D_UNTIL, D_KID = 1, 2, 3, 4, 5, 6
 KEY_BYTES = 33
 KID_BYTES = 4
 MAX_CLAIM_KEY = 63  # the bit set fits an unsigned 64-bit integer
+LIVE_CODE_MAX_CHARS = 970  # alphanumeric characters of a version-20 QR code at level M
+AGENT_CHALLENGE_BYTES = 4  # a counter challenge (verifier/challenges.py)
 
 
 def delegate_kid(delegate_key: bytes) -> bytes:
@@ -202,8 +204,27 @@ def delegate(licence: Licence, claim_names: Iterable[str] | None,
                           claim_bits(schema.by_name[n].key for n in shared.claims),
                           valid_until, b"")
     signature = _cose.sign(holder_private_key, _tbs(unsigned.body()))
-    return Delegation(holder_key, delegate_key, licence.status_ref, unsigned.claims,
-                      valid_until, signature), shared
+    delegation = Delegation(holder_key, delegate_key, licence.status_ref, unsigned.claims,
+                            valid_until, signature)
+    _check_fits(shared, delegation, holder_private_key)
+    return delegation, shared
+
+
+def _check_fits(shared: Licence, delegation: Delegation,
+                stand_in: ec.EllipticCurvePrivateKey) -> None:
+    """Refuses a delegation whose agent's live code (with a counter challenge) would not fit
+    a version-20 QR code: the whole of a licence with long texts can be too much with the
+    delegation added (docs/decisions/0220). Measured with a code of the same size signed by
+    the holder's key in place of the agent's."""
+    from .presentation import _signed  # presentation imports this module
+
+    stand = replace(delegation, delegate_key=compressed_public_key(stand_in))
+    text = _signed(replace(shared, device_digest=None), stand_in, 0xFFFFFFFF,
+                   bytes(AGENT_CHALLENGE_BYTES), (stand,)).to_qr()
+    if len(text) > LIVE_CODE_MAX_CHARS:
+        raise LicenceError("With a delegation, the whole of this licence is too long for one "
+                           "QR code; choose fewer items for the agent.",
+                           reason="delegation_too_large", chars=len(text))
 
 
 def delegated_copy_text(shared: Licence, delegation: Delegation) -> str:

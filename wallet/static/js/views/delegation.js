@@ -33,6 +33,7 @@ const WORDS = {
     no_camera: "无法使用摄像头：请允许钱包使用摄像头后重试。",
     no_licence: "钱包里没有绑定本机的证照，无法委托。",
     until_bad: "请选择今天之后的日期。",
+    too_large: "加上委托信息后，完整证照超出一个二维码的容量。请为代理人选择较少的内容。",
     handover: "请让代理人的钱包扫描此二维码，完成委托。",
     handover_label: "委托交接二维码",
     given_title: "我给出的委托", given_none: "还没有委托他人。",
@@ -64,6 +65,7 @@ const WORDS = {
     no_camera: "The camera is not available: allow the wallet to use it and try again.",
     no_licence: "No licence in this wallet is bound to this phone, so none can be delegated.",
     until_bad: "Choose a date after today.",
+    too_large: "With a delegation, the whole licence is too long for one QR code; choose fewer items for the agent.",
     handover: "Let the agent's wallet scan this code to finish.",
     handover_label: "Delegation handover code",
     given_title: "Delegations I gave", given_none: "You have not delegated any licence.",
@@ -251,8 +253,15 @@ async function scanAgent(bound) {
 
 async function delegateTo(chosen, preset, agentKey, until) {
   const key = await ownKey();
-  const made = await d.makeDelegation(chosen.lic, chosen.schema, preset.claims, key.privateKey,
-    key.compressed, agentKey, until);
+  let made;
+  try {
+    made = await d.makeDelegation(chosen.lic, chosen.schema, preset.claims, key.privateKey,
+      key.compressed, agentKey, until);
+  } catch (e) {
+    if (!(e instanceof f.FormatError && e.reason === "delegation_too_large")) throw e;
+    say("delegate-status", w("too_large"), "bad");
+    return;
+  }
   await given.put({ id: f.toHex(made.id), licenceId: chosen.record.id, type: chosen.record.type,
     holder: holderName(chosen), preset: preset.name, agentKid: f.toHex(agentKey.slice(1, 5)),
     until, body: made.body, signature: made.signature, revoked: false, made: nowSeconds() });
