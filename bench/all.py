@@ -2,7 +2,8 @@
 issues, and whether it passes. Writes bench/results/latest.json.
 
     scripts/bench            # settings that finish in under 15 minutes on 2 cores
-    scripts/bench --full     # also the full-size runs (1,000,000 licences)
+    scripts/bench --full     # also the full-size runs (1,000,000 licences, 1,000,000 fuzz
+                             # inputs)
 """
 
 from __future__ import annotations
@@ -135,6 +136,16 @@ def wallet(d: dict) -> list[Figure]:
     return figures
 
 
+def fuzz(d: dict) -> list[Figure]:
+    size = f"{d['inputs']:,} mutated inputs"
+    return [Figure("fuzz", f"{size}: crashes", d["crashes"], "", 0),
+            Figure("fuzz", f"{size}: HTTP 500 answers", d["http_500"], "", 0),
+            Figure("fuzz", f"{size}: peak RSS", d["peak_rss_mib"], "MiB", 1024),
+            Figure("fuzz", f"{size}: RSS growth after the first tenth",
+                   d["rss_growth_after_first_tenth_mib"], "MiB", 64),
+            Figure("fuzz", f"{size}: throughput", d["inputs_per_s"], "/s")]
+
+
 # (script, arguments, arguments with --full, result file, figures)
 BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure]]]] = [
     ("qr_size.py", [], [], "qr_size", qr_size),
@@ -149,6 +160,7 @@ BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure
     ("limiter.py", ["--requests", "10000"], [], "limiter", limiter),
     ("image.py", [], [], "image", image),
     ("wallet.py", [], [], "wallet", wallet),
+    ("fuzz.py", ["--count", "50000"], ["--count", "1000000"], "fuzz", fuzz),
 ]
 
 

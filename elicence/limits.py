@@ -68,7 +68,7 @@ def request_cost(method: str, path: str, content_type: str) -> int:
         return IMAGE if content_type.startswith("multipart/") else VERIFY
     if path == "/api/v1/history":  # reads every status event of the licence's authority
         return IMAGE
-    if path.startswith(("/api/v1/receipts/", "/api/v1/status")):
+    if path.startswith(("/api/v1/receipts/", "/api/v1/status", "/api/v1/delegations/")):
         return SIGNED
     if path.startswith("/api/") or path == "/healthz":
         return API

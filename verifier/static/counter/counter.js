@@ -233,6 +233,9 @@
     } else {
       render(answer);
     }
+    // speech.js reads each new verdict (not a re-render for another language).
+    document.dispatchEvent(new CustomEvent("elicence:shown", { detail: {
+      verdict: $("result").dataset.verdict, presentation: answer && answer.presentation } }));
   }
 
   function verifyText(text) {
