@@ -113,6 +113,11 @@ def wallet(d: dict) -> list[Figure]:
     return figures
 
 
+def export(d: dict) -> list[Figure]:
+    return [Figure("export", f"export as {r['format']}: per core", r["cpu_per_second"], "/s",
+                   r["bar"], True) for r in d["rows"]]
+
+
 # (script, arguments, arguments with --full, result file, figures)
 BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure]]]] = [
     ("qr_size.py", [], [], "qr_size", qr_size),
@@ -124,6 +129,7 @@ BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure
      chain_index),
     ("http_load.py", [], [], "http", http_load),
     ("wallet.py", [], [], "wallet", wallet),
+    ("export.py", [], [], "export", export),
 ]
 
 

@@ -40,6 +40,17 @@ def _tdate(seconds: int) -> cbor2.CBORTag:
                          .strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+def _tag24_header(length: int) -> bytes:
+    """CBOR tag 24 followed by the head of a byte string of `length` bytes."""
+    if length < 24:
+        return bytes((0xD8, 0x18, 0x40 + length))
+    if length < 0x100:
+        return bytes((0xD8, 0x18, 0x58, length))
+    if length < 0x10000:
+        return bytes((0xD8, 0x18, 0x59)) + length.to_bytes(2, "big")
+    return bytes((0xD8, 0x18, 0x5A)) + length.to_bytes(4, "big")
+
+
 def mdl_elements(facts: ExportFacts) -> dict[str, dict[str, Any]]:
     """The licence's claims as mDL data elements (ISO/IEC 18013-5 table 5), by namespace.
     Vehicle classes keep the issuing country's category codes; no portrait is held."""
@@ -89,20 +100,24 @@ def mdoc(facts: ExportFacts, signer: Signer, *, ds_certificate: bytes,
     device = cose_key(device_jwk)
     name_spaces: dict[str, list[cbor2.CBORTag]] = {}
     digests: dict[str, dict[int, bytes]] = {}
+    elements = mdl_elements(facts)
+    salts = random(16 * sum(len(e) for e in elements.values()))
     digest_id = 0
-    for namespace, elements in mdl_elements(facts).items():
+    for namespace, values in elements.items():
         items, ids = [], {}
-        for name, value in elements.items():
-            item = cbor2.CBORTag(24, cbor2.dumps({
-                "digestID": digest_id, "random": random(16),
-                "elementIdentifier": name, "elementValue": value}))
-            items.append(item)
-            ids[digest_id] = hashlib.sha256(cbor2.dumps(item)).digest()
+        for name, value in values.items():
+            encoded = cbor2.dumps({"digestID": digest_id,
+                                   "random": salts[16 * digest_id:16 * digest_id + 16],
+                                   "elementIdentifier": name, "elementValue": value})
+            items.append(cbor2.CBORTag(24, encoded))
+            # The digest is over the tag-24 data item as encoded in the document.
+            ids[digest_id] = hashlib.sha256(_tag24_header(len(encoded)) + encoded).digest()
             digest_id += 1
         name_spaces[namespace], digests[namespace] = items, ids
+    signed = _tdate(now)
     mso = {"version": "1.0", "digestAlgorithm": "SHA-256", "valueDigests": digests,
            "deviceKeyInfo": {"deviceKey": device}, "docType": MDL_DOCTYPE,
-           "validityInfo": {"signed": _tdate(now), "validFrom": _tdate(now),
+           "validityInfo": {"signed": signed, "validFrom": signed,
                             "validUntil": _tdate(facts.valid_until)}}
     payload = cbor2.dumps(cbor2.CBORTag(24, cbor2.dumps(mso)))
     protected = cbor2.dumps({1: _cose.ALG_ES256})
