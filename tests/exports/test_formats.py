@@ -62,6 +62,9 @@ def test_vc_jwt_is_a_vc_2_credential_with_the_shipped_context() -> None:
 
 
 def test_the_context_defines_every_claim_and_type_of_every_schema() -> None:
+    from .context_terms import context
+
+    assert context_document() == context(), "run: python -m tests.exports.context_terms"
     terms = context_document()["@context"]
     for schema in all_schemas():
         assert f"Elicence{schema.name.capitalize()}Licence" in terms
