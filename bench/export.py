@@ -84,13 +84,21 @@ def licences(count: int, authority: Authority) -> list[str]:
     return [lic.to_qr() for lic in batch.licences]
 
 
+def export_one(fmt: str, facts, authority: Authority, holder: dict[str, str]) -> bytes | str:
+    if fmt == "sd-jwt-vc":
+        return sd_jwt_vc(facts, authority.signer, now=NOW, holder_jwk=holder)
+    if fmt == "vc-jwt":
+        return vc_jwt(facts, authority.signer, now=NOW, holder_jwk=holder)
+    return mdoc(facts, authority.signer, ds_certificate=authority.certificate,
+                device_jwk=holder, now=NOW)
+
+
 def run(fmt: str, texts: list[str], authority: Authority) -> dict:
     key = authority_key_from_bytes(authority.key.public_key)
     holder = device_jwk()
-    certificate = authority.certificate
     trust = authority.trust
     start, cpu_start = time.perf_counter(), time.process_time()
-    size = 0
+    size, format_cpu = 0, 0.0
     for text in texts:
         licence = decode_unverified(text)
         licence.verify_signature(key)
@@ -98,21 +106,17 @@ def run(fmt: str, texts: list[str], authority: Authority) -> dict:
                          authority_name=trust.authority_name, jurisdiction=trust.jurisdiction,
                          registry=trust.registry, chain_id=trust.chain_id,
                          key_id=authority.key.key_id)
-        if fmt == "sd-jwt-vc":
-            out = sd_jwt_vc(facts, authority.signer, now=NOW, holder_jwk=holder)
-        elif fmt == "vc-jwt":
-            out = vc_jwt(facts, authority.signer, now=NOW, holder_jwk=holder)
-        else:
-            out = mdoc(facts, authority.signer, ds_certificate=certificate, device_jwk=holder,
-                       now=NOW)
-        size += len(out)
+        step = time.process_time()
+        size += len(export_one(fmt, facts, authority, holder))
+        format_cpu += time.process_time() - step
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
-    # The bar is judged per core (CPU time): on a shared machine wall time measures the
-    # neighbours; one process is one core, as `elicence export` is.
+    # The bar is judged per core (CPU time) end to end (decode, signature check, export): on
+    # a shared machine wall time measures the neighbours; `elicence export` is one process.
     rate = len(texts) / cpu
     return {"format": fmt, "licences": len(texts), "seconds": round(elapsed, 3),
             "per_second": round(len(texts) / elapsed), "cpu_per_second": round(rate),
+            "format_only_cpu_per_second": round(len(texts) / format_cpu),
             "mean_bytes": round(size / len(texts)), "bar": BAR, "passes": rate >= BAR}
 
 
@@ -123,12 +127,12 @@ def main() -> None:
     authority = Authority()
     texts = licences(args.licences, authority)
     rows = [run(fmt, texts, authority) for fmt in ("sd-jwt-vc", "vc-jwt", "mdoc")]
-    print(f"{'format':<10} {'licences':>9} {'wall /s':>8} {'per core /s':>12} {'bytes':>7}"
-          f"  bar {BAR:,}/s per core")
+    print(f"{'format':<10} {'licences':>9} {'wall /s':>8} {'per core /s':>12} "
+          f"{'export step /s':>15} {'bytes':>7}  bar {BAR:,}/s per core")
     for r in rows:
         print(f"{r['format']:<10} {r['licences']:>9,} {r['per_second']:>8,} "
-              f"{r['cpu_per_second']:>12,} {r['mean_bytes']:>7,}  "
-              f"{'pass' if r['passes'] else 'SHORT'}")
+              f"{r['cpu_per_second']:>12,} {r['format_only_cpu_per_second']:>15,} "
+              f"{r['mean_bytes']:>7,}  {'pass' if r['passes'] else 'SHORT'}")
     write_results("export", {"rows": rows, "bar_per_second": BAR})
 
 

@@ -118,3 +118,15 @@ def test_bad_holder_keys_are_refused(jwk: dict, words: str) -> None:
     authority = Authority.make()
     with pytest.raises(ExportError, match=words):
         sd_jwt_vc(authority.facts(), authority.signer, now=0, holder_jwk=jwk)
+
+
+@pytest.mark.parametrize("value", [
+    True, False, "", "A", "欧阳" * 40, "x" * 300, 0, 23, 24, 70_000, [{"a": "b"}],
+    cbor2.CBORTag(1004, "2031-06-15")])
+@pytest.mark.parametrize("digest_id", [0, 23, 24, 300])
+def test_mdoc_items_are_the_bytes_cbor2_writes(value, digest_id: int) -> None:
+    from licence.exports.mdoc import _item_bytes
+
+    item = {"digestID": digest_id, "random": bytes(range(16)), "elementIdentifier": "name",
+            "elementValue": value}
+    assert _item_bytes(digest_id, bytes(range(16)), "name", value) == cbor2.dumps(item)
