@@ -10,6 +10,7 @@ import time
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from licence import SM2_SM3, KeySigner, generate_private_key, load_schema
 from licence.exports import (
@@ -130,3 +131,36 @@ def test_mdoc_items_are_the_bytes_cbor2_writes(value, digest_id: int) -> None:
     item = {"digestID": digest_id, "random": bytes(range(16)), "elementIdentifier": "name",
             "elementValue": value}
     assert _item_bytes(digest_id, bytes(range(16)), "name", value) == cbor2.dumps(item)
+
+
+def _bound_copy(device: ec.EllipticCurvePrivateKey):
+    from licence import build_batch, compressed_public_key
+
+    authority = Authority.make()
+    facts = authority.facts()
+    [copy] = build_batch(1, 2, authority.signer, 1, 1_790_000_000, [
+        (facts.claims, facts.valid_from, facts.valid_until, bytes(16),
+         compressed_public_key(device))], region="31").licences
+    return copy
+
+
+def _jwk(key: ec.EllipticCurvePrivateKey) -> dict:
+    from .support import b64url
+
+    n = key.public_key().public_numbers()
+    return {"kty": "EC", "crv": "P-256", "x": b64url(n.x.to_bytes(32, "big")),
+            "y": b64url(n.y.to_bytes(32, "big"))}
+
+
+def test_a_device_bound_copy_exports_only_to_its_own_device() -> None:
+    from licence.exports.facts import check_holder_key
+
+    device = ec.generate_private_key(ec.SECP256R1())
+    copy = _bound_copy(device)
+    check_holder_key(copy, _jwk(device))  # its own device: accepted
+    with pytest.raises(ExportError) as other:
+        check_holder_key(copy, _jwk(ec.generate_private_key(ec.SECP256R1())))
+    assert other.value.reason == "holder_key_mismatch"
+    with pytest.raises(ExportError) as missing:
+        check_holder_key(copy, None)
+    assert missing.value.reason == "holder_key_missing"
