@@ -34,6 +34,7 @@ SUBCOMMANDS: dict[str, str] = {
     "requests": "issuer.cli.requests:requests_group",
     "history": "elicence.history:history_command",
     "verify": "verifier.cli:verify_command",
+    "export": "elicence.export_cli:export_command",
     "alerts": "verifier.alerts.cli:alerts_command",
     "serve": "elicence.serve:serve_command",
     "counter-token": "elicence.limits_cli:counter_token",

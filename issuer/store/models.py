@@ -219,6 +219,9 @@ class Binding(Base):
     state: Mapped[str] = mapped_column(String(16), default=CopyState.ACTIVE,
                                        server_default=CopyState.ACTIVE.value)
     revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The time signed into the newest refresh request accepted for this copy: a request must
+    # carry a later one, so a recorded request cannot be replayed (issuer/claims/refresh.py).
+    refresh_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     __table_args__ = (UniqueConstraint("licence_id", "device_key", name="uq_bindings_device"),
                       Index("ix_bindings_copy_ref", "copy_ref", unique=True))
 

@@ -27,6 +27,9 @@ const TEXT = {
     history_until: "至 {date}", history_council: "理事会", history_earlier: "此前的证照",
     history_newer: "新证", history_replaced_by: "已由新证取代", history_copy: "本机副本",
     history_none: "没有状态变更。",
+    refresh_done: "已更新{what}：{changed}。", refresh_nothing_changed: "重新签发，内容未变",
+    refresh_offline: "没有网络连接，证照稍后再更新。",
+    refresh_failed: "发证机关返回的更新证照未通过本地校验（{reason}），仍保留原证照。",
     devices_help: "如果有您不认识的设备，请尽快联系发证机关，停用那台设备上的证照。您的纸质证照和本机证照不受影响。",
     devices_offline: "没有网络连接，无法查询持有此证照的设备。",
     devices_no_key: "本机还没有设备密钥，请先领取证照。",
@@ -97,6 +100,9 @@ const TEXT = {
     history_until: "until {date}", history_council: "council", history_earlier: "Earlier licence",
     history_newer: "Newer licence", history_replaced_by: "Replaced by a newer licence",
     history_copy: "This phone's copy", history_none: "No status changes.",
+    refresh_done: "{what} updated: {changed}.", refresh_nothing_changed: "signed again, nothing changed",
+    refresh_offline: "Offline: the licence will be updated later.",
+    refresh_failed: "The updated licence from the authority failed the checks on this phone ({reason}); the licence you had is kept.",
     devices_help: "If you see a device you do not know, contact the issuing authority soon: they can stop the licence on that device. Your printed licence and this phone are not affected.",
     devices_offline: "Offline: checking which devices have this licence needs the network.",
     devices_no_key: "This phone has no device key yet: claim a licence first.",
@@ -178,4 +184,9 @@ export function translatePage(root = document) {
   for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
   for (const el of root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
   document.title = t("title");
+}
+
+/** Adds a module's own words, {zh: {...}, en: {...}}, kept beside the code that uses them. */
+export function addWords(words) {
+  for (const lang of Object.keys(TEXT)) Object.assign(TEXT[lang], words[lang]);
 }
