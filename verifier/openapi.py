@@ -1,8 +1,11 @@
-"""The verifier API's OpenAPI 3.1 description, served at /api/v1/openapi.json.
+"""The web app's OpenAPI 3.1 description, served at /api/v1/openapi.json: every route
+`elicence serve` answers (the verifier's API and counter page here, the claim exchange and
+the wallet in openapi_holder).
 
 Built as data here (not generated from the code), so it is reviewed like the API it
-describes; tests/web check that every route of the blueprint is in it and that every
-error reason the API answers is listed.
+describes; tests/web/test_openapi_routes.py fails when a route of the app is missing or an
+error reason of the web edge is not listed, and tests/web/test_openapi_schemathesis.py
+holds the live app's answers to it (docs/decisions/0230).
 """
 
 from __future__ import annotations
@@ -11,7 +14,11 @@ from typing import Any
 
 from licence.vocabulary import LicenceState, Outcome, Verdict
 
+from . import openapi_holder
 from .alerts.detectors import AlertKind
+from .openapi_parts import errors as _errors
+from .openapi_parts import json_content as _json
+from .openapi_parts import ref as _ref
 
 # Every error reason the API can answer (reason codes are API: add, never rename).
 ERROR_REASONS = (
@@ -20,35 +27,14 @@ ERROR_REASONS = (
     "request_time_invalid", "signature_invalid", "index_unavailable", "not_found",
     "method_not_allowed", "internal_error", "operator_token_invalid", "counter_token_invalid",
     "request_timeout", "image_type_unsupported", "licence_not_genuine",
+    # the claim exchange and the wallet
+    "challenge_invalid", "challenge_expired", "claim_code_malformed", "possession_unproven",
+    "claim_code_unknown", "claim_code_used", "claim_code_expired", "licence_not_active",
+    "copy_revoked", "copy_unknown", "licence_unknown", "issuer_unavailable", "schema_unknown",
+    "key_unavailable", "key_unknown",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    words = {400: "Malformed request", 401: "Not signed by the device key",
-             413: "Request too large", 415: "Unsupported content type",
-             429: "Rate limit exceeded (see Retry-After)",
-             422: "Not a genuine licence found on the chain (reason licence_not_genuine)",
-             503: "Status index not available yet",
-             500: "A fault of the verifier (reason internal_error)"}
-    out: dict[str, Any] = {}
-    for code in codes:
-        out[str(code)] = {"description": words[code],
-                          "content": {"application/json": {"schema": _ref("Error")}}}
-    out["429"] = {"description": words[429],
-                  "headers": {"Retry-After": {"schema": {"type": "integer"},
-                                              "description": "Seconds to wait."}},
-                  "content": {"application/json": {"schema": _ref("Error")}}}
-    return out
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
 
 
 _SIGNED = {
@@ -97,6 +83,13 @@ _SCHEMAS: dict[str, Any] = {
                          "check": {"type": "string"}, "reason": {"type": "string"},
                          "message": {"type": "string"}, "message_zh": {"type": "string"},
                          "until": {"type": ["integer", "null"]}}}},
+        "delegation": {"type": "object", "description": "Only for an agent's accepted live "
+                       "code: presented by an authorised agent on behalf of `on_behalf_of` "
+                       "(the holder's name, null when not disclosed) until `until_time`.",
+                       "properties": {"agent": {"type": "boolean"},
+                                      "on_behalf_of": {"type": ["string", "null"]},
+                                      "until": {"type": "string"},
+                                      "until_time": {"type": "integer"}}},
     }},
     "Status": {"type": "object", "properties": {
         "status": {"enum": [s.value for s in LicenceState]},
@@ -174,6 +167,14 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+def _static(summary: str) -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": [
+        {"name": "filename", "in": "path", "required": True,
+         "schema": {"type": "string", "minLength": 1}}],
+        "responses": {"200": {"description": "The file", "content": {"*/*": {}}},
+                      **_errors(404)}}}
+
+
 # The wallet's copy refresh (issuer/claims/refresh.py): served beside the verifier when the
 # claim exchange is on, as `elicence serve` does; its answers' own error reasons.
 REFRESH_REASONS = (
@@ -227,9 +228,10 @@ _REFRESH = {"post": {
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "elicence verifier", "version": "1.0.0", "description": (
-            "Verify electronic licences against the local status index; no request makes "
-            "a call to the chain node. Errors: {\"error\": {reason, message, message_zh}}.")},
+        "info": {"title": "elicence", "version": "1.0.0", "description": (
+            "Verify electronic licences against the local status index (no verification "
+            "makes a call to the chain node); claim licences into the web wallet and serve "
+            "it. Every error answers {\"error\": {reason, message, message_zh}}.")},
         "paths": {
             "/api/v1/verify": {"post": {
                 "summary": "Verify a scanned licence QR code (text or photo).",
@@ -266,7 +268,7 @@ def document() -> dict[str, Any]:
                         "qr": {"type": "string", "description": "data: URL of an SVG QR"},
                         "refresh_at": {"type": "integer"}, "expires_at": {"type": "integer"},
                         "policy": {"enum": ["required", "preferred", "off"]}}})},
-                              **_errors(429)}}},
+                              **_errors()}}},
             "/api/v1/status": {"get": {
                 "summary": "A licence's status from the index (for a wallet's card).",
                 "parameters": [
@@ -288,10 +290,24 @@ def document() -> dict[str, Any]:
                 "summary": "Delete the device's usage records (ids; empty list: all).",
                 "requestBody": {"required": True, **_json({
                     "type": "object", "required": list(_SIGNED), "properties": {
-                        **_SIGNED, "ids": {"type": "array", "items": {"type": "string"},
-                                           "maxItems": 1000}}})},
+                        **_SIGNED, "ids": {"type": "array", "maxItems": 1000, "items": {
+                            "type": "string", "maxLength": 64}}}})},
                 "responses": {"200": {"description": "How many were deleted", **_json({
                     "type": "object", "properties": {"deleted": {"type": "integer"}}})},
+                    **_errors(400, 401, 413, 415)}}},
+            "/api/v1/delegations/revoke": {"post": {
+                "summary": "The holder ends a delegation before its date: the delegation as "
+                           "the wallet stored it and the holder device's signature over its "
+                           "revocation message (docs/wallet.md).",
+                "requestBody": {"required": True, **_json({
+                    "type": "object", "required": ["delegation", "signature"], "properties": {
+                        "delegation": {"type": "string",
+                                       "description": "base64url of cbor([body, signature])"},
+                        "signature": {"type": "string", "description": "base64url r||s"}}})},
+                "responses": {"200": {"description": "Revoked at every replica", **_json({
+                    "type": "object", "properties": {
+                        "revoked": {"type": "boolean"}, "id": {"type": "string"},
+                        "until": {"type": "integer"}}})},
                     **_errors(400, 401, 413, 415)}}},
             "/api/v1/alerts": {"get": {
                 "summary": "The installation's alerts (cloned licences, replayed live codes, "
@@ -313,24 +329,30 @@ def document() -> dict[str, Any]:
             "/api/v1/claims/refresh": _REFRESH,
             "/api/v1/schemas": {"get": {
                 "summary": "Licence types with the bilingual titles of their claims.",
-                "responses": {"200": {"description": "Schemas", **_json({"type": "object"})}}}},
+                "responses": {"200": {"description": "Schemas", **_json({"type": "object"})},
+                              **_errors()}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document.",
                 "responses": {"200": {"description": "OpenAPI 3.1", **_json(
-                    {"type": "object"})}}}},
+                    {"type": "object"})}, **_errors()}}},
             "/healthz": {"get": {
                 "summary": "Index lag, chain reachability and last sync.",
                 "responses": {"200": {"description": "The index is fresh",
                                       **_json(_ref("Health"))},
                               "503": {"description": "The index is not provably fresh "
                                       "(verdicts would be unknown; `reason` says why)",
-                                      **_json(_ref("Health"))}}}},
+                                      **_json(_ref("Health"))}, **_errors()}}},
             "/verify": {"get": {
                 "summary": "The counter page (HTML): camera scanning, paste and photo upload.",
                 "responses": {"200": {"description": "HTML page",
-                                      "content": {"text/html": {}}}}}},
+                                      "content": {"text/html": {}}}, **_errors()}}},
+            "/static/counter/{filename}": _static("The counter page's script and styles."),
+            "/static/vendor/{filename}": _static("The counter page's QR reader (jsQR)."),
+            **openapi_holder.paths(),
         },
-        "components": {"schemas": _SCHEMAS, "securitySchemes": {"operatorToken": {
-            "type": "http", "scheme": "bearer",
-            "description": "The installation's ELICENCE_OPERATOR_TOKEN."}}},
+        "components": {
+            "schemas": {**_SCHEMAS, **openapi_holder.SCHEMAS},
+            "securitySchemes": {"operatorToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "The installation's ELICENCE_OPERATOR_TOKEN."}}},
     }

@@ -314,13 +314,14 @@ class Operator(Base):
 class ApprovalPolicy(Base):
     """Which of an authority's actions need a second operator's approval (issuer.requests):
     issuance files over `issue_rows_over` rows, revocations of more than `revoke_over`
-    licences, purges. NULL / False: no approval needed."""
+    licences, purges, key and operator changes. NULL / False: no approval needed."""
 
     __tablename__ = "approval_policies"
     authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     issue_rows_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revoke_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
     purges: Mapped[bool] = mapped_column(default=False)
+    key_changes: Mapped[bool] = mapped_column(default=False)
     changed_at: Mapped[int] = mapped_column(BigInteger)
     changed_by: Mapped[str] = mapped_column(String(64))
 

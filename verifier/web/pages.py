@@ -15,7 +15,7 @@ def counter_page():
     return render_template("verify.html", counter=service().config.counter)
 
 
-# More specific than the app's own /static/<path> rule, so these win in the URL map.
+# The counter page's files (the app itself serves no /static/ folder: each part its own).
 @bp.get("/static/vendor/<path:filename>")
 def vendor_file(filename: str):
     return send_from_directory(STATIC_DIR / "vendor", filename, max_age=3600)
@@ -24,6 +24,12 @@ def vendor_file(filename: str):
 @bp.get("/static/counter/<path:filename>")
 def counter_file(filename: str):
     return send_from_directory(STATIC_DIR / "counter", filename, max_age=300)
+
+
+# Spoken verdicts for browsers without a voice (scripts/build-voice-clips writes them).
+@bp.get("/static/voice/<path:filename>")
+def voice_clip(filename: str):
+    return send_from_directory(STATIC_DIR / "voice", filename, max_age=3600)
 
 
 @bp.get("/api/v1/schemas")

@@ -10,6 +10,8 @@ import { refreshCopies } from "./refresh.js";
 import { loadSchemas } from "./schemas.js";
 import { initBackup } from "./views/backup.js";
 import { initClaim } from "./views/claim.js";
+import { initElder } from "./views/elder.js";
+import { initDelegation } from "./views/delegation.js";
 import { refreshStatuses, renderCards } from "./views/licences.js";
 import { initPresent, refreshPresentChoices } from "./views/present.js";
 import { initRecord } from "./views/record.js";
@@ -19,14 +21,20 @@ const readPrefs = () => JSON.parse(localStorage.getItem("wallet-prefs") || "{}")
 function applyPrefs() {
   const prefs = readPrefs();
   setLanguage(prefs.lang || (navigator.language?.startsWith("zh") ? "zh" : "en"));
-  document.documentElement.classList.toggle("large", !!prefs.large);
-  document.documentElement.classList.toggle("contrast", !!prefs.contrast);
+  // The simple mode (views/elder.js) is always large and high-contrast.
+  document.documentElement.classList.toggle("large", !!prefs.large || !!prefs.elder);
+  document.documentElement.classList.toggle("contrast", !!prefs.contrast || !!prefs.elder);
+  document.documentElement.classList.toggle("elder", !!prefs.elder);
+  document.documentElement.classList.toggle("speak-auto", !!prefs.speak);
   $("large").setAttribute("aria-pressed", String(!!prefs.large));
   $("contrast").setAttribute("aria-pressed", String(!!prefs.contrast));
+  $("speak-auto").setAttribute("aria-pressed", String(!!prefs.speak));
+  $("elder-mode").setAttribute("aria-pressed", String(!!prefs.elder));
   const other = language() === "zh" ? "en" : "zh";
   $("lang").textContent = other === "en" ? "English" : "中文";
   $("lang").lang = other === "en" ? "en" : "zh-CN";
   translatePage();
+  $("elder-mode").textContent = t(prefs.elder ? "elder_leave" : "elder");
   updateNetwork();
 }
 
@@ -50,11 +58,18 @@ async function main() {
   $("lang").addEventListener("click", () => togglePref("lang"));
   $("large").addEventListener("click", () => togglePref("large"));
   $("contrast").addEventListener("click", () => togglePref("contrast"));
+  $("speak-auto").addEventListener("click", () => togglePref("speak"));
+  $("elder-mode").addEventListener("click", () => {
+    togglePref("elder");
+    show("licences", false);
+  });
   for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => show(b.dataset.view));
   initClaim();
   initPresent();
   initRecord();
   initBackup();
+  initElder();
+  initDelegation();
   window.addEventListener("online", () => {
     updateNetwork();
     refreshStatuses().then(() => refreshCopies());

@@ -185,3 +185,8 @@ export function translatePage(root = document) {
   for (const el of root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
   document.title = t("title");
 }
+
+/** Adds a module's own words, {zh: {...}, en: {...}}, kept beside the code that uses them. */
+export function addWords(words) {
+  for (const lang of Object.keys(TEXT)) Object.assign(TEXT[lang], words[lang]);
+}

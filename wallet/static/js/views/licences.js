@@ -10,7 +10,9 @@ import { pick, t } from "../i18n.js";
 import { licences } from "../store.js";
 import { predicateRows } from "../predicates.js";
 import { holderName, readRecord } from "../stored.js";
+import { readingEveryResult, readLicences } from "../readout.js";
 import { showDevices } from "./devices.js";
+import { renderElder } from "./elder.js";
 import { showHistory } from "./history.js";
 import { startPresent } from "./present.js";
 
@@ -21,6 +23,7 @@ export async function renderCards() {
   const list = (await licences.all()).sort((a, b) => a.claimedAt - b.claimedAt);
   $("cards").replaceChildren(...list.map(card));
   $("no-licences").hidden = list.length > 0;
+  renderElder(list);
 }
 
 function card(record) {
@@ -63,6 +66,8 @@ function card(record) {
           "aria-label": `${t("history")}: ${title}`, "aria-controls": `${headingId}-history`,
           onclick: () => showHistory(record, document.getElementById(`${headingId}-history`)),
           text: t("history") }) : null,
+        el("button", { type: "button", class: "read-button", "aria-label": `${t("read_aloud")}: ${title}`,
+          onclick: () => readLicences([record]), text: t("read_aloud") }),
         el("button", { type: "button", class: "danger", "aria-label": `${t("remove")}: ${title}`,
           onclick: () => removeLicence(record.id), text: t("remove") })),
       el("div", { id: `${headingId}-devices`, class: "devices-box", "aria-live": "polite", hidden: "" }),
@@ -81,6 +86,7 @@ const isStatus = (b) => typeof b.status === "string";
  * (offline, an error answer) keeps the status as last seen, with its time. */
 export async function refreshStatuses() {
   if (!navigator.onLine) return;
+  const checked = [];
   for (const record of await licences.all()) {
     const answer = expecting(await getJson(
       `/api/v1/status?authority=${record.authorityNumber}&ref=${record.statusRef}`), isStatus);
@@ -89,6 +95,8 @@ export async function refreshStatuses() {
     record.status = { status: s.status, until: s.until ?? null, reason: s.reason ?? null,
       successor: s.successor ?? null, asOf: s.status_as_of ?? null, checkedAt: nowSeconds() };
     await licences.put(record);
+    checked.push(record);
   }
   await renderCards();
+  if (readingEveryResult()) readLicences(checked);
 }

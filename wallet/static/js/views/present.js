@@ -208,6 +208,7 @@ async function drawCode() {
 function tick() {
   const left = Math.max(0, REFRESH_SECONDS - Math.floor((Date.now() - presenting.generatedAt) / 1000));
   $("countdown").textContent = t("countdown", { s: left });
+  $("countdown").dataset.left = String(left); // said aloud on request (views/elder.js)
   if (left === 0) drawCode();
 }
 
