@@ -31,8 +31,7 @@ ERROR_REASONS = (
     "challenge_invalid", "challenge_expired", "claim_code_malformed", "possession_unproven",
     "claim_code_unknown", "claim_code_used", "claim_code_expired", "licence_not_active",
     "copy_revoked", "copy_unknown", "licence_unknown", "issuer_unavailable", "schema_unknown",
-    "key_unavailable", "key_unknown",
-    "request_replayed",
+    "key_unavailable", "key_unknown", "request_replayed",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
@@ -298,6 +297,8 @@ def document() -> dict[str, Any]:
                                       "content": {"text/html": {}}}, **_errors()}}},
             "/static/counter/{filename}": _static("The counter page's script and styles."),
             "/static/vendor/{filename}": _static("The counter page's QR reader (jsQR)."),
+            "/static/voice/{filename}": _static("A spoken verdict or key word (espeak-ng clip) for "
+                                                "browsers without a voice in the page's language."),
             **openapi_holder.paths(),
         },
         "components": {
