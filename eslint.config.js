@@ -34,6 +34,12 @@ module.exports = [
     languageOptions: { sourceType: "module", globals: globals.node },
   },
   {
+    // Checkers of the standard-format exports: node scripts that run other people's
+    // libraries (@sd-jwt/*, @auth0/mdl, jose), driven by tests/exports/.
+    files: ["tests/interop/**/*.mjs"],
+    languageOptions: { sourceType: "module", globals: globals.node },
+  },
+  {
     // Node scripts in CommonJS: the solc-js launcher (no file extension) and this file.
     files: ["contracts/tools/solc", "eslint.config.js"],
     languageOptions: { sourceType: "commonjs", globals: globals.node },

@@ -2,7 +2,8 @@
 issues, and whether it passes. Writes bench/results/latest.json.
 
     scripts/bench            # settings that finish in under 15 minutes on 2 cores
-    scripts/bench --full     # also the full-size runs (1,000,000 licences)
+    scripts/bench --full     # also the full-size runs (1,000,000 licences, 1,000,000 fuzz
+                             # inputs)
 """
 
 from __future__ import annotations
@@ -93,6 +94,28 @@ def http_load(d: dict) -> list[Figure]:
                    "ms", 10)]
 
 
+def http_nginx(d: dict) -> list[Figure]:
+    return [Figure("http_nginx", "nginx -> 2 replicas, everything on, closed loop",
+                   d["closed_loop"]["per_second"], "/s", d["rate_bar_per_second"], True),
+            Figure("http_nginx", "nginx -> 2 replicas at 1,000 requests/s: p99",
+                   d["open_loop"]["p99_ms"], "ms", d["p99_bar_ms"]),
+            Figure("http_nginx", "same run, in process (one thread): verifications",
+                   (d.get("in_process") or {}).get("per_second"), "/s")]
+
+
+def limiter(d: dict) -> list[Figure]:
+    return [Figure("limiter", f"front layers per request, budgets in {store}",
+                   d[store]["overhead_ms"], "ms", d["bar_ms"])
+            for store in ("memory", "redis") if store in d]
+
+
+def image(d: dict) -> list[Figure]:
+    names = {"jpeg": "1000×1000 photo, JPEG", "png": "1000×1000 photo, PNG",
+             "jpeg_no_code": "1000×1000 photo without a code, JPEG"}
+    return [Figure("image", f"{label}: CPU p95", d[case]["p95_ms"], "ms", d["bar_ms"])
+            for case, label in names.items() if case in d]
+
+
 def chain_index(d: dict) -> list[Figure]:
     return [Figure("chain_index", f"index build, {d['status_refs']:,} status refs in "
                    f"{d['status_events']:,} events", d["index_build_seconds"], "s", 120),
@@ -113,6 +136,16 @@ def wallet(d: dict) -> list[Figure]:
     return figures
 
 
+def fuzz(d: dict) -> list[Figure]:
+    size = f"{d['inputs']:,} mutated inputs"
+    return [Figure("fuzz", f"{size}: crashes", d["crashes"], "", 0),
+            Figure("fuzz", f"{size}: HTTP 500 answers", d["http_500"], "", 0),
+            Figure("fuzz", f"{size}: peak RSS", d["peak_rss_mib"], "MiB", 1024),
+            Figure("fuzz", f"{size}: RSS growth after the first tenth",
+                   d["rss_growth_after_first_tenth_mib"], "MiB", 64),
+            Figure("fuzz", f"{size}: throughput", d["inputs_per_s"], "/s")]
+
+
 # (script, arguments, arguments with --full, result file, figures)
 BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure]]]] = [
     ("qr_size.py", [], [], "qr_size", qr_size),
@@ -123,7 +156,11 @@ BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure
     ("chain_index.py", ["--refs", "200000", "--single", "1000"], [], "chain_index",
      chain_index),
     ("http_load.py", [], [], "http", http_load),
+    ("http_load.py", ["--nginx", "--quiet-wait", "10"], [], "http_nginx", http_nginx),
+    ("limiter.py", ["--requests", "10000"], [], "limiter", limiter),
+    ("image.py", [], [], "image", image),
     ("wallet.py", [], [], "wallet", wallet),
+    ("fuzz.py", ["--count", "50000"], ["--count", "1000000"], "fuzz", fuzz),
 ]
 
 

@@ -33,6 +33,13 @@ ROW = {
     "nationality": "CHN",
     "address": "上海市浦东新区张江镇碧波路六百九十号三号楼十二层",
 }
+BUSINESS_ROW = {
+    "credit_code": "91320102MA1X2Y3K4F", "company_name": "南京恒达信息技术有限公司",
+    "legal_representative": "李明", "company_type": "有限责任公司（自然人投资或控股）",
+    "registered_capital": "1000万元人民币", "established_date": "2015-03-02",
+    "business_scope": "软件开发；信息技术咨询服务；数据处理和存储支持服务",
+    "address": "江苏省南京市玄武区珠江路88号", "expiry_date": "2045-03-01",
+}
 MINIMAL = ["age_over_18", "vehicle_classes"]
 BARS = {"ELC1 full": 18, "ELC1 minimal": 15, "ELP1 full": 20, "ELP1 age_over_18": 15}
 BOUND_BATCH = 256  # bound copies are re-anchored in small batches (16 subtrees of 16)
@@ -96,6 +103,16 @@ def main() -> None:
                 label, BOUND_BATCH, licence.present(bound, disclose, device, NOW, challenge).to_qr()
             )
         )
+    # A business licence with its predicates (decision 0215), as an agent shows it.
+    business = licence.load_schema("business").validate(BUSINESS_ROW)
+    bound_business = licence.build_batch(1, 1, key, 2, NOW, [
+        (business, NOW, NOW + 86400 * 365, os.urandom(16), licence.compressed_public_key(device))
+    ] * BOUND_BATCH).licences[-1]
+    for label, disclose in (("ELP1 biz full (info)", None),
+                            ("ELP1 biz in_op (info)",
+                             ["company_name", "credit_code", "in_operation"])):
+        rows.append(measure(label, BOUND_BATCH, licence.present(
+            bound_business, disclose, device, NOW, challenge).to_qr()))
     text = batch.licences[0].to_qr()
     start = time.perf_counter()
     for _ in range(200):

@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flas
     keys, so only on an authority's own servers).
     """
     settings = settings or load_settings()
-    app = Flask("elicence")
+    app = Flask("elicence", static_folder=None)  # each blueprint serves its own files
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["elicence.settings"] = settings

@@ -34,10 +34,18 @@ SUBCOMMANDS: dict[str, str] = {
     "requests": "issuer.cli.requests:requests_group",
     "history": "elicence.history:history_command",
     "verify": "verifier.cli:verify_command",
+    "export": "elicence.export_cli:export_command",
     "alerts": "verifier.alerts.cli:alerts_command",
     "serve": "elicence.serve:serve_command",
     "counter-token": "elicence.limits_cli:counter_token",
 }
+
+
+# Key changes made by `elicence authority` are overseen by the issuer's operators, approval
+# policy and audit log (chain/cli/key_oversight.py); chain/ may not import issuer/, so this
+# composition root hands it over, imported only when a key change runs.
+KEY_OVERSIGHT = "issuer.cli.key_changes:oversee_key_change"
+KEY_OVERSIGHT_META = "elicence.key_oversight"  # chain.cli.key_oversight.META_KEY
 
 
 class LazyGroup(click.Group):
@@ -60,9 +68,13 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, lazy=SUBCOMMANDS,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="elicence")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Issue, anchor and verify electronic licences.
 
     State lives in ELICENCE_HOME (default ./var): configuration, encrypted keys,
     the licence store and the status index.
     """
+    module_name, attribute = KEY_OVERSIGHT.split(":")
+    ctx.meta[KEY_OVERSIGHT_META] = \
+        lambda: getattr(importlib.import_module(module_name), attribute)

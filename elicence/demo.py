@@ -45,6 +45,7 @@ from chain.private_files import (
     private_folder,
     write_private,
 )
+from elicence.demo_office import OFFICE, Office, office_lines
 from elicence.home_lock import HomeBusy, hold_home, lock_path
 from elicence.pid_file import PidFile
 from elicence.sandbox import AUTHORITIES, command_runner, role_accounts, set_up
@@ -88,10 +89,14 @@ def node_port(home: Path) -> int:
 DEMO_DATA = Path(__file__).resolve().parent.parent / "scripts" / "demo-data"
 
 
-def issue_demo_licences(out: Path) -> dict[str, dict]:
+def issue_demo_licences(out: Path, office: Office | None = None) -> dict[str, dict]:
     """Issues the sample licences once, then revokes, suspends and replaces a few so that
     every verdict can be seen. Returns the report entries the demo points at (the valid
-    one with its claim code, from claim-codes.csv)."""
+    one with its claim code, from claim-codes.csv). With `office` (scripts/demo --hsm),
+    CN-31-DMV's work is done by its named operators: the clerk's issuance is held for the
+    approver, who approves it."""
+    # Who runs CN-31-DMV's lifecycle commands: its clerk, once it has named operators.
+    office_run = office.runner(office.clerk) if office else run
     reused = []
     # The third, Guangdong's traffic police, shows a licence from another province at the
     # same counter (跨省通办): valid, unless a counter's policy narrows what it accepts.
@@ -102,8 +107,12 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
             reused.append(folder)
         else:  # a run of an older version left no claim-codes.csv: `issue` writes it now
             private_folder(out / folder)  # the demo's own folder, maybe from an older run
-            run("issue", "--authority", authority, "--type", kind,
-                "--input", str(DEMO_DATA / f"{folder}.csv"), "--out", str(out / folder))
+            args = ("--type", kind, "--input", str(DEMO_DATA / f"{folder}.csv"),
+                    "--out", str(out / folder))
+            if office and authority == OFFICE:
+                office.issue_with_approval(*args)
+            else:
+                run("issue", "--authority", authority, *args)
     if reused:
         click.echo(f"Reusing the {', '.join(reused)} licences issued by an earlier run "
                    f"(in {out}): none issued again.", err=True)
@@ -119,12 +128,13 @@ def issue_demo_licences(out: Path) -> dict[str, dict]:
     done = out / "lifecycle.done"
     if not done.exists():
         until = (dt.date.today() + dt.timedelta(days=90)).isoformat()
-        run("revoke", "--authority", "CN-31-DMV", picked["revoked"]["licence_number"],
-            driving[2]["licence_number"], "--reason", "points_limit", "--case", "demo")
-        run("suspend", "--authority", "CN-31-DMV", picked["suspended"]["licence_number"],
-            "--reason", "court_order", "--until", until, "--case", "demo")
-        run("replace", "--authority", "CN-31-DMV", picked["replaced"]["licence_number"],
-            "--reason", "lost", "--case", "demo", "--out", str(out / "replaced"))
+        office_run("revoke", "--authority", "CN-31-DMV", picked["revoked"]["licence_number"],
+                   driving[2]["licence_number"], "--reason", "points_limit", "--case", "demo")
+        office_run("suspend", "--authority", "CN-31-DMV",
+                   picked["suspended"]["licence_number"], "--reason", "court_order",
+                   "--until", until, "--case", "demo")
+        office_run("replace", "--authority", "CN-31-DMV", picked["replaced"]["licence_number"],
+                   "--reason", "lost", "--case", "demo", "--out", str(out / "replaced"))
         run("revoke", "--authority", "CN-32-AMR",
             picked["business_revoked"]["licence_number"], "--reason", "business_closed",
             "--case", "demo")
@@ -251,7 +261,9 @@ def lan_host(lan: bool, address: str | None) -> str | None:
                    "port over plain HTTP.")
 @click.option("--hsm", is_flag=True,
               help="Keep the authorities' signing keys and chain accounts in a SoftHSM2 "
-                   "token (made in ELICENCE_HOME/hsm) instead of key files.")
+                   "token (made in ELICENCE_HOME/hsm) instead of key files, and run "
+                   "CN-31-DMV as an office of named operators: a clerk's large issuance is "
+                   "approved by a second operator, and the audit log shows who did what.")
 def demo(reset: bool, port: int, lan: bool, lan_address: str | None, lan_port: int,
          hsm: bool) -> None:
     """Start the local chain, the registry with two authorities, sample licences and the
@@ -323,11 +335,18 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
             # Letters print where to claim and verify: where this demo's holders reach it.
             load_settings(home).with_values(public_url=(phone or web).url).save()
             out = home / "demo-out"
-            picked = issue_demo_licences(out)
+            office = Office(home) if token else None
+            if office is not None:
+                office.set_up()
+            picked = issue_demo_licences(out, office)
+            if office is not None:
+                office.show_audit()
             started.callback(web.stop)
             web.start(home / "web.log")
             facts = demo_facts(home, web, picked)
             facts["alerts"] = stage_alert(home, web, picked["valid"]["qr"])
+            if office is not None:
+                facts["office"] = office.facts()
             if phone is not None and phone.tls is not None:
                 started.callback(phone.stop)
                 phone.start(home / "web-lan.log")
@@ -480,6 +499,7 @@ def ready_block(home: Path, facts: dict) -> str:
         f"  registry        {facts['registry_address']}",
         "  authorities     " + ", ".join(a["id"] for a in facts["authorities"]),
         *authority_lines(facts["authorities"]),
+        *office_lines(facts.get("office") or {}),
         f"  state           {home} (facts in {home / 'demo.json'})",
         f"  sample letter   {facts['sample_pdf']}",
         f"  claim code      {facts['claim_code']}",

@@ -11,7 +11,8 @@ static files) takes each request's cost from its client's budget before any body
 - costs are in units of a tenth of a JSON verification: a photo to decode costs 20
   verifications, a static file a tenth of one (COSTS below);
 - the engine is the `limits` library (sliding window counter), in memory per process by
-  default and in Redis when ELICENCE_REDIS_URL is set, so every replica spends one budget.
+  default and in Redis when ELICENCE_REDIS_URL is set, so every replica spends one budget
+  (most requests decided in the process, written to Redis in batches: limits_shared).
   When Redis cannot be reached the process falls back to its own counters for a while
   rather than refusing or waving through everything (docs/decisions/0160).
 """
@@ -30,15 +31,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import limits
-from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import RedisError
 
 from chain.config import ConfigError, Settings
 from verifier.errors import RateLimited
+from verifier.web.requester import REQUESTER
 
 from .limits_body import DEFAULT_BODY_SECONDS
 from .limits_counters import CounterTokens
+from .limits_shared import SharedBudgets
 
 log = logging.getLogger("elicence.limits")
 
@@ -65,7 +68,7 @@ def request_cost(method: str, path: str, content_type: str) -> int:
         return IMAGE if content_type.startswith("multipart/") else VERIFY
     if path == "/api/v1/history":  # reads every status event of the licence's authority
         return IMAGE
-    if path.startswith(("/api/v1/receipts/", "/api/v1/status")):
+    if path.startswith(("/api/v1/receipts/", "/api/v1/status", "/api/v1/delegations/")):
         return SIGNED
     if path.startswith("/api/") or path == "/healthz":
         return API
@@ -206,38 +209,34 @@ class LocalStorage(MemoryStorage):
 
 
 class Budgets:
-    """Spends request costs from shared (Redis) or local counters."""
+    """Spends request costs from shared (Redis, elicence.limits_shared) or local counters."""
 
     def __init__(self, storage_url: str = "memory://",
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._local = SlidingWindowCounterRateLimiter(LocalStorage())
-        self._shared = None
+        self._shared: SharedBudgets | None = None
         if not storage_url.startswith("memory://"):
-            self._shared = SlidingWindowCounterRateLimiter(storage_from_string(
-                storage_url, wrap_exceptions=True, socket_timeout=REDIS_TIMEOUT,
-                socket_connect_timeout=REDIS_TIMEOUT))
+            storage = storage_from_string(storage_url, socket_timeout=REDIS_TIMEOUT,
+                                          socket_connect_timeout=REDIS_TIMEOUT)
+            self._shared = SharedBudgets(storage, self._shared_failed)  # type: ignore[arg-type]
         self._clock = clock
         self._shared_down_until = 0.0
 
     def spend(self, item: limits.RateLimitItem, key: str, cost: int) -> float:
         """Takes `cost` units of `key`'s budget: 0 when allowed, else seconds to wait."""
-        limiter = self._limiter()
-        try:
-            if limiter.hit(item, key, cost=cost):
-                return 0.0
-            reset = limiter.get_window_stats(item, key).reset_time
-        except StorageError as exc:
-            self._shared_down_until = self._clock() + REDIS_RETRY_AFTER
-            log.error("the shared rate-limit store cannot be reached (%s): counting in this "
-                      "process for %.0f s", type(exc.storage_error).__name__,
-                      REDIS_RETRY_AFTER)
-            return self.spend(item, key, cost)
-        return max(0.0, reset - time.time())
-
-    def _limiter(self) -> SlidingWindowCounterRateLimiter:
         if self._shared is not None and self._clock() >= self._shared_down_until:
-            return self._shared
-        return self._local
+            try:
+                return self._shared.spend(item, key, cost)
+            except (RedisError, OSError) as exc:
+                self._shared_failed(exc)
+        if self._local.hit(item, key, cost=cost):
+            return 0.0
+        return max(0.0, self._local.get_window_stats(item, key).reset_time - time.time())
+
+    def _shared_failed(self, exc: Exception) -> None:
+        self._shared_down_until = self._clock() + REDIS_RETRY_AFTER
+        log.error("the shared rate-limit store cannot be reached (%s): counting in this "
+                  "process for %.0f s", type(exc).__name__, REDIS_RETRY_AFTER)
 
 
 ErrorRenderer = Callable[[BaseException], tuple[int, dict[str, Any], list[tuple[str, str]]]]
@@ -265,15 +264,18 @@ class RequestLimits:
             return json_error_response(self.render_error(exc), start_response)
         return self.app(environ, start_response)
 
-    def _spend(self, environ: Mapping[str, Any]) -> None:
+    def _spend(self, environ: dict[str, Any]) -> None:
         config = self.config
+        counter = self.counters.from_header(environ.get("HTTP_AUTHORIZATION"))
+        address = self.client_key(environ)
+        # Who asked, for the alert detectors (verifier.web.requester): the counter if any.
+        environ[REQUESTER] = address if counter is None else "counter:" + counter
         if config.client_budget is None:
             return
-        counter = self.counters.from_header(environ.get("HTTP_AUTHORIZATION"))
         if counter is not None and config.counter_budget is not None:
             item, key = config.counter_budget, "counter:" + counter
         else:
-            item, key = config.client_budget, self.client_key(environ)
+            item, key = config.client_budget, address
         cost = request_cost(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
                             environ.get("CONTENT_TYPE", ""))
         wait = self.budgets.spend(item, key, cost)

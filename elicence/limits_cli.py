@@ -11,11 +11,15 @@ from licence.errors import ElicenceError
 
 @click.command("counter-token")
 @click.argument("counter_id")
-def counter_token(counter_id: str) -> None:
+@click.option("--url", metavar="BASE", help="Print the link that gives the token to the "
+              "counter page on the counter's device (e.g. https://verify.example.gov.cn).")
+def counter_token(counter_id: str, url: str | None) -> None:
     """Print the request-budget token of the counter COUNTER_ID (as ELICENCE_COUNTER_ID).
 
     Every replica sharing this installation's verifier state accepts it. Keep it like a
     password: it buys the counter's budget (ELICENCE_COUNTER_RATE_LIMIT), nothing else.
+    With --url, print BASE/verify#counter-token=TOKEN: opened once on the counter's device,
+    the counter page keeps the token and sends it (the fragment never reaches a server).
     """
     import os
 
@@ -27,7 +31,11 @@ def counter_token(counter_id: str) -> None:
     store = StateStore(os.environ.get(STATE_URL_VARIABLE) or StateStore.sqlite_url(
         settings.home))
     try:
-        click.echo(CounterTokens(store.secret).mint(counter_id))
+        token = CounterTokens(store.secret).mint(counter_id)
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise click.UsageError(f"--url must be the verifier's address, like "
+                                   f"https://verify.example.gov.cn, not {url!r}.")
+        click.echo(token if url is None else f"{url.rstrip('/')}/verify#counter-token={token}")
     except ElicenceError as exc:
         raise click.ClickException(exc.message) from None
     finally:

@@ -39,7 +39,7 @@ STATUS: Mapping[str, int] = {
     "copy_unknown": 404,
     "method_not_allowed": 405,
     "request_timeout": 408,
-    "licence_not_active": 409,
+    "licence_not_active": 409, "request_replayed": 409,
     "licence_not_genuine": 422,
     "claim_code_used": 410, "claim_code_expired": 410, "copy_revoked": 410,
     "too_large": 413, "image_too_large": 413,
@@ -85,9 +85,11 @@ MESSAGES_ZH: Mapping[str, str] = {
     "licence_not_active": "该证照当前状态不可领取。",
     "copy_revoked": "发证机关已停用本设备上的证照副本。",
     "copy_unknown": "本设备上没有该证照的副本。",
+    "request_replayed": "此刷新请求已使用过，请在钱包中重新发起。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
     "operator_token_invalid": "请以 “Authorization: Bearer <令牌>” 提供本系统的运维令牌。",
     "licence_not_genuine": "仅对链上可查的真实证照显示历史记录，请重新扫描证照二维码。",
+    "delegation_revocation_invalid": "授权书格式错误或并非持证人签署，请按钱包保存的原样提交。",
 }
 _FALLBACK_ZH = {4: "请求无法处理，请按英文提示修改后重试。", 5: "服务暂时不可用，请稍后再试。"}
 
@@ -129,6 +131,9 @@ def error_headers(exc: ElicenceError) -> list[tuple[str, str]]:
     retry_after = exc.context.get("retry_after")
     if retry_after is not None:
         headers.append(("Retry-After", str(retry_after)))
+    allow = exc.context.get("allow")  # a 405 must name the methods it takes (RFC 9110)
+    if allow is not None:
+        headers.append(("Allow", str(allow)))
     scheme = exc.context.get("www_authenticate")  # a 401 names how to authenticate
     if scheme is not None:
         headers.append(("WWW-Authenticate", str(scheme)))
@@ -142,7 +147,9 @@ def as_error(exc: BaseException) -> ElicenceError:
         return exc
     if isinstance(exc, HTTPException):
         reason, message = _HTTP_REFUSALS.get(exc.code or 400, _HTTP_REFUSALS[400])
-        return HttpRefusal(message, reason=reason, limit="8 MiB")
+        allowed = getattr(exc, "valid_methods", None)  # a 405 names what the address takes
+        return HttpRefusal(message, reason=reason, limit="8 MiB",
+                           **({"allow": ", ".join(sorted(allowed))} if allowed else {}))
     if isinstance(exc, sqlite3.DatabaseError):
         log.error("the status index cannot be read (%s)", type(exc).__name__)
         return HttpRefusal("The status index cannot be read: restart the service with the "

@@ -20,6 +20,7 @@ from ._suites import (
 )
 from .copy_ref import copy_status_ref
 from .decode import decode_unverified
+from .delegation import Delegation, delegate, delegated_copy_text, read_delegated_copy
 from .device import verify_device_signature
 from .errors import (
     ClaimsError,
@@ -35,7 +36,7 @@ from .errors import (
     SignatureError,
 )
 from .licence import Batch, Licence, LicenceItem, RootHeader, SignedRoot, build_batch
-from .presentation import Presentation, compressed_public_key, present
+from .presentation import Presentation, compressed_public_key, present, present_delegated
 from .schema import Schema, load_schema
 from .signer import KeySigner, Signer
 
@@ -46,6 +47,7 @@ __all__ = [
     "Batch",
     "ClaimsError",
     "DecodeError",
+    "Delegation",
     "ElicenceError",
     "ExpiredError",
     "FieldError",
@@ -71,14 +73,18 @@ __all__ = [
     "compressed_public_key",
     "copy_status_ref",
     "decode_unverified",
+    "delegate",
+    "delegated_copy_text",
     "device_key_digest",
     "encoded_public_key",
     "generate_private_key",
     "load_schema",
     "present",
+    "present_delegated",
     "private_key_from_scalar",
     "private_scalar",
     "public_key_from_bytes",
+    "read_delegated_copy",
     "suite_of_key",
     "verify_device_signature",
 ]

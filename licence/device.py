@@ -6,8 +6,18 @@ P-256 point (33 bytes compressed, as bound into licences, or 65 uncompressed).
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from . import _cose
 from .errors import SignatureError
+
+
+def compressed_public_key(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> bytes:
+    """The 33-byte compressed SEC1 form used for device keys (and on chain)."""
+    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
+    return public.public_bytes(serialization.Encoding.X962,
+                               serialization.PublicFormat.CompressedPoint)
 
 
 def verify_device_signature(device_key: bytes, signature: bytes, message: bytes) -> None:

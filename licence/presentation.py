@@ -7,6 +7,11 @@ the verifier recomputes it from the device key, so a wrong key breaks the issuer
 signature. signature = ES256 r||s by the device key over
   Sig_structure ["Signature1", h'', "elicence/presentation/v1", body].
 The body bytes are signed as received, so verifiers never re-encode before checking.
+
+An agent's code (docs/decisions/0220) adds {5: [delegation]} (licence.delegation's compact
+form): the device key is then the agent's, and the licence's device digest is recomputed
+from the HOLDER's key the delegation names. The list form lets a chain of delegations be
+written down, so that a verifier refuses it by name (`redelegation_refused`).
 """
 
 from __future__ import annotations
@@ -15,26 +20,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import _cose
 from ._cbor import dumps, loads_limited
 from ._hash import device_key_digest
+from .delegation import Delegation
+from .device import compressed_public_key
 from .errors import DecodeError, ExpiredError, LicenceError, PresentationError
 from .licence import K_DEVICE, Licence, int_keyed_map
 from .limits import MAX_CHALLENGE_BYTES, PRESENTATION_CLOCK_SKEW, PRESENTATION_MAX_AGE
 from .qr import PRESENTATION_PREFIX, encode_text
 
-B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE = 1, 2, 3, 4
+B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE, B_DELEGATION = 1, 2, 3, 4, 5
 DEVICE_KEY_BYTES = 33
+MAX_DELEGATIONS = 2  # enough to read (and refuse) a re-delegation; only 1 is ever valid
 
-
-def compressed_public_key(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> bytes:
-    """The 33-byte compressed SEC1 form used for device keys (and on chain)."""
-    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
-    return public.public_bytes(serialization.Encoding.X962,
-                               serialization.PublicFormat.CompressedPoint)
+__all__ = ["Presentation", "compressed_public_key", "present", "present_delegated"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,13 @@ class Presentation:
     challenge: bytes
     body: bytes  # the exact signed bytes
     signature: bytes
+    # An agent's code: the holder's delegation (a longer chain is decoded to be refused).
+    delegations: tuple[Delegation, ...] = ()
+
+    @property
+    def bound_key(self) -> bytes:
+        """The device key the licence copy must be bound to: the holder's for an agent."""
+        return self.delegations[0].holder_key if self.delegations else self.device_key
 
     def to_qr(self) -> str:
         return encode_text(PRESENTATION_PREFIX, dumps([self.body, self.signature]))
@@ -57,7 +66,7 @@ class Presentation:
         The licence itself (authority signature, proof, status) is checked separately via
         `self.licence.verify_signature(...)` and the verifier's chain checks.
         """
-        if device_key_digest(self.device_key, self.licence.header.suite.new) \
+        if device_key_digest(self.bound_key, self.licence.header.suite.new) \
                 != self.licence.device_digest:
             raise PresentationError("The presenting device is not the one this licence copy "
                                     "is bound to.", reason="device_key_mismatch")
@@ -95,7 +104,7 @@ class Presentation:
                               reason="structure_invalid")
         m: Any = loads_limited(body)
         if not int_keyed_map(m) or not {B_LICENCE, B_DEVICE_KEY, B_TIME} <= set(m) \
-                or not set(m) <= {B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE}:
+                or not set(m) <= {B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE, B_DELEGATION}:
             raise DecodeError("The live code lacks presentation fields.",
                               reason="structure_invalid")
         device_key, time = m[B_DEVICE_KEY], m[B_TIME]
@@ -110,10 +119,34 @@ class Presentation:
             raise DecodeError("The live code's licence must not carry a device digest.",
                               reason="structure_invalid")
         unbound = Licence.from_map_unverified(m[B_LICENCE])
+        delegations = _delegations(m.get(B_DELEGATION), device_key, unbound.status_ref) \
+            if B_DELEGATION in m else ()
+        bound_key = delegations[0].holder_key if delegations else device_key
         licence = replace(unbound, device_digest=device_key_digest(
-            device_key, unbound.header.suite.new))
+            bound_key, unbound.header.suite.new))
         return cls(licence=licence, device_key=device_key, time=time, challenge=challenge,
-                   body=body, signature=signature)
+                   body=body, signature=signature, delegations=delegations)
+
+
+def _delegations(value: Any, device_key: bytes, licence_ref: bytes) -> tuple[Delegation, ...]:
+    """Each delegation's delegate is the next one's holder; the last one's, the signer."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_DELEGATIONS:
+        raise DecodeError("The live code's delegation is malformed.",
+                          reason="delegation_malformed")
+    out: list[Delegation] = []
+    for i, item in enumerate(value):
+        nxt = value[i + 1][0] if i + 1 < len(value) else None
+        delegate_key = device_key if nxt is None else _holder_of(nxt)
+        out.append(Delegation.from_compact_unverified(item, delegate_key, licence_ref))
+    return tuple(out)
+
+
+def _holder_of(fields: Any) -> bytes:
+    key = fields.get(1) if isinstance(fields, dict) else None
+    if type(key) is not bytes or len(key) != DEVICE_KEY_BYTES:
+        raise DecodeError("The live code's delegation is malformed.",
+                          reason="delegation_malformed")
+    return key
 
 
 def _tbs(body: bytes) -> bytes:
@@ -139,12 +172,36 @@ def present(licence: Licence, disclose: Iterable[str] | None,
         raise PresentationError("This licence copy is not bound to this device key.",
                                 reason="device_key_mismatch")
     shown = licence if disclose is None else licence.disclose(disclose)
+    return _signed(shown, device_private_key, now, challenge, ())
+
+
+def present_delegated(shared: Licence, delegation: Delegation,
+                      delegate_private_key: ec.EllipticCurvePrivateKey, now: int,
+                      challenge: bytes = b"") -> Presentation:
+    """The agent's live code: the licence copy the holder handed over (exactly what the
+    delegation allows), the delegation, signed by the agent's own device key."""
+    if len(challenge) > MAX_CHALLENGE_BYTES:
+        raise LicenceError(f"A challenge is at most {MAX_CHALLENGE_BYTES} bytes.",
+                           reason="challenge_too_long")
+    if compressed_public_key(delegate_private_key) != delegation.delegate_key:
+        raise PresentationError("This delegation was given to another wallet.",
+                                reason="delegate_key_mismatch")
+    shown = replace(shared, device_digest=device_key_digest(
+        delegation.holder_key, shared.header.suite.new))
+    return _signed(shown, delegate_private_key, now, challenge, (delegation,))
+
+
+def _signed(shown: Licence, private_key: ec.EllipticCurvePrivateKey, now: int,
+            challenge: bytes, delegations: tuple[Delegation, ...]) -> Presentation:
     licence_map = shown.to_map()
-    del licence_map[K_DEVICE]
+    licence_map.pop(K_DEVICE, None)
+    device_key = compressed_public_key(private_key)
     m: dict[int, Any] = {B_LICENCE: licence_map, B_DEVICE_KEY: device_key, B_TIME: now}
     if challenge:
         m[B_CHALLENGE] = challenge
+    if delegations:
+        m[B_DELEGATION] = [d.compact() for d in delegations]
     body = dumps(m)
-    signature = _cose.sign(device_private_key, _tbs(body))
+    signature = _cose.sign(private_key, _tbs(body))
     return Presentation(licence=shown, device_key=device_key, time=now, challenge=challenge,
-                        body=body, signature=signature)
+                        body=body, signature=signature, delegations=delegations)

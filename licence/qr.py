@@ -33,15 +33,16 @@ def encode_text(prefix: str, cbor_bytes: bytes) -> str:
     return prefix + b45encode(payload)
 
 
-def decode_text(text: str) -> tuple[str, bytes]:
-    """Returns (prefix, CBOR bytes) after checking length and decompressed size limits."""
+def decode_text(text: str, prefixes: tuple[str, ...] = PREFIXES) -> tuple[str, bytes]:
+    """Returns (prefix, CBOR bytes) after checking length and decompressed size limits;
+    `prefixes`: the kinds of code the caller reads."""
     if not isinstance(text, str):
         raise DecodeError("The QR content is not text.", reason="prefix_unknown")
     if len(text) > MAX_TEXT_CHARS:
         raise LimitError(f"The QR text is longer than {MAX_TEXT_CHARS} characters; it is not "
                          "an elicence code.", reason="text_too_long")
     prefix = text[:5]
-    if prefix not in PREFIXES:
+    if prefix not in prefixes:
         raise DecodeError("This QR code is not an electronic licence (it should start with "
                           "ELC1: or ELP1:).", reason="prefix_unknown")
     payload = b45decode(text[5:])

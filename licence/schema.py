@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from . import credit_code
+from . import credit_code, predicates
 from .errors import ClaimsError, FieldError, SchemaError
 from .limits import MAX_CLAIMS
 
@@ -91,8 +91,9 @@ class Schema:
             return None
         return credit_code.region(str(claims[self.region_from]))
 
-    def validate(self, row: Mapping[str, Any]) -> Claims:
-        """Checks one input row; returns normalised claims including derived predicates.
+    def validate(self, row: Mapping[str, Any], on: dt.date | None = None) -> Claims:
+        """Checks one input row; returns normalised claims including the predicates as of
+        day `on`, the signing day (default: today in China Standard Time).
 
         Raises ClaimsError listing every bad field at once.
         """
@@ -132,11 +133,24 @@ class Schema:
                               f"{spec.before}.", f"a date before {spec.before}"))
         if errors:
             raise ClaimsError(errors)
+        return self.with_predicates(claims, on)
+
+    def with_predicates(self, claims: Mapping[str, Any], on: dt.date | None = None) -> Claims:
+        """The claims with every predicate computed afresh for signing day `on` (default:
+        today in China Standard Time); a predicate the data does not support is left out."""
+        day = on or dt.datetime.now(predicates.CHINA).date()
+        out: Claims = {k: v for k, v in claims.items()
+                       if k in self.by_name and self.by_name[k].derived is None}
         for spec in self.claims:
             if spec.derived is not None:
-                d = spec.derived
-                claims[spec.name] = _age(claims[d["birth"]], claims[d["at"]]) >= d["age_over"]
-        return claims
+                value = predicates.evaluate(spec.derived, out, day)
+                if value is not None:
+                    out[spec.name] = value
+        return out
+
+    def predicates(self) -> tuple[ClaimSpec, ...]:
+        """The claims computed at signing, in schema order."""
+        return tuple(c for c in self.claims if c.derived is not None)
 
     def _inputs(self) -> list[str]:
         return [c.name for c in self.claims if c.derived is None]
@@ -144,10 +158,6 @@ class Schema:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _age(birth: Any, at: Any) -> int:
-    return at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
 
 
 class _Bad(Exception):
@@ -263,12 +273,19 @@ def parse_schema(data: Mapping[str, Any]) -> Schema:
         by_key = {c.key: c for c in claims}
         leaves: list[ClaimSpec] = []
         shape = _shape(data["tree"], by_name, leaves)
-        derived_ok = all(
-            by_name[c.derived[ref]].type == "date" and by_name[c.derived[ref]].required
-            for c in claims if c.derived is not None for ref in ("birth", "at"))
+        types = {c.name: (c.type, c.required) for c in claims}
+        for c in claims:
+            problem = None if c.derived is None else predicates.rule_problem(c.derived, types)
+            if c.derived is not None and problem is None and c.type != "bool":
+                problem = "a derived claim is true or false"
+            if c.derived is not None and problem is None and c.required \
+                    and c.derived["rule"] == "amount_at_least":
+                problem = "an amount predicate may be left out, so it cannot be required"
+            if problem is not None:
+                raise SchemaError(f"Claim {c.name!r}: {problem}.", reason="schema_invalid")
         presets = tuple(Preset(p["name"], p["title"], tuple(p["claims"]))
                         for p in data["presets"])
-        ok = (derived_ok and len(by_name) == len(by_key) == len(claims) <= MAX_CLAIMS
+        ok = (len(by_name) == len(by_key) == len(claims) <= MAX_CLAIMS
               and sorted(c.key for c in leaves) == sorted(by_key)
               and 0 < int(data["code"]) < 64 and 0 < int(data["renewal_years"]) <= 100
               and all(set(p.claims) <= set(by_name) and p.claims for p in presets)

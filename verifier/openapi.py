@@ -1,8 +1,11 @@
-"""The verifier API's OpenAPI 3.1 description, served at /api/v1/openapi.json.
+"""The web app's OpenAPI 3.1 description, served at /api/v1/openapi.json: every route
+`elicence serve` answers (the verifier's API and counter page here, the claim exchange and
+the wallet in openapi_holder).
 
 Built as data here (not generated from the code), so it is reviewed like the API it
-describes; tests/web check that every route of the blueprint is in it and that every
-error reason the API answers is listed.
+describes; tests/web/test_openapi_routes.py fails when a route of the app is missing or an
+error reason of the web edge is not listed, and tests/web/test_openapi_schemathesis.py
+holds the live app's answers to it (docs/decisions/0230).
 """
 
 from __future__ import annotations
@@ -11,7 +14,11 @@ from typing import Any
 
 from licence.vocabulary import LicenceState, Outcome, Verdict
 
+from . import openapi_holder
 from .alerts.detectors import AlertKind
+from .openapi_parts import errors as _errors
+from .openapi_parts import json_content as _json
+from .openapi_parts import ref as _ref
 
 # Every error reason the API can answer (reason codes are API: add, never rename).
 ERROR_REASONS = (
@@ -20,35 +27,14 @@ ERROR_REASONS = (
     "request_time_invalid", "signature_invalid", "index_unavailable", "not_found",
     "method_not_allowed", "internal_error", "operator_token_invalid", "counter_token_invalid",
     "request_timeout", "image_type_unsupported", "licence_not_genuine",
+    # the claim exchange and the wallet
+    "challenge_invalid", "challenge_expired", "claim_code_malformed", "possession_unproven",
+    "claim_code_unknown", "claim_code_used", "claim_code_expired", "licence_not_active",
+    "copy_revoked", "copy_unknown", "licence_unknown", "issuer_unavailable", "schema_unknown",
+    "key_unavailable", "key_unknown",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    words = {400: "Malformed request", 401: "Not signed by the device key",
-             413: "Request too large", 415: "Unsupported content type",
-             429: "Rate limit exceeded (see Retry-After)",
-             422: "Not a genuine licence found on the chain (reason licence_not_genuine)",
-             503: "Status index not available yet",
-             500: "A fault of the verifier (reason internal_error)"}
-    out: dict[str, Any] = {}
-    for code in codes:
-        out[str(code)] = {"description": words[code],
-                          "content": {"application/json": {"schema": _ref("Error")}}}
-    out["429"] = {"description": words[429],
-                  "headers": {"Retry-After": {"schema": {"type": "integer"},
-                                              "description": "Seconds to wait."}},
-                  "content": {"application/json": {"schema": _ref("Error")}}}
-    return out
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
 
 
 _SIGNED = {
@@ -97,6 +83,13 @@ _SCHEMAS: dict[str, Any] = {
                          "check": {"type": "string"}, "reason": {"type": "string"},
                          "message": {"type": "string"}, "message_zh": {"type": "string"},
                          "until": {"type": ["integer", "null"]}}}},
+        "delegation": {"type": "object", "description": "Only for an agent's accepted live "
+                       "code: presented by an authorised agent on behalf of `on_behalf_of` "
+                       "(the holder's name, null when not disclosed) until `until_time`.",
+                       "properties": {"agent": {"type": "boolean"},
+                                      "on_behalf_of": {"type": ["string", "null"]},
+                                      "until": {"type": "string"},
+                                      "until_time": {"type": "integer"}}},
     }},
     "Status": {"type": "object", "properties": {
         "status": {"enum": [s.value for s in LicenceState]},
@@ -174,12 +167,71 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+def _static(summary: str) -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": [
+        {"name": "filename", "in": "path", "required": True,
+         "schema": {"type": "string", "minLength": 1}}],
+        "responses": {"200": {"description": "The file", "content": {"*/*": {}}},
+                      **_errors(404)}}}
+
+
+# The wallet's copy refresh (issuer/claims/refresh.py): served beside the verifier when the
+# claim exchange is on, as `elicence serve` does; its answers' own error reasons.
+REFRESH_REASONS = (
+    "bad_request", "bad_json", "unsupported_media_type", "too_large", "rate_limited",
+    "request_time_invalid", "possession_unproven", "copy_unknown", "copy_revoked",
+    "licence_not_active", "request_replayed", "issuer_unavailable", "internal_error",
+)
+_SCHEMAS["RefreshError"] = {
+    "type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["reason", "message", "message_zh"], "properties": {
+            "reason": {"type": "string", "enum": list(REFRESH_REASONS)},
+            "message": {"type": "string"}, "message_zh": {"type": "string"}}}}}
+
+
+def _refresh_errors() -> dict[str, Any]:
+    words = {400: "Malformed request", 401: "Request time off by more than 120 s, or not "
+             "signed by the device key", 404: "This device holds no copy of the licence",
+             409: "The licence is no longer active, or the request was already used",
+             410: "This device's copy was withdrawn", 503: "The authority cannot anchor now"}
+    return {str(code): {"description": text, **_json(_ref("RefreshError"))}
+            for code, text in words.items()}
+
+
+_REFRESH = {"post": {
+    "summary": "The wallet's copy of a licence signed again today, its predicates "
+               "(age_over_60, in_operation, ...) computed for today; asked for by the copy's "
+               "device key, no claim code. The new copy replaces the old one.",
+    "requestBody": {"required": True, **_json({
+        "type": "object", "required": ["device_key", "status_ref", "time", "signature"],
+        "properties": {
+            "device_key": _SIGNED["device_key"],
+            "status_ref": {"type": "string", "description": "base64url of the licence's "
+                           "16-byte status reference."},
+            "time": {"type": "integer", "description": "Unix seconds; within 120 s of the "
+                     "server and later than this copy's last accepted refresh request."},
+            "signature": {"type": "string", "description": (
+                "base64url of the 64-byte ES256 signature (r||s) over "
+                "b\"elicence/refresh/v1\\0\" + time (8 bytes, big-endian) + status_ref + "
+                "device_key.")}}})},
+    "responses": {"200": {"description": "The copy the wallet should hold", **_json({
+        "type": "object", "properties": {
+            "licence": {"type": "string", "description": "base64url CBOR of the copy."},
+            "authority": {"type": "string"}, "licence_type": {"type": "string"},
+            "refreshed": {"type": "boolean", "description": "false: nothing had changed and "
+                          "the copy is under a day old; this is the copy already held."},
+            "changed": {"type": "array", "items": {"type": "string"},
+                        "description": "The predicates whose value the new copy changes."}}})},
+        **_refresh_errors()}}}
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "elicence verifier", "version": "1.0.0", "description": (
-            "Verify electronic licences against the local status index; no request makes "
-            "a call to the chain node. Errors: {\"error\": {reason, message, message_zh}}.")},
+        "info": {"title": "elicence", "version": "1.0.0", "description": (
+            "Verify electronic licences against the local status index (no verification "
+            "makes a call to the chain node); claim licences into the web wallet and serve "
+            "it. Every error answers {\"error\": {reason, message, message_zh}}.")},
         "paths": {
             "/api/v1/verify": {"post": {
                 "summary": "Verify a scanned licence QR code (text or photo).",
@@ -216,7 +268,7 @@ def document() -> dict[str, Any]:
                         "qr": {"type": "string", "description": "data: URL of an SVG QR"},
                         "refresh_at": {"type": "integer"}, "expires_at": {"type": "integer"},
                         "policy": {"enum": ["required", "preferred", "off"]}}})},
-                              **_errors(429)}}},
+                              **_errors()}}},
             "/api/v1/status": {"get": {
                 "summary": "A licence's status from the index (for a wallet's card).",
                 "parameters": [
@@ -238,10 +290,24 @@ def document() -> dict[str, Any]:
                 "summary": "Delete the device's usage records (ids; empty list: all).",
                 "requestBody": {"required": True, **_json({
                     "type": "object", "required": list(_SIGNED), "properties": {
-                        **_SIGNED, "ids": {"type": "array", "items": {"type": "string"},
-                                           "maxItems": 1000}}})},
+                        **_SIGNED, "ids": {"type": "array", "maxItems": 1000, "items": {
+                            "type": "string", "maxLength": 64}}}})},
                 "responses": {"200": {"description": "How many were deleted", **_json({
                     "type": "object", "properties": {"deleted": {"type": "integer"}}})},
+                    **_errors(400, 401, 413, 415)}}},
+            "/api/v1/delegations/revoke": {"post": {
+                "summary": "The holder ends a delegation before its date: the delegation as "
+                           "the wallet stored it and the holder device's signature over its "
+                           "revocation message (docs/wallet.md).",
+                "requestBody": {"required": True, **_json({
+                    "type": "object", "required": ["delegation", "signature"], "properties": {
+                        "delegation": {"type": "string",
+                                       "description": "base64url of cbor([body, signature])"},
+                        "signature": {"type": "string", "description": "base64url r||s"}}})},
+                "responses": {"200": {"description": "Revoked at every replica", **_json({
+                    "type": "object", "properties": {
+                        "revoked": {"type": "boolean"}, "id": {"type": "string"},
+                        "until": {"type": "integer"}}})},
                     **_errors(400, 401, 413, 415)}}},
             "/api/v1/alerts": {"get": {
                 "summary": "The installation's alerts (cloned licences, replayed live codes, "
@@ -260,26 +326,33 @@ def document() -> dict[str, Any]:
                     "401": {"description": "Without the operator token "
                             "(reason operator_token_invalid)", **_json(_ref("Error"))},
                     **_errors(400)}}},
+            "/api/v1/claims/refresh": _REFRESH,
             "/api/v1/schemas": {"get": {
                 "summary": "Licence types with the bilingual titles of their claims.",
-                "responses": {"200": {"description": "Schemas", **_json({"type": "object"})}}}},
+                "responses": {"200": {"description": "Schemas", **_json({"type": "object"})},
+                              **_errors()}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document.",
                 "responses": {"200": {"description": "OpenAPI 3.1", **_json(
-                    {"type": "object"})}}}},
+                    {"type": "object"})}, **_errors()}}},
             "/healthz": {"get": {
                 "summary": "Index lag, chain reachability and last sync.",
                 "responses": {"200": {"description": "The index is fresh",
                                       **_json(_ref("Health"))},
                               "503": {"description": "The index is not provably fresh "
                                       "(verdicts would be unknown; `reason` says why)",
-                                      **_json(_ref("Health"))}}}},
+                                      **_json(_ref("Health"))}, **_errors()}}},
             "/verify": {"get": {
                 "summary": "The counter page (HTML): camera scanning, paste and photo upload.",
                 "responses": {"200": {"description": "HTML page",
-                                      "content": {"text/html": {}}}}}},
+                                      "content": {"text/html": {}}}, **_errors()}}},
+            "/static/counter/{filename}": _static("The counter page's script and styles."),
+            "/static/vendor/{filename}": _static("The counter page's QR reader (jsQR)."),
+            **openapi_holder.paths(),
         },
-        "components": {"schemas": _SCHEMAS, "securitySchemes": {"operatorToken": {
-            "type": "http", "scheme": "bearer",
-            "description": "The installation's ELICENCE_OPERATOR_TOKEN."}}},
+        "components": {
+            "schemas": {**_SCHEMAS, **openapi_holder.SCHEMAS},
+            "securitySchemes": {"operatorToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "The installation's ELICENCE_OPERATOR_TOKEN."}}},
     }

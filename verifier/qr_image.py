@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ImageError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 # A PNG is decoded in full: 9 MP covers an A4 page scanned at 300 dpi (~190 ms of CPU
@@ -60,7 +64,11 @@ def _read_file(path: Path, named: str) -> bytes:
 
 
 def _decode(data: bytes, kind: str, named: str) -> str:
-    import zxingcpp
+    return qr_text(decoded_grey(data, kind, named), named)
+
+
+def decoded_grey(data: bytes, kind: str, named: str) -> Image.Image:
+    """The image's pixels in grey, within the pixel limits (ImageError otherwise)."""
     from PIL import Image, UnidentifiedImageError
 
     limit = MAX_PNG_PIXELS if kind == "PNG" else MAX_JPEG_PIXELS
@@ -72,12 +80,19 @@ def _decode(data: bytes, kind: str, named: str) -> str:
                 raise too_large
             if kind == "JPEG":
                 image.draft("L", (DECODE_SIDE, DECODE_SIDE))
-            barcodes = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.QRCode)
+            return image.convert("L")
     except Image.DecompressionBombError:  # Pillow's own, far larger limit, from the header
         raise too_large from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{named} cannot be read as an image ({type(exc).__name__}); use a "
                          "PNG or JPEG photo or scan.") from None
+
+
+def qr_text(grey: Image.Image, named: str) -> str:
+    """The text of the first QR code found in grey pixels (ImageError when none is)."""
+    import zxingcpp
+
+    barcodes = zxingcpp.read_barcodes(grey, formats=zxingcpp.QRCode)
     if not barcodes:
         raise ImageError(f"No QR code found in {named.lower()[4:]}; take a sharper, straight "
                          "photo with the whole code in view.", reason="qr_not_found")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .reasons_delegation import DELEGATION_MESSAGES
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # -- internal
     "internal_error": (
@@ -260,6 +262,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "证照真实有效，但本柜台不受理 {authority}（地区 {region}）签发的证照，"
         "请引导持证人前往相应柜台办理。"),
 }
+
+MESSAGES.update(DELEGATION_MESSAGES)
 
 
 class _Blank(dict):

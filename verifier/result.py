@@ -108,6 +108,8 @@ class Verification:
     status_as_of: AsOf | None
     # Passed checks the counter must still read out (a suspended authority's grace period).
     warnings: tuple[CheckResult, ...] = ()
+    # An agent's accepted code: on whose behalf and until when (verifier.delegations).
+    delegation: Mapping[str, Any] | None = None
 
     @property
     def is_valid(self) -> bool:
@@ -139,6 +141,8 @@ def to_json(v: Verification) -> dict[str, Any]:
         out["status"] = dict(v.status)
     if v.warnings:
         out["warnings"] = [warning_json(w) for w in v.warnings]
+    if v.delegation is not None:
+        out["delegation"] = dict(v.delegation)
     return out
 
 

@@ -25,6 +25,7 @@ from licence import load_schema
 from .audit import VerificationLog
 from .checks import Check
 from .context import Context, Policy
+from .delegations import agent_document
 from .index_view import IndexView
 from .pipeline import Pipeline
 from .result import FAIL, PASS, AsOf, Verification, verdict_of, warnings_of
@@ -99,12 +100,17 @@ def summarise(ctx: Context, results: list[Any]) -> Verification:
         status_check = by_name.get("status")
         if status_check is not None and status_check.result == FAIL:
             status = status_check.details.get("record")
+    agent = by_name.get("delegation")
+    delegation = None
+    if agent is not None and agent.result == PASS and ctx.presentation is not None:
+        delegation = agent_document(ctx.presentation.delegations[0], claims)
     as_of = None if ctx.state is None else AsOf(
         ctx.state.block_number, ctx.state.block_time, ctx.state.synced_at)
     return Verification(verdict=verdict, checks=tuple(results), decided_by=decided_by,
                         presentation=presentation, licence_type=licence_type,
                         authority=authority, claims=claims, status=status, status_as_of=as_of,
-                        warnings=warnings_of(results) if verdict == "valid" else ())
+                        warnings=warnings_of(results) if verdict == "valid" else (),
+                        delegation=delegation)
 
 
 @cache

@@ -191,8 +191,8 @@ def schema(name: str):
 @bp.get("/api/key")
 def authority_key():
     try:
-        authority = int(request.args.get("authority", ""))
-        key_id = int(request.args.get("key", ""))
+        authority, key_id = (_whole_number(request.args.get(name, ""))
+                             for name in ("authority", "key"))
         if not (0 < authority < 1 << 32 and 0 < key_id < 1 << 32):
             raise ValueError
     except ValueError:
@@ -208,6 +208,13 @@ def authority_key():
     if not found["public_key"].strip("0"):
         raise WalletError("The authority has no key with this number.", reason="key_unknown")
     return jsonify(found)
+
+
+def _whole_number(text: str) -> int:
+    """ASCII digits only: int() also reads "1_0", " 1" and "١" (Arabic-Indic one)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
+        raise ValueError(text)
+    return int(text)
 
 
 def _file(path: Path, mimetype: str) -> Response:

@@ -19,6 +19,7 @@ from chain.cli.context import (
     report_proposal,
     role_account,
 )
+from chain.cli.key_oversight import OPERATOR, KeyChange, overseen
 from chain.cli.pkcs11_options import check_token_options, token_options, unlock_token
 from chain.installation import Installation
 from chain.registry import Registry
@@ -165,21 +166,30 @@ def propose_for(installation: Installation, member: str, ident: str,
 @ALGORITHM
 @AS_KEYS
 @token_options
+@OPERATOR
 @pass_installation
 def add_key(installation: Installation, ident: str, valid_from: str | None, valid_until: str | None,
             algorithm: str, sender: str | None, module: str | None,
-            token: str | None) -> None:
+            token: str | None, operator: str | None) -> None:
     """Create a signing key (ES256 on P-256, or SM2 with SM3; stored encrypted, or made
     inside a PKCS#11 token with --pkcs11, P-256 only) and register it on chain."""
     check_token_options(module, token)
     token_key_suite(module, algorithm)
     start = parse_time(valid_from)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(start, dt.UTC) + KEY_LIFETIME)
-    with command_errors():
+    where_made = f"in token {token!r}" if module else "in a key file"
+    change = KeyChange(ident, "add-key", operator,
+                       f"add a {SUITE_NAMES[algorithm].label} signing key to {ident}, made "
+                       f"{where_made}, valid {format_time(start)} to {format_time(end)}.",
+                       {"algorithm": algorithm, "token": token, "valid_from": start,
+                        "valid_until": end})
+    with command_errors(), overseen(installation, change):
         if module:
             unlock_token(installation)
         key_id = register_new_key(installation, ident, start, end, sender, algorithm,
-                                  token=(module, token) if module and token else None)
+                                  token=(module, token) if module and token else None,
+                                  tx_hashes=change.tx_hashes)
+        change.detail["key"] = key_id
     where = (f"made in token {token!r}, referenced by" if module else "stored encrypted as")
     click.echo(f"Key {key_id} of {ident} registered ({SUITE_NAMES[algorithm].label}), valid "
                f"{format_time(start)} to {format_time(end)}; {where} "
@@ -213,10 +223,11 @@ def add_account(installation: Installation, name: str, module: str | None,
               help="Signature suite of the new key (default: that of the newest current key).")
 @AS_KEYS
 @token_options
+@OPERATOR
 @pass_installation
 def rotate_key(installation: Installation, ident: str, valid_until: str | None,
                algorithm: str | None, sender: str | None, module: str | None,
-               token: str | None) -> None:
+               token: str | None, operator: str | None) -> None:
     """Register a new signing key and end the validity of the current ones (within half a
     minute, once the chain has recorded the change).
 
@@ -225,7 +236,12 @@ def rotate_key(installation: Installation, ident: str, valid_until: str | None,
     check_token_options(module, token)
     now = parse_time(None)
     end = parse_time(valid_until, default=dt.datetime.fromtimestamp(now, dt.UTC) + KEY_LIFETIME)
-    with command_errors():
+    where_made = f"in token {token!r}" if module else "in a key file"
+    change = KeyChange(ident, "rotate-key", operator,
+                       f"rotate {ident}'s signing key: a new key made {where_made}, valid to "
+                       f"{format_time(end)}, signs from now on and the current keys end "
+                       "within half a minute.", {"token": token, "valid_until": end})
+    with command_errors(), overseen(installation, change):
         if module:
             unlock_token(installation)
         contract = installation.registry(sender or role_account(ident, Role.KEYS))
@@ -236,13 +252,17 @@ def rotate_key(installation: Installation, ident: str, valid_until: str | None,
             algorithm = _suite_name(current[-1].public_key) if current else "es256"
         token_key_suite(module, algorithm)
         key_id = register_new_key(installation, ident, now, end, sender, algorithm,
-                                  token=(module, token) if module and token else None)
+                                  token=(module, token) if module and token else None,
+                                  tx_hashes=change.tx_hashes)
+        change.detail.update(key=key_id, algorithm=algorithm,
+                             retired=[k.key_id for k in current])
         # The keys account may not end a validity before the block that records it (only
         # the council may), so the old keys end a short margin after the chain's time.
         chain_now = int(installation.w3.eth.get_block("latest")["timestamp"])
         end_old = max(now, chain_now) + ROTATION_MARGIN
         for old in current:  # a key must stay valid for at least its first second
-            contract.set_key_valid_until(old.key_id, max(end_old, old.valid_from + 1))
+            change.tx_hashes.append(contract.set_key_valid_until(
+                old.key_id, max(end_old, old.valid_from + 1)).tx_hash)
     retired = ", ".join(str(k.key_id) for k in current) or "none"
     click.echo(f"Key {key_id} of {ident} now signs; retired key(s): {retired}.")
 
@@ -251,18 +271,23 @@ def rotate_key(installation: Installation, ident: str, valid_until: str | None,
 @click.argument("ident", metavar="ID")
 @click.option("--key", "key_id", type=click.IntRange(1), required=True, help="Key number.")
 @AS_KEYS
+@OPERATOR
 @pass_installation
 def mark_compromised(installation: Installation, ident: str, key_id: int,
-                     sender: str | None) -> None:
+                     sender: str | None, operator: str | None) -> None:
     """Stop trusting a signing key from now on (batches anchored earlier stay valid).
 
     A compromise that began earlier is the council's to record:
     elicence council mark-compromised ID --key N --since TIME.
     """
-    with command_errors():
+    change = KeyChange(ident, "compromise-key", operator,
+                       f"mark key {key_id} of {ident} compromised from now on: licences it "
+                       "signs from then on are invalid.", {"key": key_id})
+    with command_errors(), overseen(installation, change):
         contract = installation.registry(sender or role_account(ident, Role.KEYS))
         installation.authority_number(contract, ident)
         result = contract.mark_key_compromised(key_id)
+        change.tx_hashes.append(result.tx_hash)
     at = result.event("KeyCompromiseSet").args["compromisedAt"]
     click.echo(f"Key {key_id} of {ident} marked compromised since {format_time(at)}.")
 
@@ -333,7 +358,8 @@ def token_key_suite(module: str | None, algorithm: str) -> None:
 
 def register_new_key(installation: Installation, ident: str, valid_from: int, valid_until: int,
                      sender: str | None, algorithm: str = "es256", *,
-                     token: tuple[str, str] | None = None) -> int:
+                     token: tuple[str, str] | None = None,
+                     tx_hashes: list[str] | None = None) -> int:
     """Creates the key file (or the key in `token`, a module and a token label) first, then
     registers its public key, so a registered key always has its private half at hand. The
     key number is predicted from the chain and checked against the KeyAdded event."""
@@ -351,6 +377,8 @@ def register_new_key(installation: Installation, ident: str, valid_from: int, va
     except Exception:
         installation.keystore.remove_signing_key(name)
         raise
+    if tx_hashes is not None:
+        tx_hashes.append(result.tx_hash)
     added = [e.args["keyId"] for e in result.events if e.name == "KeyAdded"]
     if added != [expected]:
         raise click.ClickException(

@@ -16,6 +16,7 @@ LISTED_MAX = 1_000  # licence numbers listed in one entry; above this, count + f
 # Actions, as stored (API for inspectors' tooling: add, never rename).
 ISSUE, CLAIM, PURGE, EXPORT = "issue", "claim", "purge", "export"
 LOGIN_FAILED = "login-failed"
+REFRESH = "refresh"  # a wallet copy signed again for its device (issuer/claims/refresh.py)
 CLAIM_SERVER = "claim-server"  # the operator name of claims made by holders' wallets
 
 

@@ -1,10 +1,12 @@
-"""The facts an audit entry records about a job, read from the store after it ran: the
-transactions it sent (hashes only)."""
+"""The facts an audit entry records about a job, read from the store: the transactions it
+sent (hashes only), and the input files that issued given licences."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from issuer.audit.entry import PURGE
+from issuer.audit.log import entries
 from issuer.store import Batch, IssuedLicence, Job, StatusChange, Store
 from issuer.store.models import LifecycleJob
 
@@ -42,3 +44,23 @@ def lifecycle_transactions(store: Store, authority_id: str, action: str,
             hashes += [h for h in s.scalars(select(Batch.tx_hash).where(
                 Batch.id.in_(sorted(batch_ids))).order_by(Batch.id)) if h]
         return hashes
+
+
+def issuing_files(store: Store, authority_id: str, numbers: list[str]) -> list[str]:
+    """The sha256 of the input files whose issuance made these licences: an issuance entry
+    names its file, not its (up to millions of) numbers. A purge records them for the
+    licences it erases (`issued_from`), since their numbers leave the store."""
+    found: set[str] = set()
+    with store.session() as s:
+        for part in range(0, len(numbers), IN_CHUNK):
+            found.update(s.scalars(
+                select(Job.input_sha256).join(Batch, Batch.job_id == Job.id)
+                .join(IssuedLicence, IssuedLicence.batch_id == Batch.id)
+                .where(IssuedLicence.authority_id == authority_id,
+                       IssuedLicence.licence_number.in_(numbers[part:part + IN_CHUNK]))
+                .distinct()))
+    if len(numbers) == 1:
+        for entry in entries(store, authority_id, licence=numbers[0]):
+            if entry.action == PURGE:
+                found.update((entry.detail or {}).get("issued_from", []))
+    return sorted(found)

@@ -51,6 +51,7 @@ from licence import (
     public_key_from_bytes,
     verify_device_signature,
 )
+from licence.predicates import signing_day
 from licence.vocabulary import LicenceState
 
 CHALLENGE_SECONDS = 300
@@ -153,11 +154,33 @@ def _check_claimable(record: IssuedLicence, now: int) -> None:
 def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
           device_key: bytes, now: int, device_label: str | None) -> bytes:
     original = Licence.from_bytes_unverified(record.encoded)
+    # Predicates are computed for the day the copy is signed (licence/predicates.py).
+    claims = load_schema(record.licence_type).with_predicates(original.claims,
+                                                              signing_day(now))
+    batch_id, encoded, bound_digest = anchor_copy(store, authority, record, claims,
+                                                  device_key, now)
+    digest = device_key_digest(device_key)
+    with store.session() as s:
+        reservation.complete(s, record.id, digest, now=now)
+        s.add(Binding(licence_id=record.id, device_key=device_key, batch_id=batch_id,
+                      encoded=encoded, created_at=now,
+                      # from the copy's own (suite-hashed) device digest, as verifiers do
+                      copy_ref=copy_status_ref(record.status_ref, bound_digest),
+                      device_label=device_label, state=CopyState.ACTIVE))
+    return encoded
+
+
+def anchor_copy(store: Store, authority: IssuingAuthority, record: IssuedLicence,
+                claims: dict, device_key: bytes, now: int) -> tuple[int, bytes, bytes]:
+    """Signs a copy of `record` with `claims` bound to `device_key` in a batch of its own,
+    anchors it and waits for confirmation; returns (batch id, the copy's CBOR, its device
+    digest). Nothing is released before the batch is confirmed."""
+    original = Licence.from_bytes_unverified(record.encoded)
     with store.session() as s:
         original_batch = s.get(Batch, record.batch_id)
         region = authority.anchor_region(original_batch.licence_type, original_batch.region)
     # The copy keeps the licence's region and is anchored under its batch's scope region.
-    item = LicenceItem(original.claims, record.valid_from, record.valid_until,
+    item = LicenceItem(claims, record.valid_from, record.valid_until,
                        record.status_ref, device_key, original.region_in(region))
     built = build_batch(authority.number, authority.key.key_id, authority.signing_key,
                         record.licence_type, now, [item], region=region)
@@ -177,15 +200,7 @@ def _bind(store: Store, authority: IssuingAuthority, record: IssuedLicence,
     # Released only once anchored and confirmed.
     anchoring.submit(store, authority.registry, batch, region)
     anchoring.confirm(store, authority.registry, batch)
-    digest = device_key_digest(device_key)
-    with store.session() as s:
-        reservation.complete(s, record.id, digest, now=now)
-        s.add(Binding(licence_id=record.id, device_key=device_key, batch_id=batch.id,
-                      encoded=encoded, created_at=now,
-                      # from the copy's own (suite-hashed) device digest, as verifiers do
-                      copy_ref=copy_status_ref(record.status_ref, bound_digest),
-                      device_label=device_label, state=CopyState.ACTIVE))
-    return encoded
+    return batch.id, encoded, bound_digest
 
 
 def _result(record: IssuedLicence, encoded: bytes | None) -> ClaimResult:

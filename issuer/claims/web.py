@@ -7,6 +7,9 @@
     POST /api/v1/claims/copies      {"device_key", "status_ref", "signature"} (b64url),
                                     "time" → {"count": active copies, "copies": [{"added_at",
                                     "device_label", "state", "this_device"}, ...]}
+    POST /api/v1/claims/refresh     {"device_key", "status_ref", "signature"} (b64url),
+                                    "time" → {"licence": b64url CBOR of the copy signed
+                                    again, "refreshed", "changed": [predicate names], ...}
 
 Routes raise our errors (issuer.errors); the app's web edge answers them. Logs name a
 pseudonymous device-key handle, never a code, a name or a number.
@@ -25,10 +28,11 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from chain.errors import ChainError
 from chain.installation import Installation
 from issuer.audit import AuditRecord, append
-from issuer.audit.entry import CLAIM, CLAIM_SERVER
+from issuer.audit.entry import CLAIM, CLAIM_SERVER, REFRESH
 from issuer.authority import IssuingAuthority, load_authority
 from issuer.claims.copies import copies_for_holder
 from issuer.claims.exchange import CHALLENGE_SECONDS, Challenges, claim, device_key_id
+from issuer.claims.refresh import refresh_copy
 from issuer.errors import AuthorityError, ClaimError
 from issuer.store import IssuedLicence, Store, utc_now
 
@@ -55,12 +59,13 @@ class ClaimService:
             return self._authorities[authority_id]
 
 
-def _audit_claim(store: Store, licence_id: int, authority_id: str, device: str) -> None:
-    """The claim in the authority's audit log (anchored by the next command or by the
-    periodic `elicence audit anchor`: one transaction per claim would be too many)."""
+def _audit_claim(store: Store, licence_id: int, authority_id: str, device: str,
+                 action: str = CLAIM) -> None:
+    """The claim (or refresh) in the authority's audit log (anchored by the next command or
+    by the periodic `elicence audit anchor`: one transaction per claim would be too many)."""
     with store.session() as s:
         number = s.get(IssuedLicence, licence_id).licence_number
-    append(store, AuditRecord(authority_id, CLAIM_SERVER, CLAIM, licences=[number],
+    append(store, AuditRecord(authority_id, CLAIM_SERVER, action, licences=[number],
                               detail={"device": device}))
 
 
@@ -159,3 +164,34 @@ def holder_copies():
         count=sum(c.state == "active" for c in copies),
         copies=[{"added_at": c.added_at, "device_label": c.device_label, "state": c.state,
                  "this_device": c.fingerprint == fingerprint} for c in copies])
+
+
+@bp.post("/refresh")
+def refresh():
+    """The asking device's copy signed again today (predicates recomputed), replacing the
+    old one; signed by that copy's device key, no claim code."""
+    body = _json_body("refresh request")
+    time = body.get("time")
+    if type(time) is not int or not 0 <= time < 1 << 63:
+        raise ClaimError("The field time must be the request time in unix seconds.",
+                         reason="bad_request", field="time")
+    device_key = _b64(body.get("device_key"), "device_key")
+    service = _service()
+    try:
+        result = refresh_copy(service.store, service.authority, device_key=device_key,
+                              status_ref=_b64(body.get("status_ref"), "status_ref"), time=time,
+                              signature=_b64(body.get("signature"), "signature"),
+                              now=utc_now())
+    except (ChainError, AuthorityError) as exc:
+        log.warning("refresh failed on the chain side: %s", exc.reason)
+        raise ClaimError("The issuing authority cannot anchor the licence right now: try "
+                         "again in a few minutes.", reason="issuer_unavailable") from None
+    if result.resigned:
+        log.info("licence %s refreshed for device %s", result.licence_id,
+                 device_key_id(device_key))
+        _audit_claim(service.store, result.licence_id, result.authority_id,
+                     device_key_id(device_key), REFRESH)
+    return jsonify(
+        licence=base64.urlsafe_b64encode(result.copy).decode().rstrip("="),
+        authority=result.authority_id, licence_type=result.licence_type,
+        refreshed=result.resigned, changed=list(result.changed))

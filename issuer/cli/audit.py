@@ -12,16 +12,16 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from chain.cli.context import command_errors, parse_time, pass_installation
 from chain.installation import Installation
 from issuer.audit import AuditRecord, anchor_head, entries, verify
 from issuer.audit.entry import EXPORT
 from issuer.audit.export import as_dict, write_csv
+from issuer.audit.facts import issuing_files
 from issuer.authority import role_account
 from issuer.cli.acting import OperatorRole, act, audit
-from issuer.store import Batch, IssuedLicence, Job, Store
+from issuer.store import Store
 from licence.errors import ElicenceError
 from licence.vocabulary import Role
 
@@ -58,7 +58,7 @@ def show(installation: Installation, authority_id: str, licence: str | None,
     with command_errors():
         store = Store.open(installation.settings.store_url)
         act(installation, store, authority_id, runner, OperatorRole.AUDITOR, "read the audit log")
-        files = _issuing_files(store, authority_id, licence) if licence else []
+        files = issuing_files(store, authority_id, [licence]) if licence else []
         rows = entries(store, authority_id, licence=licence, operator=operator,
                        since=since_at, file_hashes=files)
     if as_json:
@@ -134,17 +134,6 @@ def anchor(installation: Installation, authority_id: str, runner: str | None) ->
         tx_hash = anchor_head(store, registry, authority_id)
     click.echo(f"Audit head anchored in {tx_hash}." if tx_hash
                else "Nothing new to anchor: the chain already has this head.")
-
-
-def _issuing_files(store: Store, authority_id: str, number: str) -> list[str]:
-    """The input files whose issuance made the licence (its issuance entries carry their
-    hash, not every number)."""
-    with store.session() as s:
-        return list(s.scalars(
-            select(Job.input_sha256).join(Batch, Batch.job_id == Job.id)
-            .join(IssuedLicence, IssuedLicence.batch_id == Batch.id)
-            .where(IssuedLicence.authority_id == authority_id,
-                   IssuedLicence.licence_number == number).distinct()))
 
 
 def _line(entry: dict) -> str:

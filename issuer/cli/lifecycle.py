@@ -18,7 +18,7 @@ from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
 from issuer.audit import AuditRecord
 from issuer.audit.entry import PURGE
-from issuer.audit.facts import lifecycle_transactions
+from issuer.audit.facts import issuing_files, lifecycle_transactions
 from issuer.authority import load_authority
 from issuer.cli.acting import (
     OperatorRole,
@@ -279,6 +279,8 @@ def purge(installation: Installation, numbers: tuple[str, ...], authority_id: st
         record = AuditRecord(authority_id, who.name, PURGE, approved_by=approved_by(authority_id),
                              detail={"expired_before": before_text, "files_kept": list_files})
         record.name_licences(list(numbers))
+        if numbers:  # their numbers leave the store: keep how the log finds their issuance
+            record.detail["issued_from"] = issuing_files(store, authority_id, list(numbers))
         with audit(installation, store, record):
             if before_text:
                 try:

@@ -20,10 +20,18 @@ from chain.cli.context import command_errors, pass_installation
 from chain.installation import Installation
 from chain.keystore import Passphrase
 from issuer.audit import AuditRecord
-from issuer.cli.acting import OperatorRole, act, audit, operator_option
+from issuer.cli.acting import (
+    OperatorRole,
+    act,
+    approved_by,
+    audit,
+    hold_if_needed,
+    operator_option,
+)
 from issuer.errors import OperatorError
 from issuer.operators import add_operator, disable_operator, list_operators, parse_roles
 from issuer.operators.directory import has_operators
+from issuer.requests.policy import OPERATOR_ADD, OPERATOR_DISABLE
 from issuer.store import Store, utc_now
 
 _AUTHORITY = click.option("--authority", "authority_id", required=True, metavar="ID",
@@ -62,7 +70,13 @@ def add(installation: Installation, name: str, authority_id: str, roles: tuple[s
         first = not has_operators(store, authority_id)
         who = act(installation, store, authority_id, operator, OperatorRole.KEY_OFFICER,
                   "add operators")
-        record = AuditRecord(authority_id, who.name, "operator-add",
+        roles_text = ", ".join(wanted)
+        hold_if_needed(installation, store, authority_id, who, OPERATOR_ADD, 1, {
+            "text": f"add operator {name} to {authority_id} as {roles_text} (their key file "
+                    f"is made from {passphrase_file}, which must stay until then).",
+            "operator": name, "roles": [str(r) for r in wanted]})
+        record = AuditRecord(authority_id, who.name, OPERATOR_ADD,
+                             approved_by=approved_by(authority_id),
                              detail={"name": name, "roles": [str(r) for r in wanted],
                                      "first": first})
         with audit(installation, store, record):
@@ -103,7 +117,11 @@ def disable(installation: Installation, name: str, authority_id: str,
         store = Store.open(installation.settings.store_url)
         who = act(installation, store, authority_id, operator, OperatorRole.KEY_OFFICER,
                   "disable operators")
-        record = AuditRecord(authority_id, who.name, "operator-disable",
+        hold_if_needed(installation, store, authority_id, who, OPERATOR_DISABLE, 1, {
+            "text": f"disable operator {name} at {authority_id} for good.",
+            "operator": name})
+        record = AuditRecord(authority_id, who.name, OPERATOR_DISABLE,
+                             approved_by=approved_by(authority_id),
                              detail={"name": name})
         with audit(installation, store, record):
             changed = disable_operator(store, authority_id, name, now=utc_now())

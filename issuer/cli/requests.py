@@ -22,8 +22,10 @@ from issuer.cli.acting import (
     RUNNING_REQUEST,
     OperatorRole,
     act,
+    approved_by,
     audit,
     file_sha256,
+    hold_if_needed,
     operator_option,
 )
 from issuer.errors import RequestError
@@ -41,11 +43,18 @@ from issuer.requests import (
     start,
 )
 from issuer.requests.held import digest
+from issuer.requests.policy import POLICY
 from issuer.store import ApprovalRequest, Store, utc_now
 
 # The commands a request may hold, by action (their own click commands run it).
 COMMANDS = {"issue": "issuer.cli.issue:issue_command", "revoke": "issuer.cli.lifecycle:revoke",
-            "purge": "issuer.cli.lifecycle:purge"}
+            "purge": "issuer.cli.lifecycle:purge",
+            "add-key": "chain.cli.authority:add_key",
+            "rotate-key": "chain.cli.authority:rotate_key",
+            "compromise-key": "chain.cli.authority:mark_compromised",
+            "operator-add": "issuer.cli.operators:add",
+            "operator-disable": "issuer.cli.operators:disable",
+            "policy": "issuer.cli.requests:policy"}
 DONE_EXITS = (0, 3)  # done, some rows or licences refused (listed): the request has run
 
 _AUTHORITY = click.option("--authority", "authority_id", required=True, metavar="ID",
@@ -65,25 +74,38 @@ def requests_group() -> None:
 @click.option("--revoke-over", type=click.IntRange(0), metavar="M",
               help="Revocations of more than M licences need approval.")
 @click.option("--purges/--no-purges", default=None, help="Purges need approval.")
+@click.option("--key-changes/--no-key-changes", default=None,
+              help="Key changes (add-key, rotate-key, mark-compromised) and operator changes "
+                   "(operator add, disable) need approval.")
 @operator_option
 @pass_installation
 def policy(installation: Installation, authority_id: str, issue_rows_over: int | None,
-           revoke_over: int | None, purges: bool | None, operator: str | None) -> None:
+           revoke_over: int | None, purges: bool | None, key_changes: bool | None,
+           operator: str | None) -> None:
     """Show, or with options set, what needs a second approval (key-officer)."""
     with command_errors():
         store = Store.open(installation.settings.store_url)
         current = policy_for(store, authority_id)
-        if issue_rows_over is None and revoke_over is None and purges is None:
+        if issue_rows_over is None and revoke_over is None and purges is None and \
+                key_changes is None:
             click.echo(current.describe())
             return
         who = act(installation, store, authority_id, operator, OperatorRole.KEY_OFFICER,
                   "change the approval policy")
         new = Policy(issue_rows_over if issue_rows_over is not None else current.issue_rows_over,
                      revoke_over if revoke_over is not None else current.revoke_over,
-                     current.purges if purges is None else purges)
-        record = AuditRecord(authority_id, who.name, "policy",
+                     current.purges if purges is None else purges,
+                     current.key_changes if key_changes is None else key_changes)
+        # Under a policy that covers key changes, changing the policy needs approval too:
+        # otherwise one key-officer could switch four eyes off and act alone.
+        if current.key_changes:
+            hold_if_needed(installation, store, authority_id, who, POLICY, 1, {
+                "text": f"change {authority_id}'s approval policy to this. {new.describe()}"})
+        record = AuditRecord(authority_id, who.name, POLICY,
+                             approved_by=approved_by(authority_id),
                              detail={"issue_rows_over": new.issue_rows_over,
-                                     "revoke_over": new.revoke_over, "purges": new.purges})
+                                     "revoke_over": new.revoke_over, "purges": new.purges,
+                                     "key_changes": new.key_changes})
         with audit(installation, store, record):
             set_policy(store, authority_id, new, by=who.name, now=utc_now())
     click.echo(new.describe())

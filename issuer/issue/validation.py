@@ -15,6 +15,7 @@ from typing import Any
 from issuer.issue.regions import Scopes
 from issuer.issue.rows import Row, RowProblem
 from licence import ClaimsError, Schema
+from licence.predicates import signing_day
 
 # Licence validity ends at the end of its expiry date in China Standard Time (UTC+8).
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -37,13 +38,14 @@ def valid_until(claims: dict[str, Any]) -> int:
 def check_row(schema: Schema, row: Row, now: int, scopes: Scopes | None = None
               ) -> tuple[dict[str, Any] | None, int, list[RowProblem]]:
     """Validated claims and the end of their validity, or the problems found (one per bad
-    field). With `scopes`, a licence whose region lies outside every scope is refused."""
+    field). `now` is the signing time: predicates are computed for its day. With `scopes`,
+    a licence whose region lies outside every scope is refused."""
     shape = row.values.get("__shape__")
     if shape is not None:
         return None, 0, [RowProblem(row.number, "-", "shape", f"The row cannot be read: {shape}.",
                                  "one value per column, as in the header")]
     try:
-        claims = schema.validate(row.values)
+        claims = schema.validate(row.values, on=signing_day(now))
     except ClaimsError as exc:
         return None, 0, [RowProblem(row.number, e.field, e.problem, e.message, e.expected)
                          for e in exc.errors]

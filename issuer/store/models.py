@@ -219,6 +219,9 @@ class Binding(Base):
     state: Mapped[str] = mapped_column(String(16), default=CopyState.ACTIVE,
                                        server_default=CopyState.ACTIVE.value)
     revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The time signed into the newest refresh request accepted for this copy: a request must
+    # carry a later one, so a recorded request cannot be replayed (issuer/claims/refresh.py).
+    refresh_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     __table_args__ = (UniqueConstraint("licence_id", "device_key", name="uq_bindings_device"),
                       Index("ix_bindings_copy_ref", "copy_ref", unique=True))
 
@@ -311,13 +314,14 @@ class Operator(Base):
 class ApprovalPolicy(Base):
     """Which of an authority's actions need a second operator's approval (issuer.requests):
     issuance files over `issue_rows_over` rows, revocations of more than `revoke_over`
-    licences, purges. NULL / False: no approval needed."""
+    licences, purges, key and operator changes. NULL / False: no approval needed."""
 
     __tablename__ = "approval_policies"
     authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     issue_rows_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revoke_over: Mapped[int | None] = mapped_column(Integer, nullable=True)
     purges: Mapped[bool] = mapped_column(default=False)
+    key_changes: Mapped[bool] = mapped_column(default=False)
     changed_at: Mapped[int] = mapped_column(BigInteger)
     changed_by: Mapped[str] = mapped_column(String(64))
 

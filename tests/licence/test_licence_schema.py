@@ -37,9 +37,18 @@ def test_driving_row_is_normalised_with_derived_ages():
 
 @pytest.mark.parametrize(("birth", "over_18"), [("2003-06-15", True), ("2003-06-16", False),
                                                 ("2004-02-29", False)])
-def test_age_predicates_are_relative_to_issue_date(birth, over_18):
+def test_age_predicates_are_relative_to_the_signing_day(birth, over_18):
     row = {**DRIVING_ROW, "birth_date": birth, "issue_date": "2021-06-15"}
-    assert licence.load_schema("driving").validate(row)["age_over_18"] is over_18
+    on = dt.date(2021, 6, 15)
+    assert licence.load_schema("driving").validate(row, on=on)["age_over_18"] is over_18
+
+
+def test_age_predicates_ignore_the_date_of_first_issue():
+    """A licence first issued at 59 says "over 60" once signed after the 60th birthday."""
+    row = {**DRIVING_ROW, "birth_date": "1966-03-10", "issue_date": "2018-05-01"}
+    schema = licence.load_schema("driving")
+    assert schema.validate(row, on=dt.date(2026, 3, 9))["age_over_60"] is False
+    assert schema.validate(row, on=dt.date(2026, 3, 10))["age_over_60"] is True
 
 
 def test_text_is_nfc_normalised():

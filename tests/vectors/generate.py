@@ -34,6 +34,7 @@ from licence.licence import (
     K_REGION,
     K_SIGNATURE,
 )
+from licence.predicates import signing_day
 
 HERE = Path(__file__).resolve().parent
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -79,7 +80,8 @@ def qr_of(prefix: str, m: Any) -> str:
 def build_vectors() -> dict[str, Any]:
     keys = {name: test_key(name) for name in ("authority", "device", "other")}
     pub = licence.compressed_public_key(keys["authority"]).hex()
-    claims = licence.load_schema("driving").validate(ROW)
+    claims = licence.load_schema("driving").validate(
+        ROW, on=signing_day(NOW))
     refs = [hashlib.sha256(b"status ref %d" % i).digest()[:16] for i in range(40)]
     batch = licence.build_batch(
         AUTHORITY, KEY_ID, keys["authority"], 1, NOW,

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import licence
 from licence import _sm2
+from licence.predicates import signing_day
 
 HERE = Path(__file__).resolve().parent
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -56,7 +57,8 @@ def counter_bytes(label: bytes):
 
 def build() -> dict:
     key = example_key()
-    claims = licence.load_schema("driving").validate(ROW)
+    claims = licence.load_schema("driving").validate(
+        ROW, on=signing_day(NOW))
     items = [licence.LicenceItem(claims, NOW, NOW + 10 * 365 * 86_400,
                                  hashlib.sha256(b"sm2-ref" + bytes([i])).digest()[:16])
              for i in range(37)]

@@ -201,6 +201,11 @@ def test_counter_token_command(tmp_path) -> None:
         store.close()
     bad = CliRunner().invoke(main, ["counter-token", "Desk 1"], env=env)
     assert bad.exit_code == 1 and "lower-case" in bad.output
+    link = CliRunner().invoke(main, ["counter-token", "desk-1", "--url",
+                                     "https://verify.example.gov.cn/"], env=env)
+    assert link.output.strip() == f"https://verify.example.gov.cn/verify#counter-token={token}"
+    wrong = CliRunner().invoke(main, ["counter-token", "desk-1", "--url", "verify.gov"], env=env)
+    assert wrong.exit_code == 2 and "--url must be" in wrong.output
 
 
 def test_serve_refuses_bad_limits_before_starting(tmp_path) -> None:
@@ -230,3 +235,38 @@ def test_settings_from_config_json(tmp_path) -> None:
     assert config.client_budget is not None and config.client_budget.amount == 100
     assert [str(n) for n in config.trusted_proxies] == ["127.0.0.1/32"]
     assert config.storage_url == "memory://"
+
+
+@pytest.mark.parametrize(("budget", "headers", "peer", "requester"), [
+    ("3/minute", {}, "198.51.100.7", "198.51.100.7"),
+    ("3/minute", {"X-Forwarded-For": "198.51.100.9"}, "10.0.0.2", "198.51.100.9"),
+    ("3/minute", {"X-Forwarded-For": "198.51.100.9"}, "192.0.2.1", "192.0.2.1"),  # untrusted
+    ("3/minute", {}, "2001:db8:1:2:3:4:5:6", "20010db800010002/64"),
+    ("3/minute", {"Authorization": "Counter TOKEN"}, "10.0.0.2", "counter:bank-7"),
+    ("off", {"X-Forwarded-For": "198.51.100.9"}, "10.0.0.2", "198.51.100.9"),
+    ("off", {"Authorization": "Counter TOKEN"}, "10.0.0.2", "counter:bank-7"),
+])
+def test_the_app_learns_who_asked_as_the_budget_counted_it(
+        budget: str, headers: dict[str, str], peer: str, requester: str, tmp_path) -> None:
+    # The alert detectors count clients by this (verifier.web.requester); behind the proxy
+    # the peer address is the proxy's, which would make every client one.
+    from elicence.limits import LimitConfig, RequestLimits
+    from elicence.web_errors import render_error
+    from verifier.web.requester import requester as requester_of
+
+    tokens = CounterTokens(b"s" * 32)
+    seen = []
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        seen.append(requester_of(environ))
+        start_response("204 No Content", [])
+        return []
+
+    config = LimitConfig.from_settings(Settings(home=tmp_path, extra={
+        "rate_limit": budget, "trusted_proxies": "10.0.0.2"}), env={})
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz", "REMOTE_ADDR": peer,
+               **{"HTTP_" + name.upper().replace("-", "_"):
+                  value.replace("TOKEN", tokens.mint("bank-7"))
+                  for name, value in headers.items()}}
+    list(RequestLimits(app, config, tokens, render_error)(environ, lambda *a: None))
+    assert seen == [requester]

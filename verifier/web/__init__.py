@@ -8,6 +8,7 @@
     GET  /api/v1/status              ?authority=N&ref=hex32 → a licence's status (status.py)
     POST /api/v1/receipts/query      signed by the device key → its usage records
     POST /api/v1/receipts/delete     signed by the device key → {"deleted": n} (receipts.py)
+    POST /api/v1/delegations/revoke  signed by the holder's device → ends a delegation
     GET  /api/v1/alerts              operator token → the installation's alerts (alerts.py)
     GET  /api/v1/schemas             claim titles per licence type (pages.py)
     GET  /api/v1/openapi.json        the API description (OpenAPI 3.1)
@@ -31,6 +32,7 @@ from chain.config import Settings
 from . import (  # noqa: F401  (routes on `bp`)
     alerts,
     challenge,
+    delegations,
     health,
     history,
     pages,

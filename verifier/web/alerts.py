@@ -18,11 +18,12 @@ MAX_LIMIT = 1000
 def alerts():
     verifier = service()
     _check_token(verifier.config.operator_token, request.headers.get("Authorization", ""))
-    since, limit = request.args.get("since", "0"), request.args.get("limit", str(MAX_LIMIT))
-    if not since.isdigit() or not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+    since = _whole_number(request.args.get("since", "0"))
+    limit = _whole_number(request.args.get("limit", str(MAX_LIMIT)))
+    if since is None or limit is None or not 1 <= limit <= MAX_LIMIT:
         raise RequestError(f"Give since as unix seconds and limit as a number from 1 to "
                            f"{MAX_LIMIT}.", field="since")
-    found = verifier.alerts.store.since(int(since), limit=int(limit))
+    found = verifier.alerts.store.since(since, limit=limit)
     return jsonify(alerts=[a.to_json() for a in found])
 
 
@@ -36,3 +37,8 @@ def _check_token(expected: str | None, header: str) -> None:
         raise OperatorAuthError("Send the installation's operator token as "
                                 "\"Authorization: Bearer <token>\" (ELICENCE_OPERATOR_TOKEN).",
                                 www_authenticate='Bearer realm="elicence operators"')
+
+
+def _whole_number(text: str) -> int | None:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else None

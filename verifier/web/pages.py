@@ -15,7 +15,7 @@ def counter_page():
     return render_template("verify.html", counter=service().config.counter)
 
 
-# More specific than the app's own /static/<path> rule, so these win in the URL map.
+# The counter page's files (the app itself serves no /static/ folder: each part its own).
 @bp.get("/static/vendor/<path:filename>")
 def vendor_file(filename: str):
     return send_from_directory(STATIC_DIR / "vendor", filename, max_age=3600)

@@ -11,15 +11,18 @@ from typing import Any
 from flask import jsonify
 
 from ..errors import RequestError
-from ..receipts import check_request
+from ..receipts import MAX_RECEIPTS_PER_DEVICE, check_request
 from .blueprint import bp, service
 from .bodies import b64_field, json_body
 
-MAX_IDS = 1000
+MAX_IDS = MAX_RECEIPTS_PER_DEVICE  # all of a device's receipts in one request
+MAX_ID_CHARS = 64
+# Room for MAX_IDS ids of MAX_ID_CHARS (quoted, comma) beside the signed fields.
+MAX_BODY = MAX_IDS * (MAX_ID_CHARS + 3) + 4096
 
 
 def _signed_request(word: str) -> tuple[bytes, dict[str, Any]]:
-    body = json_body(16 * 1024)
+    body = json_body(MAX_BODY)
     device_key = b64_field(body, "device_key", 33)
     signature = b64_field(body, "signature", 64)
     when = body.get("time")
@@ -40,7 +43,7 @@ def receipts_delete():
     device_key, body = _signed_request("delete")
     ids = body.get("ids", [])
     if not isinstance(ids, list) or len(ids) > MAX_IDS or not all(
-            isinstance(i, str) and len(i) <= 64 for i in ids):
+            isinstance(i, str) and len(i) <= MAX_ID_CHARS for i in ids):
         raise RequestError(f"The field ids must be a list of at most {MAX_IDS} receipt ids "
                            "(empty: delete all).", field="ids")
     return jsonify(deleted=service().receipts.delete(device_key, ids))

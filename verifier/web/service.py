@@ -27,6 +27,7 @@ from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
 from ..counter_policy import CounterPolicy
+from ..delegations import RevokedDelegations
 from ..history import history_document
 from ..receipts import Counter, ReceiptStore
 from ..replay import SqlReplayCache
@@ -96,7 +97,9 @@ class VerifierService:
         self.state = StateStore(config.state_url or StateStore.sqlite_url(config.home))
         self.challenges = CounterChallenges(self.state.secret, config.counter.id)
         self.replay = SqlReplayCache(self.state)
-        self.checks = [*default_checks(), ChallengeCheck(self.challenges, config.challenge),
+        self.revoked_delegations = RevokedDelegations(self.state)
+        self.checks = [*default_checks(self.revoked_delegations),
+                       ChallengeCheck(self.challenges, config.challenge),
                        ReplayCheck(self.replay)]
         if not config.accept.accepts_everything:  # last: see verifier.checks.acceptance
             self.checks.append(AcceptanceCheck(config.accept))

@@ -11,13 +11,16 @@ from licence.vocabulary import LicenceState
 
 from ..errors import IndexUnavailable, RequestError
 from .blueprint import bp, service
+from .requester import requester
 
 
 @bp.get("/api/v1/status")
 def status():
+    number, ref_hex = request.args.get("authority", ""), request.args.get("ref", "")
     try:
-        authority = int(request.args.get("authority", ""))
-        ref = bytes.fromhex(request.args.get("ref", ""))
+        # ASCII digits only: int() also reads "1_0", " 1" and "١" (Arabic-Indic one)
+        authority = int(number) if number.isascii() and number.isdigit() else 0
+        ref = bytes.fromhex(ref_hex) if ref_hex.isascii() and len(ref_hex) == 32 else b""
     except ValueError:
         authority, ref = 0, b""
     if not 1 <= authority < 2**32 or len(ref) != 16:
@@ -32,7 +35,7 @@ def status():
     now = verifier.now()
     freshness = verifier.config.policy.freshness(state, now)  # the pipeline's rule
     answer = licence_state(info, now=now, freshness=freshness)
-    verifier.observe_lookup(request.remote_addr, authority, ref)  # enumeration detector
+    verifier.observe_lookup(requester(request.environ), authority, ref)  # enumeration detector
     reason = None if info is None else describe_class(info.reason_class)
     return jsonify(
         status=answer.state,

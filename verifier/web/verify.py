@@ -25,6 +25,7 @@ from ..replay import code_digest
 from ..result import PASS, Verification, to_json
 from .blueprint import API_HEADERS, bp, service
 from .bodies import b64_field, parse_json_body
+from .requester import requester
 from .service import VerifierService
 
 VERIFY_PATH = "/api/v1/verify"
@@ -59,7 +60,8 @@ def verify():
     if request.mimetype != "multipart/form-data":
         raise RequestError("Send a JSON object (application/json) or an image upload "
                            "(multipart/form-data).", reason="unsupported_media_type")
-    return jsonify(_verify_text(service(), _text_from_upload(), None, request.remote_addr))
+    return jsonify(_verify_text(service(), _text_from_upload(), None,
+                                 requester(request.environ)))
 
 
 def _text_from_upload() -> str:
@@ -96,7 +98,7 @@ class JsonVerifyEndpoint:
             stream = environ["wsgi.input"]
             body = parse_json_body("application/json", length, lambda most: stream.read(
                 length if length is not None else most))
-            document = verification_document(self.verifier, body, environ.get("REMOTE_ADDR"))
+            document = verification_document(self.verifier, body, requester(environ))
         except Exception as exc:  # every error answered as the app answers it
             status, document, extra_headers = self.render_error(exc)
         # The bytes Flask's jsonify writes (sorted keys, compact, UTF-8), at a tenth of the

@@ -21,6 +21,7 @@
       challenge_title: "柜台验证码",
       challenge_help: "请持证人用电子钱包扫描此码或输入这6个字符",
       challenge_label: (text) => `柜台验证码 ${text.split("").join(" ")}`,
+      token: "柜台令牌",
     },
     en: {
       title: "Licence verification", skip: "Skip to the result", large: "Large text",
@@ -40,6 +41,7 @@
       challenge_title: "Counter code",
       challenge_help: "Holder: scan this code or type these 6 characters in the wallet",
       challenge_label: (text) => `Counter code ${text.split("").join(" ")}`,
+      token: "Counter token",
     },
   };
   // not_accepted: genuine, but outside this counter's policy — its own colour, never red.
@@ -61,6 +63,7 @@
   let shownText = null; // the scanned text of the result on screen (null: a photo)
 
   const t = (key) => WORDS[lang][key];
+  const auth = (headers) => window.elicenceCounterToken.headers(headers); // token.js
 
   function applyLanguage() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
@@ -72,6 +75,9 @@
     });
     const counter = document.querySelector(".counter");
     counter.textContent = lang === "zh" ? counter.dataset.counterZh : counter.dataset.counterEn;
+    const counterToken = window.elicenceCounterToken.counter;
+    $("counter-token").hidden = !counterToken;
+    $("counter-token").textContent = counterToken ? `${t("token")} ${counterToken}` : "";
     const other = $("lang");
     other.textContent = lang === "zh" ? "English" : "中文";
     other.lang = lang === "zh" ? "en" : "zh-CN";
@@ -181,7 +187,7 @@
   async function loadChallenge() {
     let wait = 5000; // try again soon after a network failure
     try {
-      const response = await fetch("/api/v1/challenge", { cache: "no-store" });
+      const response = await fetch("/api/v1/challenge", { cache: "no-store", headers: auth() });
       const body = await response.json();
       if (body.text) {
         challenge = body;
@@ -206,7 +212,7 @@
     let answer = null;
     let at = null;
     try {
-      const response = await fetch("/api/v1/verify", body);
+      const response = await fetch("/api/v1/verify", { ...body, headers: auth(body.headers) });
       answer = await response.json();
       const date = Date.parse(response.headers.get("Date") || "");
       at = Number.isNaN(date) ? null : Math.round(date / 1000);
@@ -311,7 +317,7 @@
     });
     setLarge(localStorage.getItem("elicence.large") === "1");
     applyLanguage();
-    fetch("/api/v1/schemas").then((r) => r.json()).then((body) => {
+    fetch("/api/v1/schemas", { headers: auth() }).then((r) => r.json()).then((body) => {
       schemas = body.schemas || {};
       if (shown) render(shown);
     }).catch(() => {});

@@ -96,7 +96,8 @@
     let body = null;
     try {
       const response = await fetch("/api/v1/history", {
-        method: "POST", headers: { "Content-Type": "application/json" },
+        method: "POST",
+        headers: window.elicenceCounterToken.headers({ "Content-Type": "application/json" }),
         body: JSON.stringify({ qr: asked }) });
       body = await response.json();
     } catch {

@@ -6,10 +6,12 @@ import { explain } from "./api.js";
 import { $ } from "./dom.js";
 import { language, setLanguage, t, translatePage } from "./i18n.js";
 import { show, VIEWS } from "./nav.js";
+import { refreshCopies } from "./refresh.js";
 import { loadSchemas } from "./schemas.js";
 import { initBackup } from "./views/backup.js";
 import { initClaim } from "./views/claim.js";
 import { initElder } from "./views/elder.js";
+import { initDelegation } from "./views/delegation.js";
 import { refreshStatuses, renderCards } from "./views/licences.js";
 import { initPresent, refreshPresentChoices } from "./views/present.js";
 import { initRecord } from "./views/record.js";
@@ -67,9 +69,10 @@ async function main() {
   initRecord();
   initBackup();
   initElder();
+  initDelegation();
   window.addEventListener("online", () => {
     updateNetwork();
-    refreshStatuses();
+    refreshStatuses().then(() => refreshCopies());
   });
   window.addEventListener("offline", updateNetwork);
   for (const v of VIEWS) $(`h-${v}`).tabIndex = -1;
@@ -96,7 +99,10 @@ async function main() {
   }
   await renderCards();
   document.body.dataset.ready = "true";
-  refreshStatuses();
+  // Statuses first: a copy is refreshed only while its licence is active.
+  await refreshStatuses();
+  await refreshCopies();
+  document.body.dataset.refreshed = "true";
 }
 
 main();

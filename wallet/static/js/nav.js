@@ -3,7 +3,7 @@
 
 import { $ } from "./dom.js";
 
-export const VIEWS = ["licences", "claim", "present", "record", "backup"];
+export const VIEWS = ["licences", "claim", "present", "record", "backup", "delegation"];
 const entered = new Map();
 const left = new Map();
 let current = "licences";

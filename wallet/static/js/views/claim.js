@@ -88,7 +88,7 @@ const isKey = (b) => /^(0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(b.public_key);
 /** The authority's registered public key, read from the chain by the server, as an
  * outcome whose body.public_key is its hex; which suite it belongs to, and whether it is
  * the licence's, is verify.js's check (authorityKeyFor). */
-async function readAuthorityKey(header) {
+export async function readAuthorityKey(header) {
   return expecting(
     await getJson(`/wallet/api/key?authority=${header.authority}&key=${header.keyId}`), isKey);
 }

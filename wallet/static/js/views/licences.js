@@ -8,6 +8,7 @@ import { isoDate, localTime, nowSeconds } from "../display.js";
 import { $, el } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { licences } from "../store.js";
+import { predicateRows } from "../predicates.js";
 import { holderName, readRecord } from "../stored.js";
 import { readingEveryResult, readLicences } from "../readout.js";
 import { showDevices } from "./devices.js";
@@ -49,7 +50,8 @@ function card(record) {
         el("dt", { text: t("valid") }),
         el("dd", { text: `${isoDate(d.lic.get(f.K.validFrom))} – ${until >= LONG_TERM ? t("until_long") : isoDate(until)}` }),
         el("dt", { text: t("status") }),
-        el("dd", {}, el("span", { class: `badge ${status}`, text: t(`st_${status}`) }), checked)),
+        el("dd", {}, el("span", { class: `badge ${status}`, text: t(`st_${status}`) }), checked),
+        ...predicateRows(d)),
       alert ? el("p", { class: "alert", role: "alert", text: reason ? `${alert} ${reason}` : alert }) : null,
       d.boundHere ? null : el("p", { class: "muted", text: t("not_bound_here") }),
       el("div", { class: "actions" },

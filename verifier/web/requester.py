@@ -1,0 +1,15 @@
+"""Who sent a request, as the alert detectors count clients: the identity the request
+budget charged (set by the app's front layer, elicence.limits: an authenticated counter as
+"counter:<id>", else the client a trusted proxy names, IPv6 as its /64), else the peer.
+Behind a proxy the peer is the proxy, so the detectors would count every client as one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+REQUESTER = "elicence.requester"  # the WSGI environ key the front layer sets
+
+
+def requester(environ: Mapping[str, Any]) -> str | None:
+    return environ.get(REQUESTER) or environ.get("REMOTE_ADDR")
