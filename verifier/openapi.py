@@ -31,7 +31,7 @@ ERROR_REASONS = (
     "challenge_invalid", "challenge_expired", "claim_code_malformed", "possession_unproven",
     "claim_code_unknown", "claim_code_used", "claim_code_expired", "licence_not_active",
     "copy_revoked", "copy_unknown", "licence_unknown", "issuer_unavailable", "schema_unknown",
-    "key_unavailable", "key_unknown",
+    "key_unavailable", "key_unknown", "request_replayed",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
@@ -175,56 +175,6 @@ def _static(summary: str) -> dict[str, Any]:
                       **_errors(404)}}}
 
 
-# The wallet's copy refresh (issuer/claims/refresh.py): served beside the verifier when the
-# claim exchange is on, as `elicence serve` does; its answers' own error reasons.
-REFRESH_REASONS = (
-    "bad_request", "bad_json", "unsupported_media_type", "too_large", "rate_limited",
-    "request_time_invalid", "possession_unproven", "copy_unknown", "copy_revoked",
-    "licence_not_active", "request_replayed", "issuer_unavailable", "internal_error",
-)
-_SCHEMAS["RefreshError"] = {
-    "type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["reason", "message", "message_zh"], "properties": {
-            "reason": {"type": "string", "enum": list(REFRESH_REASONS)},
-            "message": {"type": "string"}, "message_zh": {"type": "string"}}}}}
-
-
-def _refresh_errors() -> dict[str, Any]:
-    words = {400: "Malformed request", 401: "Request time off by more than 120 s, or not "
-             "signed by the device key", 404: "This device holds no copy of the licence",
-             409: "The licence is no longer active, or the request was already used",
-             410: "This device's copy was withdrawn", 503: "The authority cannot anchor now"}
-    return {str(code): {"description": text, **_json(_ref("RefreshError"))}
-            for code, text in words.items()}
-
-
-_REFRESH = {"post": {
-    "summary": "The wallet's copy of a licence signed again today, its predicates "
-               "(age_over_60, in_operation, ...) computed for today; asked for by the copy's "
-               "device key, no claim code. The new copy replaces the old one.",
-    "requestBody": {"required": True, **_json({
-        "type": "object", "required": ["device_key", "status_ref", "time", "signature"],
-        "properties": {
-            "device_key": _SIGNED["device_key"],
-            "status_ref": {"type": "string", "description": "base64url of the licence's "
-                           "16-byte status reference."},
-            "time": {"type": "integer", "description": "Unix seconds; within 120 s of the "
-                     "server and later than this copy's last accepted refresh request."},
-            "signature": {"type": "string", "description": (
-                "base64url of the 64-byte ES256 signature (r||s) over "
-                "b\"elicence/refresh/v1\\0\" + time (8 bytes, big-endian) + status_ref + "
-                "device_key.")}}})},
-    "responses": {"200": {"description": "The copy the wallet should hold", **_json({
-        "type": "object", "properties": {
-            "licence": {"type": "string", "description": "base64url CBOR of the copy."},
-            "authority": {"type": "string"}, "licence_type": {"type": "string"},
-            "refreshed": {"type": "boolean", "description": "false: nothing had changed and "
-                          "the copy is under a day old; this is the copy already held."},
-            "changed": {"type": "array", "items": {"type": "string"},
-                        "description": "The predicates whose value the new copy changes."}}})},
-        **_refresh_errors()}}}
-
-
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -326,7 +276,6 @@ def document() -> dict[str, Any]:
                     "401": {"description": "Without the operator token "
                             "(reason operator_token_invalid)", **_json(_ref("Error"))},
                     **_errors(400)}}},
-            "/api/v1/claims/refresh": _REFRESH,
             "/api/v1/schemas": {"get": {
                 "summary": "Licence types with the bilingual titles of their claims.",
                 "responses": {"200": {"description": "Schemas", **_json({"type": "object"})},
@@ -348,6 +297,8 @@ def document() -> dict[str, Any]:
                                       "content": {"text/html": {}}}, **_errors()}}},
             "/static/counter/{filename}": _static("The counter page's script and styles."),
             "/static/vendor/{filename}": _static("The counter page's QR reader (jsQR)."),
+            "/static/voice/{filename}": _static("A spoken verdict or key word (espeak-ng clip) for "
+                                                "browsers without a voice in the page's language."),
             **openapi_holder.paths(),
         },
         "components": {

@@ -39,6 +39,34 @@ def _file(summary: str, media: str, *, name: str | None = None) -> dict[str, Any
     return {"get": operation}
 
 
+_REFRESH = {"post": {
+    "summary": "The wallet's copy of a licence signed again today, its predicates "
+               "(age_over_60, in_operation, ...) computed for today; asked for by the copy's "
+               "device key, no claim code. The new copy replaces the old one.",
+    "requestBody": {"required": True, **json_content({
+        "type": "object", "required": ["device_key", "status_ref", "time", "signature"],
+        "properties": {
+            "device_key": {"type": "string", "description": "base64url of the 33-byte "
+                           "compressed P-256 device key the copy is bound to."},
+            "status_ref": {"type": "string", "description": "base64url of the licence's "
+                           "16-byte status reference."},
+            "time": {"type": "integer", "description": "Unix seconds; within 120 s of the "
+                     "server and later than this copy's last accepted refresh request."},
+            "signature": {"type": "string", "description": (
+                "base64url of the 64-byte ES256 signature (r||s) over "
+                "b\"elicence/refresh/v1\\0\" + time (8 bytes, big-endian) + status_ref + "
+                "device_key.")}}})},
+    "responses": {"200": {"description": "The copy the wallet should hold", **json_content({
+        "type": "object", "properties": {
+            "licence": {"type": "string", "description": "base64url CBOR of the copy."},
+            "authority": {"type": "string"}, "licence_type": {"type": "string"},
+            "refreshed": {"type": "boolean", "description": "false: nothing had changed and "
+                          "the copy is under a day old; this is the copy already held."},
+            "changed": {"type": "array", "items": {"type": "string"},
+                        "description": "The predicates whose value the new copy changes."}}})},
+        **errors(400, 401, 404, 409, 410, 503)}}}
+
+
 def paths() -> dict[str, Any]:
     return {
         "/api/v1/claims/challenge": {"post": {
@@ -72,6 +100,7 @@ def paths() -> dict[str, Any]:
                     "authority": {"type": "string"}, "licence_type": {"type": "string"},
                     "status": {"type": "string"}}})},
                 **errors(400, 401, 404, 409, 410, 413, 415, 503)}}},
+        "/api/v1/claims/refresh": _REFRESH,
         "/api/v1/claims/copies": {"post": {
             "summary": "Which devices hold the asking device's licence, and since when "
                        "(signed by a device holding an active copy).",

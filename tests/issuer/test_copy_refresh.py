@@ -18,7 +18,7 @@ from licence._cose import sign
 from tests.support.home import Home
 from tests.support.issuing import anchored_batches, issued_licences, registry, rows_file
 from tests.support.refreshing import birthday_yesterday, sign_copy_days_ago
-from verifier.openapi import REFRESH_REASONS, document
+from verifier.openapi import ERROR_REASONS, document
 
 pytestmark = pytest.mark.anvil
 
@@ -81,7 +81,7 @@ def refused(answer) -> tuple[int, str]:
     """(status, reason) of a refusal, checked to be one sentence and as documented."""
     error = answer.get_json()["error"]
     assert error["message"].count(". ") == 0 and error["message_zh"]  # one sentence each
-    assert error["reason"] in REFRESH_REASONS and str(answer.status_code) in DOCUMENTED
+    assert error["reason"] in ERROR_REASONS and str(answer.status_code) in DOCUMENTED
     return answer.status_code, error["reason"]
 
 
