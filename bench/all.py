@@ -175,6 +175,11 @@ def fuzz(d: dict) -> list[Figure]:
             Figure("fuzz", f"{size}: throughput", d["inputs_per_s"], "/s")]
 
 
+def export(d: dict) -> list[Figure]:
+    return [Figure("export", f"export as {r['format']}: per core", r["cpu_per_second"], "/s",
+                   r["bar"], True) for r in d["rows"]]
+
+
 # (script, arguments, arguments with --full, result file, figures)
 BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure]]]] = [
     ("qr_size.py", [], [], "qr_size", qr_size),
@@ -190,6 +195,7 @@ BENCHES: list[tuple[str, list[str], list[str], str, Callable[[dict], list[Figure
     ("image.py", [], [], "image", image),
     ("wallet.py", [], [], "wallet", wallet),
     ("fuzz.py", ["--count", "50000"], ["--count", "1000000"], "fuzz", fuzz),
+    ("export.py", [], [], "export", export),
 ]
 
 

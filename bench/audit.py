@@ -38,6 +38,7 @@ from licence.vocabulary import Role  # noqa: E402
 BARS = {"audit_share_of_issuance": 0.05}
 DMV = "CN-31-DMV"
 REPEATS = 5
+FIRST_NUMBER = 70_000_000
 
 
 def audit_once(store: Store, installation: Installation, source: Path, licence_type: int,
@@ -59,11 +60,11 @@ def main() -> None:
     args = parser.parse_args()
     home, env, run = fresh_home("bench-audit")
     try:
-        issued = run_size(home, env, args.licences, start=70_000_000)
+        issued = run_size(home, env, args.licences, start=FIRST_NUMBER)
         os.environ.update(env)  # the key store reads its passphrase from the environment
         installation = Installation(load_settings(home, env))
         store = Store.open(installation.settings.store_url)
-        source = home / f"rows-{args.licences}.csv"
+        source = home / f"rows-{args.licences}-{FIRST_NUMBER}.csv"  # run_size's file
         code = load_schema("driving").code
         timings = [audit_once(store, installation, source, code, issued["issued"])
                    for _ in range(REPEATS)]

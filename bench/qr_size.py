@@ -42,7 +42,7 @@ BUSINESS_ROW = {
 }
 MINIMAL = ["age_over_18", "vehicle_classes"]
 BARS = {"ELC1 full": 18, "ELC1 minimal": 15, "ELP1 full": 20, "ELP1 age_over_18": 15,
-        "ELC1 SM2 full": 18}
+        "ELP1 agent full": 20, "ELD1 handover full": 20, "ELC1 SM2 full": 18}
 SM2_BATCH = 10_000  # the SM2 bar's batch size (issue #16)
 BOUND_BATCH = 256  # bound copies are re-anchored in small batches (16 subtrees of 16)
 NOW = 1_770_000_000
@@ -126,6 +126,14 @@ def main() -> None:
                              ["company_name", "credit_code", "in_operation"])):
         rows.append(measure(label, BOUND_BATCH, licence.present(
             bound_business, disclose, device, NOW, challenge).to_qr()))
+    # An agent's live code with the whole licence and its delegation (decision 0220).
+    agent = ec.derive_private_key(0xA6E47, ec.SECP256R1())
+    delegation, shared = licence.delegate(bound, None, device,
+                                          licence.compressed_public_key(agent), NOW + 86400)
+    rows.append(measure("ELP1 agent full", BOUND_BATCH, licence.present_delegated(
+        shared, delegation, agent, NOW, challenge).to_qr()))
+    rows.append(measure("ELD1 handover full", BOUND_BATCH,
+                        licence.delegated_copy_text(shared, delegation)))
     text = batch.licences[0].to_qr()
     start = time.perf_counter()
     for _ in range(200):

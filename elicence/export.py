@@ -20,6 +20,7 @@ from chain.trust_material import AuthorityTrust, authority_trust
 from licence import Licence, decode_unverified
 from licence.errors import ElicenceError
 from licence.exports import ExportError, facts_of, mdoc, sd_jwt_vc, vc_jwt
+from licence.exports.facts import check_holder_key
 from licence.exports.trust import KeyFacts
 from licence.signer import Signer
 from licence.vocabulary import Verdict
@@ -97,6 +98,7 @@ def export(installation: Installation, text: str, verification: Verification, fm
            now: int | None = None) -> Exported:
     now = int(time.time()) if now is None else now
     licence = licence_of(text, verification)
+    check_holder_key(licence, holder_jwk)
     assert verification.authority is not None
     registry = installation.registry()
     material = authority_trust(installation, registry, verification.authority["id"])

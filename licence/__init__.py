@@ -20,7 +20,7 @@ from ._suites import (
 )
 from .copy_ref import copy_status_ref
 from .decode import decode_unverified
-from .delegation import Delegation, delegate, delegated_copy_text, read_delegated_copy
+from .delegation import Delegation, delegated_copy_text, read_delegated_copy
 from .device import verify_device_signature
 from .errors import (
     ClaimsError,
@@ -36,7 +36,13 @@ from .errors import (
     SignatureError,
 )
 from .licence import Batch, Licence, LicenceItem, RootHeader, SignedRoot, build_batch
-from .presentation import Presentation, compressed_public_key, present, present_delegated
+from .presentation import (
+    Presentation,
+    compressed_public_key,
+    delegate,
+    present,
+    present_delegated,
+)
 from .schema import Schema, load_schema
 from .signer import KeySigner, Signer
 

@@ -16,6 +16,9 @@ key) is not signed; it only lets a verifier tell "shown by another phone" from "
 The same compact form travels from the holder's wallet to the delegate's, in an ELD1 code
 holding [licence map without device digest, delegation]. A delegation's id (16 bytes of
 SHA-256 of its body) is what the holder's revocation names.
+
+Making one (`licence.delegate`) and an agent's code (`licence.present_delegated`) live in
+presentation.py: the holder's wallet measures the agent's code before it signs.
 """
 
 from __future__ import annotations
@@ -25,13 +28,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from . import _cose
 from ._base45 import b45encode
 from ._cbor import dumps, loads_limited
-from ._hash import NODE_BYTES, device_key_digest
-from .device import compressed_public_key
+from ._hash import NODE_BYTES
 from .errors import DecodeError, ExpiredError, LicenceError, PresentationError
 from .licence import K_DEVICE, Licence, int_keyed_map
 from .qr import decode_text
@@ -43,6 +43,8 @@ D_HOLDER, D_DELEGATE, D_LICENCE, D_CLAIMS, D_UNTIL, D_KID = 1, 2, 3, 4, 5, 6
 KEY_BYTES = 33
 KID_BYTES = 4
 MAX_CLAIM_KEY = 63  # the bit set fits an unsigned 64-bit integer
+LIVE_CODE_MAX_CHARS = 970  # alphanumeric characters of a version-20 QR code at level M
+AGENT_CHALLENGE_BYTES = 4  # a counter challenge (verifier/challenges.py)
 
 
 def delegate_kid(delegate_key: bytes) -> bytes:
@@ -98,7 +100,7 @@ class Delegation:
                                     "showing the licence.", reason="delegate_key_mismatch")
         try:
             public = _cose.public_key_from_bytes(self.holder_key)
-            _cose.verify(public, self.signature, _tbs(self.body()),
+            _cose.verify(public, self.signature, delegation_tbs(self.body()),
                          reason="delegation_signature_invalid")
         except LicenceError:
             raise PresentationError("The delegation is not signed by the licence's holder: it "
@@ -172,38 +174,14 @@ def _checked(m: dict[int, Any], delegate: bytes, ref: bytes, signature: bytes,
     return Delegation(holder, delegate, ref, claims, until, signature, kid)
 
 
-def _tbs(body: bytes) -> bytes:
+def delegation_tbs(body: bytes) -> bytes:
+    """What the holder's device signs for a delegation."""
     return _cose.sig_structure(b"", DELEGATION_CONTEXT, body)
 
 
 def revocation_message(delegation_id: bytes) -> bytes:
     """What the holder's device signs to revoke a delegation."""
     return _cose.sig_structure(b"", REVOCATION_CONTEXT, delegation_id)
-
-
-def delegate(licence: Licence, claim_names: Iterable[str] | None,
-             holder_private_key: ec.EllipticCurvePrivateKey, delegate_key: bytes,
-             valid_until: int) -> tuple[Delegation, Licence]:
-    """The holder's wallet: signs a delegation of `licence` (its own bound copy) to
-    `delegate_key`, for `claim_names` (None: every claim) until `valid_until`. Returns the
-    delegation and the copy to hand over (the named claims only; the seed only when every
-    claim is delegated)."""
-    holder_key = compressed_public_key(holder_private_key)
-    if len(delegate_key) != KEY_BYTES:
-        raise LicenceError("The delegate's key must be a 33-byte compressed P-256 key.",
-                           reason="device_key_invalid")
-    _cose.public_key_from_bytes(delegate_key)
-    if licence.device_digest != device_key_digest(holder_key, licence.header.suite.new):
-        raise PresentationError("Only the wallet this licence copy is bound to can delegate it.",
-                                reason="device_key_mismatch")
-    shared = licence if claim_names is None else licence.disclose(claim_names)
-    schema = licence.schema
-    unsigned = Delegation(holder_key, delegate_key, licence.status_ref,
-                          claim_bits(schema.by_name[n].key for n in shared.claims),
-                          valid_until, b"")
-    signature = _cose.sign(holder_private_key, _tbs(unsigned.body()))
-    return Delegation(holder_key, delegate_key, licence.status_ref, unsigned.claims,
-                      valid_until, signature), shared
 
 
 def delegated_copy_text(shared: Licence, delegation: Delegation) -> str:

@@ -25,7 +25,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from . import _cose
 from ._cbor import dumps, loads_limited
 from ._hash import device_key_digest
-from .delegation import Delegation
+from .delegation import (
+    AGENT_CHALLENGE_BYTES,
+    KEY_BYTES,
+    LIVE_CODE_MAX_CHARS,
+    Delegation,
+    claim_bits,
+    delegation_tbs,
+)
 from .device import compressed_public_key
 from .errors import DecodeError, ExpiredError, LicenceError, PresentationError
 from .licence import K_DEVICE, Licence, int_keyed_map
@@ -36,7 +43,8 @@ B_LICENCE, B_DEVICE_KEY, B_TIME, B_CHALLENGE, B_DELEGATION = 1, 2, 3, 4, 5
 DEVICE_KEY_BYTES = 33
 MAX_DELEGATIONS = 2  # enough to read (and refuse) a re-delegation; only 1 is ever valid
 
-__all__ = ["Presentation", "compressed_public_key", "present", "present_delegated"]
+__all__ = ["Presentation", "compressed_public_key", "delegate", "present",
+           "present_delegated"]
 
 
 @dataclass(frozen=True)
@@ -205,3 +213,45 @@ def _signed(shown: Licence, private_key: ec.EllipticCurvePrivateKey, now: int,
     signature = _cose.sign(private_key, _tbs(body))
     return Presentation(licence=shown, device_key=device_key, time=now, challenge=challenge,
                         body=body, signature=signature, delegations=delegations)
+
+
+def delegate(licence: Licence, claim_names: Iterable[str] | None,
+             holder_private_key: ec.EllipticCurvePrivateKey, delegate_key: bytes,
+             valid_until: int) -> tuple[Delegation, Licence]:
+    """The holder's wallet: signs a delegation of `licence` (its own bound copy) to
+    `delegate_key`, for `claim_names` (None: every claim) until `valid_until`. Returns the
+    delegation and the copy to hand over (the named claims only; the seed only when every
+    claim is delegated)."""
+    holder_key = compressed_public_key(holder_private_key)
+    if len(delegate_key) != KEY_BYTES:
+        raise LicenceError("The delegate's key must be a 33-byte compressed P-256 key.",
+                           reason="device_key_invalid")
+    _cose.public_key_from_bytes(delegate_key)
+    if licence.device_digest != device_key_digest(holder_key, licence.header.suite.new):
+        raise PresentationError("Only the wallet this licence copy is bound to can delegate it.",
+                                reason="device_key_mismatch")
+    shared = licence if claim_names is None else licence.disclose(claim_names)
+    schema = licence.schema
+    unsigned = Delegation(holder_key, delegate_key, licence.status_ref,
+                          claim_bits(schema.by_name[n].key for n in shared.claims),
+                          valid_until, b"")
+    signature = _cose.sign(holder_private_key, delegation_tbs(unsigned.body()))
+    delegation = Delegation(holder_key, delegate_key, licence.status_ref, unsigned.claims,
+                            valid_until, signature)
+    _check_fits(shared, delegation, holder_private_key)
+    return delegation, shared
+
+
+def _check_fits(shared: Licence, delegation: Delegation,
+                stand_in: ec.EllipticCurvePrivateKey) -> None:
+    """Refuses a delegation whose agent's live code (with a counter challenge) would not fit
+    a version-20 QR code: the whole of a licence with long texts can be too much with the
+    delegation added (docs/decisions/0220). Measured with a code of the same size signed by
+    the holder's key in place of the agent's."""
+    stand = replace(delegation, delegate_key=compressed_public_key(stand_in))
+    text = _signed(replace(shared, device_digest=None), stand_in, 0xFFFFFFFF,
+                   bytes(AGENT_CHALLENGE_BYTES), (stand,)).to_qr()
+    if len(text) > LIVE_CODE_MAX_CHARS:
+        raise LicenceError("With a delegation, the whole of this licence is too long for one "
+                           "QR code; choose fewer items for the agent.",
+                           reason="delegation_too_large", chars=len(text))

@@ -12,6 +12,7 @@ ended anyway.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -90,7 +91,17 @@ def agent_document(delegation: Delegation, claims: Mapping[str, Any]) -> dict[st
     """The result's `delegation` block for an accepted agent's code: on whose behalf (the
     holder's name, when the delegation lets the agent show it) and until when."""
     return {"agent": True, "on_behalf_of": holder_name(claims),
-            "until": utc_text(delegation.valid_until), "until_time": delegation.valid_until}
+            "until": utc_text(delegation.valid_until), "until_time": delegation.valid_until,
+            "id": delegation.id.hex()}
+
+
+def agent_sighting_ref(status_ref: bytes, delegation_id: str) -> bytes:
+    """The reference the alert detectors file an agent's sightings under: one per licence
+    and delegation, so an agent and the holder (or two agents) showing one licence in two
+    cities at once are not taken for a cloned phone, while one agent's phone seen in two
+    cities at once still is."""
+    return hashlib.sha256(b"elicence/agent-sighting\x00" + status_ref
+                          + bytes.fromhex(delegation_id)).digest()[:16]
 
 
 def holder_name(claims: Mapping[str, Any]) -> str | None:

@@ -89,7 +89,9 @@ _SCHEMAS: dict[str, Any] = {
                        "properties": {"agent": {"type": "boolean"},
                                       "on_behalf_of": {"type": ["string", "null"]},
                                       "until": {"type": "string"},
-                                      "until_time": {"type": "integer"}}},
+                                      "until_time": {"type": "integer"},
+                                      "id": {"type": "string", "description": "hex id of "
+                                             "the delegation (what a revocation names)"}}},
     }},
     "Status": {"type": "object", "properties": {
         "status": {"enum": [s.value for s in LicenceState]},

@@ -86,13 +86,13 @@ def refresh_copy(store: Store, authorities: Callable[[str], IssuingAuthority], *
                          reason="licence_not_active")
     _accept_once(store, binding.id, time)
     schema = load_schema(record.licence_type)
-    current = Licence.from_bytes_unverified(binding.encoded or b"")
+    current = Licence.from_bytes_unverified(binding.encoded)
     claims = schema.with_predicates(current.claims, signing_day(now))
     changed = tuple(c.name for c in schema.predicates()
                     if claims.get(c.name) != current.claims.get(c.name))
     if not changed and now - current.header.issued_at < MIN_RESIGN_AGE:
-        return Refreshed(record.id, record.authority_id, schema.name, binding.encoded or b"",
-                         False, ())
+        return Refreshed(record.id, record.authority_id, schema.name, binding.encoded, False,
+                         ())
     batch_id, encoded, _ = anchor_copy(store, authorities(record.authority_id), record, claims,
                                        key, now)
     with store.session() as s:
@@ -106,7 +106,7 @@ def _copy_of(store: Store, key: bytes, status_ref: bytes) -> tuple[Binding, Issu
         found = s.execute(select(Binding, IssuedLicence).join(
             IssuedLicence, IssuedLicence.id == Binding.licence_id).where(
             IssuedLicence.status_ref == status_ref, Binding.device_key == key)).first()
-    if found is None:
+    if found is None or found[0].encoded is None:  # none, or its copy purged with the licence
         raise ClaimError("This device holds no copy of that licence: only the device a copy "
                          "is bound to can refresh it.", reason="copy_unknown")
     return found[0], found[1]

@@ -32,6 +32,7 @@ from issuer.errors import RequestError
 from issuer.requests import (
     DONE,
     PENDING,
+    RUNNING,
     Policy,
     approve,
     finish,
@@ -43,7 +44,7 @@ from issuer.requests import (
     start,
 )
 from issuer.requests.held import digest
-from issuer.requests.policy import POLICY
+from issuer.requests.policy import KEY_CHANGES, POLICY
 from issuer.store import ApprovalRequest, Store, utc_now
 
 # The commands a request may hold, by action (their own click commands run it).
@@ -55,6 +56,9 @@ COMMANDS = {"issue": "issuer.cli.issue:issue_command", "revoke": "issuer.cli.lif
             "operator-add": "issuer.cli.operators:add",
             "operator-disable": "issuer.cli.operators:disable",
             "policy": "issuer.cli.requests:policy"}
+# Key changes that make a key: run again after a crash they would make a second one (the
+# issuance and lifecycle jobs resume instead; operator and policy changes are checked).
+NOT_RESUMABLE = ("add-key", "rotate-key")
 DONE_EXITS = (0, 3)  # done, some rows or licences refused (listed): the request has run
 
 _AUTHORITY = click.option("--authority", "authority_id", required=True, metavar="ID",
@@ -206,11 +210,13 @@ def reject_command(installation: Installation, request_id: int, authority_id: st
 @click.pass_context
 def run_command(ctx: click.Context, installation: Installation, request_id: int,
                 authority_id: str, operator: str | None) -> None:
-    """Finish an approved request whose run was interrupted (clerk or its approver)."""
+    """Finish an approved request whose run was interrupted (a clerk; a key-officer for key
+    and operator changes)."""
     with command_errors():
         store = Store.open(installation.settings.store_url)
-        act(installation, store, authority_id, operator, OperatorRole.CLERK, "run requests")
         row = get(store, authority_id, request_id)
+        role = OperatorRole.KEY_OFFICER if row.action in KEY_CHANGES else OperatorRole.CLERK
+        act(installation, store, authority_id, operator, role, "run requests")
     _run(ctx, store, row)
 
 
@@ -226,6 +232,12 @@ def _run(ctx: click.Context, store: Store, row: ApprovalRequest) -> None:
             raise RequestError(f"The input file of request {row.id} changed since it was "
                                "requested: make a new request from the file as it is now.",
                                reason="request_file_changed")
+        if row.action in NOT_RESUMABLE and row.state == RUNNING:
+            raise RequestError(
+                f"Request {row.id} was interrupted while it ran, and a key is never made "
+                f"twice blindly: check `elicence authority show {row.authority_id}` and the "
+                "audit log, then make a new request if the key is not there.",
+                reason="request_interrupted")
         start(store, row)
     module, attribute = COMMANDS[row.action].split(":")
     command = getattr(importlib.import_module(module), attribute)

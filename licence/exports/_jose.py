@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -61,13 +62,24 @@ def holder_key(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
         raise ExportError("The holder key file holds a private key: give only the public "
                           "JWK, the private half stays on the holder's device.",
                           reason="holder_key_invalid")
+    x, y = jwk.get("x"), jwk.get("y")
+    if not isinstance(x, str) or not isinstance(y, str):
+        raise ExportError(_NOT_ON_CURVE, reason="holder_key_invalid")
+    return _point(x, y)
+
+
+_NOT_ON_CURVE = ("The holder key's x and y are not a point on P-256: give the wallet's device "
+                 "public key as a JWK.")
+
+
+@lru_cache(maxsize=256)
+def _point(x: str, y: str) -> ec.EllipticCurvePublicKey:
+    # Checking the point costs as much as a signature: a bulk export checks each key once.
     try:
-        x, y = (int.from_bytes(b64url_decode(jwk[c]), "big") for c in ("x", "y"))
-        return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
-    except (KeyError, TypeError, ValueError):
-        raise ExportError("The holder key's x and y are not a point on P-256: give the "
-                          "wallet's device public key as a JWK.",
-                          reason="holder_key_invalid") from None
+        numbers = (int.from_bytes(b64url_decode(v), "big") for v in (x, y))
+        return ec.EllipticCurvePublicNumbers(*numbers, ec.SECP256R1()).public_key()
+    except (TypeError, ValueError):
+        raise ExportError(_NOT_ON_CURVE, reason="holder_key_invalid") from None
 
 
 def public_holder_jwk(jwk: dict[str, Any]) -> dict[str, str]:

@@ -7,8 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+
+from .._hash import device_key_digest
 from ..licence import Licence
 from ..schema import Claims, Schema, load_schema
+from ._jose import holder_key
+from .errors import ExportError
 
 
 @dataclass(frozen=True)
@@ -59,3 +64,21 @@ def facts_of(licence: Licence, *, authority_id: str, authority_name: str, jurisd
         status_ref=licence.status_ref, authority_id=authority_id,
         authority_number=licence.header.authority, authority_name=authority_name,
         jurisdiction=jurisdiction, registry=registry, chain_id=chain_id, key_id=key_id)
+
+
+def check_holder_key(licence: Licence, holder_jwk: dict[str, Any] | None) -> None:
+    """A copy bound to a device is exported bound to that same device only: its holder key
+    must be the device key the copy's leaf commits to (another key would re-bind it)."""
+    if licence.device_digest is None:
+        if holder_jwk is not None:
+            holder_key(holder_jwk)
+        return
+    if holder_jwk is None:
+        raise ExportError("This copy is bound to the holder's device: give that device's "
+                          "public key with --holder-key JWK_FILE.", reason="holder_key_missing")
+    point = holder_key(holder_jwk).public_bytes(serialization.Encoding.X962,
+                                                serialization.PublicFormat.CompressedPoint)
+    if device_key_digest(point, licence.header.suite.new) != licence.device_digest:
+        raise ExportError("The holder key is not the device key this copy is bound to: give "
+                          "the public key of the device that holds the copy.",
+                          reason="holder_key_mismatch")

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import cbor2
@@ -35,9 +36,50 @@ def _full_date(value: dt.date) -> cbor2.CBORTag:
     return cbor2.CBORTag(1004, value.isoformat())
 
 
+@lru_cache(maxsize=1024)
 def _tdate(seconds: int) -> cbor2.CBORTag:
     return cbor2.CBORTag(0, dt.datetime.fromtimestamp(seconds, dt.UTC)
                          .strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _head(major: int, value: int) -> bytes:
+    """A CBOR head in its shortest form (RFC 8949 section 4.2.1)."""
+    if value < 24:
+        return bytes((major << 5 | value,))
+    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if value < 1 << (8 * size):
+            return bytes((major << 5 | extra,)) + value.to_bytes(size, "big")
+    raise ValueError("CBOR value too large")
+
+
+@lru_cache(maxsize=256)
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8")
+    return _head(3, len(data)) + data
+
+
+_ITEM_KEYS = tuple(_text(k) for k in ("digestID", "random", "elementIdentifier",
+                                      "elementValue"))
+
+
+def _item_bytes(digest_id: int, salt: bytes, name: str, value: Any) -> bytes:
+    """IssuerSignedItem {digestID, random, elementIdentifier, elementValue} as CBOR, the
+    bytes cbor2 would write; assembled by hand because a bulk export writes ~20 per licence
+    (plain strings and booleans directly, other values through cbor2)."""
+    if isinstance(value, bool):
+        encoded = b"\xf5" if value else b"\xf4"
+    elif isinstance(value, str):
+        encoded = _text(value)
+    else:
+        encoded = cbor2.dumps(value)
+    k_id, k_random, k_name, k_value = _ITEM_KEYS
+    return b"".join((b"\xa4", k_id, _head(0, digest_id), k_random, _head(2, len(salt)), salt,
+                     k_name, _text(name), k_value, encoded))
+
+
+def _tag24_header(length: int) -> bytes:
+    """CBOR tag 24 followed by the head of a byte string of `length` bytes."""
+    return b"\xd8\x18" + _head(2, length)
 
 
 def mdl_elements(facts: ExportFacts) -> dict[str, dict[str, Any]]:
@@ -89,20 +131,23 @@ def mdoc(facts: ExportFacts, signer: Signer, *, ds_certificate: bytes,
     device = cose_key(device_jwk)
     name_spaces: dict[str, list[cbor2.CBORTag]] = {}
     digests: dict[str, dict[int, bytes]] = {}
+    elements = mdl_elements(facts)
+    salts = random(16 * sum(len(e) for e in elements.values()))
     digest_id = 0
-    for namespace, elements in mdl_elements(facts).items():
+    for namespace, values in elements.items():
         items, ids = [], {}
-        for name, value in elements.items():
-            item = cbor2.CBORTag(24, cbor2.dumps({
-                "digestID": digest_id, "random": random(16),
-                "elementIdentifier": name, "elementValue": value}))
-            items.append(item)
-            ids[digest_id] = hashlib.sha256(cbor2.dumps(item)).digest()
+        for name, value in values.items():
+            encoded = _item_bytes(digest_id, salts[16 * digest_id:16 * digest_id + 16], name,
+                                  value)
+            items.append(cbor2.CBORTag(24, encoded))
+            # The digest is over the tag-24 data item as encoded in the document.
+            ids[digest_id] = hashlib.sha256(_tag24_header(len(encoded)) + encoded).digest()
             digest_id += 1
         name_spaces[namespace], digests[namespace] = items, ids
+    signed = _tdate(now)
     mso = {"version": "1.0", "digestAlgorithm": "SHA-256", "valueDigests": digests,
            "deviceKeyInfo": {"deviceKey": device}, "docType": MDL_DOCTYPE,
-           "validityInfo": {"signed": _tdate(now), "validFrom": _tdate(now),
+           "validityInfo": {"signed": signed, "validFrom": signed,
                             "validUntil": _tdate(facts.valid_until)}}
     payload = cbor2.dumps(cbor2.CBORTag(24, cbor2.dumps(mso)))
     protected = cbor2.dumps({1: _cose.ALG_ES256})

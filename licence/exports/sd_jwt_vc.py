@@ -40,8 +40,10 @@ def sd_jwt_vc(facts: ExportFacts, signer: Signer, *, now: int,
               random: Callable[[int], bytes] = os.urandom) -> str:
     """The SD-JWT VC with every disclosure: `<issuer JWT>~<disclosure>~…~`."""
     require_es256(signer)
-    disclosures = [disclosure(random(SALT_BYTES), name, value)
-                   for name, value in facts.json_claims().items()]
+    claims = facts.json_claims()
+    salts = random(SALT_BYTES * len(claims))
+    disclosures = [disclosure(salts[SALT_BYTES * i:SALT_BYTES * (i + 1)], name, value)
+                   for i, (name, value) in enumerate(claims.items())]
     payload: dict[str, Any] = {
         "iss": facts.issuer, "iat": now, "nbf": facts.valid_from, "exp": facts.valid_until,
         "vct": vct(facts), "_sd_alg": "sha-256",

@@ -317,6 +317,9 @@ def test_the_readme_tour_works_as_written(playwright, demo_home: Path, tmp_path:
         assert_loopback_only(demo_home, port, lan_port, lan_port + 1)
         facts = json.loads((demo_home / "demo.json").read_text(encoding="utf-8"))
         check_sm2_licence(demo_home, facts["qr_other_province"])
+        # Active defence (issue 13): one staged alert, listed as `elicence alerts` lists it.
+        assert "failure_burst" in facts["alerts"], demo.text[-3000:]
+        assert re.search(r"  failure_burst +\S+  ", demo.text), demo.text[-3000:]
         follow_the_tour(playwright, steps, demo, facts, tmp_path)
         assert demo.stop() == 0, demo.text[-3000:]
     finally:

@@ -13,13 +13,12 @@ import pytest
 from cryptography import x509
 
 from chain.config import load_settings
-from licence import decode_unverified
 from licence.exports import key_record_digest
 from licence.exports.trust import KeyFacts, TrustFacts
 from tests.support.issuing import issue_driving, registry
 
 from ..conftest import Home
-from .support import b64url, check, device_jwks
+from .support import check, device_jwks
 
 pytestmark = [pytest.mark.anvil, pytest.mark.timeout(600)]
 
@@ -152,10 +151,3 @@ def test_sm2_signing_key_is_refused_in_one_sentence(chain_home: Home, issued) ->
     out = chain_home.run("authority", "export-trust", "CN-31-DMV", "--out",
                          str(Path(chain_home.path) / "trust-after-sm2")).output
     assert "Key 2 is an SM2 key and is left out" in out
-
-
-def test_help_lists_the_formats(chain_home: Home) -> None:
-    out = chain_home.run("export", "--help").output
-    assert "sd-jwt-vc" in out and "vc-jwt" in out and "mdoc" in out
-    assert decode_unverified  # the decoder the command relies on is importable
-    assert b64url(b"\x00") == "AA"

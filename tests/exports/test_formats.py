@@ -10,6 +10,7 @@ import time
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from licence import SM2_SM3, KeySigner, generate_private_key, load_schema
 from licence.exports import (
@@ -62,6 +63,9 @@ def test_vc_jwt_is_a_vc_2_credential_with_the_shipped_context() -> None:
 
 
 def test_the_context_defines_every_claim_and_type_of_every_schema() -> None:
+    from .context_terms import context
+
+    assert context_document() == context(), "run: python -m tests.exports.context_terms"
     terms = context_document()["@context"]
     for schema in all_schemas():
         assert f"Elicence{schema.name.capitalize()}Licence" in terms
@@ -115,3 +119,48 @@ def test_bad_holder_keys_are_refused(jwk: dict, words: str) -> None:
     authority = Authority.make()
     with pytest.raises(ExportError, match=words):
         sd_jwt_vc(authority.facts(), authority.signer, now=0, holder_jwk=jwk)
+
+
+@pytest.mark.parametrize("value", [
+    True, False, "", "A", "欧阳" * 40, "x" * 300, 0, 23, 24, 70_000, [{"a": "b"}],
+    cbor2.CBORTag(1004, "2031-06-15")])
+@pytest.mark.parametrize("digest_id", [0, 23, 24, 300])
+def test_mdoc_items_are_the_bytes_cbor2_writes(value, digest_id: int) -> None:
+    from licence.exports.mdoc import _item_bytes
+
+    item = {"digestID": digest_id, "random": bytes(range(16)), "elementIdentifier": "name",
+            "elementValue": value}
+    assert _item_bytes(digest_id, bytes(range(16)), "name", value) == cbor2.dumps(item)
+
+
+def _bound_copy(device: ec.EllipticCurvePrivateKey):
+    from licence import build_batch, compressed_public_key
+
+    authority = Authority.make()
+    facts = authority.facts()
+    [copy] = build_batch(1, 2, authority.signer, 1, 1_790_000_000, [
+        (facts.claims, facts.valid_from, facts.valid_until, bytes(16),
+         compressed_public_key(device))], region="31").licences
+    return copy
+
+
+def _jwk(key: ec.EllipticCurvePrivateKey) -> dict:
+    from .support import b64url
+
+    n = key.public_key().public_numbers()
+    return {"kty": "EC", "crv": "P-256", "x": b64url(n.x.to_bytes(32, "big")),
+            "y": b64url(n.y.to_bytes(32, "big"))}
+
+
+def test_a_device_bound_copy_exports_only_to_its_own_device() -> None:
+    from licence.exports.facts import check_holder_key
+
+    device = ec.generate_private_key(ec.SECP256R1())
+    copy = _bound_copy(device)
+    check_holder_key(copy, _jwk(device))  # its own device: accepted
+    with pytest.raises(ExportError) as other:
+        check_holder_key(copy, _jwk(ec.generate_private_key(ec.SECP256R1())))
+    assert other.value.reason == "holder_key_mismatch"
+    with pytest.raises(ExportError) as missing:
+        check_holder_key(copy, None)
+    assert missing.value.reason == "holder_key_missing"

@@ -12,9 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from chain.cli.key_oversight import META_KEY
+from chain.config import load_settings
 from elicence import cli as root
+from issuer.store import ApprovalRequest, Store
 from tests.support.issuing import rows_file
 
 from ..conftest import Home
@@ -119,10 +122,12 @@ def test_under_the_policy_a_rotation_waits_for_an_approver_and_runs_once(
     assert "now signs; retired key(s)" in approved.output
     after = key_ids(chain_home)
     assert len(after) == len(before) + 1
-    again = run_as(chain_home, office, "keeper", "requests", "run", str(request),
-                   "--authority", DMV)
-    assert again.exit_code == REFUSED  # keeper is no clerk; alice, a clerk, gets "done"
+    # A key change is finished by a key-officer (a clerk finishes issuance and lifecycle
+    # requests), and a finished one never runs again.
     again = run_as(chain_home, office, "alice", "requests", "run", str(request),
+                   "--authority", DMV)
+    assert again.exit_code == REFUSED
+    again = run_as(chain_home, office, "keeper", "requests", "run", str(request),
                    "--authority", DMV)
     assert again.exit_code == 1 and "has already run" in again.output
     assert key_ids(chain_home) == after
@@ -179,3 +184,19 @@ def test_the_policy_itself_cannot_be_loosened_by_one_key_officer(chain_home: Hom
     verified = run_as(chain_home, office, "inspector", "audit", "verify", "--authority", DMV)
     assert verified.exit_code == 0, verified.output
     assert verified.output.startswith(f"Audit log of {DMV} is intact: ")
+
+
+def test_a_key_change_interrupted_mid_run_is_not_repeated_blindly(chain_home: Home,
+                                                                   office: Path) -> None:
+    before = key_ids(chain_home)
+    request = held_id(run_as(chain_home, office, "keeper", "authority", "add-key", DMV))
+    # As if the approving process had been killed after the request moved to running.
+    with Store.open(load_settings(chain_home.path, chain_home.env).store_url).session() as s:
+        s.execute(update(ApprovalRequest).where(ApprovalRequest.id == request)
+                  .values(state="running", decided_by="bob"))
+    again = run_as(chain_home, office, "keeper", "requests", "run", str(request),
+                   "--authority", DMV)
+    assert again.exit_code == 1
+    assert f"Request {request} was interrupted while it ran, and a key is never made twice " \
+        "blindly" in again.output
+    assert key_ids(chain_home) == before

@@ -165,3 +165,22 @@ def test_handover_batch_is_deterministic(authority_key, driving_claims, device_k
     a, _ = licence.delegate(bound, ["age_over_18"], device_key, AGENT_KEY, UNTIL)
     b, _ = licence.delegate(bound, ["age_over_18"], device_key, AGENT_KEY, UNTIL)
     assert a.to_bytes() == b.to_bytes()
+
+
+def test_business_licence_presets_fit_and_a_too_long_whole_licence_is_refused(
+        authority_key, device_key):
+    # The bench's business row: long Chinese texts (scope, company type) and predicates.
+    from bench.qr_size import BUSINESS_ROW
+    claims = licence.load_schema("business").validate(BUSINESS_ROW)
+    items = [(claims, NOW, NOW + YEAR, os.urandom(16),
+              licence.compressed_public_key(device_key))] * 256
+    bound = licence.build_batch(1, 1, authority_key, 2, NOW, items).licences[-1]
+    for preset in licence.load_schema("business").presets:
+        delegation, shared = licence.delegate(bound, preset.claims, device_key, AGENT_KEY,
+                                              UNTIL)
+        text = licence.present_delegated(shared, delegation, AGENT, NOW, b"\x01\x02\x03\x04")
+        assert qr_version(text.to_qr()) <= 20
+    with pytest.raises(licence.LicenceError) as info:
+        licence.delegate(bound, None, device_key, AGENT_KEY, UNTIL)
+    assert info.value.reason == "delegation_too_large"
+    assert info.value.context["chars"] > 970

@@ -316,3 +316,35 @@ def test_settings_are_read_and_refused_with_one_sentence() -> None:
         counter_place("c", {"counter_region": "Shanghai"}.get)
     with pytest.raises(ConfigError, match="both latitude and longitude"):
         counter_place("c", {"counter_latitude": "31.2"}.get)
+
+
+# ---------------------------------------------------------------------- authorised agents
+def test_holder_and_agent_in_two_cities_are_no_clone_but_one_agent_twice_is(
+        counters, store: StateStore, world: World) -> None:
+    """A holder in Shanghai and the agent they authorised in Beijing show one licence ten
+    minutes apart: normal (docs/decisions/0220). The agent's own phone seen in both cities
+    is still a clone."""
+    import licence
+    from verifier.delegations import RevokedDelegations
+
+    from .world import private_key
+
+    agent = private_key("alert-agent")
+    delegation, shared = licence.delegate(world.licences["bound"], ["age_over_18"],
+                                          world.device_keys["bound"],
+                                          licence.compressed_public_key(agent),
+                                          world.now + 86_400)
+    shanghai, beijing = counters(SHANGHAI), counters(BEIJING)
+    for counter in (shanghai, beijing):
+        counter.verifier.pipeline.checks = (*default_checks(RevokedDelegations(store)),
+                                            ReplayCheck(counter.replay))
+    shanghai.scan(world.live("bound"), world.now)
+    assert shanghai.monitor.flush(world.now) == []
+
+    def agent_code(at: int) -> str:
+        return licence.present_delegated(shared, delegation, agent, at).to_qr()
+
+    beijing.scan(agent_code(world.now + 600), world.now + 600)
+    assert beijing.monitor.flush(world.now + 600) == []
+    shanghai.scan(agent_code(world.now + 660), world.now + 660)
+    assert [a.kind for a in shanghai.monitor.flush(world.now + 660)] == ["cloned_licence"]

@@ -13,7 +13,7 @@ import pytest
 import licence
 from chain.index import LicenceIndex
 from licence._cose import sign
-from licence.delegation import Delegation, claim_bits, revocation_message
+from licence.delegation import Delegation, claim_bits, delegation_tbs, revocation_message
 from licence.presentation import _signed
 from verifier.checks import default_checks
 from verifier.delegations import RevocationError, RevokedDelegations, check_revocation
@@ -201,8 +201,7 @@ def _delegation_by(issuer, delegate_private, ref: bytes, like: Delegation) -> De
     unsigned = Delegation(licence.compressed_public_key(issuer),
                           licence.compressed_public_key(delegate_private), ref, like.claims,
                           like.valid_until, b"")
-    from licence.delegation import _tbs
-    return dataclasses.replace(unsigned, signature=sign(issuer, _tbs(unsigned.body())))
+    return dataclasses.replace(unsigned, signature=sign(issuer, delegation_tbs(unsigned.body())))
 
 
 def test_without_the_installation_state_an_agent_code_is_unknown(world: World,

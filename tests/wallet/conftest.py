@@ -3,6 +3,7 @@ app serving them, and one headless Chromium per module."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -39,3 +40,13 @@ def browser() -> Iterator[Browser]:
         chromium = launch(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def pinned(app) -> Iterator[int]:
+    """One second for the verifier and (set per page with page.clock) the wallet."""
+    verifier = app.extensions["elicence.verifier"]
+    now = int(time.time())
+    kept, verifier.clock = verifier.clock, lambda: now
+    yield now
+    verifier.clock = kept

@@ -11,9 +11,7 @@ import base64
 import io
 import json
 import os
-import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,16 +64,6 @@ def call(base: str, path: str, body: dict | None = None) -> dict:
     request = urllib.request.Request(base + path, data, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)
-
-
-@pytest.fixture
-def pinned(app) -> Iterator[int]:
-    """One second for the verifier and (set per page) the wallet."""
-    verifier = app.extensions["elicence.verifier"]
-    now = int(time.time())
-    kept, verifier.clock = verifier.clock, lambda: now
-    yield now
-    verifier.clock = kept
 
 
 def claimed_wallet(browser: Browser, server: Server, code: str, now: int) -> Page:

@@ -17,8 +17,15 @@ from chain.config import load_settings
 from tests.support.home import Home
 from tests.support.serving import Server
 
-from .browser import CHROMIUM_ARGS, TIMEOUT_MS, new_phone, open_wallet, screenshot
-from .test_challenge_browser import keep_screenshot
+from .browser import (
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    new_phone,
+    open_wallet,
+    screenshot,
+    serious_violations,
+)
+from .test_challenge_browser import counter_challenge, keep_screenshot
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
@@ -43,7 +50,7 @@ def open_delegation(page: Page) -> None:
 
 def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Server,
                                               browser: Browser, issued: list[dict],
-                                              tmp_path: Path) -> None:
+                                              tmp_path: Path, pinned: int) -> None:
     # The agent's phone: its camera will film whatever the test writes to agent.y4m.
     agent_video = film(tmp_path / "agent.y4m", "ELDK:WAITING")
     agent_phone = phone_with_camera(browser, agent_video)
@@ -51,6 +58,7 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
     try:
         agent = open_wallet(new_phone(agent_phone, permissions=["camera"]),
                             f"{server.url}/wallet/")
+        agent.clock.set_fixed_time(pinned)  # the counter's clock too (`pinned`)
         open_delegation(agent)
         agent.click("#agent-show-key")
         agent.wait_for_selector("#agent-key-qr[data-qr]")
@@ -63,8 +71,10 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
                              f"{server.url}/wallet/#claim={issued[1]['claim_code']}")
         holder.click("#claim-submit")
         holder.wait_for_selector("#claim-status.good")
+        holder.clock.set_fixed_time(pinned)
         open_delegation(holder)
         holder.check("#delegate-preset-full")
+        assert serious_violations(holder) == []
         keep_screenshot(holder, "wallet-delegate")
         holder.click("#delegate-scan")
         holder.wait_for_selector("#handover-qr[data-qr]")
@@ -78,6 +88,8 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
         agent.click("#agent-scan")
         agent.wait_for_selector("#agent-status.good")
         assert agent.locator(".delegation-received").count() == 1
+        challenge, value = counter_challenge(server)  # typed, as the counter shows it
+        agent.fill("#agent-challenge", challenge.lower())
         agent.click(".delegation-received button.show")
         agent.wait_for_selector("#agent-qr[data-qr]")
         live = agent.get_attribute("#agent-qr", "data-qr")
@@ -85,6 +97,7 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
         keep_screenshot(agent, "wallet-agent-code")
         shown = licence.decode_unverified(live)
         assert isinstance(shown, licence.Presentation) and len(shown.delegations) == 1
+        assert shown.challenge == value
 
         from verifier.sync import sync_index
         sync_index(load_settings(chain_home.path, chain_home.env))
@@ -102,6 +115,13 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
             " && document.querySelector('#agent-qr').dataset.qr !== old", arg=live)
         again = agent.get_attribute("#agent-qr", "data-qr")
         counter_refuses_revoked(browser, server.url, again)
+        assert serious_violations(agent) == []
+
+        # The agent removes the delegation from the phone.
+        agent.click("#agent-stop")
+        agent.once("dialog", lambda dialog: dialog.accept())
+        agent.click(".delegation-received button.remove")
+        agent.wait_for_selector(".delegation-received", state="detached")
     finally:
         agent_phone.close()
         if holder_phone is not None:

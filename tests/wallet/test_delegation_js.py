@@ -93,3 +93,14 @@ def test_js_agent_refuses_a_handover_for_another_wallet(keys) -> None:
     text = licence.delegated_copy_text(shared, delegation)
     (out,) = run([job(bound, keys, None, agent="stranger", handover=text)])
     assert out["error"] == "delegate_key_mismatch" and "live" not in out
+
+
+def test_js_refuses_a_whole_licence_too_long_to_show_with_a_delegation(keys) -> None:
+    from bench.qr_size import BUSINESS_ROW
+    bound = bound_copy(BUSINESS_ROW, "business", keys["holder"], keys["authority"],
+                       batch_size=256)
+    too_long, preset = run([job(bound, keys, None), job(bound, keys, ["company_name",
+                                                                      "credit_code",
+                                                                      "in_operation"])])
+    assert too_long == {"make_error": "delegation_too_large"}
+    check_live(preset["live"], keys, bound, ["company_name", "credit_code", "in_operation"])

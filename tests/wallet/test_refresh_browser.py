@@ -13,6 +13,7 @@ from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from issuer.store import Binding, IssuedLicence
+from licence import Licence
 from tests.support.home import Home
 from tests.support.issuing import issued_licences, rows_file
 from tests.support.refreshing import birthday_yesterday, sign_copy_days_ago
@@ -28,8 +29,9 @@ OVER_60 = "#cards li:first-child dd[data-predicate=age_over_60]"
 @pytest.fixture(scope="module")
 def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     tmp = tmp_path_factory.mktemp("refresh-wallet")
-    source = rows_file(tmp, 1, start=41_000, bad={0: {
-        "birth_date": birthday_yesterday(60, int(time.time())), "issue_date": "2012-04-01"}})
+    source = rows_file(tmp, 2, start=41_000, bad={0: {
+        "birth_date": birthday_yesterday(60, int(time.time())), "issue_date": "2012-04-01"},
+        1: {"birth_date": "1990-01-15"}})
     chain_home.run("issue", "--authority", "CN-31-DMV", "--type", "driving", "--input",
                    str(source), "--out", str(tmp / "out"), "--no-pdf", "--quiet")
     return issued_licences(tmp / "out")
@@ -86,4 +88,30 @@ def test_the_wallet_refreshes_a_copy_signed_before_a_birthday(
     shown = present(page, "age18")
     result = json.loads(chain_home.run("verify", shown, "--json", ok=False).output)
     assert result["verdict"] == "valid", result
+    phone.close()
+
+
+def test_a_copy_older_than_the_holders_setting_is_signed_again(
+        app, server: Server, browser: Browser, issued: list[dict]) -> None:
+    phone = new_phone(browser)
+    page = open_wallet(phone, f"{server.url}/wallet/")
+    claim(page, issued[1]["claim_code"])
+    number = issued[1]["licence_number"]
+    old = sign_copy_days_ago(app, number, device_key_of(app, number), 3, int(time.time()))
+    page.evaluate("""async (cbor) => {
+        const { licences } = await import("/wallet/static/js/store.js");
+        const [record] = await licences.all();
+        await licences.put({ ...record, cbor: new Uint8Array(cbor) });
+        localStorage.setItem("wallet-prefs", JSON.stringify({ refreshAfterDays: 2 }));
+    }""", list(old))
+    page.reload()
+    page.wait_for_selector("body[data-refreshed=true]")
+    assert page.text_content("#refresh-status") == "已更新机动车驾驶证：重新签发，内容未变。"
+    stored = page.evaluate("""async () => {
+        const { licences } = await import("/wallet/static/js/store.js");
+        const [record] = await licences.all();
+        return Array.from(record.cbor);
+    }""")
+    signed = [Licence.from_bytes_unverified(c).header.issued_at for c in (old, bytes(stored))]
+    assert signed[1] > signed[0] and page.text_content(OVER_60) == "否"
     phone.close()

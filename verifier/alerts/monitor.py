@@ -27,6 +27,7 @@ from typing import Any
 
 from licence.vocabulary import Verdict
 
+from ..delegations import agent_sighting_ref
 from ..result import PASS, Verification
 from ..state import StateStore
 from .detectors import (
@@ -83,6 +84,8 @@ class AlertMonitor:
         """One verification at this counter (`client`: the requester's address)."""
         # what the detectors need, not the Verification (its claims would sit in memory)
         reason = None if v.decided_by is None else v.decided_by.reason
+        if v.delegation is not None and status_ref is not None:  # an authorised agent's code
+            status_ref = agent_sighting_ref(status_ref, v.delegation["id"])
         observed = (now, client, authority, status_ref, v.verdict, reason,
                     status_ref is not None and _signed(v),
                     None if v.licence_type is None else v.licence_type["code"])

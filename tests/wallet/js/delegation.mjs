@@ -16,8 +16,15 @@ for (const t of job.tasks) {
   const result = {};
   if (t.holder_jwk) {
     const lic = licenceFromBytes(f.fromHex(t.licence), schemaFor);
-    const made = await d.makeDelegation(lic.map, t.schema, t.names, await signer(t.holder_jwk),
-      f.fromHex(t.holder_key), f.fromHex(t.agent_key), t.until);
+    let made;
+    try {
+      made = await d.makeDelegation(lic.map, t.schema, t.names, await signer(t.holder_jwk),
+        f.fromHex(t.holder_key), f.fromHex(t.agent_key), t.until);
+    } catch (e) {
+      if (!(e instanceof f.FormatError)) throw e;
+      out.push({ make_error: e.reason });
+      continue;
+    }
     result.handover = made.handover;
     result.id = f.toHex(made.id);
     result.revocation = await d.revocationRequest(made.body, made.signature,

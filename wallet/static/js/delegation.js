@@ -15,6 +15,8 @@ export const HANDOVER_PREFIX = "ELD1:";
 const D = { holder: 1, delegate: 2, licence: 3, claims: 4, until: 5, kid: 6 };
 const B_DELEGATION = 5;
 const KEY_BYTES = 33;
+const LIVE_CODE_MAX_CHARS = 970; // a version-20 QR code at level M (licence/delegation.py)
+const AGENT_CHALLENGE_BYTES = 4;
 const MAX_CLAIM_KEY = 52; // bits above 2^53 would need BigInt; the schemas stay far below
 
 const bad = (message, reason = "delegation_malformed") => new f.FormatError(message, reason);
@@ -87,6 +89,15 @@ export async function makeDelegation(lic, schema, names, privateKey, holderKey, 
   const body = delegationBody(holderKey, delegateKey, lic.get(f.K.statusRef), claims, until);
   const signature = await f.es256Sign(privateKey, sigStructure(DELEGATION_CONTEXT, body));
   const compact = compactOf(holderKey, claims, until, await kid(delegateKey), signature);
+  // The agent's code must fit a version-20 QR code (with a counter code): measured on a code
+  // of the same size signed by this wallet's key in place of the agent's, before handing over.
+  const standIn = compactOf(holderKey, claims, until, await kid(holderKey), signature);
+  const measured = await delegatedPresentationText(shared, standIn, privateKey, holderKey,
+    0xffffffff, new Uint8Array(AGENT_CHALLENGE_BYTES));
+  if (measured.length > LIVE_CODE_MAX_CHARS) {
+    throw new f.FormatError("With a delegation, the whole of this licence is too long for "
+      + "one QR code; choose fewer items for the agent.", "delegation_too_large");
+  }
   // Stored, like the wallet's live codes (decoders accept both).
   const handover = HANDOVER_PREFIX + f.base45(f.cborEncode([shared, compact]));
   return { handover, id: await delegationId(body), body, signature, claims };

@@ -84,7 +84,14 @@ export async function refreshCopies(now = nowSeconds()) {
   if (!navigator.onLine) return 0;
   let done = 0;
   for (const record of await licences.all()) {
-    if (!refreshReason(record, now)) continue;
+    let reason;
+    try {
+      reason = refreshReason(record, now);
+    } catch (e) {
+      if (!(e instanceof f.FormatError)) throw e;
+      continue; // a stored copy this wallet cannot read: its card says so, nothing to ask
+    }
+    if (!reason) continue;
     const said = await refreshOne(record);
     if (!said) continue;
     const [text, kind] = said;

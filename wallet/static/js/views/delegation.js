@@ -7,6 +7,7 @@
 // As the agent: show this wallet's code, scan the holder's handover code, then show live
 // codes carrying the delegation, signed with this wallet's own device key.
 
+import { parseChallenge } from "../challenge.js";
 import * as d from "../delegation.js";
 import { given, received } from "../delegation_store.js";
 import { explain, expecting, postJson } from "../api.js";
@@ -32,6 +33,7 @@ const WORDS = {
     no_camera: "无法使用摄像头：请允许钱包使用摄像头后重试。",
     no_licence: "钱包里没有绑定本机的证照，无法委托。",
     until_bad: "请选择今天之后的日期。",
+    too_large: "加上委托信息后，完整证照超出一个二维码的容量。请为代理人选择较少的内容。",
     handover: "请让代理人的钱包扫描此二维码，完成委托。",
     handover_label: "委托交接二维码",
     given_title: "我给出的委托", given_none: "还没有委托他人。",
@@ -46,9 +48,12 @@ const WORDS = {
     received_done: "已收到委托：{what}，代 {name} 出示，至 {until}。",
     received_title: "我收到的委托", received_none: "还没有收到委托。",
     on_behalf: "代 {name} 出示", holder_unnamed: "持证人", until_short: "至 {date}",
-    show: "出示", stop: "停止出示", ended: "已到期",
+    show: "出示", stop: "停止出示", ended: "已到期", remove: "删除",
+    remove_confirm: "从本手机删除此委托？如需再次代为出示，须由持证人重新委托。",
     qr_note: "代理出示：柜台将看到“由授权代理人代 {name} 出示，至 {until}”。二维码每30秒更新。",
     live_label: "代理出示二维码", countdown: "{s} 秒后刷新",
+    challenge: "柜台验证码（如柜台要求，输入柜台屏幕上的6个字符）",
+    challenge_bad: "柜台验证码为6个字符，请核对柜台屏幕。",
     error: "出错了：{message}",
   },
   en: {
@@ -60,6 +65,7 @@ const WORDS = {
     no_camera: "The camera is not available: allow the wallet to use it and try again.",
     no_licence: "No licence in this wallet is bound to this phone, so none can be delegated.",
     until_bad: "Choose a date after today.",
+    too_large: "With a delegation, the whole licence is too long for one QR code; choose fewer items for the agent.",
     handover: "Let the agent's wallet scan this code to finish.",
     handover_label: "Delegation handover code",
     given_title: "Delegations I gave", given_none: "You have not delegated any licence.",
@@ -74,9 +80,12 @@ const WORDS = {
     received_done: "Delegation received: {what}, on behalf of {name}, until {until}.",
     received_title: "Delegations I received", received_none: "You have not received any delegation.",
     on_behalf: "on behalf of {name}", holder_unnamed: "the holder", until_short: "until {date}",
-    show: "Show", stop: "Stop showing", ended: "Ended",
+    show: "Show", stop: "Stop showing", ended: "Ended", remove: "Remove",
+    remove_confirm: "Remove this delegation from this phone? To show the licence again, the holder must delegate again.",
     qr_note: "Shown as an agent: the counter sees \"presented by an authorised agent on behalf of {name}, until {until}\". The code renews every 30 seconds.",
     live_label: "Agent's live code", countdown: "Renews in {s} s",
+    challenge: "Counter code (if the counter asks: the 6 characters on its screen)",
+    challenge_bad: "A counter code has 6 characters; check the counter's screen.",
     error: "Something went wrong: {message}",
   },
 };
@@ -139,6 +148,10 @@ async function render() {
       el("p", { class: "muted", text: w("key_help") })),
     el("p", { id: "agent-status", class: "status", role: "status", "aria-live": "polite" }),
     el("h3", { text: w("received_title") }),
+    el("label", { for: "agent-challenge", text: w("challenge") }),
+    el("input", { id: "agent-challenge", class: "challenge-input", autocomplete: "off",
+      autocapitalize: "characters", spellcheck: "false", maxlength: "9",
+      oninput: () => { if (showing) reporting("agent-status", drawLive); } }),
     el("ul", { id: "delegations-received", class: "receipts" }),
     el("div", { id: "agent-live-box", class: "qr-box", hidden: "" },
       el("canvas", { id: "agent-qr", role: "img", "aria-label": w("live_label") }),
@@ -240,8 +253,15 @@ async function scanAgent(bound) {
 
 async function delegateTo(chosen, preset, agentKey, until) {
   const key = await ownKey();
-  const made = await d.makeDelegation(chosen.lic, chosen.schema, preset.claims, key.privateKey,
-    key.compressed, agentKey, until);
+  let made;
+  try {
+    made = await d.makeDelegation(chosen.lic, chosen.schema, preset.claims, key.privateKey,
+      key.compressed, agentKey, until);
+  } catch (e) {
+    if (!(e instanceof f.FormatError && e.reason === "delegation_too_large")) throw e;
+    say("delegate-status", w("too_large"), "bad");
+    return;
+  }
   await given.put({ id: f.toHex(made.id), licenceId: chosen.record.id, type: chosen.record.type,
     holder: holderName(chosen), preset: preset.name, agentKid: f.toHex(agentKey.slice(1, 5)),
     until, body: made.body, signature: made.signature, revoked: false, made: nowSeconds() });
@@ -353,9 +373,19 @@ async function renderReceived() {
       el("p", { text: `${pick(schema.title)} · ${w("on_behalf", { name: nameOf(r) })}` }),
       el("p", { class: "muted", text: items.join(listSeparator()) }),
       el("p", { class: "muted", text: ended ? w("ended") : w("until_short", { date: isoDate(r.until) }) }),
-      el("button", { type: "button", class: "primary show", ...(ended ? { disabled: "" } : {}),
-        onclick: () => reporting("agent-status", () => startShowing(r.id)), text: w("show") }));
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "primary show", ...(ended ? { disabled: "" } : {}),
+          onclick: () => reporting("agent-status", () => startShowing(r.id)), text: w("show") }),
+        el("button", { type: "button", class: "danger remove",
+          onclick: () => reporting("agent-status", () => removeReceived(r.id)), text: w("remove") })));
   }) : [el("li", { class: "muted", text: w("received_none") })]));
+}
+
+async function removeReceived(id) {
+  if (!window.confirm(w("remove_confirm"))) return;
+  if (showing?.record.id === id) stopShowing();
+  await received.remove(id);
+  await renderReceived();
 }
 
 async function startShowing(id) {
@@ -369,8 +399,13 @@ async function startShowing(id) {
 async function drawLive() {
   const { record } = showing;
   const key = await ownKey();
+  // The counter's challenge, typed (docs/verifying.md): signed into the code when valid.
+  const typed = $("agent-challenge").value.trim();
+  const challenge = typed ? parseChallenge(typed) : null;
+  if (typed && !challenge) say("agent-status", w("challenge_bad"), "bad");
+  else say("agent-status", "");
   const text = await d.delegatedPresentationText(f.cborDecode(record.lic),
-    f.cborDecode(record.compact), key.privateKey, key.compressed, nowSeconds());
+    f.cborDecode(record.compact), key.privateKey, key.compressed, nowSeconds(), challenge);
   draw("agent-qr", text);
   $("agent-note").textContent = w("qr_note", { name: nameOf(record), until: isoDate(record.until) });
   showing.generatedAt = Date.now();
