@@ -35,6 +35,8 @@ PRESET = "in_operation"  # name, credit code and "in operation": what a counter 
 DELEGATION_DAYS = 30
 HOLDER_KEY = "holder-device.pem"  # the stand-in holder wallet's device key (0600)
 BOUND_COPY = "holder-copy.txt"  # its bound copy, as the claim answered it
+INDEX_WAIT_S = 60
+NOT_INDEXED_YET = {"root_not_anchored", "root_not_indexed", "batch_not_found"}
 
 
 class DemoDelegationError(Exception):
@@ -44,6 +46,7 @@ class DemoDelegationError(Exception):
 @dataclass(frozen=True)
 class AgentScan:
     verdict: str
+    reason: str | None
     on_behalf_of: str | None
     until: str
     qr: str
@@ -51,7 +54,7 @@ class AgentScan:
     def line(self) -> str:
         """The counter's words for it, one line."""
         if self.verdict != "valid":
-            return f"{self.verdict.upper()}: the agent's code was not accepted"
+            return f"{self.verdict.upper()} ({self.reason}): the agent's code was not accepted"
         return (f"VALID: presented by an authorised agent, on behalf of "
                 f"{self.on_behalf_of or 'the holder'}, until {self.until}")
 
@@ -129,10 +132,17 @@ def delegated_scan(folder: Path, business_out: Path, api_url: str) -> AgentScan:
         delegation, shared = licence.delegate(
             bound, claims, holder, licence.compressed_public_key(agent.public_key()),
             int(end.timestamp()))
-        qr = licence.present_delegated(shared, delegation, agent, int(time.time())).to_qr()
     except licence.LicenceError as exc:
         raise DemoDelegationError(exc.message) from None
-    doc = post(f"{api_url}verify", {"qr": qr})
+    # A copy claimed moments ago is anchored in a batch of its own, which the web app's
+    # index sees a block or two later: until then a new live code is shown again.
+    deadline = time.monotonic() + INDEX_WAIT_S
+    while True:
+        qr = licence.present_delegated(shared, delegation, agent, int(time.time())).to_qr()
+        doc = post(f"{api_url}verify", {"qr": qr})
+        if doc.get("reason") not in NOT_INDEXED_YET or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     agent_block = doc.get("delegation") or {}
-    return AgentScan(doc["verdict"], agent_block.get("on_behalf_of"),
+    return AgentScan(doc["verdict"], doc.get("reason"), agent_block.get("on_behalf_of"),
                      agent_block.get("until", ""), qr)
