@@ -104,25 +104,33 @@ def test_simple_mode_one_licence_one_show_button_a_full_width_code_and_the_time_
     assert "contrast" in page.get_attribute("html", "class")
     card = page.inner_text("#elder-card")
     assert "机动车驾驶证" in card and "有效" in card and "null" not in card
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert serious_violations(page) == []
     screenshot(page, "elder-card")
 
     show.click()
     page.wait_for_selector("#qr[data-qr]")
-    assert page.locator("#present-form").is_hidden()
+    # Nothing to choose: the code, then only the counter code a counter may require.
+    for hidden in ("#presets", "#present-summary", "#present-button", ".tabs"):
+        assert page.locator(hidden).is_hidden(), hidden
     qr = page.locator("#qr").bounding_box()
     assert qr["width"] >= 0.9 * 360
+    assert qr["y"] < page.locator("#challenge-box").bounding_box()["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "elder-code")
     # What a counter's camera sees is the live code (which may have just been renewed).
     before = page.get_attribute("#qr", "data-qr")
     seen = read_canvas(page)
     assert seen.startswith("ELP1:") and seen in (before, page.get_attribute("#qr", "data-qr"))
-    screenshot(page, "elder-code")
 
     page.click("#elder-time")
     clips = played(page, 3)
     assert clips[0] == "/wallet/static/voice/zh/countdown.in.wav"
     assert re.fullmatch(r"/wallet/static/voice/zh/number\.([0-9]|[12][0-9]|30)\.wav", clips[1])
     assert clips[2] == "/wallet/static/voice/zh/countdown.seconds.wav"
+
+    page.fill("#challenge-input", "F3KJAD")  # the counter's code, typed: a new code at once
+    page.wait_for_selector("#qr[data-challenge=F3KJAD]")
 
     page.click("#present-stop")  # back to the one licence
     expect(page.locator("#elder-show")).to_be_visible()
