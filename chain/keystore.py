@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from chain.private_files import private_folder, write_private
+from chain.private_files import private_folder, write_private, write_private_new
 from licence import (
     ES256,
     SUITES,
@@ -224,8 +224,15 @@ class Keystore:
         """A 32-byte secret; with `create`, made on first use."""
         if create and not self.has(SECRET, name):
             secret = os.urandom(32)
-            self._write(SECRET, name, secret, {})
-            return secret
+            try:
+                self._write(SECRET, name, secret, {})
+                return secret
+            except KeystoreError as exc:
+                # Another process (a second web worker starting) made it first: every
+                # process must use that one, or a claim challenge made by one worker would
+                # be refused by the other.
+                if exc.reason != "key_exists":
+                    raise
         return self._read(SECRET, name)
 
     def unlock(self, items: list[tuple[str, str]]) -> None:
@@ -265,7 +272,11 @@ class Keystore:
             "ciphertext": ciphertext.hex(),
         }
         private_folder(path.parent)
-        write_private(path, json.dumps(document, indent=2, sort_keys=True))
+        try:
+            write_private_new(path, json.dumps(document, indent=2, sort_keys=True))
+        except FileExistsError:  # made meanwhile by another process: never replaced
+            raise KeystoreError(f"A key named {name!r} already exists in {path.parent}.",
+                                reason="key_exists") from None
         self._cache[(kind, name)] = secret
 
     def _load(self, kind: str, name: str) -> dict:

@@ -104,6 +104,20 @@ def write_private(path: Path | str, content: bytes | str) -> None:
         handle.write(content.encode("utf-8") if isinstance(content, str) else content)
 
 
+def write_private_new(path: Path | str, content: bytes | str) -> None:
+    """As `write_private`, but only if `path` does not exist yet: FileExistsError otherwise,
+    even when another process creates it at the same moment (the file is published with a
+    hard link, which fails if the name is taken, where a rename would replace it)."""
+    path = Path(path)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        with private_file(partial, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.link(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def private_sqlite(path: Path | str) -> Path:
     """Makes a SQLite database file private before SQLite opens it. SQLite creates a new
     database with mode 0644 less the umask, and its -wal, -shm and -journal files with the

@@ -45,6 +45,7 @@ from chain.private_files import (
     private_folder,
     write_private,
 )
+from elicence.demo_delegation import DemoDelegationError, delegated_scan
 from elicence.demo_office import OFFICE, Office, office_lines
 from elicence.home_lock import HomeBusy, hold_home, lock_path
 from elicence.pid_file import PidFile
@@ -345,6 +346,7 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
             web.start(home / "web.log")
             facts = demo_facts(home, web, picked)
             facts["alerts"] = stage_alert(home, web, picked["valid"]["qr"])
+            facts.update(show_agent(home, web))
             if office is not None:
                 facts["office"] = office.facts()
             if phone is not None and phone.tls is not None:
@@ -404,6 +406,20 @@ def stage_alert(home: Path, web: WebApp, qr: str) -> list[str]:
         state.close()
     run("alerts", "--since", "2h")
     return [a.kind for a in found]
+
+
+def show_agent(home: Path, web: WebApp) -> dict[str, str]:
+    """One delegated presentation (elicence/demo_delegation.py): a company's agent shows
+    its licence, scanned at the counter API. A demo extra: a failure is said, not fatal."""
+    click.echo("\nA company delegates its business licence to an agent's phone; the agent's "
+               "code is scanned at the counter…", err=True)
+    try:
+        scan = delegated_scan(home / "demo-out" / "delegation", home / "demo-out" / "business",
+                              f"{web.url}/api/v1/")
+    except DemoDelegationError as exc:
+        click.echo(f"No delegated presentation shown: {exc}", err=True)
+        return {}
+    return {"agent_scan": scan.line(), "qr_agent": scan.qr}
 
 
 def start_node(home: Path, port: int) -> None:
@@ -510,6 +526,7 @@ def ready_block(home: Path, facts: dict) -> str:
            "here too; signed with SM2)"] if "qr_other_province" in facts else []),
         *([f"  replaced QR     {facts['qr_replaced']}  (tap History on the counter page)"]
           if "qr_replaced" in facts else []),
+        *([f"  agent scan      {facts['agent_scan']}"] if "agent_scan" in facts else []),
         "  verify one      .venv/bin/elicence verify 'QR TEXT'  (or paste it on the counter "
         "page)",
         "  alerts          .venv/bin/elicence alerts  (active defence; one staged above: "

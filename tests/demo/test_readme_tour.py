@@ -11,6 +11,7 @@ the demo's CA) in headless Chromium. Screenshots go to test-artifacts/tour/.
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import json
 import os
@@ -94,6 +95,17 @@ def tour_steps(readme: str) -> list[Step]:
         assert step.commands, f"step '{step.heading}' has no ```sh commands"
     assert steps[0].commands, "the tour does not say how to start the demo"
     return steps
+
+
+def test_the_tour_shows_history_another_province_and_an_agent_in_one_line_each() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n" + TOUR_HEADING + "\n")
+    tour = readme[start:readme.find("\n## ", start + 1)]
+    bullets = re.findall(r"^- \*\*(.+?)\*\*: ", tour, re.M)
+    assert bullets == ["History", "Another province", "On someone's behalf"], bullets
+    assert "`Guangdong QR`" in tour and "`agent scan`" in tour
+    assert "presented by an authorised agent, on behalf" in tour
+    assert "agent scan" in labels(readme_ready_block())
 
 
 def test_tour_parser_fails_loudly_without_the_section_or_blocks() -> None:
@@ -389,6 +401,7 @@ def check_ready_block(home: Path, block: str, port: int, lan_port: int) -> None:
     for kind in ("valid", "revoked", "suspended"):  # whole texts, ready to copy
         assert lines[f"{kind} QR"] == facts[f"qr_{kind}"]
     assert "Ctrl-C" in lines["stop"]
+    check_agent_scan(home, lines, facts)
     for url in re.findall(r"https?://\S+", block):
         if url.startswith(facts["rpc_url"]) or url.endswith("/)"):
             continue  # the node answers JSON-RPC POSTs; "calls under …/api/v1/" is a prefix
@@ -400,6 +413,26 @@ def check_ready_block(home: Path, block: str, port: int, lan_port: int) -> None:
         serialization.Encoding.PEM) == ca.read_bytes()
     settings = json.loads((home / "config.json").read_text(encoding="utf-8"))
     assert settings["public_url"] == f"https://127.0.0.1:{lan_port}"  # letters point here
+
+
+AGENT_SCAN = re.compile(r"VALID: presented by an authorised agent, on behalf of (\S.*), "
+                        r"until (\d{4}-\d\d-\d\d \d\d:\d\d UTC)$")
+
+
+def check_agent_scan(home: Path, lines: dict[str, str], facts: dict) -> None:
+    """The delegated presentation: the agent's live code, scanned at the counter API, was
+    accepted on the company's behalf; the stand-in holder's key stays private."""
+    match = AGENT_SCAN.fullmatch(lines["agent scan"])
+    assert match, lines["agent scan"]
+    # on behalf of the company whose claim code the stand-in holder wallet used
+    row = int(read_claim_codes(home / "demo-out" / "business")[0]["row"])
+    with (ROOT / "scripts" / "demo-data" / "business.csv").open(encoding="utf-8") as data:
+        company = list(csv.DictReader(data))[row - 2]["company_name"]
+    assert match.group(1) == company, (match.group(1), company)
+    assert facts["agent_scan"] == lines["agent scan"] and facts["qr_agent"]
+    folder = home / "demo-out" / "delegation"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "holder-device.pem").stat().st_mode) == 0o600
 
 
 def follow_the_tour(playwright, steps: list[Step], demo: Demo, facts: dict,
