@@ -9,6 +9,7 @@ other copies stay valid. See docs/decisions/0142 and 0143.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -101,10 +102,10 @@ def copies_message(time: int, status_ref: bytes, device_key: bytes) -> bytes:
     return COPIES_LABEL + time.to_bytes(8, "big") + status_ref + device_key
 
 
-def copies_for_holder(store: Store, *, device_key: bytes, status_ref: bytes, time: int,
-                      signature: bytes, now: int) -> tuple[bytes, list[CopyInfo]]:
-    """The copies of the licence `status_ref`, for a device holding an active copy of it
-    that signed this request; returns (that device's copy ref, every copy oldest first)."""
+def signed_device_key(*, device_key: bytes, status_ref: bytes, time: int, signature: bytes,
+                      now: int, message: Callable[[int, bytes, bytes], bytes]) -> bytes:
+    """The compressed key of a device that signed `message(time, status_ref, key)` within the
+    allowed clock skew of `now`; ClaimError (one sentence) for a request that is not that."""
     if abs(now - time) > MAX_CLOCK_SKEW:
         raise ClaimError("The request time is more than 2 minutes from the server's clock: "
                          "set the phone's clock and try again.", reason="request_time_invalid")
@@ -113,10 +114,19 @@ def copies_for_holder(store: Store, *, device_key: bytes, status_ref: bytes, tim
                          field="status_ref")
     try:
         key = compressed_public_key(public_key_from_bytes(device_key))
-        verify_device_signature(key, signature, copies_message(time, status_ref, key))
+        verify_device_signature(key, signature, message(time, status_ref, key))
     except SignatureError:
         raise ClaimError("The device could not prove it holds its key: reload the wallet and "
                          "try again.", reason="possession_unproven") from None
+    return key
+
+
+def copies_for_holder(store: Store, *, device_key: bytes, status_ref: bytes, time: int,
+                      signature: bytes, now: int) -> tuple[bytes, list[CopyInfo]]:
+    """The copies of the licence `status_ref`, for a device holding an active copy of it
+    that signed this request; returns (that device's copy ref, every copy oldest first)."""
+    key = signed_device_key(device_key=device_key, status_ref=status_ref, time=time,
+                            signature=signature, now=now, message=copies_message)
     with store.session() as s:
         own = s.execute(select(Binding, IssuedLicence.id).join(
             IssuedLicence, IssuedLicence.id == Binding.licence_id).where(

@@ -27,17 +27,13 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 
 from issuer.authority import IssuingAuthority
-from issuer.claims.copies import MAX_CLOCK_SKEW
+from issuer.claims.copies import signed_device_key
 from issuer.claims.exchange import anchor_copy
 from issuer.errors import ClaimError
 from issuer.store import Binding, CopyState, IssuedLicence, Store
 from licence import (
     Licence,
-    SignatureError,
-    compressed_public_key,
     load_schema,
-    public_key_from_bytes,
-    verify_device_signature,
 )
 from licence.predicates import signing_day
 from licence.vocabulary import LicenceState
@@ -64,18 +60,8 @@ def refresh_copy(store: Store, authorities: Callable[[str], IssuingAuthority], *
                  device_key: bytes, status_ref: bytes, time: int, signature: bytes,
                  now: int) -> Refreshed:
     """Checks a signed refresh request and returns the copy the wallet should hold."""
-    if abs(now - time) > MAX_CLOCK_SKEW:
-        raise ClaimError("The request time is more than 2 minutes from the server's clock: "
-                         "set the phone's clock and try again.", reason="request_time_invalid")
-    if len(status_ref) != 16:
-        raise ClaimError("The field status_ref must be 16 bytes.", reason="bad_request",
-                         field="status_ref")
-    try:
-        key = compressed_public_key(public_key_from_bytes(device_key))
-        verify_device_signature(key, signature, refresh_message(time, status_ref, key))
-    except SignatureError:
-        raise ClaimError("The device could not prove it holds its key: reload the wallet and "
-                         "try again.", reason="possession_unproven") from None
+    key = signed_device_key(device_key=device_key, status_ref=status_ref, time=time,
+                            signature=signature, now=now, message=refresh_message)
     binding, record = _copy_of(store, key, status_ref)
     if binding.state == CopyState.REVOKED:
         raise ClaimError("This device's copy of the licence has been withdrawn by the issuing "

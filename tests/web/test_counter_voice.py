@@ -6,18 +6,17 @@ each clip played; the page, the server and the verification are real."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from tests.support.speech import EN_VOICE as EN
 from tests.support.speech import ZH_VOICE as ZH
 from tests.support.speech import speech_stub
 
+from ..support.serving import serving
 from ..verifier.world import World
 from .conftest import world_app
 from .test_counter_page import ARTIFACTS, CHROMIUM, WAIT_MS, playwright
@@ -30,15 +29,8 @@ __all__ = ["playwright"]
 def served(web_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app: Flask = world_app(web_world, tmp_path_factory.mktemp("voice") / "home",
                            rate_limit="off")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
-        app.extensions["elicence.verifier"].close()
+    with serving(app) as running:
+        yield running.url
 
 
 @pytest.fixture
