@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page
 import licence
 from chain.config import load_settings
 from tests.support.home import Home
+from tests.support.polling import wait_until
 from tests.support.serving import Server
 
 from .browser import (
@@ -110,9 +111,8 @@ def test_agent_presents_on_the_holders_behalf(chain_home: Home, app, server: Ser
         assert holder.locator(".delegation-given .badge.revoked").count() == 1
         agent.click("#agent-stop")
         agent.click(".delegation-received button.show")
-        agent.wait_for_function(
-            "(old) => document.querySelector('#agent-qr').dataset.qr"
-            " && document.querySelector('#agent-qr').dataset.qr !== old", arg=live)
+        wait_until(agent, "(old) => document.querySelector('#agent-qr').dataset.qr"
+                   " && document.querySelector('#agent-qr').dataset.qr !== old", live)
         again = agent.get_attribute("#agent-qr", "data-qr")
         counter_refuses_revoked(browser, server.url, again)
         assert serious_violations(agent) == []
@@ -143,8 +143,8 @@ def counter_accepts_agent(browser: Browser, tmp_path: Path, base: str, live: str
         assert "代理人" in text and "授权至" in text
         assert entry["licence_number"] not in text  # the name, never the number
         page.click("#lang")
-        page.wait_for_function(
-            "document.querySelector('#agent').textContent.startsWith('Presented by')")
+        wait_until(page, "document.querySelector('#agent').textContent"
+                   ".startsWith('Presented by')")
         assert "on behalf of" in line.inner_text() and "until" in line.inner_text()
         screenshot(page, "counter-agent")
         keep_screenshot(page, "counter-agent")

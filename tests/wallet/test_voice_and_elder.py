@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from chain.config import load_settings
 from tests.support.home import Home
+from tests.support.polling import wait_until
 from tests.support.serving import Server
 from tests.support.speech import EN_VOICE, ZH_VOICE, speech_stub
 
@@ -28,12 +29,12 @@ def phone(browser: Browser, server: Server, voices: list[dict]) -> Page:
 
 
 def spoken(page: Page, count: int) -> list[dict]:
-    page.wait_for_function(f"window.__spoken.length >= {count}")
+    wait_until(page, f"window.__spoken.length >= {count}")
     return page.evaluate("window.__spoken")
 
 
 def played(page: Page, count: int) -> list[str]:
-    page.wait_for_function(f"window.__played.length >= {count}")
+    wait_until(page, f"window.__played.length >= {count}")
     return page.evaluate("window.__played")
 
 

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from tests.support.polling import wait_until
 from tests.support.speech import EN_VOICE as EN
 from tests.support.speech import ZH_VOICE as ZH
 from tests.support.speech import speech_stub
@@ -60,7 +61,7 @@ def paste(page: Page, text: str, verdict: str) -> None:
 
 
 def spoken(page: Page, count: int) -> list[dict]:
-    page.wait_for_function(f"window.__spoken.length >= {count}", timeout=WAIT_MS)
+    wait_until(page, f"window.__spoken.length >= {count}", timeout_ms=WAIT_MS)
     return page.evaluate("window.__spoken")
 
 
@@ -111,7 +112,7 @@ def test_without_a_voice_in_the_pages_language_the_clips_are_played(browser, ser
     page = counter(browser, served, [EN])  # an English voice only; the page is Chinese
     paste(page, web_world.qr["revoked"], "revoked")
     page.click("#speak")
-    page.wait_for_function("window.__played.length >= 2", timeout=WAIT_MS)
+    wait_until(page, "window.__played.length >= 2", timeout_ms=WAIT_MS)
     assert page.evaluate("window.__played") == ["/static/voice/zh/verdict.revoked.wav",
                                                 "/static/voice/zh/presentation.printed.wav"]
     assert page.evaluate("window.__spoken") == []
@@ -130,7 +131,7 @@ def test_without_a_voice_in_the_pages_language_the_clips_are_played(browser, ser
     page = counter(browser, served, [])  # no voice at all
     paste(page, "hello", "unreadable")  # nothing was read: the verdict alone
     page.click("#speak")
-    page.wait_for_function("window.__played.length >= 1", timeout=WAIT_MS)
+    wait_until(page, "window.__played.length >= 1", timeout_ms=WAIT_MS)
     assert page.evaluate("window.__played") == ["/static/voice/zh/verdict.unreadable.wav"]
     page.context.close()
 
