@@ -24,13 +24,17 @@ def web_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_world(tmp_path_factory.mktemp("web-world"))
 
 
-def world_app(world: World, home: Path | None = None, **extra: str) -> Flask:
-    """An app whose ELICENCE_HOME holds (a copy of) the world's index."""
+def world_app(world: World, home: Path | None = None, *, claims: bool = False,
+              **extra: str) -> Flask:
+    """An app whose ELICENCE_HOME holds (a copy of) the world's index; with `claims`, the
+    claim exchange too, its secrets under a test passphrase."""
     settings = Settings(home=home or world.index_path.parent, extra=dict(extra))
     if home is not None:
         home.mkdir(parents=True, exist_ok=True)
         world.sync(settings.index_path)
-    app = create_app(settings, claims=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ELICENCE_PASSPHRASE", "correct horse battery staple")
+        app = create_app(settings, claims=claims)
     app.extensions["elicence.verifier"].clock = lambda: world.now
     return app
 

@@ -13,24 +13,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from flask import Flask
 
-from chain.config import Settings
-from elicence.app import create_app
 from verifier.receipts import MAX_RECEIPTS_PER_DEVICE
 
 from ..verifier.world import World
+from .conftest import world_app
 
 TOKEN = "operator-token-for-the-regression-tests"
 
 
 @pytest.fixture(scope="module")
 def serve_app(web_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    home = tmp_path_factory.mktemp("regressions-home")
-    settings = Settings(home=home, extra={"rate_limit": "off", "operator_token": TOKEN})
-    web_world.sync(settings.index_path)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ELICENCE_PASSPHRASE", "correct horse battery staple")
-        app = create_app(settings, claims=True)
-    app.extensions["elicence.verifier"].clock = lambda: web_world.now
+    app = world_app(web_world, tmp_path_factory.mktemp("regressions-home"), claims=True,
+                    rate_limit="off", operator_token=TOKEN)
     yield app
     app.extensions["elicence.verifier"].close()
 

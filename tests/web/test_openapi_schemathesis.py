@@ -26,11 +26,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import load_all_checks
 from schemathesis.core.transport import Response
 
-from chain.config import Settings
-from elicence.app import create_app
 from verifier.openapi import document
 
 from ..verifier.world import World
+from .conftest import world_app
 
 load_all_checks()
 from schemathesis.specs.openapi.checks import (  # noqa: E402  (registered by load_all_checks)
@@ -73,13 +72,8 @@ def _operations() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def live_app(web_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    home = tmp_path_factory.mktemp("live-home")
-    settings = Settings(home=home, extra={"rate_limit": "off", "operator_token": TOKEN})
-    web_world.sync(settings.index_path)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ELICENCE_PASSPHRASE", "correct horse battery staple")
-        app = create_app(settings, claims=True)
-    app.extensions["elicence.verifier"].clock = lambda: web_world.now
+    app = world_app(web_world, tmp_path_factory.mktemp("live-home"), claims=True,
+                    rate_limit="off", operator_token=TOKEN)
     yield app
     app.extensions["elicence.verifier"].close()
 
