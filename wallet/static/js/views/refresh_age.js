@@ -4,24 +4,9 @@
 // older than the new number of days is refreshed straight away.
 
 import { $ } from "../dom.js";
-import { addWords, t } from "../i18n.js";
+import { t } from "../i18n.js";
 import { refreshCopies } from "../refresh.js";
 import { chooseDays, holderDays, refreshLimits } from "../refresh_age.js";
-
-addWords({
-  zh: { refresh_every: "证照更新：每{n}天", refresh_every_default: "证照更新：每{n}天（默认）",
-    refresh_days_label: "证照副本超过多少天后自动更新", refresh_days_range: "可设{min}至{max}天，本服务默认{d}天。",
-    refresh_save: "保存", refresh_use_default: "恢复默认",
-    refresh_days_bad: "请输入{min}至{max}之间的整天数。",
-    refresh_days_saved: "已保存：证照副本超过{n}天后自动更新。" },
-  en: { refresh_every: "Update copies: every {n} days",
-    refresh_every_default: "Update copies: every {n} days (default)",
-    refresh_days_label: "Update a licence copy when it is older than (days)",
-    refresh_days_range: "From {min} to {max} days; this service's default is {d}.",
-    refresh_save: "Save", refresh_use_default: "Use the default",
-    refresh_days_bad: "Enter a whole number of days from {min} to {max}.",
-    refresh_days_saved: "Saved: a licence copy older than {n} days is updated." },
-});
 
 function say(text, kind) {
   const line = $("refresh-setting-status");
