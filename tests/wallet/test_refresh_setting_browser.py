@@ -2,8 +2,8 @@
 chain, an installation whose default is 10 days): with copies signed 6 and 3 days ago,
 nothing is due at 10 days; set to 4 days, the 6-day-old copy is signed again at once and
 the 3-day-old one is not. The setting shows the days in use, refuses a number outside the
-installation's range in one sentence, survives a reload, follows the language, and is out
-of the way in the simple mode."""
+installation's range in one sentence, survives a reload, follows the language, is out of
+the way in the simple mode, and still shows offline."""
 
 from __future__ import annotations
 
@@ -20,7 +20,13 @@ from tests.support.issuing import issued_licences, rows_file
 from tests.support.refreshing import sign_copy_days_ago
 from tests.support.serving import Server
 
-from .browser import new_phone, open_wallet, screenshot, serious_violations
+from .browser import (
+    new_phone,
+    open_wallet,
+    screenshot,
+    serious_violations,
+    wait_for_service_worker,
+)
 from .test_browser import claim
 from .test_refresh_browser import device_key_of
 
@@ -142,3 +148,18 @@ def test_a_stored_choice_outside_the_range_gives_the_installations_default(
     page.reload()
     page.wait_for_selector("body[data-refreshed=true]")
     page.wait_for_selector("#refresh-summary:text-is('证照更新：每10天（默认）')")
+
+
+def test_the_setting_shows_offline_from_the_cached_shell(browser: Browser,
+                                                         server: Server) -> None:
+    phone = new_phone(browser)
+    page = open_wallet(phone, f"{server.url}/wallet/")
+    wait_for_service_worker(page)
+    server.stop()
+    phone.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#refresh-summary:text-is('证照更新：每10天（默认）')")
+    page.click("#refresh-summary")
+    assert page.text_content("#refresh-days-range") == "可设1至365天，本服务默认10天。"
+    phone.close()
