@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -25,6 +26,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 CLIENTS = 1000  # simultaneous requests: more than 1,024 connections' worth once proxied
 DEADLINE = 120  # seconds for the whole burst, answers included
+
+
+@pytest.fixture(scope="module", autouse=True)
+def enough_sockets() -> Iterator[None]:
+    """The burst's client sockets, within this process's own limit (raised to its hard one)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = CLIENTS + 256
+    assert hard == resource.RLIM_INFINITY or hard >= wanted, (
+        f"raise the open-files hard limit to at least {wanted} (ulimit -Hn) for this test")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 @pytest.fixture(scope="module")
