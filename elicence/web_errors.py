@@ -47,6 +47,7 @@ STATUS: Mapping[str, int] = {
     "rate_limited": 429,
     "internal_error": 500,
     "index_unavailable": 503, "key_unavailable": 503, "issuer_unavailable": 503,
+    "service_unavailable": 503,
 }
 
 # Reason → the Chinese sentence shown beside `message` ({names} come from the error's
@@ -62,6 +63,7 @@ MESSAGES_ZH: Mapping[str, str] = {
     "method_not_allowed": "此地址不支持该请求方法。",
     "internal_error": "服务处理请求时出错，请重试或报告。",
     "index_unavailable": "无法读取状态索引，请稍后再试。",
+    "service_unavailable": "服务繁忙或正在重启，请几秒后重试。",
     "image_too_large":
         "图片过大，请使用较小的照片（PNG 不超过 900 万像素，JPEG 不超过 4800 万像素）。",
     "image_unreadable": "无法识别该图片，请上传 PNG 或 JPEG 照片。",

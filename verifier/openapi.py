@@ -32,6 +32,8 @@ ERROR_REASONS = (
     "claim_code_unknown", "claim_code_used", "claim_code_expired", "licence_not_active",
     "copy_revoked", "copy_unknown", "licence_unknown", "issuer_unavailable", "schema_unknown",
     "key_unavailable", "key_unknown", "request_replayed",
+    # answered by the reverse proxy (elicence.nginx): busy, or no replica answering
+    "service_unavailable",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)
