@@ -135,5 +135,14 @@ def test_the_wallet_exports_and_presents_sd_jwt_vc_and_mdoc(
     assert page.input_value(f"{CARD} .export-item[data-format=sd-jwt-vc] textarea") == sd_jwt
     assert page.text_content(f"{CARD} button[data-format=mdoc]") == (
         "Export as ISO mdoc (driving licence)")
+
+    # Removing the licence removes its exports (the same personal data) from the phone.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f"{CARD} article > .actions button.danger")
+    page.wait_for_selector("#no-licences:not([hidden])")
+    assert page.evaluate("""async () => {
+        const { exportsStore } = await import("/wallet/static/js/export.js");
+        return (await exportsStore.all()).length;
+    }""") == 0
     phone.close()
 

@@ -25,7 +25,13 @@ export const exportsStore = {
   all: () => tx("exports", "readonly", (s) => s.getAll()),
   get: (id) => tx("exports", "readonly", (s) => s.get(id)),
   put: (record) => tx("exports", "readwrite", (s) => s.put(record)),
+  remove: (id) => tx("exports", "readwrite", (s) => s.delete(id)),
 };
+
+/** Drops a licence's exports with the licence: they carry the same personal data. */
+export async function forgetExports(licenceId) {
+  for (const fmt of FORMATS) await exportsStore.remove(exportId(licenceId, fmt));
+}
 
 export const exportId = (licenceId, format) => `${licenceId}|${format}`;
 

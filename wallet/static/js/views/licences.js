@@ -13,6 +13,7 @@ import { holderName, readRecord } from "../stored.js";
 import { readingEveryResult, readLicences } from "../readout.js";
 import { showDevices } from "./devices.js";
 import { showExport } from "./export.js";
+import { forgetExports } from "../export.js";
 import { renderElder } from "./elder.js";
 import { showHistory } from "./history.js";
 import { startPresent } from "./present.js";
@@ -83,6 +84,7 @@ function card(record) {
 async function removeLicence(id) {
   if (!window.confirm(t("remove_confirm"))) return;
   await licences.remove(id);
+  await forgetExports(id);
   await renderCards();
 }
 
