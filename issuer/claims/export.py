@@ -26,7 +26,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import or_, select, update
 
 from chain.trust_material import AuthorityTrust
-from issuer.authority import IssuingAuthority
 from issuer.claims.copies import signed_device_key
 from issuer.errors import ClaimError
 from issuer.store import Binding, CopyState, IssuedLicence, Store
@@ -34,11 +33,22 @@ from licence import Licence
 from licence.exports import FORMATS, facts_of, mdoc, sd_jwt_vc, vc_jwt
 from licence.exports._jose import ec_jwk
 from licence.exports.facts import check_holder_key
+from licence.exports.trust import KeyFacts
+from licence.signer import Signer
 from licence.vocabulary import LicenceState
 
 EXPORT_LABEL = b"elicence/export/v1\0"
 MEDIA_TYPES = {"sd-jwt-vc": "application/dc+sd-jwt", "vc-jwt": "application/vc+jwt",
                "mdoc": "application/mdoc+cbor"}
+
+
+@dataclass(frozen=True)
+class ExportKey:
+    """The key an authority's exports are signed with now, and its trust material."""
+
+    key: KeyFacts
+    signer: Signer
+    material: AuthorityTrust
 
 
 @dataclass(frozen=True)
@@ -62,10 +72,11 @@ def export_format(value: object) -> str:
     return value
 
 
-def export_copy(store: Store, authorities: Callable[[str], IssuingAuthority],
-                trust: Callable[[str], AuthorityTrust], *, fmt: str, device_key: bytes,
-                status_ref: bytes, time: int, signature: bytes, now: int) -> CopyExport:
-    """Checks a signed export request and returns the export of the asking device's copy."""
+def export_copy(store: Store, export_key: Callable[[str], ExportKey], *, fmt: str,
+                device_key: bytes, status_ref: bytes, time: int, signature: bytes,
+                now: int) -> CopyExport:
+    """Checks a signed export request and returns the export of the asking device's copy;
+    `export_key` gives an authority's current export key (ExportError when it has none)."""
     fmt = export_format(fmt)
     key = signed_device_key(device_key=device_key, status_ref=status_ref, time=time,
                             signature=signature, now=now,
@@ -82,22 +93,20 @@ def export_copy(store: Store, authorities: Callable[[str], IssuingAuthority],
     copy = Licence.from_bytes_unverified(binding.encoded)  # signed and anchored by us
     holder = ec_jwk(key)
     check_holder_key(copy, holder)  # the copy commits to this very key (defence in depth)
-    authority = authorities(record.authority_id)
-    material = trust(record.authority_id)
-    facts = facts_of(copy, authority_id=authority.id, authority_name=authority.record.name_en,
-                     jurisdiction=authority.record.jurisdiction,
-                     registry=material.trust.registry, chain_id=material.trust.chain_id,
-                     key_id=authority.key.key_id, copy_status_ref=binding.copy_ref)
-    signer = authority.signing_key
+    signing = export_key(record.authority_id)
+    trust, key_id, signer = signing.material.trust, signing.key.key_id, signing.signer
+    facts = facts_of(copy, authority_id=trust.authority_id, authority_name=trust.authority_name,
+                     jurisdiction=trust.jurisdiction, registry=trust.registry,
+                     chain_id=trust.chain_id, key_id=key_id, copy_status_ref=binding.copy_ref)
     if fmt == "sd-jwt-vc":
         data = sd_jwt_vc(facts, signer, now=now, holder_jwk=holder).encode("ascii")
     elif fmt == "vc-jwt":
         data = vc_jwt(facts, signer, now=now, holder_jwk=holder).encode("ascii")
     else:
-        certificate = material.document_signer(material.key(authority.key.key_id))
+        certificate = signing.material.document_signer(signing.key)
         data = mdoc(facts, signer, ds_certificate=certificate.public_bytes(Encoding.DER),
                     device_jwk=holder, now=now)
-    return CopyExport(record.id, record.authority_id, fmt, data, authority.key.key_id)
+    return CopyExport(record.id, record.authority_id, fmt, data, key_id)
 
 
 def _copy_of(store: Store, key: bytes, status_ref: bytes) -> tuple[Binding, IssuedLicence]:

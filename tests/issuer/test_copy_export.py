@@ -17,10 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import licence
 from issuer.claims.exchange import claim_message
 from issuer.claims.export import export_message
+from issuer.issue.samples import BUSINESS_FIELDS, business_rows, write_csv
 from licence._cose import sign
 from tests.exports.support import check
 from tests.support.home import Home
-from tests.support.issuing import issue_driving
+from tests.support.issuing import issue_driving, issued_licences
 from verifier.openapi import ERROR_REASONS, document
 
 pytestmark = [pytest.mark.anvil, pytest.mark.timeout(600)]
@@ -224,6 +225,40 @@ def test_malformed_export_requests_get_json_errors(app, body: dict) -> None:
     assert refused(app.test_client().post(ROUTE, json=body)) == (400, "bad_request")
 
 
+def test_an_mdoc_of_a_business_licence_is_refused(chain_home: Home, app,
+                                                   tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "rows.csv", BUSINESS_FIELDS, iter(business_rows(1, seed=61)))
+    chain_home.run("issue", "--authority", "CN-32-AMR", "--type", "business", "--input",
+                   str(source), "--out", str(tmp_path / "out"), "--no-pdf", "--quiet")
+    device = ec.generate_private_key(ec.SECP256R1())
+    copy = claimed(app, issued_licences(tmp_path / "out")[0], device)
+    assert refused(app.test_client().post(ROUTE, json=export_body(
+        "mdoc", copy.status_ref, device))) == (422, "export_type_unsupported")
+
+
 def test_a_request_that_is_not_json_is_refused(app) -> None:
     answer = app.test_client().post(ROUTE, data="format=mdoc")
     assert refused(answer) == (415, "unsupported_media_type")
+
+
+def test_an_authority_moving_to_sm2_exports_with_its_es256_key(
+        chain_home: Home, trust_dir: Path, tmp_path: Path) -> None:
+    """JOSE and COSE have no SM2: a copy signed with the authority's new SM2 key is exported
+    with its newest current ES256 key, as `elicence export` does (last: it adds a key)."""
+    assert "(SM2 with SM3)" in chain_home.run("authority", "add-key", DMV, "--algorithm",
+                                              "sm2").output
+    entry = issue_driving(chain_home, tmp_path, 1, start=61_900)[0]
+    device = ec.generate_private_key(ec.SECP256R1())
+    with chain_home.app() as fresh:  # its claim service signs with the SM2 key now
+        copy = claimed(fresh, entry, device)
+        assert copy.header.key_id == 2
+        answer = fresh.test_client().post(ROUTE, json=export_body("sd-jwt-vc", copy.status_ref,
+                                                                  device))
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["key_id"] == 1
+    verdict = check("check_sd_jwt_vc.mjs", {
+        "sd_jwt": answer.get_json()["export"],
+        "jwks": json.loads((trust_dir / "jwks.json").read_text()),
+        "holder_private_jwk": private_jwk(device), "disclose": ["licence_number"],
+        "nonce": "n-sm2", "audience": "https://counter.example.org"})
+    assert verdict["accepted"], verdict
