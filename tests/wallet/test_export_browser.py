@@ -12,7 +12,7 @@ from pathlib import Path
 
 import cbor2
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
 
 from tests.exports.support import check
 from tests.support.home import Home
@@ -29,7 +29,7 @@ CARD = "#cards li:first-child"
 
 @pytest.fixture(scope="module")
 def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    return issue_driving(chain_home, tmp_path_factory.mktemp("export-wallet"), 1, start=77_000)
+    return issue_driving(chain_home, tmp_path_factory.mktemp("export-wallet"), 2, start=77_000)
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +146,37 @@ def test_the_wallet_exports_and_presents_sd_jwt_vc_and_mdoc(
     }""") == 0
     phone.close()
 
+
+
+def test_an_export_altered_on_the_way_is_not_stored(server: Server, browser: Browser,
+                                                   issued: list[dict]) -> None:
+    """The wallet checks the authority's signature on what it is sent: an SD-JWT VC whose
+    payload was changed on the way (another holder key in cnf) is refused and not kept."""
+    phone = new_phone(browser, locale="en-GB")
+    page = open_wallet(phone, f"{server.url}/wallet/")
+    claim(page, issued[1]["claim_code"])
+    page.click("[data-view=licences]")
+
+    def altered(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        jwt, *disclosures = body["export"].split("~")
+        header, payload, signature = jwt.split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims["exp"] += 86_400  # one more day of validity
+        payload = b64url(json.dumps(claims).encode())
+        body["export"] = "~".join([f"{header}.{payload}.{signature}", *disclosures])
+        route.fulfill(response=response, body=json.dumps(body))
+
+    phone.route("**/api/v1/claims/export", altered)
+    page.click(f"{CARD} button.export-button")
+    page.click(f"{CARD} .export-box button[data-format=sd-jwt-vc]")
+    page.wait_for_selector(f"{CARD} .export-box .status.bad")
+    assert page.text_content(f"{CARD} .export-box .status.bad") == (
+        "The export the authority sent does not carry a valid signature of its registered "
+        "key, so it was not saved.")
+    assert page.evaluate("""async () => {
+        const { exportsStore } = await import("/wallet/static/js/export.js");
+        return (await exportsStore.all()).length;
+    }""") == 0
+    phone.close()

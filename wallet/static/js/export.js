@@ -12,6 +12,7 @@ import { expecting, postJson } from "./api.js";
 import { ownKey } from "./device.js";
 import { nowSeconds } from "./display.js";
 import { database } from "./store.js";
+import { readAuthorityKey } from "./views/claim.js";
 
 export const FORMATS = ["sd-jwt-vc", "mdoc", "vc-jwt"];
 const LABEL = new TextEncoder().encode("elicence/export/v1\0");
@@ -46,7 +47,8 @@ const isExport = (b) => FORMATS.includes(b.format) && typeof b.export === "strin
   && typeof b.media_type === "string" && Number.isInteger(b.key_id);
 
 /** Asks the issuer for `record`'s copy in `format`; the API outcome (api.js) — an "ok" body
- * checked to bind this device's key and stored — or {kind: "not_bound" | "no_key"}. */
+ * checked to be signed by the authority's registered key and to bind this device's key, and
+ * stored — or {kind: "not_genuine" | "not_bound" | "no_key"}. */
 export async function requestExport(record, format) {
   const key = await ownKey();
   if (!key) return { kind: "no_key" };
@@ -61,6 +63,10 @@ export async function requestExport(record, format) {
   // a later time (one clock per copy), so this new request says the next second.
   if (answer.kind === "refused" && answer.reason === "request_replayed") answer = await ask(time + 1);
   if (answer.kind !== "ok") return answer;
+  const registered = await readAuthorityKey({ authority: record.authorityNumber, keyId: answer.body.key_id });
+  if (registered.kind !== "ok") return registered;
+  if (!(await signedBy(answer.body.format, answer.body.export, answer.body.key_id,
+    f.fromHex(registered.body.public_key)))) return { kind: "not_genuine" };
   const own = await crypto.subtle.exportKey("jwk", key.publicKey);
   const bound = holderKeyOf(answer.body.format, answer.body.export);
   if (!bound || bound.x !== own.x || bound.y !== own.y) {
@@ -71,6 +77,28 @@ export async function requestExport(record, format) {
     madeAt: time };
   await exportsStore.put(stored);
   return { ...answer, stored };
+}
+
+/** Whether the export carries a valid ES256 signature by the registered key `publicKey`
+ * (key number `keyId`): the JWS for the JWT formats, issuerAuth's COSE_Sign1 for mdoc. */
+export async function signedBy(format, text, keyId, publicKey) {
+  try {
+    const verifier = await f.importPublicKey(publicKey);
+    if (format === "mdoc") {
+      const [protectedHeader, , payload, signature] = mdocDocument(text).get("issuerSigned").get("issuerAuth");
+      const toSign = encode(["Signature1", protectedHeader, new Uint8Array(0), payload]);
+      return await f.es256Verify(verifier, signature, toSign);
+    }
+    const jwt = format === "sd-jwt-vc" ? text.split("~")[0] : text;
+    const [header, payload, signature] = jwt.split(".");
+    if (JSON.parse(utf8.decode(f.unb64url(header))).kid !== String(keyId)) return false;
+    return await f.es256Verify(verifier, f.unb64url(signature), ascii.encode(`${header}.${payload}`));
+  } catch (e) {
+    // A key that is not a P-256 point, bytes that are not the format: not genuine.
+    if (e instanceof DOMException || e instanceof f.FormatError || e instanceof SyntaxError
+      || e instanceof TypeError) return false;
+    throw e;
+  }
 }
 
 function jwtPayload(jwt) {

@@ -21,6 +21,7 @@ addWords({
     sx_working: "正在向发证机关申请导出件……", sx_done: "已导出并保存：{format}（{date}）。",
     sx_offline: "没有网络连接：导出需要联网，请联网后再试。",
     sx_not_bound: "发证机关返回的导出件未绑定本手机的设备密钥，未保存。",
+    sx_not_genuine: "发证机关返回的导出件没有其登记密钥的有效签名，未保存。",
     sx_no_key: "本机还没有设备密钥，请先领取证照。",
     sx_text: "导出内容", sx_download: "下载文件",
     sx_present: "出示导出件", sx_choose: "选择对方可以看到的内容",
@@ -38,6 +39,7 @@ addWords({
     sx_working: "Asking the issuing authority for the export…", sx_done: "Exported and saved: {format} ({date}).",
     sx_offline: "No network connection: exporting needs the network, try again when online.",
     sx_not_bound: "The export the authority sent is not bound to this phone's device key, so it was not saved.",
+    sx_not_genuine: "The export the authority sent does not carry a valid signature of its registered key, so it was not saved.",
     sx_no_key: "This phone has no device key yet: claim a licence first.",
     sx_text: "Exported text", sx_download: "Download file",
     sx_present: "Present the export", sx_choose: "Choose what the verifier may see",
@@ -78,6 +80,7 @@ async function exportNow(record, format, status, shown, buttons) {
     const answer = await requestExport(record, format);
     if (answer.kind === "no_key") return bad(status, t("sx_no_key"));
     if (answer.kind === "not_bound") return bad(status, t("sx_not_bound"));
+    if (answer.kind === "not_genuine") return bad(status, t("sx_not_genuine"));
     if (answer.kind !== "ok") return bad(status, explain(answer, "sx_offline"));
     shown.querySelector(`[data-format="${format}"]`)?.remove();
     shown.prepend(exported(answer.stored, readRecord(record)));
