@@ -76,6 +76,10 @@ def test_the_wallet_exports_and_presents_sd_jwt_vc_and_mdoc(
     # SD-JWT VC: the wallet's key-binding JWT (nonce, audience) checked by @sd-jwt.
     sd_jwt = export(page, "sd-jwt-vc")
     assert "已导出并保存：SD-JWT VC" in page.text_content(f"{CARD} .export-box .status.good")
+    with page.expect_download() as download:
+        page.click(f"{CARD} .export-item[data-format=sd-jwt-vc] a.export-download")
+    assert download.value.suggested_filename == "driving-licence.sd-jwt"
+    assert Path(download.value.path()).read_text() == sd_jwt
     jwks = json.loads((trust_dir / "jwks.json").read_text())
     audience, nonce = "https://counter.example.org", "n-77-wallet"
     # Without what the verifier gave: one sentence saying what to fill in.

@@ -54,25 +54,30 @@ addWords({
 const FILE_TYPES = { "sd-jwt-vc": "sd-jwt", "vc-jwt": "jwt", mdoc: "mdoc" };
 const FORMAT_NAMES = { "sd-jwt-vc": "SD-JWT VC", "vc-jwt": "W3C VC (vc+jwt)", mdoc: "ISO mdoc" };
 
+// The download links' object URLs, per card box: released when the box is filled again.
+const links = new WeakMap();
+
 /** Fills `box` (inside a licence's card) with the export buttons and any saved exports. */
 export async function showExport(record, box) {
+  for (const url of links.get(box) ?? []) URL.revokeObjectURL(url);
+  links.set(box, []);
   const d = readRecord(record);
   const formats = FORMATS.filter((fmt) => fmt !== "mdoc" || d.schema.name === "driving");
   const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
   const shown = el("div", { class: "export-shown" });
   const buttons = formats.map((fmt) => el("button", { type: "button", class: "export-format",
     "data-format": fmt, text: t(`sx_as_${fmt}`),
-    onclick: () => exportNow(record, fmt, status, shown, buttons) }));
+    onclick: () => exportNow(record, fmt, status, shown, buttons, links.get(box)) }));
   box.hidden = false;
   box.replaceChildren(el("h4", { text: t("sx_title") }), el("p", { class: "muted", text: t("sx_help") }),
     el("div", { class: "actions" }, ...buttons), status, shown);
   for (const fmt of formats) {
     const saved = await exportsStore.get(exportId(record.id, fmt));
-    if (saved) shown.append(exported(saved, d));
+    if (saved) shown.append(exported(saved, d, links.get(box)));
   }
 }
 
-async function exportNow(record, format, status, shown, buttons) {
+async function exportNow(record, format, status, shown, buttons, urls) {
   for (const b of buttons) b.disabled = true;
   status.className = "status";
   status.textContent = t("sx_working");
@@ -83,7 +88,7 @@ async function exportNow(record, format, status, shown, buttons) {
     if (answer.kind === "not_genuine") return bad(status, t("sx_not_genuine"));
     if (answer.kind !== "ok") return bad(status, explain(answer, "sx_offline"));
     shown.querySelector(`[data-format="${format}"]`)?.remove();
-    shown.prepend(exported(answer.stored, readRecord(record)));
+    shown.prepend(exported(answer.stored, readRecord(record), urls));
     status.className = "status good";
     status.textContent = t("sx_done", { format: FORMAT_NAMES[format], date: isoDate(answer.stored.madeAt) });
   } finally {
@@ -96,12 +101,13 @@ function bad(status, text) {
   status.textContent = text;
 }
 
-/** One saved export: its text, a download link and, for SD-JWT VC and mdoc, a form that
- * makes a presentation. */
-function exported(saved, d) {
+/** One saved export: its text, a download link (its URL added to `urls`) and, for SD-JWT VC
+ * and mdoc, a form that makes a presentation. */
+function exported(saved, d, urls) {
   const id = `sx-${saved.id.replace(/[^a-zA-Z0-9]/g, "")}`;
   const bytes = saved.format === "mdoc" ? f.unb64url(saved.text) : new TextEncoder().encode(saved.text);
   const url = URL.createObjectURL(new Blob([bytes], { type: saved.mediaType }));
+  urls.push(url);
   const section = el("section", { class: "export-item", "data-format": saved.format, "aria-labelledby": `${id}-h` },
     el("h5", { id: `${id}-h`, text: `${FORMAT_NAMES[saved.format]} · ${isoDate(saved.madeAt)}` }),
     el("label", { for: `${id}-text`, text: t("sx_text") }),
