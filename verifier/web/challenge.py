@@ -3,6 +3,10 @@
     {"challenge": b64url (4 bytes), "text": "7K3M9Q", "qr": "data:image/svg+xml;base64,…",
      "refresh_at": unix s (show the next one from then), "expires_at": unix s (last second
      a live code answering it is accepted), "policy": "required" | "preferred" | "off"}
+
+`policy` is the setting of the counter whose token came with the request (its own in
+config.json "counter_policies", else the installation's). The challenge itself is the
+installation's: see docs/decisions/0286-per-counter-challenge-setting.md.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 
-from flask import jsonify
+from flask import jsonify, request
 
 from ..challenges import qr_data_url
 from .blueprint import bp, service
+from .requester import counter
 
 
 @lru_cache(maxsize=8)
@@ -27,4 +32,5 @@ def challenge():
     current = verifier.challenges.current(verifier.now())
     return jsonify(challenge=base64.urlsafe_b64encode(current.value).decode().rstrip("="),
                    text=current.text, qr=_qr(current.qr_text), refresh_at=current.refresh_at,
-                   expires_at=current.expires_at, policy=verifier.config.challenge)
+                   expires_at=current.expires_at,
+                   policy=verifier.policies.of(counter(request.environ)).challenge)
