@@ -56,6 +56,11 @@ def verify(client: FlaskClient, text: str, headers: dict[str, str] | None = None
     return answer.get_json()
 
 
+def challenge_of(client: FlaskClient, headers: dict[str, str]) -> bytes:
+    shown = client.get("/api/v1/challenge", headers=headers).get_json()
+    return base64.urlsafe_b64decode(shown["challenge"] + "==")
+
+
 def acceptance(result: dict[str, Any]) -> dict[str, Any]:
     return {c["name"]: c for c in result["checks"]}["acceptance"]
 
@@ -141,8 +146,19 @@ def test_the_challenge_setting_is_the_counters_own(app: Flask, web_world: World)
     assert {c["name"]: c["reason"] for c in at_sh1["checks"]}["challenge"] == "no_challenge"
 
     # Answering the challenge the page fetched with desk-2's token passes there.
-    shown = client.get("/api/v1/challenge", headers=token(app, "desk-2")).get_json()
-    value = base64.urlsafe_b64decode(shown["challenge"] + "==")
+    value = challenge_of(client, token(app, "desk-2"))
     answered = verify(client, web_world.live("bound", at=web_world.now - 5, challenge=value),
                       token(app, "desk-2"))
     assert answered["verdict"] == "valid"
+
+
+def test_a_code_made_for_one_counter_answers_no_other(app: Flask, web_world: World) -> None:
+    """Each token's counter has challenges of its own: a live code relayed from desk-2 to
+    another desk of the same server (or to its page without a token) is refused there."""
+    client = app.test_client()
+    desk2 = challenge_of(client, token(app, "desk-2"))
+    assert desk2 not in (challenge_of(client, token(app, "sh-1")), challenge_of(client, {}))
+    for at, headers in ((6, token(app, "sh-1")), (7, {})):
+        relayed = verify(client, web_world.live("bound", at=web_world.now - at,
+                                                challenge=desk2), headers)
+        assert (relayed["verdict"], relayed["reason"]) == ("invalid", "challenge_mismatch")

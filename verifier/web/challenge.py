@@ -4,9 +4,10 @@
      "refresh_at": unix s (show the next one from then), "expires_at": unix s (last second
      a live code answering it is accepted), "policy": "required" | "preferred" | "off"}
 
-`policy` is the setting of the counter whose token came with the request (its own in
-config.json "counter_policies", else the installation's). The challenge itself is the
-installation's: see docs/decisions/0286-per-counter-challenge-setting.md.
+With a counter token the challenge is that counter's (it answers only verifications sent
+with the same token), and `policy` its setting (its own in config.json "counter_policies",
+else the installation's); without, this server's (ELICENCE_COUNTER_ID). See
+docs/decisions/0286-per-counter-challenges.md.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def _qr(text: str) -> str:
 @bp.get("/api/v1/challenge")
 def challenge():
     verifier = service()
-    current = verifier.challenges.current(verifier.now())
+    asking = counter(request.environ)
+    current = verifier.challenges_of(asking).current(verifier.now())
     return jsonify(challenge=base64.urlsafe_b64encode(current.value).decode().rstrip("="),
                    text=current.text, qr=_qr(current.qr_text), refresh_at=current.refresh_at,
-                   expires_at=current.expires_at,
-                   policy=verifier.policies.of(counter(request.environ)).challenge)
+                   expires_at=current.expires_at, policy=verifier.policies.of(asking).challenge)

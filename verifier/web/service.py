@@ -104,6 +104,9 @@ class VerifierService:
         self.policies = CounterPolicies(
             dataclasses.replace(config.accept, challenge=config.challenge, counter=None),
             config.counter_policies)
+        # A token's counter gets challenges of its own (HMAC of its id): a code made for
+        # one desk does not answer another desk of the same server.
+        self._counter_challenges: dict[str, CounterChallenges] = {}
         self.checks = self.checks_for(self.policies.installation)  # the installation's
         self.receipts = ReceiptStore(self.state)
         self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
@@ -120,16 +123,28 @@ class VerifierService:
         self._lock = threading.Lock()  # the verifier's caches are not shared across threads
         self._index: LicenceIndex | None = None
         self._opened = False
-        # One verifier per counter with a policy of its own (None: the installation's).
+        # One verifier per authenticated counter (None: requests without a counter token).
         self._verifiers: dict[str | None, Verifier] = {}
 
     def now(self) -> int:
         return int(self.clock())
 
-    def checks_for(self, policy: CounterPolicy) -> list[Check]:
-        """The pipeline under one counter's policy."""
+    def challenges_of(self, counter: str | None) -> CounterChallenges:
+        """The challenges of the counter a valid token proved (None: this server's own,
+        ELICENCE_COUNTER_ID). Only authenticated ids reach here, so the cache stays small."""
+        if counter is None:
+            return self.challenges
+        found = self._counter_challenges.get(counter)
+        if found is None:
+            found = self._counter_challenges[counter] = CounterChallenges(self.state.secret,
+                                                                          counter)
+        return found
+
+    def checks_for(self, policy: CounterPolicy, counter: str | None = None) -> list[Check]:
+        """The pipeline of one counter (None: no token) under its policy."""
         checks = [*default_checks(self.revoked_delegations),
-                  ChallengeCheck(self.challenges, policy.challenge), ReplayCheck(self.replay)]
+                  ChallengeCheck(self.challenges_of(counter), policy.challenge),
+                  ReplayCheck(self.replay)]
         if not policy.accepts_everything:  # last: see verifier.checks.acceptance
             checks.append(AcceptanceCheck(policy))
         return checks
@@ -143,13 +158,12 @@ class VerifierService:
                 self._index = None
             self._opened = True
             self._verifiers.clear()
-        key = counter if counter in self.policies.counters else None
-        verifier = self._verifiers.get(key)
+        verifier = self._verifiers.get(counter)
         if verifier is None:
-            verifier = self._verifiers[key] = Verifier(
-                self._index,
-                checks=self.checks if key is None else self.checks_for(self.policies.of(key)),
-                policy=self.config.policy, log=self.log)
+            checks = self.checks if counter is None else self.checks_for(
+                self.policies.of(counter), counter)
+            verifier = self._verifiers[counter] = Verifier(
+                self._index, checks=checks, policy=self.config.policy, log=self.log)
         return verifier
 
     def verify(self, text: str, challenge: bytes | None, client: str | None = None,
