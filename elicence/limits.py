@@ -37,7 +37,7 @@ from redis.exceptions import RedisError
 
 from chain.config import ConfigError, Settings
 from verifier.errors import RateLimited
-from verifier.web.requester import REQUESTER
+from verifier.web.requester import COUNTER, REQUESTER
 
 from .limits_body import DEFAULT_BODY_SECONDS
 from .limits_counters import CounterTokens
@@ -270,6 +270,8 @@ class RequestLimits:
         address = self.client_key(environ)
         # Who asked, for the alert detectors (verifier.web.requester): the counter if any.
         environ[REQUESTER] = address if counter is None else "counter:" + counter
+        if counter is not None:  # whose policy the verifier applies (verifier.counter_policy)
+            environ[COUNTER] = counter
         if config.client_budget is None:
             return
         if counter is not None and config.counter_budget is not None:

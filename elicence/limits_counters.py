@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 
+from verifier.counter_id import COUNTER_ID, COUNTER_ID_RULE
 from verifier.errors import RequestError
 
 SCHEME = "Counter "
-COUNTER_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _MAC_CHARS = 22  # 128 bits, base64url
 
 
@@ -34,8 +33,7 @@ class CounterTokens:
 
     def mint(self, counter_id: str) -> str:
         if not COUNTER_ID.fullmatch(counter_id):
-            raise CounterTokenInvalid("A counter id is 1 to 64 lower-case letters, digits and "
-                                      "hyphens, starting with a letter or digit.")
+            raise CounterTokenInvalid(COUNTER_ID_RULE)
         return f"{counter_id}.{self._mac(counter_id)}"
 
     def from_header(self, authorization: str | None) -> str | None:

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import io
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .errors import RequestError
 
@@ -29,6 +30,15 @@ QR_PREFIX = "ELCH:"
 _BITS = 5 * TEXT_CHARS  # 30
 _TYPED = {**{c: i for i, c in enumerate(ALPHABET)}, "I": 1, "L": 1, "O": 0}
 _DOMAIN = b"elicence/challenge/v1\x00"
+
+
+class ChallengePolicy(StrEnum):
+    """Whether a counter requires live codes to answer its challenge (verifier.checks.
+    challenge); set per installation and per counter (verifier.counter_policy)."""
+
+    REQUIRED = "required"
+    PREFERRED = "preferred"
+    OFF = "off"
 
 
 class ChallengeTextError(RequestError):

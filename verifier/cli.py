@@ -8,7 +8,9 @@ a stuck node, nodes that disagree; docs/verifying.md "Cannot confirm").
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -21,7 +23,7 @@ from chain.status import DEFAULT_MAX_HEAD_AGE
 from licence.vocabulary import Verdict
 
 from .context import Policy
-from .counter_policy import CounterPolicy
+from .counter_policy import CounterPolicies, CounterPolicy
 from .result import Verification, to_json
 from .sync import witness_urls
 from .timefmt import age_text, utc_text
@@ -67,20 +69,24 @@ def exit_status(verdict: Verdict) -> int:
               help="A witness node: the synced block's hash must be the same there "
                    "(repeatable; also ELICENCE_WITNESS_RPC_URLS, comma-separated).")
 @click.option("--counter", envvar="ELICENCE_COUNTER_ID", default="cli", show_default=True,
-              help="This counter's id in the verification log (env ELICENCE_COUNTER_ID).")
+              help="This counter's id in the verification log, and whose policy applies: "
+                   "its entry in config.json counter_policies, else the installation's "
+                   "(env ELICENCE_COUNTER_ID).")
 @click.option("--log", "log_path", envvar="ELICENCE_VERIFY_LOG",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Verification log file (JSON lines; env ELICENCE_VERIFY_LOG; default "
                    "$ELICENCE_HOME/verifications.jsonl).")
-@click.option("--accept-type", "accept_types", envvar="ELICENCE_ACCEPT_TYPES",
+@click.option("--accept-type", "accept_types",
               metavar="TYPES", help="Licence types this counter accepts, comma-separated "
-              "(e.g. business); others are `not_accepted` (env ELICENCE_ACCEPT_TYPES).")
-@click.option("--accept-authority", "accept_authorities", envvar="ELICENCE_ACCEPT_AUTHORITIES",
-              metavar="IDS", help="Authority ids this counter accepts, comma-separated "
-              "(env ELICENCE_ACCEPT_AUTHORITIES).")
-@click.option("--accept-region", "accept_regions", envvar="ELICENCE_ACCEPT_REGIONS",
+              "(e.g. business); others are `not_accepted`. Overrides the configured policy "
+              "(ELICENCE_ACCEPT_TYPES, config.json).")
+@click.option("--accept-authority", "accept_authorities",
+              metavar="IDS", help="Authority ids this counter accepts, comma-separated. "
+              "Overrides the configured policy (ELICENCE_ACCEPT_AUTHORITIES, config.json).")
+@click.option("--accept-region", "accept_regions",
               metavar="PREFIXES", help="Region code prefixes whose licences this counter "
-              "accepts, comma-separated, e.g. 33 (env ELICENCE_ACCEPT_REGIONS).")
+              "accepts, comma-separated, e.g. 33. Overrides the configured policy "
+              "(ELICENCE_ACCEPT_REGIONS, config.json).")
 def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbose: bool,
                    no_sync: bool, max_staleness: int, max_head_age: int,
                    witnesses: tuple[str, ...], counter: str, log_path: Path | None,
@@ -93,13 +99,19 @@ def verify_command(qr_text: str | None, image: Path | None, as_json: bool, verbo
     """
     text = read_input(qr_text, image)
     try:
-        accept = CounterPolicy.parse(accept_types, accept_authorities, accept_regions)
+        given = CounterPolicy.parse(accept_types, accept_authorities, accept_regions)
     except ConfigError as exc:
         raise click.UsageError(exc.message) from None
     try:
         settings = load_settings()
+        configured = CounterPolicies.from_settings(settings.extra, os.environ).of(counter)
     except ConfigError as exc:
         raise click.ClickException(exc.message) from None
+    accept = dataclasses.replace(  # each --accept-* given replaces that part of the policy
+        configured,
+        licence_types=configured.licence_types if accept_types is None else given.licence_types,
+        authorities=configured.authorities if accept_authorities is None else given.authorities,
+        regions=configured.regions if accept_regions is None else given.regions)
     try:
         witness_urls(settings, witnesses)
     except ConfigError as exc:

@@ -1,4 +1,5 @@
-"""What one counter accepts: licence types, and issuing authorities or regions.
+"""What one counter accepts: licence types, and issuing authorities or regions; and whether
+it requires live codes to answer its challenge.
 
 A counter of a Zhejiang tax office may take only business licences, or only licences of
 Zhejiang's own authorities; by default it takes every licence type from every authority
@@ -6,26 +7,43 @@ the council accredited (cross-province recognition, 跨省通办). A genuine lic
 the policy is `not_accepted` — never `invalid`: the holder did nothing wrong, the counter
 just does not deal in that kind of licence (docs/decisions/0180-counter-policy.md).
 
-The setting, per installation (one installation serves one counter id), in config.json
-or the environment:
+The installation's policy, in config.json or the environment:
 
     ELICENCE_ACCEPT_TYPES         driving,business        (licence type names)
     ELICENCE_ACCEPT_AUTHORITIES   CN-31-DMV,CN-33-AMR     (authority ids)
     ELICENCE_ACCEPT_REGIONS       33,3101                 (region code prefixes)
+    ELICENCE_CHALLENGE            required | preferred | off
 
 Empty or unset: no restriction. Authorities and regions together accept a licence that
 matches either (an authority listed by name, or a licence issued within a region).
+
+Counters within one installation (each proving its id with a counter token,
+elicence.limits_counters) may have policies of their own, in config.json only
+(docs/decisions/0285-per-counter-policies.md):
+
+    "counter_policies": {"tax-3": {"accept_types": ["business"], "challenge": "required"}}
+
+A key an entry leaves out keeps the installation's value; an empty list means "any".
+A counter id without an entry, and every request without a valid token, gets the
+installation's policy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chain.config import ConfigError
 from licence.regions import is_region, within
 from licence.schema import SCHEMA_NAMES
+
+from .challenges import ChallengePolicy
+from .counter_id import COUNTER_ID_RULE, is_counter_id
+
+SETTINGS = ("accept_types", "accept_authorities", "accept_regions", "challenge")
+TABLE = "counter_policies"  # the config.json key of the per-counter table
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,10 @@ class CounterPolicy:
     licence_types: frozenset[str] | None = None  # schema names ("driving", "business")
     authorities: frozenset[str] | None = None  # authority ids ("CN-31-DMV")
     regions: frozenset[str] | None = None  # region prefixes of the licence ("33", "3101")
+    challenge: ChallengePolicy = ChallengePolicy.PREFERRED
+    # Whose policy this is, for the reason a refusal gives: a counter of the installation's
+    # table; None for the installation's own.
+    counter: str | None = None
 
     @property
     def accepts_everything(self) -> bool:
@@ -58,32 +80,121 @@ class CounterPolicy:
             return None if values is None else sorted(values)
 
         return {"licence_types": listed(self.licence_types),
-                "authorities": listed(self.authorities), "regions": listed(self.regions)}
+                "authorities": listed(self.authorities), "regions": listed(self.regions),
+                "challenge": str(self.challenge), "counter": self.counter}
 
     @classmethod
     def parse(cls, types: str | Iterable[str] | None = None,
               authorities: str | Iterable[str] | None = None,
-              regions: str | Iterable[str] | None = None) -> CounterPolicy:
-        """From comma-separated text or lists; ConfigError names the first bad value."""
-        names = _items(types)
-        for name in names or ():
-            if name not in SCHEMA_NAMES:
-                raise ConfigError(f"ELICENCE_ACCEPT_TYPES: {name!r} is not a licence type; "
-                                  f"use one or more of {', '.join(SCHEMA_NAMES)}.")
-        prefixes = _items(regions)
-        for region in prefixes or ():
-            if not is_region(region):
-                raise ConfigError(f"ELICENCE_ACCEPT_REGIONS: {region!r} is not a region code "
-                                  "prefix; use 2, 4 or 6 digits such as 33 or 3301.")
-        return cls(names, _items(authorities), prefixes)
+              regions: str | Iterable[str] | None = None, *,
+              challenge: ChallengePolicy = ChallengePolicy.PREFERRED,
+              where: str = "ELICENCE_") -> CounterPolicy:
+        """From comma-separated text or lists; ConfigError names the first bad value.
+        `where`: how the messages name the setting (ELICENCE_ACCEPT_TYPES, or
+        counter_policies.tax-3.accept_types)."""
+        return cls(_types(types, where), _items(authorities), _regions(regions, where),
+                   challenge)
 
     @classmethod
     def from_settings(cls, extra: Mapping[str, Any], env: Mapping[str, str]) -> CounterPolicy:
+        """The installation's policy: ELICENCE_* variables first, then config.json."""
         def given(name: str) -> Any:
             return env.get(f"ELICENCE_{name.upper()}") or extra.get(name)
 
+        challenge = parse_challenge(given("challenge") or ChallengePolicy.PREFERRED)
         return cls.parse(given("accept_types"), given("accept_authorities"),
-                         given("accept_regions"))
+                         given("accept_regions"), challenge=challenge)
+
+
+@dataclass(frozen=True)
+class CounterPolicies:
+    """The installation's policy and its counters' own, by counter id."""
+
+    installation: CounterPolicy = field(default_factory=CounterPolicy)
+    counters: Mapping[str, CounterPolicy] = field(default_factory=dict)
+
+    def of(self, counter_id: str | None) -> CounterPolicy:
+        """The policy of an authenticated counter (None: no valid counter token)."""
+        if counter_id is None:
+            return self.installation
+        return self.counters.get(counter_id, self.installation)
+
+    @classmethod
+    def from_settings(cls, extra: Mapping[str, Any], env: Mapping[str, str]
+                      ) -> CounterPolicies:
+        """Raises ConfigError with one sentence for the first mistake found."""
+        installation = CounterPolicy.from_settings(extra, env)
+        return cls(installation, counter_table(extra.get(TABLE), installation))
+
+
+def counter_table(table: Any, installation: CounterPolicy) -> dict[str, CounterPolicy]:
+    """config.json's "counter_policies", each entry over the installation's policy."""
+    if table is None:
+        return {}
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{TABLE} must be an object from counter ids to policies, e.g. "
+                          '{"tax-3": {"accept_types": ["business"]}}.')
+    counters = {}
+    for counter_id, entry in table.items():
+        if not is_counter_id(counter_id):
+            raise ConfigError(f"{TABLE}: {counter_id!r} is not a counter id. "
+                              f"{COUNTER_ID_RULE}")
+        where = f"{TABLE}.{counter_id}."
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where[:-1]} must be an object with any of "
+                              f"{', '.join(SETTINGS)}.")
+        unknown = sorted(set(entry) - set(SETTINGS))
+        if unknown:
+            raise ConfigError(f"{where}{unknown[0]} is not a counter policy setting; use "
+                              f"{', '.join(SETTINGS)}.")
+        for key in SETTINGS[:3]:
+            value = entry.get(key)
+            if not (value is None or isinstance(value, str) or (
+                    isinstance(value, list) and all(isinstance(v, str) for v in value))):
+                raise ConfigError(f"{where}{key} must be a list of text values such as "
+                                  f'["33", "44"], not {value!r}.')
+        changes: dict[str, Any] = {"counter": counter_id}
+        if "accept_types" in entry:
+            changes["licence_types"] = _types(entry["accept_types"], where)
+        if "accept_authorities" in entry:
+            changes["authorities"] = _items(entry["accept_authorities"])
+        if "accept_regions" in entry:
+            changes["regions"] = _regions(entry["accept_regions"], where)
+        if "challenge" in entry:
+            changes["challenge"] = parse_challenge(entry["challenge"], where)
+        counters[counter_id] = dataclasses.replace(installation, **changes)
+    return counters
+
+
+def parse_challenge(value: object, where: str = "ELICENCE_") -> ChallengePolicy:
+    text = str(value).strip().lower()
+    if text not in set(ChallengePolicy):
+        raise ConfigError(f"{_name(where, 'challenge')} must be required, preferred or off, "
+                          f"not {value!r}.")
+    return ChallengePolicy(text)
+
+
+def _types(value: str | Iterable[str] | None, where: str) -> frozenset[str] | None:
+    names = _items(value)
+    for name in names or ():
+        if name not in SCHEMA_NAMES:
+            raise ConfigError(f"{_name(where, 'accept_types')}: {name!r} is not a licence "
+                              f"type; use one or more of {', '.join(SCHEMA_NAMES)}.")
+    return names
+
+
+def _regions(value: str | Iterable[str] | None, where: str) -> frozenset[str] | None:
+    prefixes = _items(value)
+    for region in prefixes or ():
+        if not is_region(region):
+            raise ConfigError(f"{_name(where, 'accept_regions')}: {region!r} is not a region "
+                              "code prefix; use 2, 4 or 6 digits such as 33 or 3301.")
+    return prefixes
+
+
+def _name(where: str, setting: str) -> str:
+    # Environment variables are upper case; config.json's table keys are as written.
+    return f"{where}{setting.upper()}" if where == "ELICENCE_" else f"{where}{setting}"
 
 
 def _items(value: str | Iterable[str] | None) -> frozenset[str] | None:

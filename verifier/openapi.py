@@ -180,6 +180,14 @@ def _static(summary: str) -> dict[str, Any]:
                       **_errors(404)}}}
 
 
+# The counter token's part in the policy (docs/decisions/0285-per-counter-policies.md).
+_COUNTER_POLICY = (
+    "A request carrying a counter token (`Authorization: Counter <id>.<mac>`, from "
+    "`elicence counter-token ID`) is judged under that counter's policy when config.json "
+    "`counter_policies` has one, else under the installation's; a token that does not check "
+    "is answered 401 (reason counter_token_invalid).")
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -190,6 +198,7 @@ def document() -> dict[str, Any]:
         "paths": {
             "/api/v1/verify": {"post": {
                 "summary": "Verify a scanned licence QR code (text or photo).",
+                "description": _COUNTER_POLICY,
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {"type": "object", "required": ["qr"],
                                                     "properties": {
@@ -216,6 +225,9 @@ def document() -> dict[str, Any]:
             "/api/v1/challenge": {"get": {
                 "summary": "This counter's current challenge, for the wallet to sign into "
                            "its live code (shown on the counter page).",
+                "description": "`policy` is the challenge setting of the counter whose token "
+                               "came with the request, else the installation's. "
+                               + _COUNTER_POLICY,
                 "responses": {"200": {"description": "The challenge", **_json({
                     "type": "object", "properties": {
                         "challenge": {"type": "string", "description": "base64url, 4 bytes"},

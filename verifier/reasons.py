@@ -252,14 +252,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # -- acceptance (verifier.counter_policy): the licence is genuine, the counter declines
     "accepted_here": ("This counter accepts this kind of licence from this authority.",
                       "本柜台受理该机关签发的此类证照。"),
+    # {policy_of}: empty under the installation's policy, else names the counter's own.
     "licence_type_not_accepted": (
-        "Genuine, but this counter does not accept this kind of licence ({type}); direct the "
-        "holder to a counter that handles it.",
-        "证照真实有效，但本柜台不受理此类证照（{type_zh}），请引导持证人前往相应柜台办理。"),
+        "Genuine, but this counter does not accept this kind of licence ({type}){policy_of}; "
+        "direct the holder to a counter that handles it.",
+        "证照真实有效，但本柜台不受理此类证照（{type_zh}）{policy_of_zh}，"
+        "请引导持证人前往相应柜台办理。"),
     "issuer_not_accepted": (
         "Genuine, but this counter does not accept licences issued by {authority} (region "
-        "{region}); direct the holder to a counter that handles them.",
-        "证照真实有效，但本柜台不受理 {authority}（地区 {region}）签发的证照，"
+        "{region}){policy_of}; direct the holder to a counter that handles them.",
+        "证照真实有效，但本柜台不受理 {authority}（地区 {region}）签发的证照{policy_of_zh}，"
         "请引导持证人前往相应柜台办理。"),
 }
 

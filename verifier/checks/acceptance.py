@@ -1,6 +1,7 @@
 """Whether this counter accepts the licence (verifier.counter_policy): its type, and its
 authority or region. Runs last: `not_accepted` is said only of a licence every other
-check found genuine and current (verifier.result.verdict_of)."""
+check found genuine and current (verifier.result.verdict_of). A counter's own policy is
+named in the reason, so staff and scripts see whose policy refused."""
 
 from __future__ import annotations
 
@@ -34,5 +35,11 @@ class AcceptanceCheck(Check):
         issuer = "?" if found is None else found.id
         if refusal is None:
             return self.passed("accepted_here")
+        # Which policy refused: a counter's own (per counter token), or the installation's.
+        counter = self.policy.counter
         return self.failed(refusal, type=title_en, type_zh=title_zh, authority=issuer,
-                           region=region)
+                           region=region,
+                           policy_of="" if counter is None else f" under counter {counter}'s "
+                                                               "policy",
+                           policy_of_zh="" if counter is None else f"（{counter} 号柜台的"
+                                                                   "受理规则）")

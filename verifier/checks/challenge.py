@@ -12,18 +12,12 @@ counter, or earlier.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from ..challenges import CounterChallenges
+from ..challenges import ChallengePolicy, CounterChallenges
 from ..context import Context
 from ..result import CheckResult
 from .base import Check
 
-
-class ChallengePolicy(StrEnum):
-    REQUIRED = "required"
-    PREFERRED = "preferred"
-    OFF = "off"
+__all__ = ["ChallengeCheck", "ChallengePolicy"]
 
 
 class ChallengeCheck(Check):

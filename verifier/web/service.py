@@ -3,6 +3,7 @@ local index, the usage records and the verification log (budgets: elicence.limit
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -21,12 +22,12 @@ from ..alerts import operator_token as configured_token
 from ..alerts.monitor import ObservedLog
 from ..audit import VerificationLog, installation_salt
 from ..challenges import CounterChallenges
-from ..checks import default_checks
+from ..checks import Check, default_checks
 from ..checks.acceptance import AcceptanceCheck
 from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
-from ..counter_policy import CounterPolicy
+from ..counter_policy import TABLE, CounterPolicies, CounterPolicy, counter_table
 from ..delegations import RevokedDelegations
 from ..history import history_document
 from ..receipts import Counter, ReceiptStore
@@ -50,6 +51,9 @@ class WebConfig:
     operator_token: str | None = None  # None: GET /api/v1/alerts answers 401
     # What this counter takes (default: every accredited authority's licences).
     accept: CounterPolicy = field(default_factory=CounterPolicy)
+    # Counters of this installation with policies of their own (config.json
+    # "counter_policies"), chosen by the request's counter token.
+    counter_policies: Mapping[str, CounterPolicy] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -68,10 +72,8 @@ class WebConfig:
             if not given.isdigit() or int(given) < 1:
                 raise ConfigError(f"ELICENCE_{name} must be a whole number of seconds, not "
                                   f"{given!r}.")
-        challenge = value("challenge", ChallengePolicy.PREFERRED).strip().lower()
-        if challenge not in set(ChallengePolicy):
-            raise ConfigError(f"ELICENCE_CHALLENGE must be required, preferred or off, not "
-                              f"{challenge!r}.")
+        accept = CounterPolicy.from_settings(settings.extra, env)
+
         def lookup(name: str) -> str | None:
             given = env.get(f"ELICENCE_{name.upper()}") or settings.extra.get(name)
             return None if given is None else str(given)
@@ -81,12 +83,13 @@ class WebConfig:
                           value("counter_name_en", Counter.name_en))
         return cls(settings.home, settings.index_path, counter,
                    Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
-                   challenge=ChallengePolicy(challenge),
+                   challenge=accept.challenge,
                    state_url=env.get(STATE_URL_VARIABLE) or None,
                    place=counter_place(counter.id, lookup),
                    alerts=AlertSettings.from_lookup(lookup),
                    operator_token=configured_token(lookup),
-                   accept=CounterPolicy.from_settings(settings.extra, env))
+                   accept=accept,
+                   counter_policies=counter_table(settings.extra.get(TABLE), accept))
 
 
 class VerifierService:
@@ -98,11 +101,13 @@ class VerifierService:
         self.challenges = CounterChallenges(self.state.secret, config.counter.id)
         self.replay = SqlReplayCache(self.state)
         self.revoked_delegations = RevokedDelegations(self.state)
-        self.checks = [*default_checks(self.revoked_delegations),
-                       ChallengeCheck(self.challenges, config.challenge),
-                       ReplayCheck(self.replay)]
-        if not config.accept.accepts_everything:  # last: see verifier.checks.acceptance
-            self.checks.append(AcceptanceCheck(config.accept))
+        self.policies = CounterPolicies(
+            dataclasses.replace(config.accept, challenge=config.challenge, counter=None),
+            config.counter_policies)
+        # A token's counter gets challenges of its own (HMAC of its id): a code made for
+        # one desk does not answer another desk of the same server.
+        self._counter_challenges: dict[str, CounterChallenges] = {}
+        self.checks = self.checks_for(self.policies.installation)  # the installation's
         self.receipts = ReceiptStore(self.state)
         self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
                                    config.alerts)
@@ -117,28 +122,58 @@ class VerifierService:
             self.webhook.start()
         self._lock = threading.Lock()  # the verifier's caches are not shared across threads
         self._index: LicenceIndex | None = None
-        self._verifier: Verifier | None = None
+        self._opened = False
+        # One verifier per authenticated counter (None: requests without a counter token).
+        self._verifiers: dict[str | None, Verifier] = {}
 
     def now(self) -> int:
         return int(self.clock())
 
-    def _current(self) -> Verifier:
+    def challenges_of(self, counter: str | None) -> CounterChallenges:
+        """The challenges of the counter a valid token proved (None: this server's own,
+        ELICENCE_COUNTER_ID). Only authenticated ids reach here, so the cache stays small."""
+        if counter is None:
+            return self.challenges
+        found = self._counter_challenges.get(counter)
+        if found is None:
+            found = self._counter_challenges[counter] = CounterChallenges(self.state.secret,
+                                                                          counter)
+        return found
+
+    def checks_for(self, policy: CounterPolicy, counter: str | None = None) -> list[Check]:
+        """The pipeline of one counter (None: no token) under its policy."""
+        checks = [*default_checks(self.revoked_delegations),
+                  ChallengeCheck(self.challenges_of(counter), policy.challenge),
+                  ReplayCheck(self.replay)]
+        if not policy.accepts_everything:  # last: see verifier.checks.acceptance
+            checks.append(AcceptanceCheck(policy))
+        return checks
+
+    def _current(self, counter: str | None = None) -> Verifier:
         # The index appears on the follower's first sync: open it as soon as it exists.
-        if self._verifier is None or (self._index is None and self.config.index_path.exists()):
+        if not self._opened or (self._index is None and self.config.index_path.exists()):
             try:
                 self._index = LicenceIndex(self.config.index_path)
             except ChainError:
                 self._index = None
-            self._verifier = Verifier(self._index, checks=self.checks,
-                                      policy=self.config.policy, log=self.log)
-        return self._verifier
+            self._opened = True
+            self._verifiers.clear()
+        verifier = self._verifiers.get(counter)
+        if verifier is None:
+            checks = self.checks if counter is None else self.checks_for(
+                self.policies.of(counter), counter)
+            verifier = self._verifiers[counter] = Verifier(
+                self._index, checks=checks, policy=self.config.policy, log=self.log)
+        return verifier
 
-    def verify(self, text: str, challenge: bytes | None, client: str | None = None
-               ) -> Verification:
-        """`client`: the requester's address, for the alert detectors' per-client counts."""
+    def verify(self, text: str, challenge: bytes | None, client: str | None = None,
+               counter: str | None = None) -> Verification:
+        """`client`: the requester's address, for the alert detectors' per-client counts.
+        `counter`: the counter a valid counter token proved (verifier.web.requester), whose
+        policy applies; None (no token) gets the installation's."""
         with self._lock:
             self.log.client = client
-            return self._current().verify(text, now=self.now(), challenge=challenge)
+            return self._current(counter).verify(text, now=self.now(), challenge=challenge)
 
     def observe_lookup(self, client: str | None, authority: int, status_ref: bytes) -> None:
         with self._lock:

@@ -25,7 +25,7 @@ from ..replay import code_digest
 from ..result import PASS, Verification, to_json
 from .blueprint import API_HEADERS, bp, service
 from .bodies import b64_field, parse_json_body
-from .requester import requester
+from .requester import counter, requester
 from .service import VerifierService
 
 VERIFY_PATH = "/api/v1/verify"
@@ -35,20 +35,22 @@ ErrorRenderer = Callable[[BaseException], tuple[int, dict[str, Any], list[tuple[
 
 
 def verification_document(verifier: VerifierService, body: Mapping[str, Any],
-                          client: str | None = None) -> dict[str, Any]:
+                          client: str | None = None, counter: str | None = None
+                          ) -> dict[str, Any]:
     """The answer to {"qr": text[, "challenge": b64url]}."""
     text = body.get("qr")
     if not isinstance(text, str):
         raise RequestError("The field qr (the scanned text) is missing or not text.",
                            field="qr")
     challenge = b64_field(body, "challenge") if "challenge" in body else None
-    return _verify_text(verifier, text, challenge, client)
+    return _verify_text(verifier, text, challenge, client, counter)
 
 
 def _verify_text(verifier: VerifierService, text: str, challenge: bytes | None,
-                 client: str | None) -> dict[str, Any]:
+                 client: str | None, counter: str | None) -> dict[str, Any]:
+    """`counter`: the counter a valid counter token proved, whose policy applies."""
     text = text.strip()
-    verification = verifier.verify(text, challenge, client)
+    verification = verifier.verify(text, challenge, client, counter)
     if verification.verdict != Verdict.UNREADABLE and text.startswith("ELP1:"):
         _record_receipt(verifier, text, verification)
     return to_json(verification)
@@ -61,7 +63,7 @@ def verify():
         raise RequestError("Send a JSON object (application/json) or an image upload "
                            "(multipart/form-data).", reason="unsupported_media_type")
     return jsonify(_verify_text(service(), _text_from_upload(), None,
-                                 requester(request.environ)))
+                                 requester(request.environ), counter(request.environ)))
 
 
 def _text_from_upload() -> str:
@@ -98,7 +100,8 @@ class JsonVerifyEndpoint:
             stream = environ["wsgi.input"]
             body = parse_json_body("application/json", length, lambda most: stream.read(
                 length if length is not None else most))
-            document = verification_document(self.verifier, body, requester(environ))
+            document = verification_document(self.verifier, body, requester(environ),
+                                             counter(environ))
         except Exception as exc:  # every error answered as the app answers it
             status, document, extra_headers = self.render_error(exc)
         # The bytes Flask's jsonify writes (sorted keys, compact, UTF-8), at a tenth of the
