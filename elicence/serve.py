@@ -17,6 +17,7 @@ from chain.config import load_settings
 from licence.errors import ElicenceError
 from verifier.follower import DEFAULT_INTERVAL, Follower, IndexSync
 from verifier.web import WebConfig
+from wallet.settings import WalletSettings
 
 from .limits import LimitConfig
 from .serve_tls import check_tls_option, gunicorn_tls
@@ -79,13 +80,15 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
     ELICENCE_COUNTER_RATE_LIMIT an authenticated counter's, ELICENCE_TRUSTED_PROXIES the
     proxies whose X-Forwarded-For is believed, ELICENCE_REDIS_URL the Redis all replicas
     count in; ELICENCE_COUNTER_ID / _NAME_ZH / _NAME_EN name this
-    counter in holders' usage records.
+    counter in holders' usage records; ELICENCE_WALLET_REFRESH_DAYS (1 to 365, default
+    30) is after how many days a holder's wallet asks for its copy signed again.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         settings = load_settings()
         WebConfig.from_settings(settings)  # refuse bad settings before starting
         LimitConfig.from_settings(settings)
+        WalletSettings.from_settings(settings)
     except ElicenceError as exc:
         raise click.ClickException(exc.message) from None
     follower = None

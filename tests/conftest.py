@@ -25,3 +25,10 @@ def chain_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
         yield home
     finally:
         home.run("node", "stop", ok=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding slow tests run first: in a parallel run (scripts/test) their long minutes
+    then overlap the many short files instead of finishing alone at the end."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # a stable sort keeps the rest

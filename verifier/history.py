@@ -45,9 +45,10 @@ def history_document(text: object, index: LicenceIndex | None, *, now: int) -> d
     results = _GENUINE.run(ctx)
     failed = next((r for r in results if r.result != PASS), None)
     if failed is not None or index is None:
-        why = "the status index is empty" if failed is None else failed.message
-        raise NotGenuine("History is shown only for a genuine licence found on the chain "
-                         f"({why}); scan the licence's QR code again.",
+        # The failed check's message already says what to do; the empty index needs a sync.
+        why = ("the status index is empty; ask again once the verifier has synced."
+               if failed is None else failed.message)
+        raise NotGenuine(f"History is shown only for a genuine licence found on the chain: {why}",
                          check=None if failed is None else failed.reason)
     licence = ctx.licence
     authority = licence.header.authority

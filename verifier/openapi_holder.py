@@ -134,6 +134,17 @@ def paths() -> dict[str, Any]:
                     "type": "array", "items": {"type": "object", "properties": {
                         "name": {"type": "string"}, "code": {"type": "integer"},
                         "title": {"type": "object"}}}}}})}, **errors()}}},
+        "/wallet/settings.json": {"get": {
+            "summary": "The installation's wallet settings: after how many days a wallet asks "
+                       "for its copy of a licence signed again (the installation's default, "
+                       "and the range a holder may choose from).",
+            "responses": {"200": {"description": "The settings", **json_content({
+                "type": "object", "required": ["refresh_after_days"], "properties": {
+                    "refresh_after_days": {
+                        "type": "object", "required": ["default", "min", "max"],
+                        "properties": {name: {"type": "integer", "minimum": 1}
+                                       for name in ("default", "min", "max")}}}})},
+                **errors()}}},
         "/wallet/schemas/{name}.json": {"get": {
             "summary": "A licence type's schema: claim names, keys, titles, tree, presets.",
             "parameters": [{"name": "name", "in": "path", "required": True,

@@ -8,6 +8,7 @@ server side holds no wallet data.
     GET /wallet/manifest.webmanifest  installable app manifest
     GET /wallet/schemas/index.json    the licence types: name, code and title of each
     GET /wallet/schemas/<name>.json   licence schemas (claim names, keys, titles, tree, presets)
+    GET /wallet/settings.json         the installation's wallet settings (wallet/settings.py)
     GET /wallet/api/key?authority=N&key=K   an authority's registered public key (chain data)
 """
 
@@ -30,6 +31,7 @@ from chain.registry import Registry
 from licence.schema import SCHEMA_NAMES, all_schemas, schema_text
 
 from .errors import WalletError
+from .settings import WalletSettings
 
 STATIC = Path(__file__).resolve().parent / "static"
 KEY_TIMEOUT = 1.5  # seconds per node call: a node that answers slower counts as unavailable
@@ -106,7 +108,9 @@ class KeyLookup:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
+    """ConfigError if the installation's wallet settings cannot be used."""
     app.extensions["elicence.wallet"] = KeyLookup(settings)
+    app.extensions["elicence.wallet_settings"] = WalletSettings.from_settings(settings)
     app.register_blueprint(bp)
 
 
@@ -155,9 +159,18 @@ def index():
     return _file(STATIC / "index.html", "text/html; charset=utf-8")
 
 
+def settings_text() -> str:
+    settings: WalletSettings = current_app.extensions["elicence.wallet_settings"]
+    return json.dumps(settings.document(), sort_keys=True)
+
+
 @bp.get("/sw.js")
 def service_worker():
-    urls, version = shell_files()
+    urls, shell_version = shell_files()
+    # The settings are part of the shell (the wallet reads them offline too); an operator
+    # changing them changes the version, so every wallet fetches them again.
+    urls += ("/wallet/settings.json",)
+    version = hashlib.sha256(f"{shell_version}\n{settings_text()}".encode()).hexdigest()[:16]
     prelude = f"const SHELL_VERSION = {json.dumps(version)};\n" \
               f"const SHELL_FILES = {json.dumps(list(urls))};\n"
     body = prelude + (STATIC / "sw.js").read_text(encoding="utf-8")
@@ -170,6 +183,13 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     return _file(STATIC / "manifest.webmanifest", "application/manifest+json")
+
+
+@bp.get("/settings.json")
+def wallet_settings():
+    response = Response(settings_text(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/schemas/index.json")  # a fixed rule: it wins over <name>.json below

@@ -75,6 +75,7 @@ def test_not_genuine_is_refused_with_one_sentence(client: FlaskClient, web_world
     error = answer.get_json()["error"]
     assert error["reason"] == "licence_not_genuine"
     assert error["message"].startswith("History is shown only for a genuine licence")
+    assert error["message"].count("again") <= 1  # the advice is given once
     assert error["message_zh"].startswith("仅对链上可查的真实证照显示历史记录")
 
 

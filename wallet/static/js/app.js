@@ -6,6 +6,7 @@ import { explain } from "./api.js";
 import { $ } from "./dom.js";
 import { language, setLanguage, t, translatePage } from "./i18n.js";
 import { show, VIEWS } from "./nav.js";
+import { readPrefs, setPref } from "./prefs.js";
 import { refreshCopies } from "./refresh.js";
 import { loadSchemas } from "./schemas.js";
 import { initBackup } from "./views/backup.js";
@@ -15,8 +16,7 @@ import { initDelegation } from "./views/delegation.js";
 import { refreshStatuses, renderCards } from "./views/licences.js";
 import { initPresent, refreshPresentChoices } from "./views/present.js";
 import { initRecord } from "./views/record.js";
-
-const readPrefs = () => JSON.parse(localStorage.getItem("wallet-prefs") || "{}");
+import { initRefreshAge, renderRefreshAge } from "./views/refresh_age.js";
 
 function applyPrefs() {
   const prefs = readPrefs();
@@ -36,12 +36,11 @@ function applyPrefs() {
   translatePage();
   $("elder-mode").textContent = t(prefs.elder ? "elder_leave" : "elder");
   updateNetwork();
+  renderRefreshAge();
 }
 
 function togglePref(name) {
-  const prefs = readPrefs();
-  prefs[name] = name === "lang" ? (language() === "zh" ? "en" : "zh") : !prefs[name];
-  localStorage.setItem("wallet-prefs", JSON.stringify(prefs));
+  setPref(name, name === "lang" ? (language() === "zh" ? "en" : "zh") : !readPrefs()[name]);
   applyPrefs();
   renderCards();
   refreshPresentChoices();
@@ -70,6 +69,7 @@ async function main() {
   initBackup();
   initElder();
   initDelegation();
+  initRefreshAge();
   window.addEventListener("online", () => {
     updateNetwork();
     refreshStatuses().then(() => refreshCopies());

@@ -1,9 +1,9 @@
 // 更新证照 / Refreshing a copy: when a predicate would read differently today (a birthday
-// passed, a term of operation ended) or the copy is older than the holder's setting, the
-// wallet asks the issuer to sign its copy again (issuer/claims/refresh.py). The request is
-// signed by this phone's device key with the time, so no claim code is needed and a
-// recorded request cannot be replayed. The new copy is checked here exactly as a claimed
-// one is, and only then replaces the old one.
+// passed, a term of operation ended) or the copy is older than the holder's setting (else
+// the installation's: refresh_age.js), the wallet asks the issuer to sign its copy again
+// (issuer/claims/refresh.py). The request is signed by this phone's device key with the
+// time, so no claim code is needed and a recorded request cannot be replayed. The new copy
+// is checked here exactly as a claimed one is, and only then replaces the old one.
 
 import * as f from "./format.js";
 import { explain, expecting, postJson } from "./api.js";
@@ -16,12 +16,12 @@ import { changedPredicates, chinaDay } from "./predicates.js";
 import { schemaFor } from "./schemas.js";
 import { readRecord } from "./stored.js";
 import { licences } from "./store.js";
+import { refreshAfterDays } from "./refresh_age.js";
 import { authorityKeyFor, verifyBoundLicence } from "./verify.js";
 import { readAuthorityKey } from "./views/claim.js";
 import { renderCards } from "./views/licences.js";
 
 const LABEL = new TextEncoder().encode("elicence/refresh/v1\0");
-export const REFRESH_AFTER_DAYS = 30; // default; the holder's setting wallet-prefs.refreshAfterDays
 
 /** "elicence/refresh/v1" 0x00 ‖ time (8 bytes, big-endian) ‖ status ref ‖ device key. */
 export function refreshMessage(time, statusRef, deviceKey) {
@@ -30,19 +30,15 @@ export function refreshMessage(time, statusRef, deviceKey) {
   return f.concat(LABEL, when, statusRef, deviceKey);
 }
 
-function refreshAfterDays() {
-  const days = JSON.parse(localStorage.getItem("wallet-prefs") || "{}").refreshAfterDays;
-  return Number.isInteger(days) && days > 0 ? days : REFRESH_AFTER_DAYS;
-}
-
-/** Why the stored copy should be signed again now ("predicates", "age"), or null. */
-export function refreshReason(record, now) {
+/** Why the stored copy should be signed again now ("predicates", "age"), or null; `days`:
+ * the age in days after which a copy is due (null: age alone never makes it due). */
+export function refreshReason(record, now, days) {
   const d = readRecord(record);
   const status = record.status?.status || "active";
   if (!d.boundHere || status !== "active") return null;
   if (changedPredicates(d, chinaDay(now)).length) return "predicates";
   const signed = Number(licenceFromBytes(record.cbor, schemaFor).header.issuedAt);
-  return now - signed > refreshAfterDays() * 86400 ? "age" : null;
+  return days && now - signed > days * 86400 ? "age" : null;
 }
 
 const hasCopy = (b) => f.isB64url(b.licence) && typeof b.refreshed === "boolean"
@@ -79,14 +75,24 @@ async function refreshOne(record) {
     changed: titles.length ? titles.join(", ") : t("refresh_nothing_changed") }), "good"];
 }
 
-/** Refreshes every copy that is due; says what changed in the licences screen. */
-export async function refreshCopies(now = nowSeconds()) {
+let running = Promise.resolve(0);
+
+/** Refreshes every copy that is due; says what changed in the licences screen. Runs one
+ * after another (start, reconnecting, a changed setting), so no copy is asked for twice. */
+export function refreshCopies(now) {
+  const next = () => refreshDue(now ?? nowSeconds());
+  running = running.then(next, next);
+  return running;
+}
+
+async function refreshDue(now) {
   if (!navigator.onLine) return 0;
+  const days = await refreshAfterDays();
   let done = 0;
   for (const record of await licences.all()) {
     let reason;
     try {
-      reason = refreshReason(record, now);
+      reason = refreshReason(record, now, days);
     } catch (e) {
       if (!(e instanceof f.FormatError)) throw e;
       continue; // a stored copy this wallet cannot read: its card says so, nothing to ask
