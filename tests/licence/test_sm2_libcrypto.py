@@ -97,3 +97,13 @@ def test_z_a_matches_the_standards_example():
                           "ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13")
     assert _sm2.z_a(point).hex() == (
         "b2e14c5c79c6df5b85f4fe7ed8db7a262b9da7e07ccb0ea9f4747b8ccda8a4f3")
+
+
+def test_a_key_object_off_the_curve_is_refused_as_a_key():
+    key = _sm2.generate()
+    signature = _sm2.sign(key, b"m")
+    x, y = key.public.point[:32], int.from_bytes(key.public.point[32:], "big")
+    off = _sm2.Sm2PublicKey(key.public.encoded, x + ((y + 1) % _sm2.P).to_bytes(32, "big"))
+    with pytest.raises(SignatureError) as caught:
+        _sm2.verify(off, signature, b"m")
+    assert caught.value.reason == "key_invalid"
