@@ -128,6 +128,11 @@ def http_nginx(d: dict) -> list[Figure]:
                    d["closed_loop"]["per_second"], "/s", d["rate_bar_per_second"], True),
             Figure("http_nginx", "nginx -> 2 replicas at 1,000 requests/s: p99",
                    d["open_loop"]["p99_ms"], "ms", d["p99_bar_ms"]),
+            # Over capacity the proxy answers 503 + Retry-After (decision 0255): anything
+            # else but a verdict (a 500, a cut connection, no answer) is a failure.
+            Figure("http_nginx", "same load: answers neither a verdict nor a 503",
+                   sum(n for status, n in d["open_loop"]["statuses"].items()
+                       if status not in ("200", "503")), "", 0),
             Figure("http_nginx", "same run, in process (one thread): verifications",
                    (d.get("in_process") or {}).get("per_second"), "/s")]
 

@@ -33,13 +33,16 @@ def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flas
     web_errors.init_app(app)
 
     if claims:
+        from issuer.claims import export_web
         from issuer.claims import web as issuer_web
         from issuer.store import Store
 
         installation = Installation(settings)
-        issuer_web.init_app(app, issuer_web.ClaimService(
+        claim_service = issuer_web.ClaimService(
             installation, Store.open(settings.store_url),
-            installation.keystore.secret("claim-challenges", create=True)))
+            installation.keystore.secret("claim-challenges", create=True))
+        issuer_web.init_app(app, claim_service)
+        export_web.init_app(app, claim_service)
     wallet_web.init_app(app, settings)
     verifier = verifier_web.init_app(app, settings, render_error=web_errors.render_error)
     # Outermost first: headers on every answer; each request's cost spent before its body

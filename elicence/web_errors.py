@@ -40,13 +40,15 @@ STATUS: Mapping[str, int] = {
     "method_not_allowed": 405,
     "request_timeout": 408,
     "licence_not_active": 409, "request_replayed": 409,
-    "licence_not_genuine": 422,
+    "licence_not_genuine": 422, "export_type_unsupported": 422,
+    "export_algorithm_unsupported": 422,
     "claim_code_used": 410, "claim_code_expired": 410, "copy_revoked": 410,
     "too_large": 413, "image_too_large": 413,
     "unsupported_media_type": 415, "image_type_unsupported": 415,
     "rate_limited": 429,
     "internal_error": 500,
     "index_unavailable": 503, "key_unavailable": 503, "issuer_unavailable": 503,
+    "service_unavailable": 503,
 }
 
 # Reason → the Chinese sentence shown beside `message` ({names} come from the error's
@@ -62,6 +64,7 @@ MESSAGES_ZH: Mapping[str, str] = {
     "method_not_allowed": "此地址不支持该请求方法。",
     "internal_error": "服务处理请求时出错，请重试或报告。",
     "index_unavailable": "无法读取状态索引，请稍后再试。",
+    "service_unavailable": "服务繁忙或正在重启，请几秒后重试。",
     "image_too_large":
         "图片过大，请使用较小的照片（PNG 不超过 900 万像素，JPEG 不超过 4800 万像素）。",
     "image_unreadable": "无法识别该图片，请上传 PNG 或 JPEG 照片。",
@@ -85,7 +88,10 @@ MESSAGES_ZH: Mapping[str, str] = {
     "licence_not_active": "该证照当前状态不可领取。",
     "copy_revoked": "发证机关已停用本设备上的证照副本。",
     "copy_unknown": "本设备上没有该证照的副本。",
-    "request_replayed": "此刷新请求已使用过，请在钱包中重新发起。",
+    "request_replayed": "此请求已使用过，请在钱包中重新发起。",
+    "export_type_unsupported": "mdoc 仅用于驾驶证，请将此证照导出为 SD-JWT VC 或 vc+jwt。",
+    "export_algorithm_unsupported":
+        "导出格式只支持 ES256 签名，发证机关须登记一把 ES256 密钥后才能导出。",
     "issuer_unavailable": "发证机关暂时无法完成上链，请稍后再试。",
     "operator_token_invalid": "请以 “Authorization: Bearer <令牌>” 提供本系统的运维令牌。",
     "licence_not_genuine": "仅对链上可查的真实证照显示历史记录，请重新扫描证照二维码。",

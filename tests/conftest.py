@@ -4,6 +4,8 @@ set up through the same `elicence` commands an operator types (tests/support/hom
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +17,14 @@ from tests.support.home import Home, set_up_home
 settings.register_profile("elicence", deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("elicence")
+
+# The demo takes anvil's default port 8545 when it is free. Demos started by tests running in
+# parallel (scripts/test) would race for it, and the loser's start could meet the winner's
+# node; held here for the whole run, it makes every test's demo take a free port of its own.
+_default_node_port = socket.socket()
+with contextlib.suppress(OSError):  # already taken (another run, a developer's demo): as good
+    _default_node_port.bind(("127.0.0.1", 8545))
+    _default_node_port.listen()
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,10 @@ ERROR_REASONS = (
     "challenge_invalid", "challenge_expired", "claim_code_malformed", "possession_unproven",
     "claim_code_unknown", "claim_code_used", "claim_code_expired", "licence_not_active",
     "copy_revoked", "copy_unknown", "licence_unknown", "issuer_unavailable", "schema_unknown",
-    "key_unavailable", "key_unknown", "request_replayed",
+    "key_unavailable", "key_unknown", "request_replayed", "export_type_unsupported",
+    "export_algorithm_unsupported",
+    # answered by the reverse proxy (elicence.nginx): busy, or no replica answering
+    "service_unavailable",
 )
 
 VERDICTS = tuple(v.value for v in Verdict)

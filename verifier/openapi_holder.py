@@ -66,6 +66,39 @@ _REFRESH = {"post": {
                         "description": "The predicates whose value the new copy changes."}}})},
         **errors(400, 401, 404, 409, 410, 503)}}}
 
+_EXPORT = {"post": {
+    "summary": "The wallet's copy of a licence exported as an SD-JWT VC, a W3C VC (vc+jwt) or "
+               "an ISO mdoc (driving licences), signed by the authority's ES256 key and bound "
+               "to the copy's device key (cnf / holderKey / DeviceKeyInfo); asked for by that "
+               "device key (docs/format.md \"Exports\").",
+    "requestBody": {"required": True, **json_content({
+        "type": "object", "required": ["format", "device_key", "status_ref", "time",
+                                       "signature"],
+        "properties": {
+            "format": {"enum": ["sd-jwt-vc", "vc-jwt", "mdoc"]},
+            "device_key": {"type": "string", "description": "base64url of the 33-byte "
+                           "compressed P-256 device key the copy is bound to."},
+            "status_ref": {"type": "string", "description": "base64url of the licence's "
+                           "16-byte status reference."},
+            "time": {"type": "integer", "description": "Unix seconds; within 120 s of the "
+                     "server and later than this copy's last accepted refresh or export "
+                     "request."},
+            "signature": {"type": "string", "description": (
+                "base64url of the 64-byte ES256 signature (r||s) over "
+                "b\"elicence/export/v1\\0\" + format + b\"\\0\" + time (8 bytes, big-endian) "
+                "+ status_ref + device_key.")}}})},
+    "responses": {"200": {"description": "The export", **json_content({
+        "type": "object", "required": ["format", "export", "media_type", "authority",
+                                       "key_id"],
+        "properties": {
+            "format": {"enum": ["sd-jwt-vc", "vc-jwt", "mdoc"]},
+            "export": {"type": "string", "description": "The SD-JWT VC (issuer JWT and every "
+                       "disclosure) or the vc+jwt as text; for mdoc, base64url of the CBOR."},
+            "media_type": {"type": "string"}, "authority": {"type": "string"},
+            "key_id": {"type": "integer", "description": "The signing key's number: the "
+                       "JWKS kid of `elicence authority export-trust`."}}})},
+        **errors(400, 401, 404, 409, 410, 413, 415, 422, 503)}}}
+
 
 def paths() -> dict[str, Any]:
     return {
@@ -101,6 +134,7 @@ def paths() -> dict[str, Any]:
                     "status": {"type": "string"}}})},
                 **errors(400, 401, 404, 409, 410, 413, 415, 503)}}},
         "/api/v1/claims/refresh": _REFRESH,
+        "/api/v1/claims/export": _EXPORT,
         "/api/v1/claims/copies": {"post": {
             "summary": "Which devices hold the asking device's licence, and since when "
                        "(signed by a device holding an active copy).",

@@ -11,7 +11,9 @@ ERROR_WORDS = {
     409: "The licence is not in a state that allows this",
     410: "Used, expired or withdrawn (see the reason)", 413: "Request too large",
     415: "Unsupported content type",
-    422: "Not a genuine licence found on the chain (reason licence_not_genuine)",
+    422: "Not a genuine licence found on the chain (reason licence_not_genuine), or a "
+         "licence that cannot go into the asked export format (export_type_unsupported, "
+         "export_algorithm_unsupported)",
     429: "Rate limit exceeded (see Retry-After)",
     500: "A fault of the service (reason internal_error)",
     503: "Not available right now (the status index, the chain node or the issuer)",

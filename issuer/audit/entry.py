@@ -17,6 +17,7 @@ LISTED_MAX = 1_000  # licence numbers listed in one entry; above this, count + f
 ISSUE, CLAIM, PURGE, EXPORT = "issue", "claim", "purge", "export"
 LOGIN_FAILED = "login-failed"
 REFRESH = "refresh"  # a wallet copy signed again for its device (issuer/claims/refresh.py)
+COPY_EXPORT = "copy-export"  # a wallet copy exported for its device (issuer/claims/export.py)
 CLAIM_SERVER = "claim-server"  # the operator name of claims made by holders' wallets
 
 

@@ -33,6 +33,9 @@ class ExportFacts:
     registry: str  # the registry contract's address
     chain_id: int
     key_id: int
+    # A wallet copy's own status reference (0142): exported from the wallet, the export is
+    # withdrawn with that device's copy as well as with the licence.
+    copy_status_ref: bytes | None = None
 
     @property
     def issuer(self) -> str:
@@ -51,19 +54,24 @@ class ExportFacts:
 
     def status(self) -> dict[str, Any]:
         """Where the licence's status lives: the registry's opaque status reference."""
-        return {"registry": self.registry, "chain_id": self.chain_id,
-                "status_ref": self.status_ref.hex()}
+        status: dict[str, Any] = {"registry": self.registry, "chain_id": self.chain_id,
+                                  "status_ref": self.status_ref.hex()}
+        if self.copy_status_ref is not None:
+            status["copy_status_ref"] = self.copy_status_ref.hex()
+        return status
 
 
 def facts_of(licence: Licence, *, authority_id: str, authority_name: str, jurisdiction: str,
-             registry: str, chain_id: int, key_id: int) -> ExportFacts:
+             registry: str, chain_id: int, key_id: int,
+             copy_status_ref: bytes | None = None) -> ExportFacts:
     """The facts of a full licence whose verification the caller has completed."""
     return ExportFacts(
         schema=load_schema(licence.header.licence_type), claims=dict(licence.claims),
         valid_from=licence.valid_from, valid_until=licence.valid_until,
         status_ref=licence.status_ref, authority_id=authority_id,
         authority_number=licence.header.authority, authority_name=authority_name,
-        jurisdiction=jurisdiction, registry=registry, chain_id=chain_id, key_id=key_id)
+        jurisdiction=jurisdiction, registry=registry, chain_id=chain_id, key_id=key_id,
+        copy_status_ref=copy_status_ref)
 
 
 def check_holder_key(licence: Licence, holder_jwk: dict[str, Any] | None) -> None:

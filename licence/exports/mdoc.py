@@ -104,6 +104,8 @@ def mdl_elements(facts: ExportFacts) -> dict[str, dict[str, Any]]:
         iso["resident_address"] = c["address"]
     own: dict[str, Any] = {"status_ref": facts.status_ref.hex(), "registry": facts.registry,
                            "chain_id": facts.chain_id}
+    if facts.copy_status_ref is not None:
+        own["copy_status_ref"] = facts.copy_status_ref.hex()
     if "nationality" in c:  # ISO wants alpha-2; the licence holds ISO 3166-1 alpha-3
         own["nationality_alpha3"] = c["nationality"]
     return {MDL_NAMESPACE: iso, ELICENCE_NAMESPACE: own}

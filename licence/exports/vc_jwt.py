@@ -44,6 +44,11 @@ def credential(facts: ExportFacts, *, holder_jwk: dict[str, Any] | None = None
     if holder_jwk is not None:
         # The holder as a did:jwk would need a DID method; the key itself binds the subject.
         subject["holderKey"] = public_holder_jwk(holder_jwk)
+    status: dict[str, Any] = {"type": "ElicenceRegistryStatus", "registry": facts.registry,
+                              "chainId": facts.chain_id,
+                              "statusReference": facts.status_ref.hex()}
+    if facts.copy_status_ref is not None:
+        status["copyStatusReference"] = facts.copy_status_ref.hex()
     return {
         "@context": [BASE_CONTEXT, CONTEXT_URL],
         "type": ["VerifiableCredential", credential_type(facts)],
@@ -51,9 +56,7 @@ def credential(facts: ExportFacts, *, holder_jwk: dict[str, Any] | None = None
         "validFrom": _utc(facts.valid_from),
         "validUntil": _utc(facts.valid_until),
         "credentialSubject": subject,
-        "credentialStatus": {"type": "ElicenceRegistryStatus", "registry": facts.registry,
-                             "chainId": facts.chain_id,
-                             "statusReference": facts.status_ref.hex()},
+        "credentialStatus": status,
     }
 
 

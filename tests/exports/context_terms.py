@@ -34,7 +34,8 @@ def context() -> dict[str, Any]:
     status = {"@id": VOCAB + "ElicenceRegistryStatus", "@context": {
         "@protected": True, "registry": {"@id": VOCAB + "registry"},
         "chainId": {"@id": VOCAB + "chainId", "@type": XSD + "integer"},
-        "statusReference": {"@id": VOCAB + "statusReference"}}}
+        "statusReference": {"@id": VOCAB + "statusReference"},
+        "copyStatusReference": {"@id": VOCAB + "copyStatusReference"}}}
     return {"@context": {"@version": 1.1, "@protected": True, **dict(sorted(types.items())),
                          "ElicenceRegistryStatus": status, **dict(sorted(terms.items()))}}
 

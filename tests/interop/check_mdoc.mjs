@@ -6,6 +6,8 @@
 //
 // Job: {mdoc_b64, iaca_root_pem, device_private_jwk, elements: [names], transcript_b64,
 //       verify_transcript_b64?}
+// or, for a DeviceResponse a wallet made with its own device key: encoded_response_b64 in
+// place of device_private_jwk (the response is then checked as given).
 import { DataItem, DeviceResponse, Verifier, parse } from "@auth0/mdl";
 import { cborEncode } from "@auth0/mdl/lib/cbor/index.js";
 import { runChecker } from "./harness.mjs";
@@ -30,14 +32,13 @@ runChecker(async (job) => {
       },
     }],
   };
-  const response = await DeviceResponse.from(issued)
-    .usingPresentationDefinition(definition)
-    .usingSessionTranscriptBytes(transcriptBytes(job.transcript_b64))
-    .authenticateWithSignature(job.device_private_jwk, "ES256")
-    .sign();
   const encoded = job.encoded_response_b64
     ? Buffer.from(job.encoded_response_b64, "base64url")
-    : response.encode();
+    : (await DeviceResponse.from(issued)
+      .usingPresentationDefinition(definition)
+      .usingSessionTranscriptBytes(transcriptBytes(job.transcript_b64))
+      .authenticateWithSignature(job.device_private_jwk, "ES256")
+      .sign()).encode();
   const verified = await new Verifier([job.iaca_root_pem]).verify(encoded, {
     encodedSessionTranscript: transcriptBytes(job.verify_transcript_b64 || job.transcript_b64),
   });
@@ -47,5 +48,5 @@ runChecker(async (job) => {
   // CBOR maps decode as Map: print them as objects, dates as ISO strings.
   const plain = JSON.parse(JSON.stringify(disclosed, (key, value) => (value instanceof Map ? Object.fromEntries(value) : value)));
   return { docType: document.docType, disclosed: plain,
-    response_b64: Buffer.from(response.encode()).toString("base64url") };
+    response_b64: Buffer.from(encoded).toString("base64url") };
 });

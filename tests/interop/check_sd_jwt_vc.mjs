@@ -5,6 +5,8 @@
 //
 // Job: {sd_jwt, jwks, holder_private_jwk, disclose: [names], nonce, audience,
 //       verify_nonce?, verify_audience?, now?}
+// or, for a presentation a wallet made (its device key never leaves it):
+//      {sd_jwt, presented, jwks, disclose, nonce, audience, verify_nonce?, verify_audience?}
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { ES256, digest, generateSalt } from "@sd-jwt/crypto-nodejs";
 import { base64urlJson, keyByKid, runChecker } from "./harness.mjs";
@@ -21,7 +23,7 @@ runChecker(async (job) => {
     saltGenerator: generateSalt,
     signAlg: ES256.alg,
     verifier: await ES256.getVerifier(issuerKey),
-    kbSigner: await ES256.getSigner(job.holder_private_jwk),
+    ...(job.presented ? {} : { kbSigner: await ES256.getSigner(job.holder_private_jwk) }),
     kbSignAlg: ES256.alg,
     // The key-binding JWT must be signed by the key the issuer put in cnf.
     kbVerifier: async (data, signature, payload) => {
@@ -33,7 +35,7 @@ runChecker(async (job) => {
   });
   const frame = Object.fromEntries(job.disclose.map((name) => [name, true]));
   const now = job.now || Math.floor(Date.now() / 1000);
-  const presented = await sdjwt.present(job.sd_jwt, frame, {
+  const presented = job.presented || await sdjwt.present(job.sd_jwt, frame, {
     kb: { payload: { iat: now, aud: job.audience, nonce: job.nonce } },
   });
   const verified = await sdjwt.verify(presented, {

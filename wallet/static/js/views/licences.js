@@ -12,6 +12,8 @@ import { predicateRows } from "../predicates.js";
 import { holderName, readRecord } from "../stored.js";
 import { readingEveryResult, readLicences } from "../readout.js";
 import { showDevices } from "./devices.js";
+import { showExport } from "./export.js";
+import { forgetExports } from "../export.js";
 import { renderElder } from "./elder.js";
 import { showHistory } from "./history.js";
 import { startPresent } from "./present.js";
@@ -66,17 +68,23 @@ function card(record) {
           "aria-label": `${t("history")}: ${title}`, "aria-controls": `${headingId}-history`,
           onclick: () => showHistory(record, document.getElementById(`${headingId}-history`)),
           text: t("history") }) : null,
+        d.boundHere && status !== "revoked" ? el("button", { type: "button", class: "export-button",
+          "aria-label": `${t("sx_open")}: ${title}`, "aria-controls": `${headingId}-export`,
+          onclick: () => showExport(record, document.getElementById(`${headingId}-export`)),
+          text: t("sx_open") }) : null,
         el("button", { type: "button", class: "read-button", "aria-label": `${t("read_aloud")}: ${title}`,
           onclick: () => readLicences([record]), text: t("read_aloud") }),
         el("button", { type: "button", class: "danger", "aria-label": `${t("remove")}: ${title}`,
           onclick: () => removeLicence(record.id), text: t("remove") })),
       el("div", { id: `${headingId}-devices`, class: "devices-box", "aria-live": "polite", hidden: "" }),
-      el("div", { id: `${headingId}-history`, class: "history-box", "aria-live": "polite", hidden: "" })));
+      el("div", { id: `${headingId}-history`, class: "history-box", "aria-live": "polite", hidden: "" }),
+      el("div", { id: `${headingId}-export`, class: "export-box", hidden: "" })));
 }
 
 async function removeLicence(id) {
   if (!window.confirm(t("remove_confirm"))) return;
   await licences.remove(id);
+  await forgetExports(id);
   await renderCards();
 }
 
