@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from issuer.claims.codes import code_hash, derive
 from issuer.errors import ClaimError
@@ -138,3 +138,31 @@ def copies_for_holder(store: Store, *, device_key: bytes, status_ref: bytes, tim
         raise ClaimError("This device's copy of the licence has been withdrawn by the issuing "
                          "authority.", reason="copy_revoked")
     return binding.copy_ref or b"", list_copies(store, licence_id)
+
+
+def device_copy(store: Store, key: bytes, status_ref: bytes, action: str
+                ) -> tuple[Binding, IssuedLicence]:
+    """The copy of the licence `status_ref` bound to device `key`, and its licence, for a
+    signed device request that would `action` it ("refresh", "export")."""
+    with store.session() as s:
+        found = s.execute(select(Binding, IssuedLicence).join(
+            IssuedLicence, IssuedLicence.id == Binding.licence_id).where(
+            IssuedLicence.status_ref == status_ref, Binding.device_key == key)).first()
+    if found is None or found[0].encoded is None:  # none, or its copy purged with the licence
+        raise ClaimError("This device holds no copy of that licence: only the device a copy "
+                         f"is bound to can {action} it.", reason="copy_unknown")
+    return found[0], found[1]
+
+
+def accept_once(store: Store, binding_id: int, time: int, action: str) -> None:
+    """Records `time` as the copy's newest signed request, or refuses it as replayed. One
+    clock per copy for every kind of request: a refresh and an export cannot share a time."""
+    with store.session() as s:
+        won = s.execute(
+            update(Binding).execution_options(synchronize_session=False)
+            .where(Binding.id == binding_id,
+                   or_(Binding.refresh_time.is_(None), Binding.refresh_time < time))
+            .values(refresh_time=time)).rowcount
+    if won != 1:
+        raise ClaimError(f"This {action} request was already used: the wallet makes a new one "
+                         "each time, so try again from the wallet.", reason="request_replayed")

@@ -23,12 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import or_, select, update
 
 from chain.trust_material import AuthorityTrust
-from issuer.claims.copies import signed_device_key
+from issuer.claims.copies import accept_once, device_copy, signed_device_key
 from issuer.errors import ClaimError
-from issuer.store import Binding, CopyState, IssuedLicence, Store
+from issuer.store import CopyState, Store
 from licence import Licence
 from licence.exports import FORMATS, facts_of, mdoc, sd_jwt_vc, vc_jwt
 from licence.exports._jose import ec_jwk
@@ -81,7 +80,7 @@ def export_copy(store: Store, export_key: Callable[[str], ExportKey], *, fmt: st
     key = signed_device_key(device_key=device_key, status_ref=status_ref, time=time,
                             signature=signature, now=now,
                             message=lambda t, ref, k: export_message(fmt, t, ref, k))
-    binding, record = _copy_of(store, key, status_ref)
+    binding, record = device_copy(store, key, status_ref, "export")
     if binding.state == CopyState.REVOKED:
         raise ClaimError("This device's copy of the licence has been withdrawn by the issuing "
                          "authority, so it cannot be exported.", reason="copy_revoked")
@@ -89,7 +88,7 @@ def export_copy(store: Store, export_key: Callable[[str], ExportKey], *, fmt: st
         raise ClaimError(f"This licence is {record.status}, so its copy cannot be exported: "
                          "add the licence that replaced it with its own claim code.",
                          reason="licence_not_active")
-    _accept_once(store, binding.id, time)
+    accept_once(store, binding.id, time, "export")
     copy = Licence.from_bytes_unverified(binding.encoded)  # signed and anchored by us
     holder = ec_jwk(key)
     check_holder_key(copy, holder)  # the copy commits to this very key (defence in depth)
@@ -107,27 +106,3 @@ def export_copy(store: Store, export_key: Callable[[str], ExportKey], *, fmt: st
         data = mdoc(facts, signer, ds_certificate=certificate.public_bytes(Encoding.DER),
                     device_jwk=holder, now=now)
     return CopyExport(record.id, record.authority_id, fmt, data, key_id)
-
-
-def _copy_of(store: Store, key: bytes, status_ref: bytes) -> tuple[Binding, IssuedLicence]:
-    with store.session() as s:
-        found = s.execute(select(Binding, IssuedLicence).join(
-            IssuedLicence, IssuedLicence.id == Binding.licence_id).where(
-            IssuedLicence.status_ref == status_ref, Binding.device_key == key)).first()
-    if found is None or found[0].encoded is None:  # none, or its copy purged with the licence
-        raise ClaimError("This device holds no copy of that licence: only the device a copy "
-                         "is bound to can export it.", reason="copy_unknown")
-    return found[0], found[1]
-
-
-def _accept_once(store: Store, binding_id: int, time: int) -> None:
-    """Records `time` as the copy's newest signed request, or refuses it as replayed."""
-    with store.session() as s:
-        won = s.execute(
-            update(Binding).execution_options(synchronize_session=False)
-            .where(Binding.id == binding_id,
-                   or_(Binding.refresh_time.is_(None), Binding.refresh_time < time))
-            .values(refresh_time=time)).rowcount
-    if won != 1:
-        raise ClaimError("This export request was already used: the wallet makes a new one "
-                         "each time, so try again from the wallet.", reason="request_replayed")

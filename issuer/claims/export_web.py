@@ -21,7 +21,7 @@ from chain.trust_material import authority_trust
 from issuer.audit.entry import COPY_EXPORT
 from issuer.claims.exchange import device_key_id
 from issuer.claims.export import MEDIA_TYPES, ExportKey, export_copy
-from issuer.claims.web import ClaimService, _audit_claim, _b64, _json_body
+from issuer.claims.web import ClaimService, _audit_claim, _b64, _json_body, _request_time
 from issuer.errors import AuthorityError, ClaimError
 from issuer.store import utc_now
 from licence import ES256
@@ -77,10 +77,7 @@ def init_app(app: Flask, service: ClaimService) -> None:
 def export():
     """The asking device's copy as an SD-JWT VC, vc+jwt or mdoc bound to its device key."""
     body = _json_body("export request")
-    time = body.get("time")
-    if type(time) is not int or not 0 <= time < 1 << 63:
-        raise ClaimError("The field time must be the request time in unix seconds.",
-                         reason="bad_request", field="time")
+    time = _request_time(body)
     device_key = _b64(body.get("device_key"), "device_key")
     service: ClaimService = current_app.extensions["elicence.claims"]
     try:

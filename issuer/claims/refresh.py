@@ -24,13 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 
 from issuer.authority import IssuingAuthority
-from issuer.claims.copies import signed_device_key
+from issuer.claims.copies import accept_once, device_copy, signed_device_key
 from issuer.claims.exchange import anchor_copy
 from issuer.errors import ClaimError
-from issuer.store import Binding, CopyState, IssuedLicence, Store
+from issuer.store import Binding, CopyState, Store
 from licence import (
     Licence,
     load_schema,
@@ -62,7 +62,7 @@ def refresh_copy(store: Store, authorities: Callable[[str], IssuingAuthority], *
     """Checks a signed refresh request and returns the copy the wallet should hold."""
     key = signed_device_key(device_key=device_key, status_ref=status_ref, time=time,
                             signature=signature, now=now, message=refresh_message)
-    binding, record = _copy_of(store, key, status_ref)
+    binding, record = device_copy(store, key, status_ref, "refresh")
     if binding.state == CopyState.REVOKED:
         raise ClaimError("This device's copy of the licence has been withdrawn by the issuing "
                          "authority, so it cannot be refreshed.", reason="copy_revoked")
@@ -70,7 +70,7 @@ def refresh_copy(store: Store, authorities: Callable[[str], IssuingAuthority], *
         raise ClaimError(f"This licence is {record.status}, so its copy cannot be refreshed: "
                          "add the licence that replaced it with its own claim code.",
                          reason="licence_not_active")
-    _accept_once(store, binding.id, time)
+    accept_once(store, binding.id, time, "refresh")
     schema = load_schema(record.licence_type)
     current = Licence.from_bytes_unverified(binding.encoded)
     claims = schema.with_predicates(current.claims, signing_day(now))
@@ -86,26 +86,3 @@ def refresh_copy(store: Store, authorities: Callable[[str], IssuingAuthority], *
                   .values(encoded=encoded, batch_id=batch_id))
     return Refreshed(record.id, record.authority_id, schema.name, encoded, True, changed)
 
-
-def _copy_of(store: Store, key: bytes, status_ref: bytes) -> tuple[Binding, IssuedLicence]:
-    with store.session() as s:
-        found = s.execute(select(Binding, IssuedLicence).join(
-            IssuedLicence, IssuedLicence.id == Binding.licence_id).where(
-            IssuedLicence.status_ref == status_ref, Binding.device_key == key)).first()
-    if found is None or found[0].encoded is None:  # none, or its copy purged with the licence
-        raise ClaimError("This device holds no copy of that licence: only the device a copy "
-                         "is bound to can refresh it.", reason="copy_unknown")
-    return found[0], found[1]
-
-
-def _accept_once(store: Store, binding_id: int, time: int) -> None:
-    """Records `time` as the copy's newest refresh request, or refuses it as replayed."""
-    with store.session() as s:
-        won = s.execute(
-            update(Binding).execution_options(synchronize_session=False)
-            .where(Binding.id == binding_id,
-                   or_(Binding.refresh_time.is_(None), Binding.refresh_time < time))
-            .values(refresh_time=time)).rowcount
-    if won != 1:
-        raise ClaimError("This refresh request was already used: the wallet makes a new one "
-                         "each time, so try again from the wallet.", reason="request_replayed")

@@ -103,6 +103,15 @@ def _b64(value: Any, field: str) -> bytes:
                          field=field) from None
 
 
+def _request_time(body: dict) -> int:
+    """A signed device request's time (unix seconds), or ClaimError."""
+    time = body.get("time")
+    if type(time) is not int or not 0 <= time < 1 << 63:
+        raise ClaimError("The field time must be the request time in unix seconds.",
+                         reason="bad_request", field="time")
+    return time
+
+
 def _label(value: Any) -> str | None:
     """The wallet's name for its device ("Android phone"), shown back in the devices list."""
     if value is None:
@@ -151,10 +160,7 @@ def claim_licence():
 def holder_copies():
     """Which devices hold the asking device's licence, and since when (signed by it)."""
     body = _json_body("request")
-    time = body.get("time")
-    if type(time) is not int or not 0 <= time < 1 << 63:
-        raise ClaimError("The field time must be the request time in unix seconds.",
-                         reason="bad_request", field="time")
+    time = _request_time(body)
     own, copies = copies_for_holder(
         _service().store, device_key=_b64(body.get("device_key"), "device_key"),
         status_ref=_b64(body.get("status_ref"), "status_ref"), time=time,
@@ -171,10 +177,7 @@ def refresh():
     """The asking device's copy signed again today (predicates recomputed), replacing the
     old one; signed by that copy's device key, no claim code."""
     body = _json_body("refresh request")
-    time = body.get("time")
-    if type(time) is not int or not 0 <= time < 1 << 63:
-        raise ClaimError("The field time must be the request time in unix seconds.",
-                         reason="bad_request", field="time")
+    time = _request_time(body)
     device_key = _b64(body.get("device_key"), "device_key")
     service = _service()
     try:

@@ -15,11 +15,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
-from issuer.claims.exchange import claim_message
 from issuer.claims.export import export_message
 from issuer.issue.samples import BUSINESS_FIELDS, business_rows, write_csv
 from licence._cose import sign
 from tests.exports.support import check
+from tests.support.claiming import b64, claimed, compressed, unb64
 from tests.support.home import Home
 from tests.support.issuing import issue_driving, issued_licences
 from verifier.openapi import ERROR_REASONS, document
@@ -29,18 +29,6 @@ pytestmark = [pytest.mark.anvil, pytest.mark.timeout(600)]
 DMV = "CN-31-DMV"
 ROUTE = "/api/v1/claims/export"
 DOCUMENTED = document()["paths"][ROUTE]["post"]["responses"]
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def compressed(device: ec.EllipticCurvePrivateKey) -> bytes:
-    return licence.compressed_public_key(device.public_key())
 
 
 def private_jwk(device: ec.EllipticCurvePrivateKey) -> dict[str, str]:
@@ -66,17 +54,6 @@ def trust_dir(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> Pat
 def app(chain_home: Home):
     with chain_home.app() as app:
         yield app
-
-
-def claimed(app, entry: dict, device: ec.EllipticCurvePrivateKey) -> licence.Licence:
-    client = app.test_client()
-    challenge = unb64(client.post("/api/v1/claims/challenge").get_json()["challenge"])
-    key = compressed(device)
-    answer = client.post("/api/v1/claims", json={
-        "code": entry["claim_code"], "device_key": b64(key), "challenge": b64(challenge),
-        "signature": b64(sign(device, claim_message(challenge, entry["claim_code"], key)))})
-    assert answer.status_code == 200, answer.get_json()
-    return licence.Licence.from_bytes_unverified(unb64(answer.get_json()["licence"]))
 
 
 def export_body(fmt: str, status_ref: bytes, device: ec.EllipticCurvePrivateKey, *,

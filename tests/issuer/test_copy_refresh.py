@@ -4,7 +4,6 @@ and a fitting status each (someone else's key, a replayed request, a revoked cop
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 
@@ -12,9 +11,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
-from issuer.claims.exchange import claim_message
 from issuer.claims.refresh import refresh_message
 from licence._cose import sign
+from tests.support.claiming import b64, claimed, compressed, unb64
 from tests.support.home import Home
 from tests.support.issuing import anchored_batches, issued_licences, registry, rows_file
 from tests.support.refreshing import birthday_yesterday, sign_copy_days_ago
@@ -23,18 +22,6 @@ from verifier.openapi import ERROR_REASONS, document
 pytestmark = pytest.mark.anvil
 
 DMV = "CN-31-DMV"
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def compressed(device: ec.EllipticCurvePrivateKey) -> bytes:
-    return licence.compressed_public_key(device.public_key())
 
 
 @pytest.fixture(scope="module")
@@ -52,17 +39,6 @@ def issued(chain_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[d
 def app(chain_home: Home):
     with chain_home.app() as app:
         yield app
-
-
-def claimed(app, entry: dict, device: ec.EllipticCurvePrivateKey) -> licence.Licence:
-    client = app.test_client()
-    challenge = unb64(client.post("/api/v1/claims/challenge").get_json()["challenge"])
-    key = compressed(device)
-    answer = client.post("/api/v1/claims", json={
-        "code": entry["claim_code"], "device_key": b64(key), "challenge": b64(challenge),
-        "signature": b64(sign(device, claim_message(challenge, entry["claim_code"], key)))})
-    assert answer.status_code == 200, answer.get_json()
-    return licence.Licence.from_bytes_unverified(unb64(answer.get_json()["licence"]))
 
 
 def refresh_body(status_ref: bytes, device: ec.EllipticCurvePrivateKey, *,
