@@ -18,6 +18,15 @@ given as a share of the key files' (bar: at least 90 %). Writes bench/results/is
 Each suite runs the same sizes: first with the sandbox's ES256 key, then after
 `elicence authority add-key CN-31-DMV --algorithm sm2` (the newest key signs). Each row
 also gives the QR version at level M of the largest licence QR the run wrote.
+
+    .venv/bin/python bench/issue.py --per-core 10000 [--profile]
+
+measures only what each worker process does per batch (validate rows, claim codes, salts,
+digests and Merkle trees, one signature per subtree, licence bytes, QR text, report lines)
+in this process, without the node, the store or other processes: CPU time, best of 3 per
+suite, so the figure depends less on the other work on a shared machine than the end to end
+runs do. --profile adds a cProfile of one batch per suite. Writes
+bench/results/issue_per_core.json.
 """
 
 from __future__ import annotations
@@ -203,6 +212,43 @@ def compare_hsm(home: Path, env: dict[str, str], size: int, rounds: int) -> dict
             "hsm_sustained_share_of_file": round(steady_share, 3) if steady_share else None}
 
 
+def per_core(size: int, suites: list[str], show_profile: bool) -> dict:
+    """Licences per second of CPU for one worker's batch of `size` rows, per suite (the
+    suites alternate over 3 rounds; the best round of each counts)."""
+    import cProfile
+    import pstats
+
+    from issuer.issue.rows import Row
+    from issuer.issue.signing import SigningSetup, fewer_collections, init_worker, sign_batch
+    from licence import ES256, SM2_SM3, KeySigner, generate_private_key, load_schema
+
+    rows = [Row(i + 2, r) for i, r in enumerate(driving_rows(size, seed=size, start=1))]
+    setups = {name: SigningSetup(1, 1, KeySigner(generate_private_key(suite)),
+                                 load_schema("driving").code, "CN-31-DMV", os.urandom(32))
+              for name, suite in (("es256", ES256), ("sm2", SM2_SM3)) if name in suites}
+    fewer_collections()  # as the workers run
+    best = dict.fromkeys(setups, float("inf"))
+    for _ in range(3):
+        for name, setup in setups.items():
+            init_worker(setup)
+            started = time.process_time()
+            signed = sign_batch(0, rows, 1_800_000_000)
+            best[name] = min(best[name], time.process_time() - started)
+            assert len(signed.licences) == size, signed.rejected[:3]
+    rates = {name: round(size / seconds) for name, seconds in best.items()}
+    for name, rate in rates.items():
+        print(f"{name:>5} per-licence work of a worker, {size:,} licences: {rate:,}/s of CPU "
+              f"({best[name] / size * 1e6:.0f} µs per licence)", flush=True)
+        if show_profile:
+            init_worker(setups[name])
+            profiler = cProfile.Profile()
+            profiler.runcall(sign_batch, 0, rows, 1_800_000_000)
+            print(f"--- cProfile: {name}, one batch of {size:,} (by own time)")
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(20)
+    return {"bench": "issue --per-core", "licences": size, "cpu_licences_per_s": rates,
+            "cpu_us_per_licence": {n: round(b / size * 1e6, 1) for n, b in best.items()}}
+
+
 def fresh_home(name: str) -> tuple[Path, dict[str, str], Runner]:
     """A new sandbox home `var/NAME` on its own node: (home, its environment, its runner)."""
     home = ROOT / "var" / name
@@ -231,9 +277,16 @@ def main() -> None:
                         help="signature suites, es256 first (default es256,sm2)")
     parser.add_argument("--no-lag", action="store_true",
                         help="skip the index follow-lag run (100,000 licences)")
+    parser.add_argument("--per-core", type=int, metavar="N",
+                        help="only a worker's per-licence work on N rows, CPU time, in process")
+    parser.add_argument("--profile", action="store_true",
+                        help="with --per-core: also a cProfile of one batch per suite")
     args = parser.parse_args()
     if args.suites[0] != "es256" or not set(args.suites) <= {"es256", "sm2"}:
         parser.error("--suites is es256 or es256,sm2")
+    if args.per_core:
+        write_results("issue_per_core", per_core(args.per_core, args.suites, args.profile))
+        return
     sizes = args.sizes or [10_000, 100_000] + ([1_000_000] if args.full else [])
     home, env, run = fresh_home("bench-issue")
     if args.hsm:

@@ -148,7 +148,7 @@ def profile(run, label: str, *args) -> None:  # type: ignore[no-untyped-def]
     profiler = cProfile.Profile()
     profiler.runcall(run, *args)
     print(f"--- cProfile: {label} (by own time)")
-    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(12)
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(18)
 
 
 def fresh_root_texts(licences: list, batch_size: int) -> tuple[list[str], list[str]]:
@@ -239,7 +239,8 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=1_000)
     parser.add_argument("--live", type=int, default=2_000)
     parser.add_argument("--profile", action="store_true",
-                        help="also print a cProfile of 200 cold verifications per suite")
+                        help="also print a cProfile of 200 cold and of the fresh-root "
+                        "verifications per suite")
     parser.add_argument("--suites", type=lambda v: v.split(","), default=["es256", "sm2"],
                         help="signature suites to measure, es256 first (default es256,sm2)")
     options = parser.parse_args()
@@ -277,6 +278,9 @@ def main() -> None:
             wall, cpu, _ = timed(lambda: Verifier(index), suite_texts[: options.cold], now)
             suite_cold = figures(wall, cpu)
             print(show(f"{label}, cold caches", suite_cold))
+            if options.profile:  # and where a fresh root's time goes
+                profile(fresh_roots, f"{label}, a fresh batch root each time", index,
+                        *fresh_of[suite], now)
             suite_fresh = fresh_roots(index, *fresh_of[suite], now)
             print(show(f"{label}, a fresh batch root each time", suite_fresh) +
                   f" ({len(fresh_of[suite][1])} roots)")

@@ -10,6 +10,7 @@ Public keys travel as 33-byte compressed points, decompressed here on the SM2 cu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from . import _sm2_libcrypto
 from .errors import SignatureError
 
 DEFAULT_USER_ID = b"1234567812345678"
@@ -30,6 +32,8 @@ P = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
 A = P - 3
 B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93
 N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+GX = 0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7
+GY = 0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0
 
 _SM3_EMPTY = hashlib.new("sm3")  # OpenSSL's SM3, the same code `cryptography` calls
 
@@ -116,14 +120,39 @@ def verify(key: Sm2PublicKey, signature: bytes, message: bytes, *,
     s = int.from_bytes(signature[32:], "big")
     if len(signature) != SIGNATURE_BYTES or not (0 < r < N and 0 < s < N):
         raise SignatureError("The signature is malformed.", reason=reason)
-    try:
-        ok = gmssl_pyx.sm2_verify(key.point, message, encode_dss_signature(r, s),
-                                  signer_id=key.user_id)
-    except gmssl_pyx.GmsslInnerError:
-        ok = False
+    if _sm2_libcrypto.available():  # the same check, about 3x faster (decision 0265)
+        e = _z_a_state(key.point, key.user_id).copy()
+        e.update(message)
+        try:
+            ok = _sm2_libcrypto.signature_holds(key.point, r, s,
+                                                int.from_bytes(e.digest(), "big"))
+        except ValueError:  # a key object built around a point that is not on the curve
+            raise _bad_key() from None
+    else:
+        ok = _gmssl_verify(key, r, s, message)
     if not ok:
         raise SignatureError("The signature does not match: the data was altered or signed "
                              "by another key.", reason=reason)
+
+
+def _gmssl_verify(key: Sm2PublicKey, r: int, s: int, message: bytes) -> bool:
+    try:
+        return bool(gmssl_pyx.sm2_verify(key.point, message, encode_dss_signature(r, s),
+                                         signer_id=key.user_id))
+    except gmssl_pyx.GmsslInnerError:
+        return False
+
+
+def z_a(point: bytes, user_id: bytes = DEFAULT_USER_ID) -> bytes:
+    """Z_A = SM3(ENTL || ID || a || b || xG || yG || xA || yA), GM/T 0003.2 §5.5."""
+    return sm3((len(user_id) * 8).to_bytes(2, "big") + user_id + b"".join(
+        v.to_bytes(32, "big") for v in (A, B, GX, GY)) + point).digest()
+
+
+@functools.lru_cache(maxsize=1024)
+def _z_a_state(point: bytes, user_id: bytes) -> hashlib._Hash:
+    """SM3 having absorbed Z_A: a signature's e is a copy of it fed the message."""
+    return sm3(z_a(point, user_id))
 
 
 def _bad_key() -> SignatureError:

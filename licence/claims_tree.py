@@ -119,8 +119,45 @@ def root_of_digests(schema: Schema, digests: list[bytes],
 
 def claims_root(schema: Schema, claims: Mapping[str, Any], seed: bytes,
                 new: Callable[..., Any] = _sha256) -> bytes:
-    """Root over every claim slot of the schema, from the full claims and the seed."""
-    return root_of_digests(schema, leaf_digests(schema, claims, seed, new), new)
+    """Root over every claim slot of the schema, from the full claims and the seed.
+
+    The same salts, digests and nodes as derive_salts, claim_digest and root_of_digests,
+    in one loop: it runs once per licence at issue, where the calls between those
+    functions and the hash constructor (a Python function for SM3) cost as much as the
+    hashing. Hash states that already absorbed the domain byte are copied, so each hash is
+    one copy and one update in C (tests/licence/test_licence_trees.py checks both ways
+    agree)."""
+    plan = _ROOT_PLANS.get(schema.code)
+    if plan is None:
+        plan = _ROOT_PLANS[schema.code] = (
+            [(c.name, bytes((c.key,)), b"\x82" + bytes((c.key,))) for c in schema.leaves],
+            _ops(schema.shape))
+    slots, ops = plan
+    padded = seed.ljust(64, b"\x00")
+    inner, outer = new(padded.translate(_TRANS_36)).copy, new(padded.translate(_TRANS_5C)).copy
+    leaf, node = new(CLAIM_LEAF).copy, new(CLAIM_NODE).copy
+    get = claims.get
+    nodes: list[bytes] = []
+    append = nodes.append
+    for name, key_byte, head in slots:
+        i = inner()
+        i.update(key_byte)
+        o = outer()
+        o.update(i.digest())
+        value = get(name)
+        if value.__class__ is dt.date:
+            value = value.toordinal() - _EPOCH_ORDINAL
+        h = leaf()
+        h.update(o.digest()[:NODE_BYTES] + head + _cbor_dumps(value))
+        append(h.digest()[:NODE_BYTES])
+    for left, right in ops:
+        h = node()
+        h.update(nodes[left] + nodes[right])
+        append(h.digest()[:NODE_BYTES])
+    return nodes[-1]
+
+
+_ROOT_PLANS: dict[int, tuple[list[tuple[str, bytes, bytes]], list[tuple[int, int]]]] = {}
 
 
 def _has(node: Shape, disclosed: Container[int]) -> bool:

@@ -8,6 +8,7 @@ anyone else's library would accept (docs/decisions/0200).
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from functools import lru_cache
 from typing import Any
@@ -25,8 +26,16 @@ SM2_REFUSAL = ("Exports are signed with ES256 only: JOSE and COSE register no al
                "--algorithm es256) and export with it.")
 
 
+# One encoder and one translation table for every call: an SD-JWT VC export makes ~40
+# base64url strings and ~15 JSON texts per licence, and json.dumps with non-default options
+# builds a new encoder each time (bench/export.py).
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode(
+        "ascii")
 
 
 def b64url_decode(text: str) -> bytes:
@@ -34,7 +43,7 @@ def b64url_decode(text: str) -> bytes:
 
 
 def compact_json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _COMPACT.encode(value).encode("utf-8")
 
 
 def require_es256(signer: Signer) -> None:

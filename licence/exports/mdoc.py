@@ -131,21 +131,23 @@ def mdoc(facts: ExportFacts, signer: Signer, *, ds_certificate: bytes,
         raise ExportError("An mdoc is bound to the holder's device: give the device's public "
                           "key with --holder-key JWK_FILE.", reason="holder_key_missing")
     device = cose_key(device_jwk)
-    name_spaces: dict[str, list[cbor2.CBORTag]] = {}
+    name_spaces: list[bytes] = []  # each namespace's name and array of tag-24 items, as CBOR
     digests: dict[str, dict[int, bytes]] = {}
     elements = mdl_elements(facts)
     salts = random(16 * sum(len(e) for e in elements.values()))
     digest_id = 0
     for namespace, values in elements.items():
-        items, ids = [], {}
+        items, ids = [_text(namespace), _head(4, len(values))], {}
         for name, value in values.items():
             encoded = _item_bytes(digest_id, salts[16 * digest_id:16 * digest_id + 16], name,
                                   value)
-            items.append(cbor2.CBORTag(24, encoded))
-            # The digest is over the tag-24 data item as encoded in the document.
-            ids[digest_id] = hashlib.sha256(_tag24_header(len(encoded)) + encoded).digest()
+            # The digest is over the tag-24 data item as it stands in the document.
+            item = _tag24_header(len(encoded)) + encoded
+            items.append(item)
+            ids[digest_id] = hashlib.sha256(item).digest()
             digest_id += 1
-        name_spaces[namespace], digests[namespace] = items, ids
+        name_spaces.append(b"".join(items))
+        digests[namespace] = ids
     signed = _tdate(now)
     mso = {"version": "1.0", "digestAlgorithm": "SHA-256", "valueDigests": digests,
            "deviceKeyInfo": {"deviceKey": device}, "docType": MDL_DOCTYPE,
@@ -154,7 +156,12 @@ def mdoc(facts: ExportFacts, signer: Signer, *, ds_certificate: bytes,
     payload = cbor2.dumps(cbor2.CBORTag(24, cbor2.dumps(mso)))
     protected = cbor2.dumps({1: _cose.ALG_ES256})
     signature = signer.sign(_cose.sig_structure(protected, b"", payload))
-    issuer_auth = [protected, {X5CHAIN: ds_certificate}, payload, signature]
-    document = {"docType": MDL_DOCTYPE,
-                "issuerSigned": {"nameSpaces": name_spaces, "issuerAuth": issuer_auth}}
-    return cbor2.dumps({"version": "1.0", "documents": [document], "status": 0})
+    issuer_auth = cbor2.dumps([protected, {X5CHAIN: ds_certificate}, payload, signature])
+    # {"version": "1.0", "documents": [{"docType": …, "issuerSigned": {"nameSpaces": …,
+    # "issuerAuth": …}}], "status": 0}, the bytes cbor2 writes for it, joined by hand from
+    # the items already encoded above (tests/exports/test_formats.py compares the two).
+    return b"".join((
+        b"\xa3", _text("version"), _text("1.0"), _text("documents"), b"\x81",
+        b"\xa2", _text("docType"), _text(MDL_DOCTYPE), _text("issuerSigned"),
+        b"\xa2", _text("nameSpaces"), _head(5, len(name_spaces)), *name_spaces,
+        _text("issuerAuth"), issuer_auth, _text("status"), b"\x00"))

@@ -92,6 +92,15 @@ def test_mdoc_maps_driving_claims_to_the_mdl_namespace() -> None:
     assert mso["deviceKeyInfo"]["deviceKey"][1] == 2  # EC2
 
 
+def test_mdoc_document_is_the_bytes_cbor2_writes() -> None:
+    # mdoc joins the document from its encoded parts by hand; decoding it and encoding
+    # the result again with cbor2 must give the very same bytes.
+    authority = Authority.make()
+    encoded = mdoc(authority.facts(), authority.signer, ds_certificate=authority.ds_der(),
+                   device_jwk=device_jwks()[0], now=int(time.time()))
+    assert cbor2.dumps(cbor2.loads(encoded)) == encoded
+
+
 def test_mdoc_is_for_driving_licences_only() -> None:
     authority = Authority.make()
     business = authority.facts(schema=load_schema("business"))
