@@ -1,6 +1,7 @@
 """The verification log: one JSON line per verification, with no personal data.
 
-A line holds the time, the counter's id, the licence type, the authority number, the
+A line holds the time, the id of the counter that asked (the one a counter token proved,
+else the installation's own), the licence type, the authority number, the
 verdict and its reason, and a salted hash of the status reference: enough to count and
 audit uses of a licence (and to show a holder their own, given their reference and the
 installation's salt), never names, numbers or other claims. The salt is random per
@@ -64,10 +65,11 @@ class VerificationLog:
         self._fd: int | None = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
     def record(self, v: Verification, *, now: int, authority: int | None,
-               status_ref: bytes | None) -> None:
+               status_ref: bytes | None, counter: str | None = None) -> None:
+        """`counter`: the requesting counter's id (None: the one given at start-up)."""
         entry = {
             "time": now,
-            "counter": self.counter_id,
+            "counter": counter or self.counter_id,
             "licence_type": None if v.licence_type is None else v.licence_type["code"],
             "authority": authority,
             "verdict": v.verdict,

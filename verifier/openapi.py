@@ -137,7 +137,10 @@ _SCHEMAS: dict[str, Any] = {
         "as_of": _ref("AsOf")}},
     "Receipt": {"type": "object", "properties": {
         "id": {"type": "string"}, "time": {"type": "integer"},
-        "counter_id": {"type": "string"}, "counter_name_zh": {"type": "string"},
+        "counter_id": {"type": "string", "description": "The counter that verified: the "
+                       "one its counter token proved, else the installation's own; its "
+                       "names below (config.json counters, decision 0288)."},
+        "counter_name_zh": {"type": "string"},
         "counter_name_en": {"type": "string"}, "licence_type": {"type": ["string", "null"]},
         "authority": {"type": ["string", "null"]},
         "disclosed": {"type": "array", "items": {"type": "string"},

@@ -123,8 +123,8 @@ def test_counters_known_only_by_region_compare_provinces(counters, world: World)
     minhang.monitor.flush(world.now)
     xuhui.scan(world.qr["good_2"], world.now + 60)  # same province: no alert
     assert xuhui.monitor.flush(world.now + 60) == []
-    hangzhou.scan(world.qr["good_2"], world.now + 120)  # another province within an hour
-    raised = hangzhou.monitor.flush(world.now + 120)
+    hangzhou.scan(world.qr["good_2"], world.now + 720)  # another province within an hour
+    raised = hangzhou.monitor.flush(world.now + 720)
     assert [a.kind for a in raised] == ["cloned_licence"]
     assert "distance_km" not in raised[0].evidence
 
@@ -136,6 +136,37 @@ def test_forged_codes_leave_no_sightings(counters, world: World) -> None:
     shanghai.monitor.flush(world.now)
     beijing.scan(world.qr["tampered_claim"], world.now + 60)
     assert "cloned_licence" not in [a.kind for a in beijing.monitor.flush(world.now + 60)]
+
+
+def test_desks_of_one_process_are_judged_at_their_own_places(store: StateStore,
+                                                              world: World,
+                                                              tmp_path: Path) -> None:
+    """One monitor (one server) with desks in Shanghai, Suzhou and Beijing: each log line,
+    sighting and failure count names its desk, and one flush compares them (decision 0288)."""
+    monitor = AlertMonitor(store, SHANGHAI, AlertSettings(flush_interval=86_400,
+                                                          counter_failures=2))
+    plain = VerificationLog(tmp_path / "desks.jsonl", b"s" * 32, "hall")
+    desks = {place.counter_id: Verifier(world.index(), log=ObservedLog(plain, monitor, place))
+             for place in (SHANGHAI, SUZHOU, BEIJING)}
+    desks[SHANGHAI.counter_id].verify(world.qr["good"], now=world.now)
+    desks[SUZHOU.counter_id].verify(world.qr["good"], now=world.now + 600)  # 85 km: a car
+    assert [a.kind for a in monitor.flush(world.now + 600)] == []
+    desks[BEIJING.counter_id].verify(world.qr["good"], now=world.now + 720)
+    desks[BEIJING.counter_id].verify("ELC1:NOT-A-LICENCE", now=world.now + 720)
+    desks[BEIJING.counter_id].verify("ELC1:NOT-A-LICENCE-2", now=world.now + 720)
+    desks[SHANGHAI.counter_id].verify(world.qr["good_2"], now=world.now + 720)
+    desks[BEIJING.counter_id].verify(world.qr["good_2"], now=world.now + 721)  # same batch
+    raised = {(a.kind, a.subject): a for a in monitor.flush(world.now + 721)}
+    assert set(raised) == {("cloned_licence", monitor.ref_key(1, ref("good"))),
+                           ("cloned_licence", monitor.ref_key(1, ref("good_2"))),
+                           ("failure_burst", f"counter:{BEIJING.counter_id}")}
+    same_batch = raised["cloned_licence", monitor.ref_key(1, ref("good_2"))].evidence
+    assert [s["counter"] for s in same_batch["sightings"]] == [SHANGHAI.counter_id,
+                                                               BEIJING.counter_id]
+    lines = [json.loads(line) for line in (tmp_path / "desks.jsonl").read_text().splitlines()]
+    assert [line["counter"] for line in lines] == [
+        SHANGHAI.counter_id, SUZHOU.counter_id, *[BEIJING.counter_id] * 3,
+        SHANGHAI.counter_id, BEIJING.counter_id]
 
 
 # ---------------------------------------------------------------------- replayed live code

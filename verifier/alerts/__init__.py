@@ -6,9 +6,9 @@ docs/deployment.md "Alerts"; decisions 0165–0167."""
 
 from .detectors import AlertKind
 from .monitor import AlertMonitor
-from .settings import AlertSettings, CounterPlace, counter_place, operator_token
+from .settings import AlertSettings, CounterPlace, counter_place, operator_token, place_of
 from .store import Alert, AlertStore
 from .webhook import WebhookSender
 
 __all__ = ["Alert", "AlertKind", "AlertMonitor", "AlertSettings", "AlertStore", "CounterPlace",
-           "WebhookSender", "counter_place", "operator_token"]
+           "WebhookSender", "counter_place", "operator_token", "place_of"]

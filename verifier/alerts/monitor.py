@@ -65,7 +65,8 @@ class AlertMonitor:
         self.settings = settings or AlertSettings()
         self._secret = state.secret
         self._ref_mac = blake2b(key=state.secret, digest_size=16, person=_REF_DOMAIN)
-        # (time, client, authority, status ref, verdict, reason, signed, licence type)
+        # (time, client, authority, status ref, verdict, reason, signed, licence type,
+        #  the counter's place)
         self._verifications: list[tuple[Any, ...]] = []
         self._lookups: list[tuple[int, str | None, int, bytes]] = []
         self._pruned_at: int | None = None
@@ -80,15 +81,19 @@ class AlertMonitor:
 
     # ------------------------------------------------------------------ the hot path
     def observe(self, v: Verification, *, now: int, authority: int | None,
-                status_ref: bytes | None, client: str | None) -> None:
-        """One verification at this counter (`client`: the requester's address)."""
+                status_ref: bytes | None, client: str | None,
+                place: CounterPlace | None = None) -> None:
+        """One verification (`client`: the requester's address) at the counter `place`
+        (None: the installation's own). Each observation carries its counter's place, so
+        desks of one server in two cities are judged apart."""
         # what the detectors need, not the Verification (its claims would sit in memory)
         reason = None if v.decided_by is None else v.decided_by.reason
         if v.delegation is not None and status_ref is not None:  # an authorised agent's code
             status_ref = agent_sighting_ref(status_ref, v.delegation["id"])
         observed = (now, client, authority, status_ref, v.verdict, reason,
                     status_ref is not None and _signed(v),
-                    None if v.licence_type is None else v.licence_type["code"])
+                    None if v.licence_type is None else v.licence_type["code"],
+                    place or self.place)
         with self._pending:
             if len(self._verifications) < MAX_PENDING:
                 self._verifications.append(observed)
@@ -146,21 +151,22 @@ class AlertMonitor:
                 key = client_keys[client] = self.client_key(client)
             return key
         s = self.settings
-        counter = self.place.counter_id
         added: Tally[tuple[int, str, str]] = Tally()
         by_authority: Tally[tuple[int, int]] = Tally()  # (bucket, authority): verifications
         reasons: dict[tuple[str, str], Tally[str]] = defaultdict(Tally)
-        # (authority, status ref) -> latest time seen here, signed by its authority
-        latest: dict[tuple[int, bytes], int] = {}
-        replays: list[tuple[int, int | None, bytes | None, int | None]] = []
-        for time, client, authority, status_ref, verdict, reason, signed, licence_type \
-                in verifications:
+        # (authority, status ref, counter's place) -> latest time seen there, signed by
+        # its authority
+        latest: dict[tuple[int, bytes, CounterPlace], int] = {}
+        replays: list[tuple[int, int | None, bytes | None, int | None, str]] = []
+        for time, client, authority, status_ref, verdict, reason, signed, licence_type, \
+                place in verifications:
             if reason is None and signed and authority is not None and \
                     verdict not in FAILED_VERDICTS:  # the common case: a genuine code
                 by_authority[time // COUNT_BUCKET, authority] += 1
-                latest[authority, status_ref] = time
+                latest[authority, status_ref, place] = time
                 continue
             bucket = time // COUNT_BUCKET
+            counter = place.counter_id
             if verdict in FAILED_VERDICTS:
                 who = client_key(client)
                 added[bucket, FAIL_CLIENT, who] += 1
@@ -175,19 +181,23 @@ class AlertMonitor:
                           f"{authority}|{client_key(client)}"] += 1
                     reasons[AUTHORITY_KEY, str(authority)][reason or "-"] += 1
             if reason == "replayed":
-                replays.append((time, authority, status_ref, licence_type))
+                replays.append((time, authority, status_ref, licence_type, counter))
             elif authority is not None and status_ref is not None and \
                     verdict != Verdict.UNREADABLE and signed:
                 # only codes signed by their authority: a forger picks any reference
-                latest[authority, status_ref] = time
+                latest[authority, status_ref, place] = time
         for (bucket, authority), n in by_authority.items():
             added[bucket, AUTHORITY_ALL, str(authority)] += n
-        place = self.place
         ref_key = self.ref_key
-        seen: dict[str, SightingRow] = {}
-        for (authority, status_ref), time in latest.items():
-            key = ref_key(authority, status_ref)
-            seen[key] = (key, time, counter, place.region, place.latitude, place.longitude)
+        keys: dict[tuple[int, bytes], str] = {}  # each licence hashed once
+        # (salted reference, counter) -> the licence's latest sighting at that counter
+        seen: dict[tuple[str, str], SightingRow] = {}
+        for (authority, status_ref, place), time in latest.items():
+            key = keys.get((authority, status_ref))
+            if key is None:
+                key = keys[authority, status_ref] = ref_key(authority, status_ref)
+            seen[key, place.counter_id] = (key, time, place.counter_id, place.region,
+                                           place.latitude, place.longitude)
         looked_up: dict[tuple[int, str], set[tuple[int, bytes]]] = defaultdict(set)
         for time, client, authority, status_ref in lookups:
             looked_up[time // COUNT_BUCKET, client_key(client)].add((authority, status_ref))
@@ -239,30 +249,36 @@ class AlertMonitor:
                         "clients": clients,
                         "window_seconds": s.burst_window,
                         "reasons": reason_counts(reasons[AUTHORITY_KEY, authority])})
-        for time, authority, status_ref, licence_type in replays:
+        for time, authority, status_ref, licence_type, counter in replays:
             ref = None if authority is None or status_ref is None \
                 else self.ref_key(authority, status_ref)
             raised += self._raise(now, AlertKind.REPLAYED_CODE, ref or "-", {
-                "ref": ref, "counter": self.place.counter_id, "time": time,
+                "ref": ref, "counter": counter, "time": time,
                 "licence_type": licence_type, "authority": authority})
         if seen:
             raised += self._clones(now, seen)
         return raised
 
-    def _clones(self, now: int, seen: dict[str, SightingRow]) -> list[Alert]:
+    def _clones(self, now: int, seen: dict[tuple[str, str], SightingRow]) -> list[Alert]:
+        """Each sighting of this batch against the licence's sightings at other counters,
+        this batch's included: two desks of this process see each other here."""
         s = self.settings
-        earlier: dict[str, list[Sighting]] = defaultdict(list)
-        for row in self.store.sightings_elsewhere(seen, self.place.counter_id,
-                                                  since=now - s.clone_window):
-            earlier[row[0]].append(Sighting(*row))
+        here: dict[str, list[Sighting]] = defaultdict(list)
+        for row in seen.values():
+            here[row[0]].append(Sighting(*row))
+        counters = {counter for _, counter in seen}
+        # One counter in the batch (an installation's usual case): its own rows are
+        # left out by the store, as the comparison would skip them anyway.
+        only = next(iter(counters)) if len(counters) == 1 else None
+        elsewhere: dict[str, list[Sighting]] = defaultdict(list)
+        for row in self.store.sightings_elsewhere(here, only, since=now - s.clone_window):
+            elsewhere[row[0]].append(Sighting(*row))
         raised: list[Alert] = []
-        for ref in [ref for ref in seen if ref in earlier]:  # most: seen here only
-            here = Sighting(*seen[ref])
-            for other in earlier[ref]:
-                travel = impossible_travel(here, other, s)
-                if travel is not None:
-                    raised += self._raise(now, AlertKind.CLONED_LICENCE, ref, travel.evidence())
-                    break
+        for ref in [ref for ref in here if ref in elsewhere]:  # most: seen at one counter
+            travel = next((t for mine in here[ref] for other in elsewhere[ref]
+                           if (t := impossible_travel(mine, other, s)) is not None), None)
+            if travel is not None:
+                raised += self._raise(now, AlertKind.CLONED_LICENCE, ref, travel.evidence())
         return raised
 
     def _raise(self, now: int, kind: AlertKind, subject: str,
@@ -312,19 +328,25 @@ def _signed(v: Verification) -> bool:
 class ObservedLog:
     """A verification log that also shows each record to the monitor: the Verifier writes
     its log line with the licence's authority and status reference, which is exactly what
-    the detectors need, so they see every verification without a second decode. `client`
-    is set by the caller before each verification (one at a time: the service's lock)."""
+    the detectors need, so they see every verification without a second decode. One per
+    counter of the server (`place`, None: the installation's own), so the log line and the
+    sighting name the counter that asked. `client` is set by the caller before each
+    verification (one at a time: the service's lock)."""
 
-    def __init__(self, log: Any, monitor: AlertMonitor) -> None:
+    def __init__(self, log: Any, monitor: AlertMonitor,
+                 place: CounterPlace | None = None) -> None:
         self.log = log
         self.monitor = monitor
+        self.place = place or monitor.place
+        self._counter = self.place.counter_id
         self.client: str | None = None
 
     def record(self, v: Verification, *, now: int, authority: int | None,
                status_ref: bytes | None) -> None:
-        self.log.record(v, now=now, authority=authority, status_ref=status_ref)
+        self.log.record(v, now=now, authority=authority, status_ref=status_ref,
+                        counter=self._counter)
         self.monitor.observe(v, now=now, authority=authority, status_ref=status_ref,
-                             client=self.client)
+                             client=self.client, place=self.place)
 
     def close(self) -> None:
         self.log.close()

@@ -85,16 +85,30 @@ class AlertSettings:
 
 
 def counter_place(counter_id: str, lookup: Lookup) -> CounterPlace:
-    region = (lookup("counter_region") or "").strip() or None
-    if region is not None and (len(region) not in (2, 4, 6) or not region.isdigit()):
-        raise ConfigError(f"ELICENCE_COUNTER_REGION must be a region code of 2, 4 or 6 "
-                          f"digits (such as 310115), not {region!r}.")
-    lat, lon = lookup("counter_latitude"), lookup("counter_longitude")
-    if not lat and not lon:
-        return CounterPlace(counter_id, region)
-    latitude = _degrees("ELICENCE_COUNTER_LATITUDE", lat, 90)
-    longitude = _degrees("ELICENCE_COUNTER_LONGITUDE", lon, 180)
-    return CounterPlace(counter_id, region, latitude, longitude)
+    """The installation's own counter's place (ELICENCE_COUNTER_REGION / _LATITUDE /
+    _LONGITUDE or config.json's counter_region, ...)."""
+    return place_of(counter_id, lookup("counter_region"), lookup("counter_latitude"),
+                    lookup("counter_longitude"), where="ELICENCE_COUNTER_")
+
+
+def place_of(counter_id: str, region: object, latitude: object, longitude: object, *,
+             where: str) -> CounterPlace:
+    """A counter's place from its configured values; ConfigError names the first mistake.
+    `where` prefixes the setting's name in messages: ELICENCE_COUNTER_ (environment, upper
+    case) or counters.tax-3. (config.json's table, as written)."""
+    def name(setting: str) -> str:
+        return f"{where}{setting.upper()}" if where.startswith("ELICENCE_") \
+            else f"{where}{setting}"
+
+    text = "" if region is None else str(region).strip()
+    if text and (len(text) not in (2, 4, 6) or not text.isdigit()):
+        raise ConfigError(f"{name('region')} must be a region code of 2, 4 or 6 digits "
+                          f"(such as 310115), not {region!r}.")
+    if latitude in (None, "") and longitude in (None, ""):
+        return CounterPlace(counter_id, text or None)
+    return CounterPlace(counter_id, text or None,
+                        _degrees(name("latitude"), latitude, 90),
+                        _degrees(name("longitude"), longitude, 180))
 
 
 def operator_token(lookup: Lookup) -> str | None:
@@ -120,10 +134,10 @@ def _parse(name: str, given: str, default: object) -> object:
     return number
 
 
-def _degrees(variable: str, given: str | None, limit: int) -> float:
-    try:
-        value = float(given or "")
-    except ValueError:
+def _degrees(variable: str, given: object, limit: int) -> float:
+    try:  # a number in config.json, text in the environment; never a boolean
+        value = math.inf if isinstance(given, bool) else float(given)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         value = math.inf
     if not -limit <= value <= limit:
         raise ConfigError(f"{variable} must be given in degrees between -{limit} and {limit} "

@@ -249,27 +249,27 @@ class AlertStore:
             rows = list(map(arrange, rows))
         connection.exec_driver_sql(sql, rows)
 
-    def sightings_elsewhere(self, refs: Collection[str], counter: str, *,
+    def sightings_elsewhere(self, refs: Collection[str], counter: str | None, *,
                             since: int) -> list[SightingRow]:
-        """Sightings of these licences at counters other than `counter` since `since`, as
-        rows of Sighting's fields. One statement for the whole
+        """Sightings of these licences since `since` at counters other than `counter`
+        (None: at every counter), as rows of Sighting's fields. One statement for the whole
         batch, its references passed as one parameter (a JSON array to SQLite's json_each,
         an array to PostgreSQL's ANY): thousands of bound parameters cost more to send
         than the index lookups they ask for."""
         if not refs:
             return []
         columns = ", ".join(_SIGHTING_FIELDS)
-        if self.state.dialect == "postgresql":
-            sql = (f"SELECT {columns} FROM alert_sightings "
-                   "WHERE ref = ANY(%s) AND counter <> %s AND time >= %s")
-            params: tuple[Any, ...] = (list(refs), counter, since)
-        else:
-            sql = (f"SELECT {columns} FROM alert_sightings "
-                   "WHERE ref IN (SELECT value FROM json_each(?)) AND counter <> ? "
-                   "AND time >= ?")
-            params = (json.dumps(list(refs)), counter, since)
+        postgres = self.state.dialect == "postgresql"
+        where = "ref = ANY(%s)" if postgres else "ref IN (SELECT value FROM json_each(?))"
+        params: list[Any] = [list(refs) if postgres else json.dumps(list(refs))]
+        if counter is not None:
+            where += " AND counter <> %s" if postgres else " AND counter <> ?"
+            params.append(counter)
+        sql = f"SELECT {columns} FROM alert_sightings WHERE {where} AND time >= " + \
+            ("%s" if postgres else "?")
+        params.append(since)
         with self.engine.connect() as connection:
-            return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
+            return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(params))]
 
 
 def _alert(row: Any) -> Alert:

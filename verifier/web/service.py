@@ -28,6 +28,8 @@ from ..checks.challenge import ChallengeCheck, ChallengePolicy
 from ..checks.replay import ReplayCheck
 from ..context import Policy
 from ..counter_policy import TABLE, CounterPolicies, CounterPolicy, counter_table
+from ..counters import TABLE as COUNTERS_TABLE
+from ..counters import CounterProfile, CounterProfiles, counter_profiles
 from ..delegations import RevokedDelegations
 from ..history import history_document
 from ..receipts import Counter, ReceiptStore
@@ -54,6 +56,8 @@ class WebConfig:
     # Counters of this installation with policies of their own (config.json
     # "counter_policies"), chosen by the request's counter token.
     counter_policies: Mapping[str, CounterPolicy] = field(default_factory=dict)
+    # Their names and places (config.json "counters"), for records and detectors.
+    counters: Mapping[str, CounterProfile] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings,
@@ -81,15 +85,18 @@ class WebConfig:
         counter = Counter(value("counter_id", Counter.id),
                           value("counter_name_zh", Counter.name_zh),
                           value("counter_name_en", Counter.name_en))
+        place = counter_place(counter.id, lookup)
         return cls(settings.home, settings.index_path, counter,
                    Policy(max_staleness=int(staleness), max_head_age=int(head_age)),
                    challenge=accept.challenge,
                    state_url=env.get(STATE_URL_VARIABLE) or None,
-                   place=counter_place(counter.id, lookup),
+                   place=place,
                    alerts=AlertSettings.from_lookup(lookup),
                    operator_token=configured_token(lookup),
                    accept=accept,
-                   counter_policies=counter_table(settings.extra.get(TABLE), accept))
+                   counter_policies=counter_table(settings.extra.get(TABLE), accept),
+                   counters=counter_profiles(settings.extra.get(COUNTERS_TABLE),
+                                             CounterProfile(counter, place)))
 
 
 class VerifierService:
@@ -109,12 +116,14 @@ class VerifierService:
         self._counter_challenges: dict[str, CounterChallenges] = {}
         self.checks = self.checks_for(self.policies.installation)  # the installation's
         self.receipts = ReceiptStore(self.state)
-        self.alerts = AlertMonitor(self.state, config.place or CounterPlace(config.counter.id),
-                                   config.alerts)
+        # Who and where each counter is; records and sightings name the one that asked.
+        self.counters = CounterProfiles(
+            CounterProfile(config.counter, config.place or CounterPlace(config.counter.id)),
+            dict(config.counters))
+        self.alerts = AlertMonitor(self.state, self.counters.installation.place, config.alerts)
         self.alerts.start(lambda: self.clock())  # the clock as set later (tests set it)
-        self.log = ObservedLog(VerificationLog(config.home / "verifications.jsonl",
-                                               installation_salt(config.home),
-                                               config.counter.id), self.alerts)
+        self.log = VerificationLog(config.home / "verifications.jsonl",
+                                   installation_salt(config.home), config.counter.id)
         self.webhook = None if config.alerts.webhook_url is None else WebhookSender(
             self.alerts.store, config.alerts.webhook_url, timeout=config.alerts.webhook_timeout,
             clock=clock)
@@ -123,8 +132,10 @@ class VerifierService:
         self._lock = threading.Lock()  # the verifier's caches are not shared across threads
         self._index: LicenceIndex | None = None
         self._opened = False
-        # One verifier per authenticated counter (None: requests without a counter token).
+        # One verifier per authenticated counter (None: requests without a counter token),
+        # each logging through an ObservedLog bound to its counter.
         self._verifiers: dict[str | None, Verifier] = {}
+        self._logs: dict[str | None, ObservedLog] = {}
 
     def now(self) -> int:
         return int(self.clock())
@@ -163,8 +174,17 @@ class VerifierService:
             checks = self.checks if counter is None else self.checks_for(
                 self.policies.of(counter), counter)
             verifier = self._verifiers[counter] = Verifier(
-                self._index, checks=checks, policy=self.config.policy, log=self.log)
+                self._index, checks=checks, policy=self.config.policy,
+                log=self.observed_log(counter))
         return verifier
+
+    def observed_log(self, counter: str | None) -> ObservedLog:
+        """The log of one counter (None: no token): its lines and sightings name it."""
+        log = self._logs.get(counter)
+        if log is None:
+            log = self._logs[counter] = ObservedLog(self.log, self.alerts,
+                                                    self.counters.of(counter).place)
+        return log
 
     def verify(self, text: str, challenge: bytes | None, client: str | None = None,
                counter: str | None = None) -> Verification:
@@ -172,8 +192,9 @@ class VerifierService:
         `counter`: the counter a valid counter token proved (verifier.web.requester), whose
         policy applies; None (no token) gets the installation's."""
         with self._lock:
-            self.log.client = client
-            return self._current(counter).verify(text, now=self.now(), challenge=challenge)
+            verifier = self._current(counter)
+            self._logs[counter].client = client  # made with the verifier
+            return verifier.verify(text, now=self.now(), challenge=challenge)
 
     def observe_lookup(self, client: str | None, authority: int, status_ref: bytes) -> None:
         with self._lock:

@@ -52,7 +52,7 @@ def _verify_text(verifier: VerifierService, text: str, challenge: bytes | None,
     text = text.strip()
     verification = verifier.verify(text, challenge, client, counter)
     if verification.verdict != Verdict.UNREADABLE and text.startswith("ELP1:"):
-        _record_receipt(verifier, text, verification)
+        _record_receipt(verifier, text, verification, counter)
     return to_json(verification)
 
 
@@ -113,9 +113,11 @@ class JsonVerifyEndpoint:
         return [payload]
 
 
-def _record_receipt(verifier: VerifierService, text: str, v: Verification) -> None:
+def _record_receipt(verifier: VerifierService, text: str, v: Verification,
+                    counter: str | None) -> None:
     """A receipt only for a code its device signed: a device key is public (every live code
-    carries it), so a code whose device signature did not verify must leave nothing."""
+    carries it), so a code whose device signature did not verify must leave nothing. It
+    names the counter that asked (`counter`: a valid token's id; None: the installation's)."""
     if not any(c.name == "device_binding" and c.result == PASS for c in v.checks):
         return
     try:
@@ -126,7 +128,7 @@ def _record_receipt(verifier: VerifierService, text: str, v: Verification) -> No
         return
     verifier.receipts.add(
         shown.device_key, code_digest(shown.body), time=verifier.now(),
-        counter=verifier.config.counter,
+        counter=verifier.counters.of(counter).counter,
         licence_type=None if v.licence_type is None else v.licence_type["name"],
         authority=None if v.authority is None else v.authority["id"],
         disclosed=sorted(v.claims or shown.licence.claims), verdict=v.verdict)
