@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+from time import monotonic
 
 from flask import Blueprint, Flask, current_app, jsonify
 
@@ -35,24 +36,38 @@ log = logging.getLogger("elicence.claims")
 
 class ExportKeys:
     """Each authority's export key: its current signing key when that is ES256 (already
-    open in the claim service), else its newest current ES256 key whose key file this
-    installation holds (an authority moving to SM2 keeps exporting, as `elicence export`
-    does). Read once per process, and again when the authority's signing key changes."""
+    open, and rechecked, in the claim service), else its newest current ES256 key whose key
+    file this installation holds (an authority moving to SM2 keeps exporting, as `elicence
+    export` does). Read again when the authority's signing key changes, and a separate
+    export key's record at most every `key_check_seconds` too, like the signing key's
+    (docs/decisions/0290): a rotated or compromised export key stops signing."""
 
     def __init__(self, service: ClaimService) -> None:
         self._service = service
-        self._held: dict[str, tuple[int, ExportKey]] = {}
+        self._held: dict[str, tuple[int, ExportKey, float]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, authority_id: str) -> ExportKey:
-        authority = self._service.authority(authority_id)
+        authority = self._service.authority(authority_id)  # ClaimError when no key in force
         current = authority.key.key_id
         with self._lock:
             held = self._held.get(authority_id)
-            if held is None or held[0] != current:
-                held = (current, self._read(authority_id, authority.signing_key, current))
+            if held is None or held[0] != current or not self._fresh(held, utc_now()):
+                self._held.pop(authority_id, None)
+                held = (current, self._read(authority_id, authority.signing_key, current),
+                        monotonic())
                 self._held[authority_id] = held
             return held[1]
+
+    def _fresh(self, held: tuple[int, ExportKey, float], now: int) -> bool:
+        """Whether a held export key may still sign without a look at the chain: the
+        signing key itself is rechecked by the claim service; another key by its age."""
+        current, export_key, read_at = held
+        if export_key.key.key_id == current:
+            return True
+        key = export_key.key
+        return (key.valid_from <= now < key.valid_until and not key.compromised_at
+                and monotonic() - read_at < self._service.key_check_seconds)
 
     def _read(self, authority_id: str, current_signer: Signer, current: int) -> ExportKey:
         installation = self._service.installation

@@ -21,15 +21,18 @@ import base64
 import binascii
 import logging
 import threading
+from dataclasses import dataclass, replace
+from time import monotonic
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from chain.errors import ChainError
 from chain.installation import Installation
+from chain.records import KeyRecord
 from issuer.audit import AuditRecord, append
 from issuer.audit.entry import CLAIM, CLAIM_SERVER, REFRESH
-from issuer.authority import IssuingAuthority, load_authority
+from issuer.authority import IssuingAuthority, current_key, load_authority
 from issuer.claims.copies import copies_for_holder
 from issuer.claims.exchange import CHALLENGE_SECONDS, Challenges, claim, device_key_id
 from issuer.claims.refresh import refresh_copy
@@ -41,22 +44,84 @@ log = logging.getLogger("elicence.claims")
 MAX_BODY = 4096
 
 
-class ClaimService:
-    """What the blueprint needs, opened once per app: store, challenges, authorities."""
+KEY_CHECK_SECONDS = 5  # how stale the claim service's view of a signing key may be (0290)
 
-    def __init__(self, installation: Installation, store: Store,
-                 challenge_secret: bytes) -> None:
+
+def signs_now(key: KeyRecord, now: int) -> bool:
+    """Whether a key may sign a new copy now: within its validity and never marked
+    compromised (a mark, even one dated later, ends its use for anything new)."""
+    return key.valid_from <= now < key.valid_until and key.compromised_at is None
+
+
+def no_key_in_force(authority_id: str) -> ClaimError:
+    return ClaimError(f"{authority_id} has no signing key in force right now (its key was "
+                      "withdrawn or has expired), so no copy is signed: try again once the "
+                      "authority has registered a new key.", reason="issuer_unavailable")
+
+
+@dataclass(frozen=True)
+class _Held:
+    authority: IssuingAuthority
+    checked_at: float  # monotonic() of the last look at the on-chain key record
+
+
+class ClaimService:
+    """What the blueprint needs, opened once per app: store, challenges, authorities.
+
+    An authority (its role accounts and signing key, slow to unlock) is opened once and
+    kept, but its on-chain key record is looked at again at most every `key_check_seconds`
+    and whenever the key's known validity has run out: a rotated key is followed, a key
+    marked compromised stops signing within that bound (docs/decisions/0290)."""
+
+    def __init__(self, installation: Installation, store: Store, challenge_secret: bytes,
+                 key_check_seconds: float | None = None) -> None:
         self.installation, self.store = installation, store
         self.challenges = Challenges(challenge_secret)
-        self._authorities: dict[str, IssuingAuthority] = {}
+        configured = installation.settings.extra.get("claims_key_check_seconds")
+        self.key_check_seconds = float(
+            key_check_seconds if key_check_seconds is not None
+            else configured if isinstance(configured, int | float) and configured >= 0
+            else KEY_CHECK_SECONDS)
+        self._held: dict[str, _Held] = {}
         self._lock = threading.Lock()
 
     def authority(self, authority_id: str) -> IssuingAuthority:
-        with self._lock:  # unlocking keys takes a moment: once per authority per process
-            if authority_id not in self._authorities:
-                self._authorities[authority_id] = load_authority(
-                    self.installation, authority_id, licence_type=None, now=utc_now())
-            return self._authorities[authority_id]
+        """The authority with the signing key in force now, or ClaimError when it has none."""
+        now = utc_now()
+        with self._lock:  # one look at the chain (or one unlock) at a time
+            held = self._held.get(authority_id)
+            if (held is not None and signs_now(held.authority.key, now)
+                    and monotonic() - held.checked_at < self.key_check_seconds):
+                return held.authority
+            self._held.pop(authority_id, None)  # never sign with what we could not recheck
+            authority = self._current(authority_id, held, now)
+            self._held[authority_id] = _Held(authority, monotonic())
+            return authority
+
+    def _current(self, authority_id: str, held: _Held | None, now: int) -> IssuingAuthority:
+        """The held authority with its key record as the chain has it now; loaded afresh
+        (the new key unlocked) when the key in force is another one or it is suspended."""
+        try:
+            if held is not None:
+                reader = self.installation.registry()
+                record = reader.authority(held.authority.number)
+                key = current_key(self.installation, reader, record, now)
+                if key.key_id == held.authority.key.key_id and not record.suspended:
+                    if not signs_now(key, now):
+                        raise no_key_in_force(authority_id)
+                    return replace(held.authority, record=record, key=key)
+            authority = load_authority(self.installation, authority_id, licence_type=None,
+                                       now=now)
+        except AuthorityError as exc:
+            if exc.reason == "no_signing_key":
+                raise no_key_in_force(authority_id) from None
+            raise
+        if not signs_now(authority.key, now):
+            raise no_key_in_force(authority_id)
+        if held is not None and held.authority.key.key_id != authority.key.key_id:
+            log.info("%s now signs with key %s (was key %s)", authority_id,
+                     authority.key.key_id, held.authority.key.key_id)
+        return authority
 
 
 def _audit_claim(store: Store, licence_id: int, authority_id: str, device: str,
