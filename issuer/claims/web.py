@@ -103,7 +103,7 @@ class ClaimService:
         (the new key unlocked) when the key in force is another one or it is suspended."""
         try:
             if held is not None:
-                reader = self.installation.registry()
+                reader = held.authority.registry  # its anchor client reads as well
                 record = reader.authority(held.authority.number)
                 key = current_key(self.installation, reader, record, now)
                 if key.key_id == held.authority.key.key_id and not record.suspended:
