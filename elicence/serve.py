@@ -89,6 +89,10 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
         WebConfig.from_settings(settings)  # refuse bad settings before starting
         LimitConfig.from_settings(settings)
         WalletSettings.from_settings(settings)
+        if claims:
+            from issuer.claims.web import key_check_setting
+
+            key_check_setting(settings)
     except ElicenceError as exc:
         raise click.ClickException(exc.message) from None
     follower = None

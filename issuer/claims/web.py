@@ -27,6 +27,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
+from chain.config import ConfigError, Settings
 from chain.errors import ChainError
 from chain.installation import Installation
 from chain.records import KeyRecord
@@ -59,6 +60,16 @@ def no_key_in_force(authority_id: str) -> ClaimError:
                       "authority has registered a new key.", reason="issuer_unavailable")
 
 
+def key_check_setting(settings: Settings) -> float:
+    """`claims_key_check_seconds` from config.json (default KEY_CHECK_SECONDS), or
+    ConfigError: a server that would never look again must not start."""
+    value = settings.extra.get("claims_key_check_seconds", KEY_CHECK_SECONDS)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 300:
+        raise ConfigError(f"claims_key_check_seconds in {settings.config_file} must be a "
+                          f"number of seconds from 0 to 300, not {value!r}: fix or remove it.")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class _Held:
     authority: IssuingAuthority
@@ -77,11 +88,8 @@ class ClaimService:
                  key_check_seconds: float | None = None) -> None:
         self.installation, self.store = installation, store
         self.challenges = Challenges(challenge_secret)
-        configured = installation.settings.extra.get("claims_key_check_seconds")
-        self.key_check_seconds = float(
-            key_check_seconds if key_check_seconds is not None
-            else configured if isinstance(configured, int | float) and configured >= 0
-            else KEY_CHECK_SECONDS)
+        self.key_check_seconds = (key_check_setting(installation.settings)
+                                  if key_check_seconds is None else key_check_seconds)
         self._held: dict[str, _Held] = {}
         self._lock = threading.Lock()
 

@@ -18,9 +18,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
+from chain.config import ConfigError, Settings
 from issuer.claims.exchange import claim_message
 from issuer.claims.export import export_message
 from issuer.claims.refresh import refresh_message
+from issuer.claims.web import KEY_CHECK_SECONDS, key_check_setting
 from licence._cose import sign
 from tests.exports.support import check
 from tests.support.claiming import b64, claimed, compressed, unb64
@@ -178,3 +180,20 @@ def private_jwk(device: ec.EllipticCurvePrivateKey) -> dict[str, str]:
     return {"kty": "EC", "crv": "P-256", "x": b64(n.public_numbers.x.to_bytes(32, "big")),
             "y": b64(n.public_numbers.y.to_bytes(32, "big")),
             "d": b64(n.private_value.to_bytes(32, "big"))}
+
+
+@pytest.mark.parametrize("value", [-1, 301, "5", True, None])
+def test_a_key_check_interval_that_is_not_0_to_300_seconds_is_refused(
+        tmp_path: Path, value: object) -> None:
+    settings = Settings(home=tmp_path, extra={"claims_key_check_seconds": value})
+    with pytest.raises(ConfigError) as refused_setting:
+        key_check_setting(settings)
+    assert refused_setting.value.message == (
+        f"claims_key_check_seconds in {tmp_path / 'config.json'} must be a number of seconds "
+        f"from 0 to 300, not {value!r}: fix or remove it.")
+
+
+def test_the_key_check_interval_defaults_to_five_seconds(tmp_path: Path) -> None:
+    assert key_check_setting(Settings(home=tmp_path)) == KEY_CHECK_SECONDS == 5
+    assert key_check_setting(Settings(home=tmp_path,
+                                      extra={"claims_key_check_seconds": 0})) == 0
