@@ -15,10 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
 from chain.config import ConfigError, Settings
+from elicence.cli import main
 from issuer.claims.exchange import claim_message
 from issuer.claims.export import export_message
 from issuer.claims.refresh import refresh_message
@@ -197,3 +199,14 @@ def test_the_key_check_interval_defaults_to_five_seconds(tmp_path: Path) -> None
     assert key_check_setting(Settings(home=tmp_path)) == KEY_CHECK_SECONDS == 5
     assert key_check_setting(Settings(home=tmp_path,
                                       extra={"claims_key_check_seconds": 0})) == 0
+
+
+def test_serve_claims_refuses_a_bad_key_check_interval_before_starting(
+        tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"claims_key_check_seconds": 3600}))
+    result = CliRunner().invoke(main, ["serve", "--no-follow", "--claims"],
+                                env={"ELICENCE_HOME": str(tmp_path)})
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip() == (
+        f"Error: claims_key_check_seconds in {tmp_path / 'config.json'} must be a number of "
+        "seconds from 0 to 300, not 3600: fix or remove it.")
