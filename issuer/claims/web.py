@@ -56,7 +56,7 @@ def signs_now(key: KeyRecord, now: int) -> bool:
 
 def no_key_in_force(authority_id: str) -> ClaimError:
     return ClaimError(f"{authority_id} has no signing key in force right now (its key was "
-                      "withdrawn or has expired), so no copy is signed: try again once the "
+                      "withdrawn or has expired), so nothing is signed: try again once the "
                       "authority has registered a new key.", reason="issuer_unavailable")
 
 
