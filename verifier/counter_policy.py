@@ -40,7 +40,7 @@ from licence.regions import is_region, within
 from licence.schema import SCHEMA_NAMES
 
 from .challenges import ChallengePolicy
-from .counter_id import COUNTER_ID_RULE, is_counter_id
+from .counter_id import counter_entries
 
 SETTINGS = ("accept_types", "accept_authorities", "accept_regions", "challenge")
 TABLE = "counter_policies"  # the config.json key of the per-counter table
@@ -129,24 +129,10 @@ class CounterPolicies:
 
 def counter_table(table: Any, installation: CounterPolicy) -> dict[str, CounterPolicy]:
     """config.json's "counter_policies", each entry over the installation's policy."""
-    if table is None:
-        return {}
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{TABLE} must be an object from counter ids to policies, e.g. "
-                          '{"tax-3": {"accept_types": ["business"]}}.')
     counters = {}
-    for counter_id, entry in table.items():
-        if not is_counter_id(counter_id):
-            raise ConfigError(f"{TABLE}: {counter_id!r} is not a counter id. "
-                              f"{COUNTER_ID_RULE}")
-        where = f"{TABLE}.{counter_id}."
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where[:-1]} must be an object with any of "
-                              f"{', '.join(SETTINGS)}.")
-        unknown = sorted(set(entry) - set(SETTINGS))
-        if unknown:
-            raise ConfigError(f"{where}{unknown[0]} is not a counter policy setting; use "
-                              f"{', '.join(SETTINGS)}.")
+    for counter_id, entry, where in counter_entries(
+            table, TABLE, SETTINGS, 'policies, e.g. {"tax-3": {"accept_types": ["business"]}}',
+            "counter policy setting"):
         for key in SETTINGS[:3]:
             value = entry.get(key)
             if not (value is None or isinstance(value, str) or (

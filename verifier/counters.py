@@ -25,7 +25,7 @@ from typing import Any
 from chain.config import ConfigError
 
 from .alerts.settings import CounterPlace, place_of
-from .counter_id import COUNTER_ID_RULE, is_counter_id
+from .counter_id import counter_entries
 from .receipts import Counter
 
 TABLE = "counters"  # the config.json key
@@ -69,26 +69,11 @@ class CounterProfiles:
 def counter_profiles(table: Any, installation: CounterProfile) -> dict[str, CounterProfile]:
     """config.json's "counters", each entry over the installation's counter. Raises
     ConfigError with one sentence for the first mistake."""
-    if table is None:
-        return {}
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{TABLE} must be an object from counter ids to their names and "
-                          'places, e.g. {"tax-3": {"name_en": "Tax window", '
-                          '"region": "330106"}}.')
     profiles = {}
-    for counter_id, entry in table.items():
-        if not is_counter_id(counter_id):
-            raise ConfigError(f"{TABLE}: {counter_id!r} is not a counter id. "
-                              f"{COUNTER_ID_RULE}")
-        where = f"{TABLE}.{counter_id}."
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where[:-1]} must be an object with any of "
-                              f"{', '.join(SETTINGS)}.")
-        unknown = sorted(set(entry) - set(SETTINGS))
-        if unknown:
-            raise ConfigError(f"{where}{unknown[0]} is not a counter setting; use "
-                              f"{', '.join(SETTINGS)} (what it accepts goes in "
-                              "counter_policies).")
+    for counter_id, entry, where in counter_entries(
+            table, TABLE, SETTINGS, 'their names and places, e.g. {"tax-3": {"name_en": '
+            '"Tax window", "region": "330106"}}', "counter setting",
+            " (what it accepts goes in counter_policies)"):
         for key in NAMES:
             name = entry.get(key)
             if key in entry and not (isinstance(name, str) and
