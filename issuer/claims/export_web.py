@@ -22,7 +22,14 @@ from chain.trust_material import authority_trust
 from issuer.audit.entry import COPY_EXPORT
 from issuer.claims.exchange import device_key_id
 from issuer.claims.export import MEDIA_TYPES, ExportKey, export_copy
-from issuer.claims.web import ClaimService, _audit_claim, _b64, _json_body, _request_time
+from issuer.claims.web import (
+    ClaimService,
+    _audit_claim,
+    _b64,
+    _json_body,
+    _request_time,
+    _service,
+)
 from issuer.errors import AuthorityError, ClaimError
 from issuer.store import utc_now
 from licence import ES256
@@ -94,7 +101,7 @@ def export():
     body = _json_body("export request")
     time = _request_time(body)
     device_key = _b64(body.get("device_key"), "device_key")
-    service: ClaimService = current_app.extensions["elicence.claims"]
+    service = _service()
     try:
         result = export_copy(service.store, current_app.extensions["elicence.claims.export_keys"],
                              fmt=body.get("format"), device_key=device_key,
