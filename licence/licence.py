@@ -135,6 +135,9 @@ class SignedRoot:
     signature: bytes
 
 
+_ROOT_MEMO = "_subtree_root"  # not a field: equality, repr and replace() ignore it
+
+
 @dataclass(frozen=True)
 class Licence:
     """A licence (full or partially disclosed). Decoded ones are unverified until
@@ -214,10 +217,18 @@ class Licence:
                           self.header.suite.new)
 
     def subtree_root(self) -> bytes:
-        """The signed root this licence proves membership of; ProofError if malformed."""
-        return batch_tree.root_from_proof(self.leaf_hash(), self.leaf_index,
-                                          self.header.subtree_size, self.proof,
-                                          self.header.suite.new)
+        """The signed root this licence proves membership of; ProofError if malformed.
+
+        Computed once per object: the fields are frozen, and a verification that checks
+        a root signature it has not seen needs the root twice (to look the batch up, then
+        inside the signed bytes), which would otherwise hash every claim again."""
+        root = self.__dict__.get(_ROOT_MEMO)
+        if root is None:
+            root = batch_tree.root_from_proof(self.leaf_hash(), self.leaf_index,
+                                              self.header.subtree_size, self.proof,
+                                              self.header.suite.new)
+            self.__dict__[_ROOT_MEMO] = root  # (a frozen dataclass refuses setattr)
+        return root
 
     def verify_signature(self, public_key: _suites.PublicKey) -> None:
         """Checks the authority's signature over this licence's subtree root.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 
@@ -139,3 +140,21 @@ def test_the_one_loop_claims_root_is_the_composed_one(schema_name, row, suite):
         composed = claims_tree.root_of_digests(
             schema, claims_tree.leaf_digests(schema, present, seed, suite.new), suite.new)
         assert claims_tree.claims_root(schema, present, seed, suite.new) == composed
+
+
+def test_a_remembered_subtree_root_never_outlives_the_fields_it_came_from(batch,
+                                                                         authority_key):
+    # subtree_root() is computed once per licence object (a fresh root needs it twice);
+    # a copy with other claims is another object and gets its own root, so a tampered
+    # copy of an already verified licence still fails the signature check.
+    genuine = licence.decode_unverified(batch.licences[1].to_qr())
+    root = genuine.subtree_root()
+    assert root == batch.roots[0].root and genuine.subtree_root() is root
+    genuine.verify_signature(authority_key.public_key())
+    tampered = dataclasses.replace(genuine, claims={**genuine.claims, "family_name": "王"})
+    assert tampered == tampered and tampered != genuine
+    assert tampered.subtree_root() != root
+    with pytest.raises(licence.SignatureError) as info:
+        tampered.verify_signature(authority_key.public_key())
+    assert info.value.reason == "signature_invalid"
+    assert "_subtree_root" not in repr(genuine)

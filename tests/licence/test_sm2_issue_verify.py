@@ -4,6 +4,7 @@ POST /api/v1/verify on `elicence serve` over HTTP."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -102,8 +103,7 @@ def test_http_api_verifies_sm2_licences(chain_home: Home, sm2_issued) -> None:
             assert server.poll() is None and time.monotonic() < deadline, "serve did not verify"
             time.sleep(0.3)
         lic = licence.decode_unverified(sm2_issued[1])
-        tampered = lic.__class__(**{**lic.__dict__, "claims": {**lic.claims,
-                                                               "family_name": "王"}})
+        tampered = dataclasses.replace(lic, claims={**lic.claims, "family_name": "王"})
         refused = _post(port, tampered.to_qr())
         assert refused["verdict"] == "invalid"
         assert refused["reason"] == "signature_invalid"
