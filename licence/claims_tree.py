@@ -192,25 +192,61 @@ def root_from_multiproof(schema: Schema, disclosed: Mapping[int, bytes],
     """Recomputes the claims root from disclosed leaf digests (by leaf index) and a multiproof.
 
     Raises ProofError unless the proof has exactly the nodes the tree shape calls for.
+    Every live code with a partial disclosure comes through here: the leaves under each node
+    are looked up in the schema's indexed tree, not found by walking the subtree again at
+    every level (same nodes, same order as `multiproof`).
     """
     nodes = iter(proof)
     used = 0
 
-    def walk(node: Shape) -> bytes:
+    def walk(node: _Indexed) -> bytes:
         nonlocal used
-        if not _has(node, disclosed):
+        leaves, left, right = node
+        if leaves.isdisjoint(disclosed):
             used += 1
             value = next(nodes, None)
             if value is None:
                 raise ProofError("The claims proof is missing nodes; the licence is damaged.",
                                  reason="claims_proof_invalid")
             return value
-        if isinstance(node, int):
-            return disclosed[node]
-        return new(CLAIM_NODE + walk(node[0]) + walk(node[1])).digest()[:NODE_BYTES]
+        if right is None:
+            return disclosed[left]  # type: ignore[index]
+        return new(CLAIM_NODE + walk(left) + walk(right)).digest()[:NODE_BYTES]  # type: ignore[arg-type]
 
-    root = walk(schema.shape)
+    root = walk(_indexed(schema))
     if used != len(proof):
         raise ProofError("The claims proof has extra nodes; the licence is damaged.",
                          reason="claims_proof_invalid")
     return root
+
+
+# A tree node with the set of leaf indexes under it: (leaves, index, None) for a leaf,
+# (leaves, left node, right node) otherwise.
+_Indexed = tuple[frozenset[int], Any, Any]
+_INDEXED_CACHE: dict[int, _Indexed] = {}
+
+
+def _indexed(schema: Schema) -> _Indexed:
+    tree = _INDEXED_CACHE.get(schema.code)
+    if tree is None:
+        tree = _INDEXED_CACHE[schema.code] = _index(schema.shape)
+    return tree
+
+
+def _index(node: Shape) -> _Indexed:
+    if isinstance(node, int):
+        return frozenset((node,)), node, None
+    left, right = _index(node[0]), _index(node[1])
+    return left[0] | right[0], left, right
+
+
+def leaf_positions(schema: Schema) -> dict[str, int]:
+    """Each claim's index among the schema's leaves (built once per licence type)."""
+    positions = _POSITIONS_CACHE.get(schema.code)
+    if positions is None:
+        positions = _POSITIONS_CACHE[schema.code] = {
+            c.name: i for i, c in enumerate(schema.leaves)}
+    return positions
+
+
+_POSITIONS_CACHE: dict[int, dict[str, int]] = {}

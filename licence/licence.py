@@ -204,7 +204,7 @@ class Licence:
         if self.seed is not None:
             return claims_tree.claims_root(schema, self.claims, self.seed, new)
         salts = self.salts or {}
-        index = {c.name: i for i, c in enumerate(schema.leaves)}
+        index = claims_tree.leaf_positions(schema)
         disclosed = {index[n]: claims_tree.claim_digest(schema.by_name[n].key, v, salts[n], new)
                      for n, v in self.claims.items()}
         mp = self.multiproof
