@@ -53,13 +53,11 @@ def b45decode(text: str) -> bytes:
     if tail == 1:
         raise DecodeError("The QR text has a broken length; scan the code again.",
                           reason="base45_invalid")
-    outside = DecodeError("The QR text contains a character or group outside base45; scan "
-                          "the code again.", reason="base45_invalid")
     if not text.isascii():
-        raise outside
+        raise _outside()
     digits = text.encode("ascii").translate(_VALUES)
     if 0xFF in digits:
-        raise outside
+        raise _outside()
     groups = len(text) // 3
     lanes = bytearray(4 * groups)
     total = 0
@@ -68,13 +66,19 @@ def b45decode(text: str) -> bytes:
         total += weight * int.from_bytes(lanes, "big")
     values = total.to_bytes(4 * groups, "big")
     if values[0::4].count(0) != groups or values[1::4].count(0) != groups:
-        raise outside
+        raise _outside()
     out = bytearray(2 * groups)
     out[0::2] = values[2::4]
     out[1::2] = values[3::4]
     if tail:
         last = digits[-2] + 45 * digits[-1]
         if last > 0xFF:
-            raise outside
+            raise _outside()
         out.append(last)
     return bytes(out)
+
+
+def _outside() -> DecodeError:
+    # Built only on failure: an exception object costs more than a valid group's decoding.
+    return DecodeError("The QR text contains a character or group outside base45; scan the "
+                       "code again.", reason="base45_invalid")

@@ -41,7 +41,10 @@ class Policy:
 
 class Context:
     def __init__(self, text: object, now: int, view: IndexView, *, policy: Policy | None = None,
-                 challenge: bytes | None = None, state: IndexState | None = None) -> None:
+                 challenge: bytes | None = None, state: IndexState | None = None,
+                 freshness: IndexFreshness | None = None) -> None:
+        """`freshness`: the policy's answer for this `state` at `now`, when the caller
+        already has it (the Verifier computes it once per second, not per code)."""
         self.text = text
         self.now = now
         self.view = view
@@ -49,11 +52,12 @@ class Context:
         self.challenge = challenge
         self.state = state if state is not None else view.state
         self._decoded: Licence | Presentation | LicenceError | None = None
+        self._licence: Licence | None = None  # the decoded licence (a presentation's own)
         self._root: bytes | LicenceError | None = None
         self._batch: BatchInfo | object | None = _UNSET
         self._key: KeyRecord | object | None = _UNSET
         self._status: StatusInfo | object | None = _UNSET
-        self._freshness: IndexFreshness | None = None
+        self._freshness = freshness
 
     # ------------------------------------------------------------------ index freshness
     @property
@@ -71,6 +75,8 @@ class Context:
                 d = decode_unverified(self.text)  # type: ignore[arg-type]
             except LicenceError as exc:
                 d = exc
+            else:
+                self._licence = d.licence if isinstance(d, Presentation) else d
             self._decoded = d
         return d
 
@@ -91,10 +97,14 @@ class Context:
     @property
     def licence(self) -> Licence:
         """The decoded (unverified) licence; only call when `readable`."""
-        d = self._decode()
-        if isinstance(d, LicenceError):
-            raise d
-        return d.licence if isinstance(d, Presentation) else d
+        licence = self._licence  # most checks ask for it: one attribute read, no isinstance
+        if licence is None:
+            d = self._decode()
+            if isinstance(d, LicenceError):
+                raise d
+            licence = self._licence
+            assert licence is not None
+        return licence
 
     # ------------------------------------------------------------------ derived facts
     @property

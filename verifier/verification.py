@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-from chain.index import LicenceIndex
+from chain.index import IndexState, LicenceIndex
+from chain.status import IndexFreshness
 from licence import load_schema
 
 from .audit import VerificationLog
@@ -45,11 +46,15 @@ class Verifier:
         self.log = log
         self._last_refresh: int | None = None
         self._state_read_for: int | None = None
+        # The state read for that second and the policy's freshness answer for it.
+        self._judged: tuple[IndexState | None, IndexFreshness | None] = (None, None)
 
     def verify(self, text: object, *, now: int, challenge: bytes | None = None) -> Verification:
         """Verifies ELC1/ELP1 text at unix time `now`; never raises on bad input."""
         self._read_state(now)
-        ctx = Context(text, now, self.view, policy=self.policy, challenge=challenge)
+        state, freshness = self._judged
+        ctx = Context(text, now, self.view, policy=self.policy, challenge=challenge,
+                      state=state, freshness=freshness)
         results = self.pipeline.run(ctx)
         verification = summarise(ctx, results)
         if self.log is not None:
@@ -66,9 +71,11 @@ class Verifier:
             return
         self._state_read_for = now
         state = self.view.read_state()
-        if self.refresh is None:
-            return
-        if self.policy.freshness(state, now).fresh:
+        # The freshness rule depends on the state and `now` only: judged once for this
+        # second and handed to every verification in it, which still applies it.
+        freshness = self.policy.freshness(state, now)
+        self._judged = (state, freshness)
+        if self.refresh is None or freshness.fresh:
             return
         if self._last_refresh is not None and now - self._last_refresh < self.refresh_interval:
             return
@@ -78,7 +85,8 @@ class Verifier:
         except Exception as exc:  # an unreachable node must not stop verification
             log.warning("status index refresh failed (%s); verifying from the index as it is",
                         type(exc).__name__)
-        self.view.read_state()
+        state = self.view.read_state()
+        self._judged = (state, self.policy.freshness(state, now))
 
 
 def summarise(ctx: Context, results: list[Any]) -> Verification:
