@@ -46,6 +46,7 @@ from chain.private_files import (
     write_private,
 )
 from elicence.demo_delegation import DemoDelegationError, delegated_scan
+from elicence.demo_desks import DESKS, describe_desks, verify_at_desks
 from elicence.demo_office import OFFICE, Office, office_lines
 from elicence.home_lock import HomeBusy, hold_home, lock_path
 from elicence.pid_file import PidFile
@@ -334,7 +335,8 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
             start_node(home, chain_port)
             set_up(run, home, chain_port, token=token)
             # Letters print where to claim and verify: where this demo's holders reach it.
-            load_settings(home).with_values(public_url=(phone or web).url).save()
+            # Two desks far apart, for the cloned-licence alert staged below.
+            describe_desks(home, public_url=(phone or web).url)
             out = home / "demo-out"
             office = Office(home) if token else None
             if office is not None:
@@ -375,12 +377,14 @@ def run_until_stopped(home: Path, port: int, address: str | None, lan_port: int,
 def stage_alert(home: Path, web: WebApp, qr: str) -> list[str]:
     """Shows active defence at work: damaged copies of a licence's code sent to the counter
     API from one client, as a forger trying variations would, until the failure-burst
-    detector raises its alert; then lists the alerts as an operator would
+    detector raises its alert; and the licence itself verified at two desks 1,200 km apart
+    seconds apart (elicence.demo_desks), as a copy shown in two cities would be, until the
+    cloned-licence detector raises its alert. Then lists the alerts as an operator would
     (docs/deployment.md "Alerts"). Returns the kinds of the alerts listed."""
-    from verifier.alerts import AlertSettings, AlertStore
+    from verifier.alerts import AlertKind, AlertSettings, AlertStore
     from verifier.state import StateStore
 
-    click.echo("\nStaging an alert: damaged copies of the valid licence's code from one "
+    click.echo("\nStaging alerts: damaged copies of the valid licence's code from one "
                "client…", err=True)
     body = json.dumps({"qr": qr[:-6] + "ABCDEF"}).encode()
     try:
@@ -390,22 +394,28 @@ def stage_alert(home: Path, web: WebApp, qr: str) -> list[str]:
             # The first answers wait for the web app's first index sync.
             with urllib.request.urlopen(request, timeout=60) as answer:
                 answer.read()
+        click.echo("…and the valid licence itself at two desks, seconds apart: "
+                   + " and ".join(f"{desk} ({entry['name_en']})" for desk, entry in
+                                  DESKS.items()) + "…", err=True)
+        verify_at_desks(home, f"{web.url}/api/v1/", qr)
     except OSError as exc:  # a demo extra: it never stops the demo
         click.echo(f"No alert staged: the counter API did not answer ({exc}); "
                    "`elicence alerts` lists alerts once verifications fail.", err=True)
         return []
+    staged = {AlertKind.FAILURE_BURST, AlertKind.CLONED_LICENCE}
     state = StateStore(StateStore.sqlite_url(home))
     try:
         # the replicas' detectors run every 2 s; an alert of an earlier run within the hour
         # stands for this one (the same alert is raised once an hour)
         deadline = time.monotonic() + 30
-        while not (found := AlertStore(state).since(int(time.time()) - 7200)) and \
-                time.monotonic() < deadline:
+        found = AlertStore(state).since(int(time.time()) - 7200)
+        while not staged <= {a.kind for a in found} and time.monotonic() < deadline:
             time.sleep(0.2)
+            found = AlertStore(state).since(int(time.time()) - 7200)
     finally:
         state.close()
     run("alerts", "--since", "2h")
-    return [a.kind for a in found]
+    return list(dict.fromkeys(str(a.kind) for a in found))  # each kind once, oldest first
 
 
 def show_agent(home: Path, web: WebApp) -> dict[str, str]:
@@ -529,7 +539,7 @@ def ready_block(home: Path, facts: dict) -> str:
         *([f"  agent scan      {facts['agent_scan']}"] if "agent_scan" in facts else []),
         "  verify one      .venv/bin/elicence verify 'QR TEXT'  (or paste it on the counter "
         "page)",
-        "  alerts          .venv/bin/elicence alerts  (active defence; one staged above: "
+        "  alerts          .venv/bin/elicence alerts  (active defence; staged above: "
         + ", ".join(facts.get("alerts") or ["none"]) + ")",
         "  stop            Ctrl-C",
         "",

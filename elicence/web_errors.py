@@ -52,9 +52,15 @@ STATUS: Mapping[str, int] = {
 }
 
 # Reason → the Chinese sentence shown beside `message` ({names} come from the error's
-# context). One catalogue for the whole web API.
+# context). One catalogue for the whole web API. "reason.problem" entries say it more
+# precisely for an error whose context names its `problem` (a request's text field:
+# licence.errors.TEXT_FIELD_PROBLEMS, decision 0292).
 MESSAGES_ZH: Mapping[str, str] = {
     "bad_request": "请求有误，请按英文提示（message）修改，或参阅 /api/v1/openapi.json。",
+    "bad_request.missing": "缺少字段 {field}，请在 JSON 对象中提供它。",
+    "bad_request.not_text": "字段 {field} 须为文本（JSON 字符串）。",
+    "bad_request.empty": "字段 {field} 为空，请填入内容后重试。",
+    "bad_request.too_long": "字段 {field} 过长：最多 {limit} 个字符。",
     "bad_json": "请求内容不是有效的 JSON。",
     "unsupported_media_type":
         "请以 JSON（application/json）或图片上传（multipart/form-data）提交。",
@@ -127,7 +133,9 @@ def http_status(exc: ElicenceError) -> int:
 
 def error_document(exc: ElicenceError) -> dict[str, Any]:
     status = http_status(exc)
-    template = MESSAGES_ZH.get(exc.reason) or _FALLBACK_ZH[status // 100]
+    problem = exc.context.get("problem")
+    template = (problem is not None and MESSAGES_ZH.get(f"{exc.reason}.{problem}")) or \
+        MESSAGES_ZH.get(exc.reason) or _FALLBACK_ZH[status // 100]
     return {"error": {"reason": exc.reason, "message": exc.message,
                       "message_zh": template.format_map(_Blank(exc.context))}}
 

@@ -47,6 +47,27 @@ def _rebuild(cls: type[ElicenceError], message: str, state: dict[str, Any]) -> E
     return error
 
 
+# What can be wrong with a text field of a request, each with the words an English sentence
+# says it in: "The field qr is empty: …". The web edge's catalogue holds a Chinese sentence
+# for each (elicence.web_errors), chosen by the error's `problem` (decision 0292).
+TEXT_FIELD_PROBLEMS = {"missing": "is missing", "not_text": "is not text",
+                       "empty": "is empty", "too_long": "is too long"}
+
+
+def text_field_problem(value: object, max_chars: int | None = None) -> str | None:
+    """What is wrong with a request field's `value` (None: absent or null), as a key of
+    TEXT_FIELD_PROBLEMS; None when it is text with something in it, within `max_chars`."""
+    if value is None:
+        return "missing"
+    if not isinstance(value, str):
+        return "not_text"
+    if not value.strip():
+        return "empty"
+    if max_chars is not None and len(value) > max_chars:
+        return "too_long"
+    return None
+
+
 class LicenceError(ElicenceError):
     """Base of every error raised by the ``licence`` package."""
 

@@ -239,6 +239,24 @@ def document() -> dict[str, Any]:
                         "refresh_at": {"type": "integer"}, "expires_at": {"type": "integer"},
                         "policy": {"enum": ["required", "preferred", "off"]}}})},
                               **_errors()}}},
+            "/api/v1/counter": {"get": {
+                "summary": "Which counter is asking: its names and region, for the counter "
+                           "page's heading (decision 0291).",
+                "description": "With a counter token, that counter as config.json `counters` "
+                               "describes it (`configured`: it has an entry there; names it "
+                               "leaves out are the installation's); without, the "
+                               "installation's own counter. A token that does not check is "
+                               "answered 401 (reason counter_token_invalid).",
+                "responses": {"200": {"description": "The counter", **_json({
+                    "type": "object",
+                    "required": ["counter_id", "name_zh", "name_en", "region", "configured"],
+                    "properties": {
+                        "counter_id": {"type": "string"},
+                        "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+                        "region": {"type": ["string", "null"],
+                                   "description": "Region code of 2, 4 or 6 digits."},
+                        "configured": {"type": "boolean"}}})},
+                              **_errors(401)}}},
             "/api/v1/status": {"get": {
                 "summary": "A licence's status from the index (for a wallet's card).",
                 "parameters": [

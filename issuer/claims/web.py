@@ -39,6 +39,7 @@ from issuer.claims.exchange import CHALLENGE_SECONDS, Challenges, claim, device_
 from issuer.claims.refresh import refresh_copy
 from issuer.errors import AuthorityError, ClaimError
 from issuer.store import IssuedLicence, Store, utc_now
+from licence.errors import TEXT_FIELD_PROBLEMS, text_field_problem
 
 bp = Blueprint("claims", __name__, url_prefix="/api/v1/claims")
 log = logging.getLogger("elicence.claims")
@@ -164,10 +165,18 @@ def _json_body(what: str) -> dict[str, Any]:
     return body
 
 
+MAX_B64_CHARS = 512  # the largest field (a signature, a key) is far shorter
+
+
 def _b64(value: Any, field: str) -> bytes:
-    if not isinstance(value, str) or len(value) > 512:
-        raise ClaimError(f"The field {field} is missing or not text.", reason="bad_request",
-                         field=field)
+    """A base64url field's bytes; ClaimError saying whether it is missing (absent or
+    null), not text, empty, too long or not base64url."""
+    problem = text_field_problem(value, MAX_B64_CHARS)
+    if problem is not None:
+        limit = f" of at most {MAX_B64_CHARS} characters" if problem == "too_long" else ""
+        raise ClaimError(f"The field {field} {TEXT_FIELD_PROBLEMS[problem]}: send it as "
+                         f"base64url text{limit}.", reason="bad_request", field=field,
+                         problem=problem, limit=MAX_B64_CHARS)
     try:
         return base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_",
                                 validate=True)
@@ -206,8 +215,11 @@ def challenge():
 def claim_licence():
     body = _json_body("claim request")
     code = body.get("code")
-    if not isinstance(code, str):
-        raise ClaimError("The field code is missing.", reason="bad_request", field="code")
+    problem = text_field_problem(code)
+    if problem is not None:
+        raise ClaimError(f"The field code {TEXT_FIELD_PROBLEMS[problem]}: send the claim "
+                         "code printed on the licence letter.", reason="bad_request",
+                         field="code", problem=problem)
     device_key = _b64(body.get("device_key"), "device_key")
     service = _service()
     try:

@@ -38,7 +38,7 @@ from chain.node import free_port
 from issuer.issue.outputs import read_claim_codes
 
 from ..wallet.browser import CHROMIUM_ARGS, new_phone, open_wallet
-from ..web.test_counter_page import browser_page, write_y4m
+from ..web.test_counter_page import CHROMIUM, browser_page, write_y4m
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -329,9 +329,15 @@ def test_the_readme_tour_works_as_written(playwright, demo_home: Path, tmp_path:
         assert_loopback_only(demo_home, port, lan_port, lan_port + 1)
         facts = json.loads((demo_home / "demo.json").read_text(encoding="utf-8"))
         check_sm2_licence(demo_home, facts["qr_other_province"])
-        # Active defence (issue 13): one staged alert, listed as `elicence alerts` lists it.
-        assert "failure_burst" in facts["alerts"], demo.text[-3000:]
-        assert re.search(r"  failure_burst +\S+  ", demo.text), demo.text[-3000:]
+        # Active defence (issue 13): two staged alerts, a burst of damaged codes and one
+        # licence at the demo's Shanghai and Guangzhou desks, each listed as `elicence
+        # alerts` lists it.
+        for kind in ("failure_burst", "cloned_licence"):
+            assert kind in facts["alerts"], demo.text[-3000:]
+            assert re.search(rf"  {kind} +\S+  ", demo.text), demo.text[-3000:]
+        staged = re.search(r"staged above: ([\w, ]+)\)", block)
+        assert staged and set(staged.group(1).split(", ")) >= {
+            "failure_burst", "cloned_licence"}, block
         follow_the_tour(playwright, steps, demo, facts, tmp_path)
         assert demo.stop() == 0, demo.text[-3000:]
     finally:
@@ -480,6 +486,7 @@ def walk(playwright, phone, steps: list[Step], shell: Shell, demo: Demo, facts: 
             assert (folder / opened[1]).exists() and opened[1].endswith(".pdf")
             assert counter_shows(playwright, tmp_path, page_url, tour_licence["qr"], "valid",
                                  "03-counter-valid") == "有效"
+            desk_page_names_its_desk(playwright, shell)
         if number == 4:  # a phone on the same network claims the tour's licence
             wallet = claim_on_the_phone(phone, facts, tour_licence["claim_code"])
         if number == 5:  # revoked: red on the counter page, said plainly in the wallet
@@ -489,6 +496,31 @@ def walk(playwright, phone, steps: list[Step], shell: Shell, demo: Demo, facts: 
             assert wallet is not None, "the phone step did not run"
             wallet_says_revoked(wallet)
     assert revoked and tour_licence, "the tour never issued or revoked a licence"
+
+
+DESK_LINK = ".venv/bin/elicence counter-token sh-desk --url http://127.0.0.1:8000"
+DESK_HEADING = "证照核验 上海浦东窗口 地区 310115"
+
+
+def desk_page_names_its_desk(playwright, shell: Shell) -> None:
+    """Step 3's desk page: the link `elicence counter-token` prints for the demo's Pudong
+    desk opens a counter page whose heading reads as the README says."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"`{DESK_LINK}`" in readme and DESK_HEADING in readme
+    ran = shell.run(DESK_LINK)
+    assert ran.code == 0, ran.output
+    link = ran.output.strip().splitlines()[-1]
+    assert "/verify#counter-token=sh-desk." in link, ran.output
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_page()
+        page.goto(link)
+        page.locator("#counter[data-desk=own]").wait_for(state="attached", timeout=WAIT_MS)
+        assert page.locator("h1").inner_text().startswith(DESK_HEADING)
+        shoot(page, "03-desk-heading")
+    finally:
+        browser.close()
 
 
 def letter_text(pdf: Path) -> str:

@@ -4,6 +4,7 @@
                                      → the verification document (verifier.result.to_json)
                                      (verify.py; JSON answered in front of Flask)
     GET  /api/v1/challenge           this counter's current challenge (challenge.py)
+    GET  /api/v1/counter             the asking counter's names and region (desk.py)
     POST /api/v1/history             {"qr": text} → the licence's history (history.py)
     GET  /api/v1/status              ?authority=N&ref=hex32 → a licence's status (status.py)
     POST /api/v1/receipts/query      signed by the device key → its usage records
@@ -33,6 +34,7 @@ from . import (  # noqa: F401  (routes on `bp`)
     alerts,
     challenge,
     delegations,
+    desk,
     health,
     history,
     pages,

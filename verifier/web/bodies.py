@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import request
 
+from licence.errors import TEXT_FIELD_PROBLEMS, text_field_problem
+
 from ..errors import RequestError
 
 MAX_JSON_BYTES = 64 * 1024  # a QR code holds at most 4,296 characters
@@ -69,3 +71,15 @@ def b64_field(body: Mapping[str, Any], field: str, size: int | None = None) -> b
     if size is not None and len(raw) != size:
         raise wrong
     return raw
+
+
+def qr_text(value: object, what: str = "the scanned text") -> str:
+    """A request's `qr` field, `what` naming it in the refusal: RequestError saying whether
+    it is missing, not text or empty (its `problem`, for the Chinese sentence)."""
+    problem = text_field_problem(value)
+    if problem is not None:
+        raise RequestError(f"The field qr ({what}) {TEXT_FIELD_PROBLEMS[problem]}: send the "
+                           'text read from the QR code, as {"qr": "ELC1:…"}.', field="qr",
+                           problem=problem)
+    assert isinstance(value, str)  # text_field_problem said so
+    return value

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from ..errors import RequestError
 from .blueprint import bp, service
-from .bodies import json_body
+from .bodies import json_body, qr_text
 
 
 @bp.post("/api/v1/history")
 def history():
-    body = json_body()
-    text = body.get("qr")
-    if not isinstance(text, str) or not text.strip():
-        raise RequestError("The field qr (the licence's scanned text) is missing or not "
-                           "text.", field="qr")
+    text = qr_text(json_body().get("qr"), "the licence's scanned text")
     return jsonify(service().history(text.strip()))

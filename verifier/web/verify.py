@@ -24,7 +24,7 @@ from ..qr_image import read_qr_image
 from ..replay import code_digest
 from ..result import PASS, Verification, to_json
 from .blueprint import API_HEADERS, bp, service
-from .bodies import b64_field, parse_json_body
+from .bodies import b64_field, parse_json_body, qr_text
 from .requester import counter, requester
 from .service import VerifierService
 
@@ -38,10 +38,7 @@ def verification_document(verifier: VerifierService, body: Mapping[str, Any],
                           client: str | None = None, counter: str | None = None
                           ) -> dict[str, Any]:
     """The answer to {"qr": text[, "challenge": b64url]}."""
-    text = body.get("qr")
-    if not isinstance(text, str):
-        raise RequestError("The field qr (the scanned text) is missing or not text.",
-                           field="qr")
+    text = qr_text(body.get("qr"))
     challenge = b64_field(body, "challenge") if "challenge" in body else None
     return _verify_text(verifier, text, challenge, client, counter)
 
@@ -67,9 +64,8 @@ def verify():
 
 
 def _text_from_upload() -> str:
-    text = request.form.get("qr")
-    if text is not None:
-        return text
+    if "qr" in request.form:  # the text instead of a photo: refused as in JSON when blank
+        return qr_text(request.form["qr"])
     image = request.files.get("image")
     if image is None:
         raise RequestError("Upload the photo in the field image (or send the text in the "

@@ -21,7 +21,7 @@
       challenge_title: "柜台验证码",
       challenge_help: "请持证人用电子钱包扫描此码或输入这6个字符",
       challenge_label: (text) => `柜台验证码 ${text.split("").join(" ")}`,
-      token: "柜台令牌",
+      token: "柜台令牌", region: "地区",
     },
     en: {
       title: "Licence verification", skip: "Skip to the result", large: "Large text",
@@ -41,7 +41,7 @@
       challenge_title: "Counter code",
       challenge_help: "Holder: scan this code or type these 6 characters in the wallet",
       challenge_label: (text) => `Counter code ${text.split("").join(" ")}`,
-      token: "Counter token",
+      token: "Counter token", region: "region",
     },
   };
   // not_accepted: genuine, but outside this counter's policy — its own colour, never red.
@@ -73,16 +73,26 @@
     document.querySelectorAll("[data-i18n-label]").forEach((el) => {
       el.setAttribute("aria-label", t(el.dataset.i18nLabel));
     });
-    const counter = document.querySelector(".counter");
-    counter.textContent = lang === "zh" ? counter.dataset.counterZh : counter.dataset.counterEn;
-    const counterToken = window.elicenceCounterToken.counter;
-    $("counter-token").hidden = !counterToken;
-    $("counter-token").textContent = counterToken ? `${t("token")} ${counterToken}` : "";
+    showCounter();
     const other = $("lang");
     other.textContent = lang === "zh" ? "English" : "中文";
     other.lang = lang === "zh" ? "en" : "zh-CN";
     document.title = `${t("title")} · ${lang === "zh" ? "Licence verification" : "证照核验"}`;
     if (shown) render(shown);
+  }
+
+  // The heading's counter: the installation's as served, or the desk desk.js learned.
+  function showCounter() {
+    const counter = $("counter");
+    counter.textContent = lang === "zh" ? counter.dataset.counterZh : counter.dataset.counterEn;
+    const region = counter.dataset.region;
+    $("counter-place").hidden = !region;
+    $("counter-place").textContent = region ? `${t("region")} ${region}` : "";
+    const counterToken = window.elicenceCounterToken.counter;
+    const line = $("counter-token");
+    const refused = lang === "zh" ? line.dataset.refusedZh : line.dataset.refusedEn;
+    line.hidden = !counterToken;
+    line.textContent = counterToken ? refused || `${t("token")} ${counterToken}` : "";
   }
 
   function setLarge(on) {
@@ -315,6 +325,7 @@
       submit({ method: "POST", body: form });
       $("photo").value = "";
     });
+    document.addEventListener("elicence:desk", showCounter); // desk.js
     setLarge(localStorage.getItem("elicence.large") === "1");
     applyLanguage();
     fetch("/api/v1/schemas", { headers: auth() }).then((r) => r.json()).then((body) => {

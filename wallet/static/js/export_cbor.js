@@ -1,35 +1,20 @@
 // CBOR as ISO/IEC 18013-5 mdoc uses it: tags (24 for embedded CBOR, 1004 and 0 for dates),
-// maps with text or integer keys kept in their order. The licence decoder in format.js
-// refuses tags on purpose (our format has none), so mdoc gets this small codec of its own.
+// maps with text or integer keys kept in their order. Reading is cbor.js's reader with
+// mdoc's rules (tags kept; no floats, no integers past 2^53, no doubled map keys); the
+// encoder writes maps in the order given, where the licence format's sorts them.
 
+import { cborReader, head, Tagged } from "./cbor.js";
 import { FormatError, concat } from "./format.js";
 
-const utf8 = new TextEncoder();
+export { Tagged };
 
-/** A tagged item: tag number and content. */
-export class Tagged {
-  constructor(tag, value) {
-    this.tag = tag;
-    this.value = value;
-  }
-}
+const utf8 = new TextEncoder();
 
 /** Bytes that are already CBOR, written as they are (a signed structure must not change). */
 export class Raw {
   constructor(bytes) {
     this.bytes = bytes;
   }
-}
-
-function head(major, n) {
-  const m = major << 5;
-  if (n < 24) return Uint8Array.of(m | n);
-  if (n < 0x100) return Uint8Array.of(m | 24, n);
-  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
-  const out = new Uint8Array(5);
-  out[0] = m | 26;
-  new DataView(out.buffer).setUint32(1, n);
-  return out;
 }
 
 export function encode(value) {
@@ -53,71 +38,16 @@ export function encode(value) {
   throw new FormatError("mdoc CBOR: unsupported value", "mdoc_invalid");
 }
 
-export function decode(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  let pos = 0;
-  const fail = () => {
-    throw new FormatError("The mdoc is not valid CBOR.", "mdoc_invalid");
-  };
-  function item(depth) {
-    if (pos >= bytes.length || depth > 16) fail();
-    const first = bytes[pos++];
-    const major = first >> 5;
-    const info = first & 31;
-    let n = info;
-    if (info >= 28) fail();
-    if (info >= 24) {
-      const size = 1 << (info - 24);
-      if (pos + size > bytes.length) fail();
-      if (info === 24) n = bytes[pos];
-      else if (info === 25) n = view.getUint16(pos);
-      else if (info === 26) n = view.getUint32(pos);
-      else if (major === 7) fail(); // a double: no mdoc element here is one
-      else {
-        const big = view.getBigUint64(pos);
-        if (big > BigInt(Number.MAX_SAFE_INTEGER)) fail();
-        n = Number(big);
-      }
-      pos += size;
-    }
-    switch (major) {
-      case 0: return n;
-      case 1: return -1 - n;
-      case 2:
-      case 3: {
-        if (pos + n > bytes.length) fail();
-        const b = bytes.slice(pos, pos + n);
-        pos += n;
-        if (major === 2) return b;
-        try {
-          return text.decode(b);
-        } catch (e) {
-          if (e instanceof TypeError) return fail();
-          throw e;
-        }
-      }
-      case 4:
-        if (n > bytes.length - pos) fail();
-        return Array.from({ length: n }, () => item(depth + 1));
-      case 5: {
-        if (2 * n > bytes.length - pos) fail();
-        const m = new Map();
-        for (let i = 0; i < n; i++) m.set(item(depth + 1), item(depth + 1));
-        return m;
-      }
-      case 6: return new Tagged(n, item(depth + 1));
-      default:
-        if (info === 20) return false;
-        if (info === 21) return true;
-        if (info === 22) return null;
-        return fail();
-    }
-  }
-  const value = item(0);
-  if (pos !== bytes.length) fail();
-  return value;
-}
+/** How mdoc exports are read (cbor.js): tags kept; no floats and no integers past 2^53 (no
+ * mdoc element here has one); a doubled map key refused, so that no two readers of one
+ * signed structure can see different values in it (decision 0294). */
+export const MDOC_CBOR_RULES = Object.freeze({
+  bigIntegers: "refuse", floats: "refuse", tags: "keep", duplicateKeys: "refuse", maxDepth: 16,
+});
+
+/** One mdoc CBOR item filling `bytes`; FormatError mdoc_invalid otherwise. */
+export const decode = cborReader({ ...MDOC_CBOR_RULES,
+  refuse: () => new FormatError("The mdoc is not valid CBOR.", "mdoc_invalid") });
 
 /** The CBOR inside a tag-24 item (embedded CBOR, ISO 18013-5 "#6.24(bstr .cbor ...)"). */
 export function embedded(value) {

@@ -4,6 +4,7 @@
 // package byte for byte; tests/wallet/test_format_js.py cross-checks the two. Decoding
 // untrusted bytes with the format's limits is decode.js; the local checks are verify.js.
 
+import { cborReader, head } from "./cbor.js";
 import { ES256, suiteOfAlg } from "./suites.js";
 
 const subtle = globalThis.crypto.subtle;
@@ -73,21 +74,6 @@ export function unb64url(text) {
 // round trip), bstr as Uint8Array, tstr as string, arrays, Map for maps (integer keys),
 // booleans and null. Nothing else occurs in the format.
 
-function head(major, n) {
-  const m = major << 5;
-  if (n < 24) return Uint8Array.of(m | Number(n));
-  if (n < 0x100) return Uint8Array.of(m | 24, Number(n));
-  if (n < 0x10000) return Uint8Array.of(m | 25, Number(n) >> 8, Number(n) & 0xff);
-  if (n < 0x100000000) {
-    const v = Number(n);
-    return Uint8Array.of(m | 26, (v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
-  }
-  const out = new Uint8Array(9);
-  out[0] = m | 27;
-  new DataView(out.buffer).setBigUint64(1, BigInt(n));
-  return out;
-}
-
 function compareKeys(a, b) {
   // Length first, then bytewise: equal to bytewise order for the format's keys.
   if (a.length !== b.length) return a.length - b.length;
@@ -122,72 +108,16 @@ export function cborEncode(value) {
   throw new FormatError("CBOR: unsupported value", "cbor_invalid");
 }
 
-export function cborDecode(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // ignoreBOM keeps a leading U+FEFF in the text, as the CBOR bytes have it.
-  const utf8d = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  let pos = 0;
-  const fail = () => {
-    throw new FormatError("The licence data is not valid CBOR.", "cbor_invalid");
-  };
-  function text(b) {
-    try {
-      return utf8d.decode(b);
-    } catch (e) {
-      if (e instanceof TypeError) fail(); // the decoder's one error: bytes that are not UTF-8
-      throw e;
-    }
-  }
-  function item(depth) {
-    if (pos >= bytes.length || depth > 8) fail();
-    const first = bytes[pos++];
-    const major = first >> 5;
-    const info = first & 31;
-    let n = info;
-    if (info >= 28) fail();
-    if (info >= 24) {
-      const size = 1 << (info - 24);
-      if (pos + size > bytes.length) fail();
-      if (info === 24) n = bytes[pos];
-      else if (info === 25) n = view.getUint16(pos);
-      else if (info === 26) n = view.getUint32(pos);
-      else {
-        const big = view.getBigUint64(pos);
-        n = big > BigInt(Number.MAX_SAFE_INTEGER) ? big : Number(big);
-      }
-      pos += size;
-    }
-    switch (major) {
-      case 0: return n;
-      case 1: return typeof n === "bigint" ? -1n - n : -1 - n;
-      case 2:
-      case 3: {
-        if (typeof n === "bigint" || pos + n > bytes.length) fail();
-        const b = bytes.slice(pos, pos + n);
-        pos += n;
-        return major === 2 ? b : text(b);
-      }
-      case 4:
-        if (typeof n === "bigint" || n > bytes.length - pos) fail();
-        return Array.from({ length: n }, () => item(depth + 1));
-      case 5: {
-        if (typeof n === "bigint" || 2 * n > bytes.length - pos) fail();
-        const m = new Map();
-        for (let i = 0; i < n; i++) m.set(item(depth + 1), item(depth + 1));
-        return m;
-      }
-      case 7:
-        if (info === 20) return false;
-        if (info === 21) return true;
-        if (info === 22) return null;
-        return fail();
-      default: return fail();
-    }
-  }
-  const value = item(0);
-  if (pos !== bytes.length) fail();
-  return value;
-}
+/** How the licence format reads CBOR (cbor.js): its data model only, every 64-bit integer
+ * kept, eight levels deep at most. A doubled map key keeps its last value here; untrusted
+ * input goes through loadsLimited (decode.js), which refuses it as not deterministic. */
+export const LICENCE_CBOR_RULES = Object.freeze({
+  bigIntegers: "bigint", floats: "refuse", tags: "refuse", duplicateKeys: "last", maxDepth: 8,
+});
+
+/** One licence CBOR item filling `bytes`; FormatError cbor_invalid otherwise. */
+export const cborDecode = cborReader({ ...LICENCE_CBOR_RULES,
+  refuse: () => new FormatError("The licence data is not valid CBOR.", "cbor_invalid") });
 
 // ------------------------------------------------------------------ base45 (RFC 9285)
 
