@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import cbor2
 
@@ -88,29 +88,25 @@ def _count(shape: Shape) -> int:
     return 1 if isinstance(shape, int) else _count(shape[0]) + _count(shape[1])
 
 
-_OPS_CACHE: dict[int, list[tuple[int, int]]] = {}
+_OPS_CACHE: dict[int, tuple[Schema, list[tuple[int, int]]]] = {}
 
 
 def leaf_digests(schema: Schema, claims: Mapping[str, Any], seed: bytes,
                  new: Callable[..., Any] = _sha256) -> list[bytes]:
     """Digests of every claim slot in leaf order (absent optional claims digest null)."""
-    slots = _SLOTS_CACHE.get(schema.code)
-    if slots is None:
-        slots = _SLOTS_CACHE[schema.code] = [(c.name, c.key) for c in schema.leaves]
+    slots = _per_schema(_SLOTS_CACHE, schema, lambda: [(c.name, c.key) for c in schema.leaves])
     salts = derive_salts(seed, [bytes((key,)) for _, key in slots], new)
     get = claims.get
     return [claim_digest(key, get(name), salt, new)
             for (name, key), salt in zip(slots, salts, strict=True)]
 
 
-_SLOTS_CACHE: dict[int, list[tuple[str, int]]] = {}
+_SLOTS_CACHE: dict[int, tuple[Schema, list[tuple[str, int]]]] = {}
 
 
 def root_of_digests(schema: Schema, digests: list[bytes],
                     new: Callable[..., Any] = _sha256) -> bytes:
-    ops = _OPS_CACHE.get(schema.code)
-    if ops is None:
-        ops = _OPS_CACHE[schema.code] = _ops(schema.shape)
+    ops = _per_schema(_OPS_CACHE, schema, lambda: _ops(schema.shape))
     nodes = list(digests)
     for left, right in ops:
         nodes.append(new(CLAIM_NODE + nodes[left] + nodes[right]).digest()[:NODE_BYTES])
@@ -127,11 +123,9 @@ def claims_root(schema: Schema, claims: Mapping[str, Any], seed: bytes,
     hashing. Hash states that already absorbed the domain byte are copied, so each hash is
     one copy and one update in C (tests/licence/test_licence_trees.py checks both ways
     agree)."""
-    plan = _ROOT_PLANS.get(schema.code)
-    if plan is None:
-        plan = _ROOT_PLANS[schema.code] = (
-            [(c.name, bytes((c.key,)), b"\x82" + bytes((c.key,))) for c in schema.leaves],
-            _ops(schema.shape))
+    plan = _per_schema(_ROOT_PLANS, schema, lambda: (
+        [(c.name, bytes((c.key,)), b"\x82" + bytes((c.key,))) for c in schema.leaves],
+        _ops(schema.shape)))
     slots, ops = plan
     padded = seed.ljust(64, b"\x00")
     inner, outer = new(padded.translate(_TRANS_36)).copy, new(padded.translate(_TRANS_5C)).copy
@@ -157,7 +151,8 @@ def claims_root(schema: Schema, claims: Mapping[str, Any], seed: bytes,
     return nodes[-1]
 
 
-_ROOT_PLANS: dict[int, tuple[list[tuple[str, bytes, bytes]], list[tuple[int, int]]]] = {}
+_ROOT_PLANS: dict[int, tuple[Schema, tuple[list[tuple[str, bytes, bytes]],
+                                             list[tuple[int, int]]]]] = {}
 
 
 def _has(node: Shape, disclosed: Container[int]) -> bool:
@@ -223,14 +218,11 @@ def root_from_multiproof(schema: Schema, disclosed: Mapping[int, bytes],
 # A tree node with the set of leaf indexes under it: (leaves, index, None) for a leaf,
 # (leaves, left node, right node) otherwise.
 _Indexed = tuple[frozenset[int], Any, Any]
-_INDEXED_CACHE: dict[int, _Indexed] = {}
+_INDEXED_CACHE: dict[int, tuple[Schema, _Indexed]] = {}
 
 
 def _indexed(schema: Schema) -> _Indexed:
-    tree = _INDEXED_CACHE.get(schema.code)
-    if tree is None:
-        tree = _INDEXED_CACHE[schema.code] = _index(schema.shape)
-    return tree
+    return _per_schema(_INDEXED_CACHE, schema, lambda: _index(schema.shape))
 
 
 def _index(node: Shape) -> _Indexed:
@@ -242,11 +234,22 @@ def _index(node: Shape) -> _Indexed:
 
 def leaf_positions(schema: Schema) -> dict[str, int]:
     """Each claim's index among the schema's leaves (built once per licence type)."""
-    positions = _POSITIONS_CACHE.get(schema.code)
-    if positions is None:
-        positions = _POSITIONS_CACHE[schema.code] = {
-            c.name: i for i, c in enumerate(schema.leaves)}
-    return positions
+    return _per_schema(_POSITIONS_CACHE, schema,
+                       lambda: {c.name: i for i, c in enumerate(schema.leaves)})
 
 
-_POSITIONS_CACHE: dict[int, dict[str, int]] = {}
+_POSITIONS_CACHE: dict[int, tuple[Schema, dict[str, int]]] = {}
+
+
+_T = TypeVar("_T")
+
+
+def _per_schema(cache: dict[int, tuple[Schema, _T]], schema: Schema,
+                build: Callable[[], _T]) -> _T:
+    """`build()` made once per schema object. Keyed by the object (kept alive beside its
+    entry, so its id is never reused), not by its code: a schema parsed from other JSON
+    may share a built-in one's code and have another shape."""
+    entry = cache.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = cache[id(schema)] = (schema, build())
+    return entry[1]

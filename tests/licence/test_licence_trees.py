@@ -97,6 +97,21 @@ def test_every_disclosure_subset_recomputes_the_root(schema_name):
                                              [*proof, root])
 
 
+def test_a_schema_sharing_a_code_with_another_gets_its_own_tree():
+    # The multiproof walk keeps a per-schema index: a schema parsed from other JSON with the
+    # same code and another shape must be walked by its own shape, never the first one seen.
+    schema = licence.load_schema("driving")
+    mirrored = dataclasses.replace(schema, shape=(schema.shape[1], schema.shape[0]))
+    digests = [os.urandom(16) for _ in schema.leaves]
+    picked = {0}
+    for tree in (schema, mirrored, schema):
+        proof = claims_tree.multiproof(tree, digests, picked)
+        assert claims_tree.root_from_multiproof(
+            tree, {0: digests[0]}, proof) == claims_tree.root_of_digests(tree, digests)
+    assert (claims_tree.root_of_digests(mirrored, digests)
+            != claims_tree.root_of_digests(schema, digests))
+
+
 @pytest.mark.parametrize(("names", "nodes"), [
     (["age_over_18"], 2), (["age_over_18", "vehicle_classes"], 1),
     (["family_name", "given_name"], 4)])
