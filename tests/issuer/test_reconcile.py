@@ -71,9 +71,18 @@ def test_reorg_dropping_a_status_change(chain_home: Home, tmp_path: Path) -> Non
     before = len(status_events(chain_home))
     chain_home.run("suspend", "--authority", DMV, numbers[1], "--reason", "medical",
                    "--until", "2099-01-01")
-    # The last two blocks (the suspension, then the command's audit-head anchor) are
-    # replaced by empty ones.
-    rpc(chain_home, "anvil_reorg", 2, [])
+    with store(chain_home).session() as s:
+        mined_in = s.scalars(select(StatusChange.block_number)
+                             .order_by(StatusChange.id.desc())).first()
+    # The blocks from the suspension's on (it, the command's audit-head anchor, and any
+    # empty block the node mined since) are replaced by empty ones. The node mines one every
+    # 2 s: should one land between reading the head and the reorg, the suspension is still
+    # there and the depth is read again.
+    for _ in range(3):
+        depth = int(rpc(chain_home, "eth_blockNumber"), 16) - mined_in + 1
+        rpc(chain_home, "anvil_reorg", depth, [])
+        if len(status_events(chain_home)) == before:
+            break
     assert len(status_events(chain_home)) == before
 
     lines = reconcile(chain_home)
