@@ -3,13 +3,19 @@ browser and HTTP tests."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from chain.config import Settings
+from elicence.app import create_app
 
 
 @dataclass
@@ -49,3 +55,15 @@ def serving(app: Flask) -> Iterator[Server]:
         verifier = app.extensions.get("elicence.verifier")
         if verifier is not None:
             verifier.close()
+
+
+@contextmanager
+def claims_app(home: Path) -> Iterator[Flask]:
+    """The app as `elicence serve --claims` builds it on an empty `home`, rate limits off:
+    its routes and field checks answer before any chain or key is needed."""
+    with mock.patch.dict(os.environ, {"ELICENCE_PASSPHRASE": "correct horse battery staple"}):
+        app = create_app(Settings(home=home, extra={"rate_limit": "off"}), claims=True)
+    try:
+        yield app
+    finally:
+        app.extensions["elicence.verifier"].close()

@@ -18,12 +18,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from chain.config import Settings
 from chain.node import free_port
-from elicence.app import create_app
 from elicence.limits_body import BodyDeadline
 from elicence.web_errors import render_error
 
+from ..support.serving import claims_app
 from ..verifier.world import World
 from .conftest import world_app
 
@@ -79,15 +78,13 @@ def test_a_refused_request_carries_them_too(web_world: World, tmp_path) -> None:
 
 
 @pytest.fixture
-def claims_app(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    monkeypatch.setenv("ELICENCE_PASSPHRASE", "correct horse battery staple")
-    app = create_app(Settings(home=tmp_path, extra={"rate_limit": "off"}), claims=True)
-    yield app
-    app.extensions["elicence.verifier"].close()
+def claim_server(tmp_path: Path) -> Iterator[Flask]:
+    with claims_app(tmp_path) as app:
+        yield app
 
 
-def test_claim_answers(claims_app: Flask) -> None:
-    client = claims_app.test_client()
+def test_claim_answers(claim_server: Flask) -> None:
+    client = claim_server.test_client()
     challenge = client.post("/api/v1/claims/challenge")
     assert challenge.status_code == 200 and "challenge" in challenge.get_json()
     refused = client.post("/api/v1/claims", json={"code": "x"})

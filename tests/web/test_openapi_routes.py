@@ -12,9 +12,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from chain.config import Settings
-from elicence.app import create_app
 from elicence.web_errors import STATUS
+from tests.support.serving import claims_app
 from verifier.openapi import ERROR_REASONS, document
 
 # Methods Flask answers on every route by itself (HEAD as GET, OPTIONS with Allow).
@@ -29,12 +28,8 @@ def openapi_path(rule: str) -> str:
 @pytest.fixture(scope="module")
 def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app as `elicence serve` builds it, claim exchange included."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ELICENCE_PASSPHRASE", "correct horse battery staple")
-        app = create_app(Settings(home=tmp_path_factory.mktemp("serve-home"),
-                                  extra={"rate_limit": "off"}), claims=True)
-    yield app
-    app.extensions["elicence.verifier"].close()
+    with claims_app(tmp_path_factory.mktemp("serve-home")) as app:
+        yield app
 
 
 def routes(app: Flask) -> dict[str, set[str]]:

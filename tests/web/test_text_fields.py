@@ -11,9 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from chain.config import Settings
-from elicence.app import create_app
 from licence.errors import text_field_problem
+from tests.support.serving import claims_app
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -68,14 +67,8 @@ def test_an_upload_with_a_blank_qr_field_is_refused_as_empty(client: FlaskClient
 
 @pytest.fixture(scope="module")
 def claims(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app as `elicence serve --claims` builds it: its field checks come before any
-    chain or key is needed."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ELICENCE_PASSPHRASE", "correct horse battery staple")
-        app = create_app(Settings(home=tmp_path_factory.mktemp("claims-home"),
-                                  extra={"rate_limit": "off"}), claims=True)
-    yield app
-    app.extensions["elicence.verifier"].close()
+    with claims_app(tmp_path_factory.mktemp("claims-home")) as app:
+        yield app
 
 
 GOOD = {"code": "K7Q2-9XHM-3PLA-8WDE", "device_key": "Ag", "challenge": "AA",
