@@ -10,12 +10,13 @@ from eth_account import Account
 from chain.connect import connect
 from chain.errors import NodeControlError, NodeUnreachable, TransactionDropped
 from chain.indexer import Indexer
-from chain.node import LocalNode, dev_accounts, free_port
+from chain.node import LocalNode, dev_accounts
 from chain.registry import Registry
 from chain.reverts import RevertDecoder
 from chain.transactions import FeePolicy, Sender, WaitPolicy
 from licence.vocabulary import StatusCode
 from tests.support.facts import DRIVING
+from tests.support.ports import free_port
 from tests.support.world import WAIT, World, anvil_backend, build_world, start_anvil
 
 from .conftest import ref

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from chain.node import free_port
 from elicence.cli import main
+from tests.support.ports import free_port
 
 
 @pytest.fixture(scope="module")

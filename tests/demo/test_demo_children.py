@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from chain.config import load_settings
-from chain.node import free_port
 from elicence.pid_file import PidFile
 from elicence.unfailing_output import Unfailing
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow, pytest.mark.timeout(1200)]
 

@@ -34,8 +34,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from chain.node import free_port
 from issuer.issue.outputs import read_claim_codes
+from tests.support.ports import free_port, free_port_pair
 
 from ..wallet.browser import CHROMIUM_ARGS, new_phone, open_wallet
 from ..web.test_counter_page import CHROMIUM, browser_page, write_y4m
@@ -173,15 +173,6 @@ class Demo:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
 
-
-def free_port_pair() -> int:
-    """A port P such that P and P + 1 are free (the phone server and the CA download)."""
-    for _ in range(50):
-        port = free_port()
-        with socket.socket() as sock:
-            if port < 65535 and sock.connect_ex(("127.0.0.1", port + 1)) != 0:
-                return port
-    raise AssertionError("no two consecutive free ports")
 
 
 def fetch(url: str, ca: Path | None = None) -> tuple[int, bytes]:

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from chain.node import free_port
 from elicence.cli import main
 from elicence.tls import ensure_certificates, lan_address, serve_ca_certificate
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,7 +25,6 @@ from sqlalchemy import create_engine, select, text
 
 import licence
 from chain.config import load_settings
-from chain.node import free_port
 from elicence.sandbox import command_runner, set_up
 from issuer.claims.exchange import claim_message
 from issuer.issue.outputs import read_claim_codes
@@ -33,6 +32,7 @@ from issuer.store import Binding, IssuedLicence, Store
 from licence._cose import sign
 from tests.support.home import Home
 from tests.support.issuing import anchored_batches, issue_driving
+from tests.support.ports import free_port
 
 from .test_claims import b64, unb64
 

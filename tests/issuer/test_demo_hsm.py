@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from chain.config import load_settings
-from chain.node import free_port
+from tests.support.ports import free_port
 
 from ..demo.test_demo_children import demo_env, stop_demo, wait_ready
 

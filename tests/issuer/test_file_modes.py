@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from chain.node import free_port
 from tests.support.home import Home
 from tests.support.issuing import report, rows_file
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.anvil
 

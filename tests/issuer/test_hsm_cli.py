@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
 from chain.config import load_settings
-from chain.node import free_port
 from elicence.app import create_app
 from elicence.cli import main
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 from tests.support.issuing import issued_licences
+from tests.support.ports import free_port
 from tests.support.softhsm import SoftToken, softhsm_token
 
 from .test_claims import unb64, wallet_claim

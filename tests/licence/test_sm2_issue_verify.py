@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import licence
 from chain.config import load_settings
-from chain.node import free_port
 from elicence.app import create_app
 from issuer.issue.samples import DRIVING_FIELDS, driving_rows, write_csv
 from tests.support.issuing import issued_licences
+from tests.support.ports import free_port
 
 from ..conftest import Home
 from ..issuer.test_claims import unb64, wallet_claim

@@ -14,10 +14,11 @@ from click.testing import CliRunner
 from flask import Flask
 
 from chain.config import load_settings
-from chain.node import free_port
 from elicence.app import create_app
 from elicence.cli import main
 from elicence.sandbox import command_runner, set_up
+
+from .ports import free_port
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from chain.node import free_port
+from .ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

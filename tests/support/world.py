@@ -24,12 +24,14 @@ from eth_utils import keccak
 from web3 import EthereumTesterProvider, Web3
 
 from chain.connect import connect
-from chain.node import LocalNode, dev_accounts, free_port
+from chain.node import LocalNode, dev_accounts
 from chain.records import Scope, TxResult
 from chain.registry import Registry
 from chain.transactions import WaitPolicy
 from licence.vocabulary import Role
 from tests.support.facts import BUSINESS, DRIVING
+
+from .ports import free_port
 
 ACCOUNTS = 10
 COUNCIL_SIZE, THRESHOLD = 3, 2

@@ -12,11 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from chain.connect import connect
-from chain.node import LocalNode, dev_accounts, free_port
+from chain.node import LocalNode, dev_accounts
 from elicence.cli import main
 from licence import LicenceItem, build_batch, compressed_public_key, load_schema
 from licence.vocabulary import StatusCode
 from tests.support.facts import DRIVING
+from tests.support.ports import free_port
 from tests.support.world import DMV, deploy_one_council
 
 from ..licence.licence_testdata import DRIVING_ROW

@@ -19,13 +19,14 @@ from click.testing import CliRunner
 
 from chain.connect import connect
 from chain.index import LicenceIndex
-from chain.node import LocalNode, dev_accounts, free_port
+from chain.node import LocalNode, dev_accounts
 from chain.registry import Registry
 from chain.status import IndexFreshness, licence_state
 from elicence.cli import main
 from licence import Licence, LicenceItem, build_batch, compressed_public_key, load_schema
 from licence.vocabulary import LicenceState, StatusCode
 from tests.support.facts import DRIVING
+from tests.support.ports import free_port
 from tests.support.rpc_proxy import RpcProxy
 from tests.support.world import DMV, deploy_one_council
 from verifier.context import Policy

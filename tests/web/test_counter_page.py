@@ -24,10 +24,10 @@ import pytest
 from PIL import Image
 
 import licence
-from chain.node import free_port
 from issuer.render.qr_image import render_qr_png
 from tests.support.home import Home
 from tests.support.issuing import rows_file
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -18,9 +18,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from chain.node import free_port
 from elicence.limits_body import BodyDeadline
 from elicence.web_errors import render_error
+from tests.support.ports import free_port
 
 from ..support.serving import claims_app
 from ..verifier.world import World

@@ -18,9 +18,9 @@ import redis
 from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-from chain.node import free_port
 from elicence.limits import Budgets
 from elicence.limits_shared import SLACK, SharedBudgets
+from tests.support.ports import free_port
 from tests.support.services import redis_server
 
 COST = 10  # a JSON verification

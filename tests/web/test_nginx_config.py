@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from chain.node import free_port
 from elicence.nginx import _quoted, main, nginx_config
 from elicence.web_errors import MESSAGES_ZH
+from tests.support.ports import free_port
 
 
 def test_the_configuration_passes_nginx_and_writes_only_inside_its_prefix(tmp_path: Path) -> None:

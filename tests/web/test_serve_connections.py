@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chain.node import free_port
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.timeout(120)
 
