@@ -12,7 +12,6 @@ the staged failure burst (elicence.demo.stage_alert). Their counter pages, opene
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from pathlib import Path
 
@@ -38,11 +37,11 @@ def describe_desks(home: Path, **values: object) -> None:
 def desk_tokens(home: Path) -> dict[str, str]:
     """Each demo desk's counter token, minted as `elicence counter-token` mints it (kept in
     memory: a token is a password, and the demo's output is often kept in a log)."""
-    from verifier.state import STATE_URL_VARIABLE, StateStore
+    from verifier.state import StateStore
 
     from .limits_counters import CounterTokens
 
-    store = StateStore(os.environ.get(STATE_URL_VARIABLE) or StateStore.sqlite_url(home))
+    store = StateStore(StateStore.home_url(home))
     try:
         tokens = CounterTokens(store.secret)
         return {desk: tokens.mint(desk) for desk in DESKS}

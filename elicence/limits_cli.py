@@ -21,15 +21,11 @@ def counter_token(counter_id: str, url: str | None) -> None:
     With --url, print BASE/verify#counter-token=TOKEN: opened once on the counter's device,
     the counter page keeps the token and sends it (the fragment never reaches a server).
     """
-    import os
-
-    from verifier.state import STATE_URL_VARIABLE, StateStore
+    from verifier.state import StateStore
 
     from .limits_counters import CounterTokens
 
-    settings = load_settings()
-    store = StateStore(os.environ.get(STATE_URL_VARIABLE) or StateStore.sqlite_url(
-        settings.home))
+    store = StateStore(StateStore.home_url(load_settings().home))
     try:
         token = CounterTokens(store.secret).mint(counter_id)
         if url is not None and not url.startswith(("https://", "http://")):

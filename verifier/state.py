@@ -94,6 +94,12 @@ class StateStore:
         """The default store: a SQLite file in ELICENCE_HOME."""
         return f"sqlite:///{home / STATE_FILE}"
 
+    @classmethod
+    def home_url(cls, home: Path) -> str:
+        """The store a command on `home` opens: ELICENCE_VERIFIER_STATE_URL (the replicas'
+        shared store) when set, else the home's SQLite file."""
+        return os.environ.get(STATE_URL_VARIABLE) or cls.sqlite_url(home)
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
