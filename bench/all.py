@@ -95,6 +95,8 @@ def verify(d: dict) -> list[Figure]:
             Figure("verify", "printed, in process: per core", warm["cpu_per_second"], "/s",
                    4000, True),
             Figure("verify", "live presentation: p50", d["live"]["p50_ms"], "ms"),
+            Figure("verify", "live, with challenge and replay cache: p50",
+                   d["live_challenge"]["p50_ms"], "ms", d["live_challenge_p50_bar_ms"]),
             *sm2_verify(d.get("suites", {}))]
 
 
