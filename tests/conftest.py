@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.support.home import Home, set_up_home
+from tests.support.home import Home, copy_home, set_up_template
 
 # Property tests judge behaviour, never speed: a busy 2-core CI machine must not fail them.
 settings.register_profile("elicence", deadline=None,
@@ -27,10 +28,17 @@ with contextlib.suppress(OSError):  # already taken (another run, a developer's 
     _default_node_port.listen()
 
 
+@pytest.fixture(scope="session")
+def home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sandbox set up once per test process, its node stopped: `chain_home` copies it."""
+    return set_up_template(tmp_path_factory.mktemp("home-template")).path
+
+
 @pytest.fixture(scope="module")
-def chain_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
-    """A fresh home per test module, on its own anvil node (stopped afterwards)."""
-    home = set_up_home(tmp_path_factory.mktemp("home"))
+def chain_home(home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
+    """A fresh home per test module, on its own anvil node (stopped afterwards): a copy of
+    the template, in the state a fresh set-up gives."""
+    home = copy_home(home_template, tmp_path_factory.mktemp("home"))
     try:
         yield home
     finally:

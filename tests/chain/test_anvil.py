@@ -50,6 +50,26 @@ def test_start_status_stop(node: LocalNode) -> None:
     assert "Listening on 127.0.0.1" in node.log_file.read_text()
 
 
+def test_restart_from_saved_state_mines_a_current_head(tmp_path: Path) -> None:
+    """The saved head is as old as the stop: a block mined at the restart keeps verifiers
+    from judging the chain stuck until the first interval block."""
+    node = start_anvil(tmp_path / "node", block_time=3600)  # no interval block in this test
+    try:
+        assert node.status().block == 0  # a new chain's genesis is current: nothing mined
+        node.stop()
+        assert node.start().block == 1
+        w3 = connect(node.url)
+        assert w3.eth.get_block(1)["timestamp"] >= w3.eth.get_block(0)["timestamp"]
+    finally:
+        node.stop()
+
+
+def test_restart_without_a_block_time_mines_nothing(node: LocalNode) -> None:
+    """An automining node's blocks are its transactions' alone (tests count them)."""
+    node.stop()
+    assert node.start().block == 0
+
+
 def test_port_in_use_is_reported(node: LocalNode, tmp_path: Path) -> None:
     other = LocalNode(tmp_path / "other", port=node.port)
     with pytest.raises(NodeControlError) as caught:

@@ -30,7 +30,7 @@ from issuer.claims.exchange import claim_message
 from issuer.issue.outputs import read_claim_codes
 from issuer.store import Binding, IssuedLicence, Store
 from licence._cose import sign
-from tests.support.home import Home
+from tests.support.home import Home, copy_home
 from tests.support.issuing import anchored_batches, issue_driving
 from tests.support.ports import free_port
 
@@ -41,34 +41,39 @@ POSTGRES = os.environ.get("ELICENCE_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def home(request: pytest.FixtureRequest,
+def home(request: pytest.FixtureRequest, home_template: Path,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     """A home on its own anvil node whose store is SQLite, or a fresh PostgreSQL database."""
     path = tmp_path_factory.mktemp(f"home-{request.param}")
+    if request.param == "sqlite":  # the store is in the home: a copy is a set-up
+        yield from _stopped_after(copy_home(home_template, path))
+        return
     passphrase = path / "passphrase"
     passphrase.write_text("test passphrase\n")
     env = {"ELICENCE_HOME": str(path), "ELICENCE_PASSPHRASE_FILE": str(passphrase),
            "ELICENCE_PASSPHRASE": ""}
-    database = None
-    if request.param == "postgresql":
-        if not POSTGRES:
-            pytest.skip("no PostgreSQL server: set ELICENCE_TEST_POSTGRES_URL "
-                        "(scripts/postgres-test-server start)")
-        database = f"elicence_claims_{uuid.uuid4().hex[:12]}"
-        with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'CREATE DATABASE "{database}"'))
-        env["ELICENCE_DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + f"/{database}"
-    home = Home(path, env)
-    set_up(command_runner(env), path, free_port())
+    if not POSTGRES:
+        pytest.skip("no PostgreSQL server: set ELICENCE_TEST_POSTGRES_URL "
+                    "(scripts/postgres-test-server start)")
+    database = f"elicence_claims_{uuid.uuid4().hex[:12]}"
+    with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as c:
+        c.execute(text(f'CREATE DATABASE "{database}"'))
+    env["ELICENCE_DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + f"/{database}"
+    try:
+        set_up(command_runner(env), path, free_port())
+        yield from _stopped_after(Home(path, env))
+    finally:
+        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _stopped_after(home: Home) -> Iterator[Home]:
     try:
         yield home
     finally:
         home.run("node", "stop", ok=False)
-        if database:
-            admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
-            admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ commands an operator types, and the web app built on it."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,10 +48,41 @@ class Home:
             yield create_app(load_settings(self.path, self.env))
 
 
-def set_up_home(path: Path) -> Home:
-    passphrase = path / "passphrase"
-    passphrase.write_text("test passphrase\n")
-    home = Home(path, {"ELICENCE_HOME": str(path), "ELICENCE_PASSPHRASE_FILE": str(passphrase),
+def _home(path: Path) -> Home:
+    return Home(path, {"ELICENCE_HOME": str(path),
+                       "ELICENCE_PASSPHRASE_FILE": str(path / "passphrase"),
                        "ELICENCE_PASSPHRASE": ""})
+
+
+def set_up_home(path: Path) -> Home:
+    """The sandbox set up afresh in `path`, its node running on a port of its own."""
+    home = _home(path)
+    (path / "passphrase").write_text("test passphrase\n")
+    set_up(command_runner(home.env), path, free_port())
+    return home
+
+
+def set_up_template(path: Path) -> Home:
+    """The sandbox set up in `path` with its node stopped (state.json written): a home
+    for `copy_home` to copy instead of repeating the set-up's minute of transactions."""
+    home = _home(path)
+    try:
+        set_up_home(path)
+    finally:
+        home.run("node", "stop", ok=False)
+    return home
+
+
+# The template's node log names the template's port; the copy's node starts its own.
+_NOT_COPIED = shutil.ignore_patterns("anvil.log")
+
+
+def copy_home(template: Path, path: Path) -> Home:
+    """A copy of `template` (a stopped home) in `path`, its node started on a port of its
+    own: the chain, keys and store as the set-up left them, sharing nothing with the
+    template. Nothing in a home names its folder, and `set_up` on a set-up home only starts
+    the node, which records its port in config.json (and mines a current head)."""
+    shutil.copytree(template, path, ignore=_NOT_COPIED, dirs_exist_ok=True)  # modes kept
+    home = _home(path)
     set_up(command_runner(home.env), path, free_port())
     return home
