@@ -189,6 +189,16 @@ def pid_of(path: Path) -> int | None:
         return None
 
 
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
 def post(port: int, body: bytes) -> tuple[int, bytes]:
     import http.client
 
@@ -402,6 +412,10 @@ def deployment(home: Path, options: argparse.Namespace):  # type: ignore[no-unty
             server.wait(15)
         return
     scripts = ROOT / "scripts"
+    redis_pid_file = ROOT / "var" / "test-redis" / "redis.pid"
+    # A test Redis already running (a developer's, a test run's) is shared and left running;
+    # one this run starts is stopped with the run.
+    redis_was_running = _alive(pid_of(redis_pid_file))
     redis = subprocess.run([str(scripts / "redis-test-server"), "start"], capture_output=True,
                            text=True, check=True).stdout.strip().rpartition("=")[2]
     extra_env = {"ELICENCE_REDIS_URL": redis, "ELICENCE_TRUSTED_PROXIES": "127.0.0.1"}
@@ -420,8 +434,7 @@ def deployment(home: Path, options: argparse.Namespace):  # type: ignore[no-unty
 
         def pids() -> list[int]:
             found = [server.pid for server in servers]
-            for pid_file in (home / "nginx" / "nginx.pid",
-                             ROOT / "var" / "test-redis" / "redis.pid"):
+            for pid_file in (home / "nginx" / "nginx.pid", redis_pid_file):
                 pid = pid_of(pid_file)
                 if pid is not None:
                     found.append(pid)
@@ -434,6 +447,8 @@ def deployment(home: Path, options: argparse.Namespace):  # type: ignore[no-unty
         for server in servers:
             server.terminate()
             server.wait(15)
+        if not redis_was_running:
+            subprocess.run([str(scripts / "redis-test-server"), "stop"], check=False)
 
 
 def in_process_rate(home: Path, bodies: list[bytes], extra_env: dict[str, str],
