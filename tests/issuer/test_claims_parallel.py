@@ -25,14 +25,12 @@ from sqlalchemy import create_engine, select, text
 
 import licence
 from chain.config import load_settings
-from elicence.sandbox import command_runner, set_up
 from issuer.claims.exchange import claim_message
 from issuer.issue.outputs import read_claim_codes
 from issuer.store import Binding, IssuedLicence, Store
 from licence._cose import sign
-from tests.support.home import Home, copy_home
+from tests.support.home import Home, copy_home, set_up_home
 from tests.support.issuing import anchored_batches, issue_driving
-from tests.support.ports import free_port
 
 from .test_claims import b64, unb64
 
@@ -48,20 +46,15 @@ def home(request: pytest.FixtureRequest, home_template: Path,
     if request.param == "sqlite":  # the store is in the home: a copy is a set-up
         yield from _stopped_after(copy_home(home_template, path))
         return
-    passphrase = path / "passphrase"
-    passphrase.write_text("test passphrase\n")
-    env = {"ELICENCE_HOME": str(path), "ELICENCE_PASSPHRASE_FILE": str(passphrase),
-           "ELICENCE_PASSPHRASE": ""}
     if not POSTGRES:
         pytest.skip("no PostgreSQL server: set ELICENCE_TEST_POSTGRES_URL "
                     "(scripts/postgres-test-server start)")
     database = f"elicence_claims_{uuid.uuid4().hex[:12]}"
     with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as c:
         c.execute(text(f'CREATE DATABASE "{database}"'))
-    env["ELICENCE_DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + f"/{database}"
     try:
-        set_up(command_runner(env), path, free_port())
-        yield from _stopped_after(Home(path, env))
+        yield from _stopped_after(set_up_home(
+            path, ELICENCE_DATABASE_URL=POSTGRES.rsplit("/", 1)[0] + f"/{database}"))
     finally:
         admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:

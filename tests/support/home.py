@@ -48,15 +48,16 @@ class Home:
             yield create_app(load_settings(self.path, self.env))
 
 
-def _home(path: Path) -> Home:
+def _home(path: Path, **extra_env: str) -> Home:
     return Home(path, {"ELICENCE_HOME": str(path),
                        "ELICENCE_PASSPHRASE_FILE": str(path / "passphrase"),
-                       "ELICENCE_PASSPHRASE": ""})
+                       "ELICENCE_PASSPHRASE": "", **extra_env})
 
 
-def set_up_home(path: Path) -> Home:
-    """The sandbox set up afresh in `path`, its node running on a port of its own."""
-    home = _home(path)
+def set_up_home(path: Path, **extra_env: str) -> Home:
+    """The sandbox set up afresh in `path`, its node running on a port of its own;
+    `extra_env` (e.g. ELICENCE_DATABASE_URL) is part of the home's environment."""
+    home = _home(path, **extra_env)
     (path / "passphrase").write_text("test passphrase\n")
     set_up(command_runner(home.env), path, free_port())
     return home
