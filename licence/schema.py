@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -84,6 +84,10 @@ class Schema:
     # The credit_code claim a licence's region is read from (characters 3-8); None: the
     # region is the issuing authority's (docs/decisions/0130-region-in-the-leaf.md).
     region_from: str | None = None
+    _plan: _Plan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_plan", _Plan.of(self.claims))
 
     def region_of(self, claims: Mapping[str, Any]) -> str | None:
         """The licence's own region from its claims, or None when it is the authority's."""
@@ -97,8 +101,44 @@ class Schema:
 
         Raises ClaimsError listing every bad field at once.
         """
+        plan = self._plan
         errors: list[FieldError] = []
         claims: Claims = {}
+        if not plan.inputs.issuperset(row):
+            errors += self._misplaced(row)
+        get = row.get
+        for spec, normalise in plan.fields:
+            raw = get(spec.name)
+            if raw is None or (isinstance(raw, str) and not (raw := raw.strip())):
+                if spec.required:
+                    errors.append(FieldError(spec.name, "missing", f"{spec.name} is required.",
+                                             _expected(spec)))
+                continue
+            try:
+                claims[spec.name] = normalise(spec, raw)
+            except _Bad as bad:
+                errors.append(FieldError(spec.name, bad.problem,
+                                         f"{spec.name}: {bad.detail}.", _expected(spec)))
+        for name, other, later in plan.orders:
+            value, bound = claims.get(name), claims.get(other)
+            if value is None or bound is None or (value > bound if later else value < bound):
+                continue
+            errors.append(FieldError(name, "order", f"{name} must be "
+                          f"{'later' if later else 'earlier'} than {other}.",
+                          f"a date {'after' if later else 'before'} {other}"))
+        if errors:
+            raise ClaimsError(errors)
+        day = on or dt.datetime.now(predicates.CHINA).date()
+        for name, rule in plan.derived:
+            value = predicates.evaluate(rule, claims, day)
+            if value is not None:
+                claims[name] = value
+        return claims
+
+    def _misplaced(self, row: Mapping[str, Any]) -> list[FieldError]:
+        """Fields of the row that are no input of this type: unknown ones, and predicates
+        given a value (they are computed at issue)."""
+        errors = []
         for name in row:
             spec = self.by_name.get(name)
             if spec is None:
@@ -107,33 +147,7 @@ class Schema:
             elif spec.derived is not None and not _blank(row[name]):
                 errors.append(FieldError(name, "derived", f"{name} is computed at issue and "
                               "must not be supplied.", "remove this field"))
-        for spec in self.claims:
-            if spec.derived is not None:
-                continue
-            raw = row.get(spec.name)
-            if _blank(raw):
-                if spec.required:
-                    errors.append(FieldError(spec.name, "missing", f"{spec.name} is required.",
-                                             _expected(spec)))
-                continue
-            try:
-                claims[spec.name] = _normalise(spec, raw)
-            except _Bad as bad:
-                errors.append(FieldError(spec.name, bad.problem,
-                                         f"{spec.name}: {bad.detail}.", _expected(spec)))
-        for spec in self.claims:
-            value = claims.get(spec.name)
-            if spec.after and value is not None and spec.after in claims \
-                    and not value > claims[spec.after]:
-                errors.append(FieldError(spec.name, "order", f"{spec.name} must be later than "
-                              f"{spec.after}.", f"a date after {spec.after}"))
-            if spec.before and value is not None and spec.before in claims \
-                    and not value < claims[spec.before]:
-                errors.append(FieldError(spec.name, "order", f"{spec.name} must be earlier than "
-                              f"{spec.before}.", f"a date before {spec.before}"))
-        if errors:
-            raise ClaimsError(errors)
-        return self.with_predicates(claims, on)
+        return errors
 
     def with_predicates(self, claims: Mapping[str, Any], on: dt.date | None = None) -> Claims:
         """The claims with every predicate computed afresh for signing day `on` (default:
@@ -183,61 +197,101 @@ def _expected(spec: ClaimSpec) -> str:
 def _text(raw: Any, spec: ClaimSpec) -> str:
     if not isinstance(raw, str):
         raise _Bad("type", f"expected text, got {type(raw).__name__}")
-    text = unicodedata.normalize("NFC", raw.strip())
+    text = raw.strip()
+    if not text.isascii():  # ASCII text is already in NFC
+        text = unicodedata.normalize("NFC", text)
     if spec.upper:
         text = text.upper()
-    if _CONTROL.search(text):
+    # Printable text has no control or line-break character: the search is for the rest.
+    if not text.isprintable() and _CONTROL.search(text):
         raise _Bad("control_character", "contains a control or line-break character")
     return text
 
 
-def _normalise(spec: ClaimSpec, raw: Any) -> ClaimValue:
-    kind = spec.type
-    if kind == "text":
-        text = _text(raw, spec)
-        if spec.max_length is not None and len(text) > spec.max_length:
-            raise _Bad("too_long", f"{len(text)} characters is longer than {spec.max_length}")
-        if spec.pattern is not None and not spec.pattern.fullmatch(text):
-            raise _Bad("pattern", "not in the expected form")
-        return text
-    if kind == "date":
-        if isinstance(raw, dt.datetime):
-            raise _Bad("type", "expected a date without a time")
-        if isinstance(raw, dt.date):
-            return raw
-        try:
-            return dt.date.fromisoformat(_text(raw, spec))
-        except ValueError:
-            raise _Bad("date", "not a valid YYYY-MM-DD date") from None
-    if kind == "enum":
-        text = _text(raw, spec).upper()
-        if text not in spec.values:
-            raise _Bad("not_allowed", "not one of the allowed values")
-        return text
-    if kind == "list":
-        if isinstance(raw, str):
-            items = [p for p in re.split(r"[\s,;，、]+", _text(raw, spec).upper()) if p]
-        elif isinstance(raw, list | tuple):
-            items = [_text(p, spec).upper() for p in raw]
-        else:
-            raise _Bad("type", f"expected a list, got {type(raw).__name__}")
-        bad = [p for p in items if p not in spec.values]
-        if bad:
-            raise _Bad("not_allowed", f"{len(bad)} of the values are not allowed")
-        if not items or len(items) > (spec.max_items or MAX_CLAIMS):
-            raise _Bad("count", f"{len(items)} items")
-        if len(set(items)) != len(items):
-            raise _Bad("duplicate", "an item is listed twice")
-        return sorted(items, key=spec.values.index)
-    if kind == "credit_code":
-        text = _text(raw, spec).upper()
-        problem = credit_code.problem(text)
-        if problem is not None:
-            raise _Bad(problem[0], problem[1])
-        return text
+def _text_claim(spec: ClaimSpec, raw: Any) -> str:
+    text = _text(raw, spec)
+    if spec.max_length is not None and len(text) > spec.max_length:
+        raise _Bad("too_long", f"{len(text)} characters is longer than {spec.max_length}")
+    if spec.pattern is not None and not spec.pattern.fullmatch(text):
+        raise _Bad("pattern", "not in the expected form")
+    return text
+
+
+def _date_claim(spec: ClaimSpec, raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        raise _Bad("type", "expected a date without a time")
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(_text(raw, spec))
+    except ValueError:
+        raise _Bad("date", "not a valid YYYY-MM-DD date") from None
+
+
+def _enum_claim(spec: ClaimSpec, raw: Any) -> str:
+    text = _text(raw, spec).upper()
+    if text not in spec.values:
+        raise _Bad("not_allowed", "not one of the allowed values")
+    return text
+
+
+def _list_claim(spec: ClaimSpec, raw: Any) -> list[str]:
+    if isinstance(raw, str):
+        items = [p for p in _LIST_SEPARATORS.split(_text(raw, spec).upper()) if p]
+    elif isinstance(raw, list | tuple):
+        items = [_text(p, spec).upper() for p in raw]
+    else:
+        raise _Bad("type", f"expected a list, got {type(raw).__name__}")
+    bad = [p for p in items if p not in spec.values]
+    if bad:
+        raise _Bad("not_allowed", f"{len(bad)} of the values are not allowed")
+    if not items or len(items) > (spec.max_items or MAX_CLAIMS):
+        raise _Bad("count", f"{len(items)} items")
+    if len(set(items)) != len(items):
+        raise _Bad("duplicate", "an item is listed twice")
+    return sorted(items, key=spec.values.index)
+
+
+def _credit_code_claim(spec: ClaimSpec, raw: Any) -> str:
+    text = _text(raw, spec).upper()
+    problem = credit_code.problem(text)
+    if problem is not None:
+        raise _Bad(problem[0], problem[1])
+    return text
+
+
+def _bool_claim(spec: ClaimSpec, raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
     raise _Bad("type", "expected true or false")
+
+
+_LIST_SEPARATORS = re.compile(r"[\s,;，、]+")
+_NORMALISERS: dict[str, Callable[[ClaimSpec, Any], ClaimValue]] = {
+    "text": _text_claim, "date": _date_claim, "enum": _enum_claim, "list": _list_claim,
+    "credit_code": _credit_code_claim, "bool": _bool_claim}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What validating a row walks, worked out once per schema: issuance validates a
+    million rows against one schema, and the checks by claim type cost as much as the
+    values' own."""
+
+    inputs: frozenset[str]  # the fields a row may carry
+    fields: tuple[tuple[ClaimSpec, Callable[[ClaimSpec, Any], ClaimValue]], ...]
+    orders: tuple[tuple[str, str, bool], ...]  # (claim, other, must be later)
+    derived: tuple[tuple[str, Mapping[str, Any]], ...]  # (predicate, its rule)
+
+    @classmethod
+    def of(cls, claims: tuple[ClaimSpec, ...]) -> _Plan:
+        inputs = [c for c in claims if c.derived is None]
+        return cls(
+            inputs=frozenset(c.name for c in inputs),
+            fields=tuple((c, _NORMALISERS[c.type]) for c in inputs),
+            orders=tuple((c.name, other, later) for c in claims
+                         for other, later in ((c.after, True), (c.before, False)) if other),
+            derived=tuple((c.name, c.derived) for c in claims if c.derived is not None))
 
 
 def _spec(raw: Mapping[str, Any]) -> ClaimSpec:

@@ -31,13 +31,11 @@ from issuer.issue.letters import LetterContext, render_letters
 from issuer.issue.outputs import (
     STORED_COLUMNS,
     BatchOutputs,
-    Entry,
     ReportWriter,
     SignedRootRow,
     Spool,
     StoredLicence,
     batch_fragments,
-    complete,
     prepare_outputs,
     write_rejected,
 )
@@ -319,17 +317,11 @@ def _write_outputs(store: Store, authority: IssuingAuthority, request: IssueRequ
     writer = ReportWriter(out, summary)
     tick = progress.stage("writing outputs", total)
 
-    def lines(batch: Batch) -> list[Entry]:
-        entries = spool.read(batch.sequence)
-        if entries is None:
-            entries = batch_fragments(_stored_batch(store, authority, batch, request))
-        tx_hash, block = batch.tx_hash or "", batch.block_number or 0
-        return [complete(e, tx_hash, block) for e in entries]
-
     for batch in batches:
-        batch_lines = lines(batch)
-        writer.add_lines(batch_lines)
-        tick(len(batch_lines))
+        fragments = spool.read(batch.sequence) \
+            or batch_fragments(_stored_batch(store, authority, batch, request))
+        writer.add(fragments, batch.tx_hash or "", batch.block_number or 0)
+        tick(fragments.count)
     writer.close()
     spool.clear()
     progress.done("writing outputs")

@@ -10,7 +10,8 @@ a row error naming the field, not its value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from issuer.issue.rows import Row, RowProblem
@@ -20,11 +21,16 @@ from licence.regions import is_region, widest_scope
 
 @dataclass(frozen=True)
 class Scopes:
-    """The authority's scope regions for one licence type, as held on chain at issue."""
+    """The authority's scope regions for one licence type, as held on chain at issue.
+
+    Every row of an issuance asks for its regions: the answers are kept (an authority has
+    a handful of scopes, its licences a few thousand regions at most)."""
 
     regions: tuple[str, ...]
+    _batch_regions: dict[str, str | None] = field(default_factory=dict, init=False,
+                                                  repr=False, compare=False)
 
-    @property
+    @cached_property
     def authority_region(self) -> str:
         """The region of licences whose type has no region claim: the widest scope."""
         return min(self.regions, key=lambda r: (len(r), r)) if self.regions else ""
@@ -34,7 +40,11 @@ class Scopes:
         return self.authority_region if own is None else own
 
     def batch_region(self, region: str) -> str | None:
-        return widest_scope(region, self.regions)
+        try:
+            return self._batch_regions[region]
+        except KeyError:
+            found = self._batch_regions[region] = widest_scope(region, self.regions)
+            return found
 
     def problem(self, schema: Schema, row: int, region: str) -> RowProblem | None:
         """A row error when no scope contains `region`; None when one does."""

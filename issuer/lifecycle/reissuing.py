@@ -21,7 +21,7 @@ from issuer.issue.outputs import (
     ReportWriter,
     SignedRootRow,
     StoredLicence,
-    batch_report_lines,
+    batch_fragments,
     prepare_outputs,
 )
 from issuer.issue.rows import Row
@@ -154,9 +154,10 @@ def write_outputs(store: Store, authority: IssuingAuthority, job: LifecycleJob, 
                 select(*STORED_COLUMNS).where(IssuedLicence.batch_id == batch.id,
                                               IssuedLicence.replaces.is_not(None))
                 .order_by(IssuedLicence.id))]
-        writer.add_lines(batch_report_lines(BatchOutputs(
+        writer.add(batch_fragments(BatchOutputs(
             batch.licence_type, batch.tx_hash or "", batch.block_number or 0, roots, records,
-            authority.claim_secret, out if render else None)))
+            authority.claim_secret, out if render else None)),
+            batch.tx_hash or "", batch.block_number or 0)
         if render:
             record = authority.record
             render_letters(LetterContext(authority.id, record.name_zh, record.name_en,

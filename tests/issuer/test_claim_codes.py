@@ -42,3 +42,20 @@ def test_derived_together_matches_derived_apart() -> None:
     code, digest = derive_with_hash(SECRET, "CN-31-DMV", b"\x07" * 16)
     assert code == derive(SECRET, "CN-31-DMV", b"\x07" * 16)
     assert digest == code_hash(code)
+
+
+@pytest.mark.parametrize("secret_length", [16, 32, 64, 65, 128])
+def test_codes_are_hmac_sha256_in_crockford_base32(secret_length: int) -> None:
+    """Letters already printed carry codes: the derivation is fixed as the first 80 bits of
+    HMAC-SHA256 over the code's message, five bits a character, whatever the secret's length
+    (over 64 bytes HMAC hashes the key first)."""
+    import hmac
+
+    secret = bytes(range(7, 7 + secret_length))
+    for generation, ref in enumerate((b"\x00" * 16, b"\xff" * 16, bytes(range(16)))):
+        message = (b"elicence/claim-code/v1\0CN-31-DMV\0" + ref
+                   + generation.to_bytes(4, "big"))
+        bits = int.from_bytes(hmac.digest(secret, message, "sha256")[:10], "big")
+        chars = "".join(ALPHABET[bits >> shift & 31] for shift in range(75, -1, -5))
+        expected = "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+        assert derive(secret, "CN-31-DMV", ref, generation) == expected

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from chain.config import load_settings
 from elicence.app import create_app
-from issuer.issue.outputs import ReportWriter, complete, entry_fragment, read_claim_codes
+from issuer.issue.outputs import Fragments, ReportWriter, entry_fragment, read_claim_codes
 from issuer.lifecycle.purge import PurgeError, purge_expired
 from issuer.lifecycle.purge_outputs import purge_folder
 from issuer.store import IssuedLicence
@@ -158,11 +158,11 @@ def test_purging_a_folder_rewrites_only_what_it_must(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir(mode=0o700)
     writer = ReportWriter(folder, {"authority": DMV, "issued": 3})
-    writer.add_lines([complete(entry_fragment(
+    writer.add(Fragments.of([entry_fragment(
         row=i + 2, licence_number=f"31000000000000000{i}", type_name="driving",
         status_ref=ref, batch_root=bytes(16), qr="ELC1:X", stem=f"row-{i + 2:07d}",
-        rendered=False, claim_code="AAAA-BBBB-CCCC-DDDD", claim_expires_at=1_900_000_000),
-        "0x" + "ab" * 32, 7) for i, ref in enumerate(refs)])
+        rendered=False, claim_code="AAAA-BBBB-CCCC-DDDD", claim_expires_at=1_900_000_000)
+        for i, ref in enumerate(refs)]), "0x" + "ab" * 32, 7)
     writer.close()
     before = report(folder)
 
