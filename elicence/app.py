@@ -9,6 +9,7 @@ from flask import Flask
 from chain.config import Settings, load_settings
 from chain.installation import Installation
 from verifier import web as verifier_web
+from verifier.alerts.relay import AlertRelay
 from wallet import web as wallet_web
 
 from . import web_errors
@@ -19,11 +20,13 @@ from .limits_counters import CounterTokens
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # a phone photo of a QR code fits; anything larger is not
 
 
-def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flask:
+def create_app(settings: Settings | None = None, *, claims: bool = True,
+               alert_relay: AlertRelay | None = None) -> Flask:
     """Builds the app for ELICENCE_HOME's settings.
 
     `claims`: serve the issuer's claim exchange (needs the issuer store and the authorities'
-    keys, so only on an authority's own servers).
+    keys, so only on an authority's own servers). `alert_relay`: where the alert detectors
+    run (`elicence serve`: its collector process; None: this process).
     """
     settings = settings or load_settings()
     app = Flask("elicence", static_folder=None)  # each blueprint serves its own files
@@ -44,7 +47,8 @@ def create_app(settings: Settings | None = None, *, claims: bool = True) -> Flas
         issuer_web.init_app(app, claim_service)
         export_web.init_app(app, claim_service)
     wallet_web.init_app(app, settings)
-    verifier = verifier_web.init_app(app, settings, render_error=web_errors.render_error)
+    verifier = verifier_web.init_app(app, settings, render_error=web_errors.render_error,
+                                     alert_relay=alert_relay)
     # Outermost first: headers on every answer; each request's cost spent before its body
     # is read; the body read within a deadline before anything parses it.
     limits = LimitConfig.from_settings(settings)

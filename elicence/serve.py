@@ -20,6 +20,7 @@ from verifier.web import WebConfig
 from wallet.settings import WalletSettings
 
 from .limits import LimitConfig
+from .serve_alerts import start_alert_collector
 from .serve_tls import check_tls_option, gunicorn_tls
 
 log = logging.getLogger("elicence.serve")
@@ -95,6 +96,8 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
             key_check_setting(settings)
     except ElicenceError as exc:
         raise click.ClickException(exc.message) from None
+    # Forked first, while this process has no other thread or connection.
+    alert_relay, stop_alert_collector = start_alert_collector(settings)
     follower = None
     if not no_follow:
         if settings.registry_address:
@@ -114,7 +117,7 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
 
         from .app import create_app
 
-        app = create_app(load_settings(), claims=claims)
+        app = create_app(load_settings(), claims=claims, alert_relay=alert_relay)
         gc.freeze()  # the app's long-lived objects: not rescanned by every collection
         return app
 
@@ -137,4 +140,5 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
     finally:
         if follower is not None:
             follower.stop()
+        stop_alert_collector()
     sys.exit(0)

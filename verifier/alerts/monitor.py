@@ -5,7 +5,10 @@ On the verification path `observe` only appends to a list (bench/alerts.py measu
 every `flush_interval` seconds a daemon thread of the process (`start`) writes the
 observations to the shared store in a few statements and runs the detectors over the
 store's window, so replicas and worker processes add up to one picture and no request
-waits for the store. Nothing here may break a verification: a failing flush is logged (its
+waits for the store. Under `elicence serve` that thread only sends the observations to the
+server's collector process (`relay`, verifier/alerts/relay.py), whose monitor does the
+writing and detecting: a flush computing in a worker held up its requests.
+Nothing here may break a verification: a failing flush is logged (its
 class only) and its observations dropped, and beyond MAX_PENDING observations between two
 flushes new ones are dropped (counted in `dropped`) rather than memory growing.
 
@@ -38,6 +41,7 @@ from .detectors import (
     impossible_travel,
     reason_counts,
 )
+from .relay import AlertRelay
 from .settings import AlertSettings, CounterPlace
 from .store import COUNT_BUCKET, Alert, AlertStore, Sighting, SightingRow
 
@@ -59,8 +63,12 @@ AUTHORITY_KEY_CLIENT = "authority_key_client"  # subject: authority|client
 
 class AlertMonitor:
     def __init__(self, state: StateStore, place: CounterPlace,
-                 settings: AlertSettings | None = None) -> None:
+                 settings: AlertSettings | None = None, relay: AlertRelay | None = None
+                 ) -> None:
+        """`relay`: send the observations to the server's collector process, which runs
+        the detectors (verifier.alerts.relay), instead of flushing them here."""
         self.store = AlertStore(state)
+        self.relay = relay
         self.place = place
         self.settings = settings or AlertSettings()
         self._secret = state.secret
@@ -109,17 +117,35 @@ class AlertMonitor:
                 return
             self.dropped += 1
 
+    def absorb(self, verifications: list[Any], lookups: list[Any]) -> None:
+        """Observations a worker's monitor collected (the collector process's monitor)."""
+        with self._pending:
+            for pending, new in ((self._verifications, verifications),
+                                 (self._lookups, lookups)):
+                room = max(0, MAX_PENDING - len(pending))
+                pending.extend(new[:room])
+                self.dropped += max(0, len(new) - room)
+
     # ------------------------------------------------------------------ the flusher
     def start(self, clock: Callable[[], float]) -> None:
-        """Flushes every `flush_interval` seconds from a daemon thread of this process,
-        so no request waits for the store."""
+        """Flushes (or sends to the collector) every `flush_interval` seconds from a
+        daemon thread of this process, so no request waits for the store."""
         self._thread = threading.Thread(target=self._run, args=(clock,), daemon=True,
                                         name="elicence-alert-monitor")
         self._thread.start()
 
     def _run(self, clock: Callable[[], float]) -> None:
         while not self._stop.wait(self.settings.flush_interval):
-            self.flush_quietly(int(clock()))
+            self._pass_on(int(clock()))
+
+    def _pass_on(self, now: int) -> None:
+        if self.relay is None:
+            self.flush_quietly(now)
+            return
+        with self._pending:
+            verifications, self._verifications = self._verifications, []
+            lookups, self._lookups = self._lookups, []
+        self.dropped += self.relay.send(verifications, lookups)
 
     def flush_quietly(self, now: int) -> None:
         """`flush`, logging (never raising) a failure: alerting must not stop serving."""
@@ -314,7 +340,7 @@ class AlertMonitor:
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._verifications or self._lookups:
-            self.flush_quietly(now)
+            self._pass_on(now)
 
 
 def _signed(v: Verification) -> bool:

@@ -30,6 +30,7 @@ from flask import Flask
 
 from chain.config import Settings
 
+from ..alerts.relay import AlertRelay
 from . import (  # noqa: F401  (routes on `bp`)
     alerts,
     challenge,
@@ -51,10 +52,11 @@ __all__ = ["VerifierService", "WebConfig", "init_app"]
 
 def init_app(app: Flask, settings: Settings, *, render_error: ErrorRenderer,
              clock: Callable[[], float] = time.time,
-             env: Mapping[str, str] | None = None) -> VerifierService:
+             env: Mapping[str, str] | None = None,
+             alert_relay: AlertRelay | None = None) -> VerifierService:
     """Adds the verifier's API and counter page to `app`; `render_error` is the app's one
     way of answering errors, used by the verify endpoint that runs in front of Flask."""
-    service = VerifierService(WebConfig.from_settings(settings, env), clock)
+    service = VerifierService(WebConfig.from_settings(settings, env), clock, alert_relay)
     app.extensions["elicence.verifier"] = service
     app.register_blueprint(bp)
     app.wsgi_app = JsonVerifyEndpoint(  # type: ignore[method-assign]

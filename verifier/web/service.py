@@ -20,6 +20,7 @@ from chain.status import DEFAULT_MAX_HEAD_AGE
 from ..alerts import AlertMonitor, AlertSettings, CounterPlace, WebhookSender, counter_place
 from ..alerts import operator_token as configured_token
 from ..alerts.monitor import ObservedLog
+from ..alerts.relay import AlertRelay
 from ..audit import VerificationLog, installation_salt
 from ..challenges import CounterChallenges
 from ..checks import Check, default_checks
@@ -100,7 +101,10 @@ class WebConfig:
 
 
 class VerifierService:
-    def __init__(self, config: WebConfig, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: WebConfig, clock: Callable[[], float] = time.time,
+                 alert_relay: AlertRelay | None = None) -> None:
+        """`alert_relay`: the server's alert collector runs the detectors (`elicence
+        serve`); without it this process flushes its own observations."""
         self.config = config
         self.clock = clock
         # Shared by every replica of the installation: replay cache, receipts, secret.
@@ -120,7 +124,8 @@ class VerifierService:
         self.counters = CounterProfiles(
             CounterProfile(config.counter, config.place or CounterPlace(config.counter.id)),
             dict(config.counters))
-        self.alerts = AlertMonitor(self.state, self.counters.installation.place, config.alerts)
+        self.alerts = AlertMonitor(self.state, self.counters.installation.place, config.alerts,
+                                   relay=alert_relay)
         self.alerts.start(lambda: self.clock())  # the clock as set later (tests set it)
         self.log = VerificationLog(config.home / "verifications.jsonl",
                                    installation_salt(config.home), config.counter.id)
