@@ -60,9 +60,11 @@ def issue(d: dict) -> list[Figure]:
     for run in d["runs"]:
         if run.get("suite") == "sm2":  # issue #16: SM2 sustained, one signature per batch
             size = f"SM2, {run['licences']:,} licences"
+            # The bar is set at 100,000; a run of one batch has no rate after its first.
             figures += [
                 Figure("issue", f"{size}: sustained after the first batch",
-                       run.get("sustained_per_s"), "/s", 9_000, True),
+                       run.get("sustained_per_s"), "/s",
+                       9_000 if run["licences"] >= 100_000 else None, True),
                 Figure("issue", f"{size}: throughput end to end", run["licences_per_s"],
                        "/s"),
                 Figure("issue", f"{size}: printed QR (version at M)", run.get("qr_version_M"),
