@@ -57,6 +57,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.redis_server import PID_FILE as REDIS_PID_FILE  # noqa: E402
+from bench.redis_server import pid_of, redis_server  # noqa: E402
 from bench.results_file import write_results  # noqa: E402
 
 RATE_BAR, P99_BAR_MS = 2_000, 10.0
@@ -180,23 +182,6 @@ def server_cpu_seconds(pid: int) -> float:
         if process == pid or parent == pid:
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
-
-
-def pid_of(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 def post(port: int, body: bytes) -> tuple[int, bytes]:
@@ -412,43 +397,36 @@ def deployment(home: Path, options: argparse.Namespace):  # type: ignore[no-unty
             server.wait(15)
         return
     scripts = ROOT / "scripts"
-    redis_pid_file = ROOT / "var" / "test-redis" / "redis.pid"
-    # A test Redis already running (a developer's, a test run's) is shared and left running;
-    # one this run starts is stopped with the run.
-    redis_was_running = _alive(pid_of(redis_pid_file))
-    redis = subprocess.run([str(scripts / "redis-test-server"), "start"], capture_output=True,
-                           text=True, check=True).stdout.strip().rpartition("=")[2]
-    extra_env = {"ELICENCE_REDIS_URL": redis, "ELICENCE_TRUSTED_PROXIES": "127.0.0.1"}
-    ports = [free_port() for _ in range(2)]
-    servers = []
-    nginx_env = {**os.environ, "ELICENCE_TEST_NGINX_DIR": str(home / "nginx"),
-                 "PYTHON": sys.executable}
-    try:
-        for replica in ports:
-            servers.append(start_server(home, replica, 1, options.threads,
-                                        options.rate_limit, extra_env))
-        url = subprocess.run([str(scripts / "nginx-test-server"), "start", *map(str, ports)],
-                             env=nginx_env, capture_output=True, text=True,
-                             check=True).stdout.strip().rpartition("=")[2]
-        print(f"nginx {url} -> replicas on {ports}, budgets in Redis {redis}")
+    with redis_server() as redis:
+        extra_env = {"ELICENCE_REDIS_URL": redis, "ELICENCE_TRUSTED_PROXIES": "127.0.0.1"}
+        ports = [free_port() for _ in range(2)]
+        servers = []
+        nginx_env = {**os.environ, "ELICENCE_TEST_NGINX_DIR": str(home / "nginx"),
+                     "PYTHON": sys.executable}
+        try:
+            for replica in ports:
+                servers.append(start_server(home, replica, 1, options.threads,
+                                            options.rate_limit, extra_env))
+            url = subprocess.run([str(scripts / "nginx-test-server"), "start", *map(str, ports)],
+                                 env=nginx_env, capture_output=True, text=True,
+                                 check=True).stdout.strip().rpartition("=")[2]
+            print(f"nginx {url} -> replicas on {ports}, budgets in Redis {redis}")
 
-        def pids() -> list[int]:
-            found = [server.pid for server in servers]
-            for pid_file in (home / "nginx" / "nginx.pid", redis_pid_file):
-                pid = pid_of(pid_file)
-                if pid is not None:
-                    found.append(pid)
-            return found
+            def pids() -> list[int]:
+                found = [server.pid for server in servers]
+                for pid_file in (home / "nginx" / "nginx.pid", REDIS_PID_FILE):
+                    pid = pid_of(pid_file)
+                    if pid is not None:
+                        found.append(pid)
+                return found
 
-        yield int(url.rpartition(":")[2]), pids, extra_env
-    finally:
-        subprocess.run([str(scripts / "nginx-test-server"), "stop"], env=nginx_env,
-                       check=False)
-        for server in servers:
-            server.terminate()
-            server.wait(15)
-        if not redis_was_running:
-            subprocess.run([str(scripts / "redis-test-server"), "stop"], check=False)
+            yield int(url.rpartition(":")[2]), pids, extra_env
+        finally:
+            subprocess.run([str(scripts / "nginx-test-server"), "stop"], env=nginx_env,
+                           check=False)
+            for server in servers:
+                server.terminate()
+                server.wait(15)
 
 
 def in_process_rate(home: Path, bodies: list[bytes], extra_env: dict[str, str],

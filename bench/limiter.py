@@ -17,11 +17,11 @@ Bar (issue 13): limiter overhead <= 0.1 ms per request.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.redis_server import redis_server  # noqa: E402
 from bench.results_file import write_results  # noqa: E402
 
 BAR_MS = 0.1
@@ -74,6 +75,17 @@ def per_request_us(app: Any, requests: list[dict[str, Any]]) -> tuple[float, flo
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--redis", default=os.environ.get("ELICENCE_TEST_REDIS_URL"))
+    options = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        if options.redis is None and shutil.which("redis-server"):
+            options.redis = stack.enter_context(redis_server())  # stopped at the end
+        measure(options)
+
+
+def measure(options: argparse.Namespace) -> None:
     from chain.config import Settings
     from elicence.app import MAX_REQUEST_BYTES
     from elicence.limits import LimitConfig, RequestLimits
@@ -81,14 +93,6 @@ def main() -> None:
     from elicence.limits_counters import CounterTokens
     from elicence.web_errors import SecurityHeaders, render_error
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--redis", default=os.environ.get("ELICENCE_TEST_REDIS_URL"))
-    options = parser.parse_args()
-    if options.redis is None and shutil.which("redis-server"):
-        started = subprocess.run([str(ROOT / "scripts" / "redis-test-server"), "start"],
-                                 capture_output=True, text=True, check=True)
-        options.redis = started.stdout.strip().rpartition("=")[2]
     if options.redis == "none":
         options.redis = None
     requests = environs(options.requests)
