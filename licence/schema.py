@@ -128,12 +128,7 @@ class Schema:
                           f"a date {'after' if later else 'before'} {other}"))
         if errors:
             raise ClaimsError(errors)
-        day = on or dt.datetime.now(predicates.CHINA).date()
-        for name, rule in plan.derived:
-            value = predicates.evaluate(rule, claims, day)
-            if value is not None:
-                claims[name] = value
-        return claims
+        return self._add_predicates(claims, on)
 
     def _misplaced(self, row: Mapping[str, Any]) -> list[FieldError]:
         """Fields of the row that are no input of this type: unknown ones, and predicates
@@ -152,15 +147,16 @@ class Schema:
     def with_predicates(self, claims: Mapping[str, Any], on: dt.date | None = None) -> Claims:
         """The claims with every predicate computed afresh for signing day `on` (default:
         today in China Standard Time); a predicate the data does not support is left out."""
+        return self._add_predicates(
+            {k: v for k, v in claims.items() if k in self._plan.inputs}, on)
+
+    def _add_predicates(self, claims: Claims, on: dt.date | None) -> Claims:
         day = on or dt.datetime.now(predicates.CHINA).date()
-        out: Claims = {k: v for k, v in claims.items()
-                       if k in self.by_name and self.by_name[k].derived is None}
-        for spec in self.claims:
-            if spec.derived is not None:
-                value = predicates.evaluate(spec.derived, out, day)
-                if value is not None:
-                    out[spec.name] = value
-        return out
+        for name, rule in self._plan.derived:
+            value = predicates.evaluate(rule, claims, day)
+            if value is not None:
+                claims[name] = value
+        return claims
 
     def predicates(self) -> tuple[ClaimSpec, ...]:
         """The claims computed at signing, in schema order."""
