@@ -211,8 +211,6 @@ def batch_fragments(task: BatchOutputs) -> Fragments:
     return Fragments.of(entries)
 
 
-
-
 def prepare_outputs(store: Store, authority_id: str, out_dir: Path, *, render: bool) -> None:
     """Makes the output folder (private; an existing one open to other users is refused)
     with pdf/ and qr/ when rendering, and records it for `purge`."""
