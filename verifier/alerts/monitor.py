@@ -7,10 +7,10 @@ observations to the shared store in a few statements and runs the detectors over
 store's window, so replicas and worker processes add up to one picture and no request
 waits for the store. Under `elicence serve` that thread only sends the observations to the
 server's collector process (`relay`, verifier/alerts/relay.py), whose monitor does the
-writing and detecting: a flush computing in a worker held up its requests.
-Nothing here may break a verification: a failing flush is logged (its
-class only) and its observations dropped, and beyond MAX_PENDING observations between two
-flushes new ones are dropped (counted in `dropped`) rather than memory growing.
+writing and detecting: a flush computing in a worker held up its requests. Nothing here
+may break a verification: a failing flush is logged (its class only) and its observations
+dropped, and beyond MAX_PENDING observations between two flushes new ones are dropped
+(counted in `dropped`) rather than memory growing.
 
 What is stored is pseudonymous: a licence is a MAC (keyed BLAKE2b) of its authority and
 status reference under the installation secret — the "salted reference", comparable across
