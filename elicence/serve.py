@@ -8,6 +8,7 @@ builds its own app (its own read-only index connection) and never talks to the n
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -97,6 +98,7 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
     except ElicenceError as exc:
         raise click.ClickException(exc.message) from None
     # Forked first, while this process has no other thread or connection.
+    server_pid = os.getpid()
     alert_relay, stop_alert_collector = start_alert_collector(settings)
     follower = None
     if not no_follow:
@@ -138,7 +140,10 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
             **gunicorn_tls(tls_cert, tls_key),
         }).run()
     finally:
-        if follower is not None:
-            follower.stop()
-        stop_alert_collector()
+        # A worker leaves gunicorn's fork through here too: only the server process stops
+        # what it started.
+        if os.getpid() == server_pid:
+            if follower is not None:
+                follower.stop()
+            stop_alert_collector()
     sys.exit(0)
