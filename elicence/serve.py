@@ -88,7 +88,7 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         settings = load_settings()
-        WebConfig.from_settings(settings)  # refuse bad settings before starting
+        web_config = WebConfig.from_settings(settings)  # refuse bad settings first
         LimitConfig.from_settings(settings)
         WalletSettings.from_settings(settings)
         if claims:
@@ -99,7 +99,7 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
         raise click.ClickException(exc.message) from None
     # Forked first, while this process has no other thread or connection.
     server_pid = os.getpid()
-    alert_relay, stop_alert_collector = start_alert_collector(settings)
+    alert_relay, stop_alert_collector = start_alert_collector(web_config)
     follower = None
     if not no_follow:
         if settings.registry_address:

@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Callable
 
-from chain.config import Settings
 from verifier.alerts import AlertMonitor, CounterPlace
 from verifier.alerts.relay import AlertRelay, relay_pair, run_collector
 from verifier.state import StateStore
@@ -20,15 +19,13 @@ log = logging.getLogger("elicence.alerts")
 STOP_SECONDS = 10  # the collector's last flush
 
 
-def start_alert_collector(settings: Settings) -> tuple[AlertRelay, Callable[[], None]]:
+def start_alert_collector(config: WebConfig) -> tuple[AlertRelay, Callable[[], None]]:
     """Forks the collector; returns the relay the workers send through and the function
     that stops the collector after its last flush. Call it before any other thread or
     database connection exists in this process: the collector is forked from it.
 
     A plain fork, not multiprocessing: gunicorn's workers are forked from this process too,
     and each would inherit a multiprocessing child it must not wait for."""
-    config = WebConfig.from_settings(settings)
-
     def make_monitor() -> AlertMonitor:
         state = StateStore(config.state_url or StateStore.sqlite_url(config.home))
         return AlertMonitor(state, config.place or CounterPlace(config.counter.id),
