@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,18 +104,31 @@ def session(module: str, token: str, pin: Pin) -> Any:
         return held[1]
 
 
+_TRIES = 6  # the last one's failure is the answer
+_PASSING = ("token_missing", "token_failing", "pin_not_set")  # what a half-read file looks like
+
+
 def _open_seeing_new_tokens(module: str, token: str, pin: Pin) -> Any:
-    """A module lists the tokens present when it was initialised: a token made or plugged in
-    since (by another process) is seen after initialising it again, which ends this
-    process's sessions on that module."""
-    try:
-        return _open(module, token, pin)
-    except TokenError as exc:
-        if exc.reason != "token_missing" or module not in pkcs11._loaded:
-            raise
-    for other in [k for k in _sessions if k[0] == module]:
-        del _sessions[other]
-    pkcs11._loaded[module].reinitialize()
+    """A session, looking again when the token is not seen or fails to open.
+
+    A module knows the tokens as they were when it was initialised: a token made or plugged in
+    since (by another process) is seen after initialising it again, which ends this process's
+    sessions on that module. SoftHSM also rewrites a token's file on every login, so processes
+    starting together (issuance workers) can read it half-written and keep that reading: the
+    token seems absent, without a user PIN, or answers CKR_GENERAL_ERROR. Initialising again
+    after a few jittered milliseconds lets them pass one by one; a token still absent or
+    failing after that is named."""
+    for attempt in range(1, _TRIES):
+        try:
+            return _open(module, token, pin)
+        except TokenError as exc:
+            if exc.reason not in _PASSING:
+                raise
+            if module in pkcs11._loaded:
+                for other in [k for k in _sessions if k[0] == module]:
+                    del _sessions[other]
+                pkcs11._loaded[module].reinitialize()
+        time.sleep(random.uniform(0.005, 0.02) * attempt)
     return _open(module, token, pin)
 
 
@@ -123,12 +138,19 @@ def _open(module: str, token: str, pin: Pin) -> Any:
                          "library or correct --pkcs11.", reason="pkcs11_module_missing")
     try:
         found = pkcs11.lib(module).get_token(token_label=token)
+        return found.open(user_pin=pin.value, rw=True)
     except pkcs11.NoSuchToken:
         raise TokenError(f"No token labelled {token!r} is present in {module}: check --token "
                          "(softhsm2-util --show-slots lists them).",
                          reason="token_missing") from None
-    try:
-        return found.open(user_pin=pin.value, rw=True)
+    except pkcs11.GeneralError:
+        raise TokenError(f"Token {token!r} fails to open (CKR_GENERAL_ERROR): check that its "
+                         "files are intact and readable, then try again.",
+                         reason="token_failing") from None
+    except pkcs11.UserPinNotInitialized:
+        raise TokenError(f"Token {token!r} has no user PIN yet: its security officer must set "
+                         "one (see docs/issuing.md, Keys in an HSM).",
+                         reason="pin_not_set") from None
     except pkcs11.PinIncorrect:
         raise TokenError(f"The PIN is not correct for token {token!r}: check "
                          "ELICENCE_PKCS11_PIN_FILE (the token locks after repeated wrong PINs).",

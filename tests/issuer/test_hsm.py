@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,6 +157,30 @@ def test_token_and_module_mistakes_are_named(token: SoftToken) -> None:
     with pytest.raises(TokenError, match="does not exist") as module:
         session("/nonexistent/libpkcs11.so", token.label, Pin(token.pin))
     assert module.value.reason == "pkcs11_module_missing"
+
+
+def test_processes_logging_in_at_the_same_moment_all_get_a_session(token: SoftToken) -> None:
+    """Issuance workers start together and each logs in to the token. SoftHSM rewrites its
+    token file on login: without looking again, about one process in six found no token, a
+    token without a user PIN, or got CKR_GENERAL_ERROR."""
+    failed = 0
+    for _ in range(10):
+        start = time.monotonic() + 0.1
+        children = []
+        for _ in range(4):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child reports through its exit status
+                code = 1
+                try:
+                    while time.monotonic() < start:
+                        pass
+                    session(token.module, token.label, Pin(token.pin))
+                    code = 0
+                finally:
+                    os._exit(code)
+            children.append(pid)
+        failed += sum(os.waitpid(pid, 0)[1] != 0 for pid in children)
+    assert failed == 0
 
 
 def test_a_key_never_registered_is_removed_from_the_token(token: SoftToken,
