@@ -133,8 +133,10 @@ def serve_command(host: str, port: int, workers: int, threads: int | None,
             "bind": f"{host}:{port}", "workers": workers,
             # gthread workers keep connections alive (the main thread watches idle ones):
             # a counter's page or a busy client reuses its connection instead of paying
-            # for a new one per verification.
-            "worker_class": "gthread", "threads": threads,
+            # for a new one per verification. With one thread, without the hand-off to it.
+            "worker_class": ("elicence.serve_worker.OneThreadWorker" if threads == 1
+                             else "gthread"),
+            "threads": threads,
             "timeout": 30, "graceful_timeout": 5, "keepalive": 5, "accesslog": None,
             "errorlog": "-", "loglevel": "warning", "proc_name": "elicence-serve",
             **gunicorn_tls(tls_cert, tls_key),
