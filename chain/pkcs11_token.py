@@ -113,11 +113,11 @@ def _open_seeing_new_tokens(module: str, token: str, pin: Pin) -> Any:
 
     A module knows the tokens as they were when it was initialised: a token made or plugged in
     since (by another process) is seen after initialising it again, which ends this process's
-    sessions on that module. SoftHSM also rewrites a token's file on every login, so processes
-    starting together (issuance workers) can read it half-written and keep that reading: the
-    token seems absent, without a user PIN, or answers CKR_GENERAL_ERROR. Initialising again
-    after a few jittered milliseconds lets them pass one by one; a token still absent or
-    failing after that is named."""
+    sessions on that module. Processes logging in to a SoftHSM token at the same moment
+    (issuance workers starting together) can also read its file while another writes it, and
+    keep that reading: the token seems absent, without a user PIN, or answers
+    CKR_GENERAL_ERROR. Initialising again after a few jittered milliseconds lets them pass one
+    by one; a token still absent or failing after that is named."""
     for attempt in range(1, _TRIES):
         try:
             return _open(module, token, pin)

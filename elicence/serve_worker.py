@@ -27,4 +27,3 @@ class OneThreadWorker(ThreadWorker):
         done.conn = conn  # type: ignore[attr-defined]  # what finish_request reads
         done.set_result(self.handle(conn))  # handle() answers its own errors
         self.finish_request(done)  # keep the connection alive, or close it
-

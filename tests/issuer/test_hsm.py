@@ -160,9 +160,9 @@ def test_token_and_module_mistakes_are_named(token: SoftToken) -> None:
 
 
 def test_processes_logging_in_at_the_same_moment_all_get_a_session(token: SoftToken) -> None:
-    """Issuance workers start together and each logs in to the token. SoftHSM rewrites its
-    token file on login: without looking again, about one process in six found no token, a
-    token without a user PIN, or got CKR_GENERAL_ERROR."""
+    """Issuance workers start together and each logs in to the token. Without looking
+    again, about one process in six read SoftHSM's token file while another wrote it, and
+    found no token, a token without a user PIN, or got CKR_GENERAL_ERROR."""
     failed = 0
     for _ in range(10):
         start = time.monotonic() + 0.1
