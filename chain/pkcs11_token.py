@@ -132,36 +132,35 @@ def _open_seeing_new_tokens(module: str, token: str, pin: Pin) -> Any:
     return _open(module, token, pin)
 
 
+# What the token answered when opening a session: the sentence for it ({token}, {module})
+# and its reason.
+_OPEN_REFUSALS: tuple[tuple[tuple[type[Exception], ...], str, str], ...] = (
+    ((pkcs11.NoSuchToken,), "No token labelled {token!r} is present in {module}: check "
+     "--token (softhsm2-util --show-slots lists them).", "token_missing"),
+    ((pkcs11.GeneralError,), "Token {token!r} fails to open (CKR_GENERAL_ERROR): check that "
+     "its files are intact and readable, then try again.", "token_failing"),
+    ((pkcs11.UserPinNotInitialized,), "Token {token!r} has no user PIN yet: its security "
+     "officer must set one (see docs/issuing.md, Keys in an HSM).", "pin_not_set"),
+    ((pkcs11.PinIncorrect,), "The PIN is not correct for token {token!r}: check "
+     "ELICENCE_PKCS11_PIN_FILE (the token locks after repeated wrong PINs).", "wrong_pin"),
+    ((pkcs11.PinLocked,), "Token {token!r} is locked after too many wrong PINs: its security "
+     "officer must unlock it (see docs/issuing.md, Keys in an HSM).", "pin_locked"),
+    ((pkcs11.PinInvalid, pkcs11.PinLenRange), "Token {token!r} cannot take that PIN (wrong "
+     "length or characters): check ELICENCE_PKCS11_PIN_FILE.", "wrong_pin"),
+)
+_REFUSED = tuple(kind for kinds, _, _ in _OPEN_REFUSALS for kind in kinds)
+
+
 def _open(module: str, token: str, pin: Pin) -> Any:
     if not Path(module).exists():
         raise TokenError(f"The PKCS#11 module {module} does not exist: install the token's "
                          "library or correct --pkcs11.", reason="pkcs11_module_missing")
     try:
-        found = pkcs11.lib(module).get_token(token_label=token)
-        return found.open(user_pin=pin.value, rw=True)
-    except pkcs11.NoSuchToken:
-        raise TokenError(f"No token labelled {token!r} is present in {module}: check --token "
-                         "(softhsm2-util --show-slots lists them).",
-                         reason="token_missing") from None
-    except pkcs11.GeneralError:
-        raise TokenError(f"Token {token!r} fails to open (CKR_GENERAL_ERROR): check that its "
-                         "files are intact and readable, then try again.",
-                         reason="token_failing") from None
-    except pkcs11.UserPinNotInitialized:
-        raise TokenError(f"Token {token!r} has no user PIN yet: its security officer must set "
-                         "one (see docs/issuing.md, Keys in an HSM).",
-                         reason="pin_not_set") from None
-    except pkcs11.PinIncorrect:
-        raise TokenError(f"The PIN is not correct for token {token!r}: check "
-                         "ELICENCE_PKCS11_PIN_FILE (the token locks after repeated wrong PINs).",
-                         reason="wrong_pin") from None
-    except pkcs11.PinLocked:
-        raise TokenError(f"Token {token!r} is locked after too many wrong PINs: its security "
-                         "officer must unlock it (see docs/issuing.md, Keys in an HSM).",
-                         reason="pin_locked") from None
-    except (pkcs11.PinInvalid, pkcs11.PinLenRange):
-        raise TokenError(f"Token {token!r} cannot take that PIN (wrong length or characters): "
-                         "check ELICENCE_PKCS11_PIN_FILE.", reason="wrong_pin") from None
+        return pkcs11.lib(module).get_token(token_label=token).open(user_pin=pin.value, rw=True)
+    except _REFUSED as exc:
+        sentence, reason = next((sentence, reason) for kinds, sentence, reason in _OPEN_REFUSALS
+                                if isinstance(exc, kinds))
+        raise TokenError(sentence.format(token=token, module=module), reason=reason) from None
 
 
 def generate(where: TokenKey, pin: Pin, curve: str) -> bytes:
