@@ -71,6 +71,15 @@ def serious_violations(page: Page) -> list[dict]:
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def switch_language(page: Page) -> str:
+    """Presses the language button; returns the new language once the cards are drawn in it
+    (they are drawn after reading the store, so a click alone does not mean they changed)."""
+    now = "en" if page.get_attribute("html", "lang").startswith("zh") else "zh"
+    page.click("#lang")
+    page.wait_for_selector(f"#cards[data-lang={now}]", state="attached")
+    return now
+
+
 def present(page: Page, preset: str) -> str:
     """Presents the first licence with `preset`; returns the QR text the page shows."""
     page.click("#cards li:first-child button.present")

@@ -13,7 +13,7 @@ from issuer.issue.outputs import read_claim_codes
 from tests.support.home import Home
 from tests.support.serving import Server
 
-from .browser import new_phone, open_wallet, screenshot, serious_violations
+from .browser import new_phone, open_wallet, screenshot, serious_violations, switch_language
 from .test_browser import claim
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
@@ -73,7 +73,7 @@ def test_the_card_lists_the_devices_holding_the_licence(
     assert "已停用本设备上的证照副本" in other.text_content(
         "#cards li:first-child .devices-box .status.bad")
 
-    page.click("#lang")
+    assert switch_language(page) == "en"
     lines = open_devices(page)
     assert page.text_content("#cards li:first-child .devices-count") == \
         "This licence is on 1 device only."

@@ -20,7 +20,7 @@ from tests.support.issuing import issue_driving
 from tests.support.polling import wait_until
 from tests.support.serving import Server
 
-from .browser import new_phone, open_wallet, serious_violations
+from .browser import new_phone, open_wallet, serious_violations, switch_language
 from .test_browser import claim
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -133,7 +133,7 @@ def test_the_wallet_exports_and_presents_sd_jwt_vc_and_mdoc(
     # Saved: after a reload both exports are still there; the words switch to English.
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    page.click("#lang")
+    assert switch_language(page) == "en"
     page.click(f"{CARD} button.export-button")
     page.wait_for_selector(f"{CARD} .export-item[data-format=mdoc]")
     assert page.input_value(f"{CARD} .export-item[data-format=sd-jwt-vc] textarea") == sd_jwt

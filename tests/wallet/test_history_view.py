@@ -15,7 +15,7 @@ from chain.config import load_settings
 from tests.support.home import Home
 from tests.support.serving import Server
 
-from .browser import new_phone, open_wallet, screenshot, serious_violations
+from .browser import new_phone, open_wallet, screenshot, serious_violations, switch_language
 from .test_browser import claim
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
@@ -67,7 +67,7 @@ def test_the_card_shows_the_licences_history(chain_home: Home, app, server: Serv
     assert serious_violations(page) == []
     screenshot(page, "history-card-zh")
 
-    page.click("#lang")
+    assert switch_language(page) == "en"
     lines = open_history(page)
     assert "Added to this phone" in lines[0] and "Suspended until" in lines[1]
     assert "Reinstated" in lines[2]

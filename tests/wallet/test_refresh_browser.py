@@ -19,7 +19,14 @@ from tests.support.issuing import issued_licences, rows_file
 from tests.support.refreshing import birthday_yesterday, sign_copy_days_ago
 from tests.support.serving import Server
 
-from .browser import new_phone, open_wallet, present, screenshot, serious_violations
+from .browser import (
+    new_phone,
+    open_wallet,
+    present,
+    screenshot,
+    serious_violations,
+    switch_language,
+)
 from .test_browser import claim
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
@@ -80,7 +87,7 @@ def test_the_wallet_refreshes_a_copy_signed_before_a_birthday(
     page.wait_for_selector("body[data-refreshed=true]")
     assert page.is_hidden("#refresh-status") and page.text_content(OVER_60) == "是"
 
-    page.click("#lang")
+    assert switch_language(page) == "en"
     assert page.text_content(OVER_60) == "yes"
     assert "Aged 60 or over" in page.text_content("#cards li:first-child dl")
 

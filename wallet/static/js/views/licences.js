@@ -6,7 +6,7 @@ import { expecting, getJson } from "../api.js";
 import { ownKey } from "../device.js";
 import { isoDate, localTime, nowSeconds } from "../display.js";
 import { $, el } from "../dom.js";
-import { pick, t } from "../i18n.js";
+import { language, pick, t } from "../i18n.js";
 import { licences } from "../store.js";
 import { predicateRows } from "../predicates.js";
 import { holderName, readRecord } from "../stored.js";
@@ -24,6 +24,8 @@ export async function renderCards() {
   await ownKey();
   const list = (await licences.all()).sort((a, b) => a.claimedAt - b.claimedAt);
   $("cards").replaceChildren(...list.map(card));
+  // Drawn after awaits: the language says which switch of #lang the cards now follow.
+  $("cards").dataset.lang = language();
   $("no-licences").hidden = list.length > 0;
   renderElder(list);
 }
