@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from licence import Licence
 from tests.support.home import Home
@@ -104,8 +104,8 @@ def test_the_holder_shortens_the_age_and_only_the_older_copy_is_refreshed(
     for wrong in ("0", "366", "2.5"):
         page.fill("#refresh-days", wrong)
         page.click("#refresh-form button[type=submit]")
+        page.wait_for_selector("#refresh-setting-status.bad")
         assert page.text_content("#refresh-setting-status") == "请输入1至365之间的整天数。"
-        assert "bad" in page.get_attribute("#refresh-setting-status", "class")
     assert page.is_hidden("#refresh-status")  # nothing changed, nothing asked for
 
     # Four days: the copy signed six days ago is signed again at once, the other is kept.
@@ -129,9 +129,10 @@ def test_the_holder_shortens_the_age_and_only_the_older_copy_is_refreshed(
     page.click("#lang")
     page.wait_for_selector("#refresh-summary:text-is('Update copies: every 4 days')")
     page.click("#elder-mode")
-    assert page.is_hidden("#refresh-setting") and page.is_visible("#elder-show")
+    expect(page.locator("#refresh-setting")).to_be_hidden()
+    expect(page.locator("#elder-show")).to_be_visible()
     page.click("#elder-mode")
-    assert page.is_visible("#refresh-summary")
+    expect(page.locator("#refresh-summary")).to_be_visible()
 
     # Back to the installation's default.
     page.click("#refresh-summary")

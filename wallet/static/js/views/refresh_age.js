@@ -41,6 +41,8 @@ async function saved() {
 export function initRefreshAge() {
   $("refresh-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    // Cleared first: the same refusal twice is then read out twice, and never stale.
+    say("", "");
     const limits = await refreshLimits();
     if (!limits) return;
     const text = $("refresh-days").value.trim();
