@@ -24,7 +24,7 @@ export async function renderCards() {
   await ownKey();
   const list = (await licences.all()).sort((a, b) => a.claimedAt - b.claimedAt);
   $("cards").replaceChildren(...list.map(card));
-  // Drawn after awaits: the language says which switch of #lang the cards now follow.
+  // The cards are drawn only after the store is read: this says which language they are in.
   $("cards").dataset.lang = language();
   $("no-licences").hidden = list.length > 0;
   renderElder(list);
