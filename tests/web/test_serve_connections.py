@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_port
+from tests.support.services import wait_until_answers
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -41,14 +42,8 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
              "ELICENCE_RATE_LIMIT": "off"},
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert get(f"http://127.0.0.1:{port}/verify") == 200
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+        wait_until_answers(f"http://127.0.0.1:{port}/verify")
+        assert get(f"http://127.0.0.1:{port}/verify") == 200
         yield port
     finally:
         server.terminate()
