@@ -105,7 +105,7 @@ def session(module: str, token: str, pin: Pin) -> Any:
 
 
 _TRIES = 6  # the last one's failure is the answer
-_PASSING = ("token_missing", "token_failing", "pin_not_set")  # what a half-read file looks like
+_RETRIED = ("token_missing", "token_failing", "pin_not_set")  # what a half-read file looks like
 
 
 def _open_seeing_new_tokens(module: str, token: str, pin: Pin) -> Any:
@@ -122,7 +122,7 @@ def _open_seeing_new_tokens(module: str, token: str, pin: Pin) -> Any:
         try:
             return _open(module, token, pin)
         except TokenError as exc:
-            if exc.reason not in _PASSING:
+            if exc.reason not in _RETRIED:
                 raise
             if module in pkcs11._loaded:
                 for other in [k for k in _sessions if k[0] == module]:
